@@ -1,0 +1,106 @@
+// Package target holds the monitored Target: its fields, defaults, validation and URL normalization.
+// It is shared by the URL API (which validates input), the store (which persists it) and the crawler
+// (which probes it); it has no AWS dependencies.
+package target
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Limits and defaults of a target.
+const (
+	MaxURLLength          = 2048
+	MaxNameLength         = 128
+	MaxBodyContainsLength = 1024
+	MaxExpectedStatus     = 20
+	MinTimeoutMS          = 100
+	MaxTimeoutMS          = 30000
+	MinLatencyThresholdMS = 1
+	MaxLatencyThresholdMS = 30000
+
+	DefaultTimeoutMS          = 10000
+	DefaultLatencyThresholdMS = 1000
+	DefaultMethod             = "GET"
+)
+
+// ErrInvalid marks a validation failure; the message says which field and what is allowed.
+var ErrInvalid = errors.New("invalid target")
+
+// FieldError is a validation failure of one field.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// Unwrap lets errors.Is(err, ErrInvalid) match.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+func invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Target is one monitored URL and how to judge it.
+type Target struct {
+	ID                 string     `json:"id"`
+	URL                string     `json:"url"`
+	Name               string     `json:"name"`
+	Enabled            bool       `json:"enabled"`
+	ExpectedStatus     []int      `json:"expected_status"`
+	LatencyThresholdMS int        `json:"latency_threshold_ms"`
+	TimeoutMS          int        `json:"timeout_ms"`
+	Method             string     `json:"method"`
+	BodyContains       string     `json:"body_contains"`
+	CreatedAt          time.Time  `json:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
+	Version            int64      `json:"version"`
+	LastCheck          *LastCheck `json:"last_check,omitempty"`
+}
+
+// LastCheck is the result of the crawler's most recent probe of a target.
+type LastCheck struct {
+	CheckedAt         time.Time `json:"checked_at"`
+	Available         bool      `json:"available"`
+	StatusCode        int       `json:"status_code,omitempty"`
+	LatencyMS         float64   `json:"latency_ms"`
+	DNSMS             float64   `json:"dns_ms"`
+	ConnectMS         float64   `json:"connect_ms"`
+	TLSMS             float64   `json:"tls_ms"`
+	TTFBMS            float64   `json:"ttfb_ms"`
+	CertDaysRemaining *int      `json:"cert_days_remaining,omitempty"`
+	Attempts          int       `json:"attempts"`
+	Error             string    `json:"error,omitempty"`
+}
+
+// Spec is what a client sends to create or replace a target: only URL is required.
+// Pointer fields distinguish "absent" (take the default) from a zero value.
+type Spec struct {
+	URL                string  `json:"url"`
+	Name               *string `json:"name,omitempty"`
+	Enabled            *bool   `json:"enabled,omitempty"`
+	ExpectedStatus     []int   `json:"expected_status,omitempty"`
+	LatencyThresholdMS *int    `json:"latency_threshold_ms,omitempty"`
+	TimeoutMS          *int    `json:"timeout_ms,omitempty"`
+	Method             *string `json:"method,omitempty"`
+	BodyContains       *string `json:"body_contains,omitempty"`
+}
+
+var idPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// NewID returns a random 128-bit id as 32 lowercase hex characters.
+func NewID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("generate id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// ValidID reports whether id has the form NewID produces.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
