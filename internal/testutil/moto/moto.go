@@ -1,0 +1,173 @@
+// Package moto starts a private moto_server (the local AWS emulator) for integration tests,
+// so store, crawler and alarm code is tested against real DynamoDB/CloudWatch API behaviour
+// (conditions, transactions, pagination) rather than against a hand-written fake.
+package moto
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// Server is a running moto_server.
+type Server struct {
+	Endpoint string
+	cmd      *exec.Cmd
+	logPath  string
+	logFile  *os.File
+}
+
+// Region used by the tests.
+const Region = "us-east-1"
+
+// Start runs moto_server on a free loopback port until the test ends. moto_server is part of the
+// project's toolchain (.ci/run installs it): a missing binary fails the test rather than skipping it.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s, err := launch(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("moto_server log tail:\n%s", s.logTail())
+		}
+		s.Stop()
+	})
+	return s
+}
+
+// Main runs the package's tests with one moto_server shared by all of them (see Shared).
+// Use it as `func TestMain(m *testing.M) { moto.Main(m) }`.
+func Main(m *testing.M) {
+	dir, err := os.MkdirTemp("", "moto-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	s, err := launch(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	shared = s
+	code := m.Run()
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "moto_server log tail:\n%s\n", s.logTail())
+	}
+	s.Stop()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// shared is the package-wide server started by Main (test-only state).
+var shared *Server
+
+// Shared returns the server started by Main; tests isolate themselves with unique resource names.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	if shared == nil {
+		t.Fatal("moto.Shared needs `func TestMain(m *testing.M) { moto.Main(m) }` in the package")
+	}
+	return shared
+}
+
+func launch(dir string) (*Server, error) {
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, fmt.Errorf("moto_server not found on PATH (install moto[server]; see README): %w", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, fmt.Errorf("free port: %w", err)
+	}
+	logPath := filepath.Join(dir, "moto.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("moto log: %w", err)
+	}
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("start moto_server: %w", err)
+	}
+	s := &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logPath: logPath, logFile: logFile}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(s.Endpoint + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			return s, nil
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			return nil, fmt.Errorf("moto_server did not answer on %s within 30s: %w", s.Endpoint, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Stop kills the server.
+func (s *Server) Stop() {
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	_ = s.logFile.Close()
+}
+
+func (s *Server) logTail() string {
+	b, err := os.ReadFile(s.logPath)
+	if err != nil {
+		return err.Error()
+	}
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+// Config returns an SDK config pointed at this server with static test credentials.
+func (s *Server) Config() aws.Config {
+	return aws.Config{
+		Region:           Region,
+		Credentials:      credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+		BaseEndpoint:     aws.String(s.Endpoint),
+		RetryMaxAttempts: 3,
+	}
+}
+
+// Reset wipes every resource in the emulator (moto's reset API), for tests sharing a server.
+func (s *Server) Reset(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.Endpoint+"/moto-api/reset", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("reset moto: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("reset moto: status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
