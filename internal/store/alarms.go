@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/webhealth/webhealth/internal/target"
+)
+
+// Key attributes of the alarm table (docs/design.md).
+const (
+	AttrAlarmTargetID = "target_id"
+	AttrAlarmSK       = "sk"
+)
+
+// AlarmsDB is the part of the DynamoDB API the alarm history reader calls (*dynamodb.Client implements it).
+type AlarmsDB interface {
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+// AlarmRecord is one alarm state change recorded by the alarm logger, as the API returns it.
+// Times are the stored RFC 3339 UTC strings.
+type AlarmRecord struct {
+	TargetID        string `dynamodbav:"target_id" json:"target_id"`
+	SK              string `dynamodbav:"sk" json:"-"`
+	MessageID       string `dynamodbav:"message_id" json:"message_id"`
+	AlarmName       string `dynamodbav:"alarm_name" json:"alarm_name"`
+	AlarmKind       string `dynamodbav:"alarm_kind" json:"alarm_kind"`
+	NewState        string `dynamodbav:"new_state" json:"new_state"`
+	OldState        string `dynamodbav:"old_state" json:"old_state,omitempty"`
+	Reason          string `dynamodbav:"reason" json:"reason,omitempty"`
+	StateChangeTime string `dynamodbav:"state_change_time" json:"state_change_time"`
+	MetricName      string `dynamodbav:"metric_name" json:"metric_name,omitempty"`
+	RecordedAt      string `dynamodbav:"recorded_at" json:"recorded_at"`
+}
+
+// AlarmPage is one page of an alarm history. NextToken is empty on the last page.
+type AlarmPage struct {
+	Items     []AlarmRecord
+	NextToken string
+}
+
+// Alarms reads the alarm history table. Safe for concurrent use.
+type Alarms struct {
+	db    AlarmsDB
+	table string
+}
+
+// NewAlarms returns the reader over the alarm table named table.
+func NewAlarms(db AlarmsDB, table string) *Alarms { return &Alarms{db: db, table: table} }
+
+// History returns up to limit (1..MaxPageSize) records of targetID, newest first, after the position in
+// token ("" = the newest). NextToken is set only when older records follow. A token that was not issued
+// for this target's history is ErrBadToken.
+func (a *Alarms) History(ctx context.Context, targetID string, limit int, token string) (AlarmPage, error) {
+	if !target.ValidID(targetID) {
+		return AlarmPage{}, fmt.Errorf("alarm history %q: %w", targetID, ErrNotFound)
+	}
+	if limit < 1 || limit > MaxPageSize {
+		return AlarmPage{}, fmt.Errorf("alarm history %s: %w: %d is not between 1 and %d", targetID, ErrBadLimit, limit, MaxPageSize)
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(a.table),
+		KeyConditionExpression:    aws.String("#t = :t"),
+		ExpressionAttributeNames:  map[string]string{"#t": AttrAlarmTargetID},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": stringAV(targetID)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(int32(limit + 1)), // one more, to know whether another page follows
+		ConsistentRead:            aws.Bool(true),
+	}
+	if token != "" {
+		sk, err := decodeAlarmsToken(token, targetID)
+		if err != nil {
+			return AlarmPage{}, fmt.Errorf("alarm history %s: %w", targetID, err)
+		}
+		in.ExclusiveStartKey = map[string]types.AttributeValue{AttrAlarmTargetID: stringAV(targetID), AttrAlarmSK: stringAV(sk)}
+	}
+	// Without a filter, a Query returns Limit items unless the 1 MB page limit cuts it short first.
+	var recs []AlarmRecord
+	for {
+		out, err := a.db.Query(ctx, in)
+		if err != nil {
+			return AlarmPage{}, fmt.Errorf("alarm history %s: query %s: %w", targetID, a.table, err)
+		}
+		for _, av := range out.Items {
+			var r AlarmRecord
+			if err := attributevalue.UnmarshalMap(av, &r); err != nil {
+				return AlarmPage{}, fmt.Errorf("alarm history %s: decode record: %w", targetID, err)
+			}
+			recs = append(recs, r)
+		}
+		if len(recs) > limit || len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+		in.Limit = aws.Int32(int32(limit + 1 - len(recs)))
+	}
+	page := AlarmPage{Items: recs}
+	if len(recs) > limit {
+		page.Items = recs[:limit]
+		page.NextToken = encodeAlarmsToken(targetID, page.Items[limit-1].SK)
+	}
+	return page, nil
+}
