@@ -148,8 +148,10 @@ func TestCreateDuplicateURL(t *testing.T) {
 			f := newFixture(t)
 			first := f.create(t, tc.first)
 
+			gets := f.spy.gets.Load()
 			_, err := f.repo.Create(context.Background(), resolved(t, tc.second))
 			require.ErrorIs(t, err, ErrDuplicateURL)
+			assert.Equal(t, gets, f.spy.gets.Load(), "the owner came with the cancellation reason (ALL_OLD), no extra read")
 			var dup *DuplicateURLError
 			require.ErrorAs(t, err, &dup)
 			assert.Equal(t, first.ID, dup.ExistingID, "the error names the existing target")
