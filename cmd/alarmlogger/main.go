@@ -1,0 +1,35 @@
+// Command alarmlogger is the Lambda function subscribed to the alarm SNS topic: it records every
+// CloudWatch alarm state change in the alarm table (internal/alarmlog).
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/webhealth/webhealth/internal/alarmlog"
+	"github.com/webhealth/webhealth/internal/awsconfig"
+)
+
+func main() {
+	slog.SetDefault(lambdacontext.NewLogger())
+	cfg, err := alarmlog.LoadConfig(os.LookupEnv)
+	if err != nil {
+		fail("invalid configuration", err)
+	}
+	awsCfg, err := awsconfig.Load(context.Background(), 5)
+	if err != nil {
+		fail("AWS configuration", err)
+	}
+	h := alarmlog.New(dynamodb.NewFromConfig(awsCfg), cfg)
+	lambda.Start(h.Handle)
+}
+
+func fail(msg string, err error) {
+	slog.Error(msg, slog.Any("error", err))
+	os.Exit(1)
+}

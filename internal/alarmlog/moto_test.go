@@ -1,0 +1,133 @@
+package alarmlog_test
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/webhealth/webhealth/internal/alarmlog"
+	"github.com/webhealth/webhealth/internal/testutil/moto"
+)
+
+// createAlarmTable creates the alarm table as docs/design.md defines it (Terraform owns the real one).
+func createAlarmTable(t *testing.T, db *dynamodb.Client, name string) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("target_id"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("target_id"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
+		},
+	})
+	require.NoError(t, err)
+	_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName:               aws.String(name),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("expires_at"), Enabled: aws.Bool(true)},
+	})
+	require.NoError(t, err)
+}
+
+// history reads a target's records newest first, as the API does.
+func history(t *testing.T, db *dynamodb.Client, table, id string) []map[string]string {
+	t.Helper()
+	out, err := db.Query(context.Background(), &dynamodb.QueryInput{
+		TableName:                 aws.String(table),
+		KeyConditionExpression:    aws.String("target_id = :id"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: id}},
+		ScanIndexForward:          aws.Bool(false),
+	})
+	require.NoError(t, err)
+	var items []map[string]string
+	for _, it := range out.Items {
+		items = append(items, flat(it))
+	}
+	return items
+}
+
+// TestHandleAgainstDynamoDB runs the handler against moto's DynamoDB: the real conditional put,
+// key schema, number encoding of the TTL attribute, and a real missing-table failure.
+func TestHandleAgainstDynamoDB(t *testing.T) {
+	t.Parallel()
+	srv := moto.Start(t)
+	db := dynamodb.NewFromConfig(srv.Config())
+	ctx := context.Background()
+	const table = "webhealth-prod-alarms"
+	createAlarmTable(t, db, table)
+	cfg := config()
+	cfg.Table = table
+	h := newHandler(db, cfg, nil)
+	// A redelivery handled an hour later: if it overwrote the first item, recorded_at would change.
+	later := alarmlog.New(db, cfg, alarmlog.WithClock(func() time.Time { return now.Add(time.Hour) }),
+		alarmlog.WithLogger(slog.New(slog.DiscardHandler)))
+
+	t.Run("each state change once, newest first, duplicates ignored", func(t *testing.T) {
+		for _, handler := range []*alarmlog.Handler{h, later} { // the second round is SNS redelivering every message
+			for _, file := range []string{ourAlarm, ourOK} {
+				require.NoError(t, handler.Handle(ctx, loadEvent(t, file)))
+			}
+		}
+		batch := events.SNSEvent{Records: append(loadEvent(t, ourAlarm).Records, loadEvent(t, ourAlarm).Records...)}
+		require.NoError(t, later.Handle(ctx, batch))
+
+		got := history(t, db, table, targetID)
+		require.Len(t, got, 2)
+		assert.Equal(t, "OK", got[0]["new_state"])
+		assert.Equal(t, "2026-11-21T10:09:12.601Z#a7e2d9c4-1b3f-5e8a-9c6d-4f2b8e1a7d35", got[0]["sk"])
+		assert.Equal(t, "ALARM", got[1]["new_state"])
+		assert.Equal(t, "availability", got[1]["alarm_kind"])
+		assert.Equal(t, alarmReason, got[1]["reason"])
+		for _, it := range got {
+			assert.Equal(t, "2026-11-21T10:03:14.250Z", it["recorded_at"], "a redelivery must not overwrite the first record")
+		}
+		assert.Equal(t, expiresAt(90), got[1]["expires_at"], "TTL attribute is a number of epoch seconds")
+		expires, err := strconv.ParseInt(got[1]["expires_at"][2:], 10, 64)
+		require.NoError(t, err)
+		assert.Equal(t, now.AddDate(0, 0, 90).Unix(), expires)
+	})
+
+	t.Run("unparsed messages stored raw, once", func(t *testing.T) {
+		for _, handler := range []*alarmlog.Handler{h, later} {
+			for _, file := range []string{awsSNSEvent, awsSingleMetric} {
+				require.NoError(t, handler.Handle(ctx, loadEvent(t, file)))
+			}
+		}
+		got := history(t, db, table, alarmlog.UnparsedTargetID)
+		// Both aws examples share a MessageId and SNS timestamp: they are one delivery as far as the key goes.
+		require.Len(t, got, 1)
+		assert.Equal(t, message(t, awsSNSEvent), got[0]["raw"])
+		assert.Contains(t, got[0]["parse_error"], "not a CloudWatch alarm notification")
+		assert.Equal(t, "TestInvoke", got[0]["subject"])
+		assert.Equal(t, "2026-11-21T10:03:14.250Z", got[0]["recorded_at"])
+		assert.Equal(t, "arn:aws:sns:EXAMPLE", got[0]["topic_arn"])
+
+		ev := loadEvent(t, awsSingleMetric)
+		ev.Records[0].SNS.MessageID = "b1d2c3e4-0000-5000-8000-000000000001"
+		require.NoError(t, h.Handle(ctx, ev))
+		got = history(t, db, table, alarmlog.UnparsedTargetID)
+		require.Len(t, got, 2)
+		assert.Contains(t, got[0]["parse_error"]+got[1]["parse_error"], "does not name a target")
+	})
+
+	t.Run("storage failure is returned", func(t *testing.T) {
+		missing := cfg
+		missing.Table = "no-such-table"
+		err := newHandler(db, missing, nil).Handle(ctx, loadEvent(t, ourAlarm))
+		var notFound *types.ResourceNotFoundException
+		require.ErrorAs(t, err, &notFound)
+	})
+}

@@ -1,0 +1,200 @@
+// Package alarmlog records CloudWatch alarm state changes delivered by SNS into the alarm table
+// (schema in docs/design.md), one item per state change, keyed so a target's history reads newest first.
+//
+// Delivery is at least once, so writes are conditional on the item not existing: a redelivered
+// message is a no-op. Nothing is dropped: a message that is not one of our alarm notifications is
+// stored raw under target_id "_unparsed" with the reason it could not be parsed.
+package alarmlog
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/webhealth/webhealth/internal/target"
+)
+
+// Alarm kinds (the alarm_kind attribute), the suffixes of the alarm names the crawler creates.
+const (
+	KindAvailability = "availability"
+	KindLatency      = "latency"
+)
+
+// CloudWatch alarm states.
+const (
+	StateOK               = "OK"
+	StateAlarm            = "ALARM"
+	StateInsufficientData = "INSUFFICIENT_DATA"
+)
+
+// TargetIDDimension is the metric dimension naming the target (set by the crawler).
+const TargetIDDimension = "TargetId"
+
+// Reasons a message cannot be recorded under a target; the message is then stored raw.
+var (
+	// ErrNotAlarm: the message is not a CloudWatch alarm state-change notification.
+	ErrNotAlarm = errors.New("not a CloudWatch alarm notification")
+	// ErrNoTarget: the alarm names no target (no TargetId dimension, name not <prefix>-<id>-<kind>).
+	ErrNoTarget = errors.New("alarm does not name a target")
+	// ErrUnknownKind: the alarm belongs to a target but is neither an availability nor a latency alarm.
+	ErrUnknownKind = errors.New("alarm kind is not availability or latency")
+)
+
+// StateChange is one alarm state change of a target, parsed from a CloudWatch alarm notification.
+type StateChange struct {
+	TargetID        string
+	Kind            string // KindAvailability or KindLatency
+	AlarmName       string
+	NewState        string
+	OldState        string
+	Reason          string
+	StateChangeTime time.Time // UTC
+	MetricName      string
+}
+
+// Parser parses CloudWatch alarm notifications of the alarms named "<prefix>-<target id>-<kind>".
+type Parser struct {
+	namePrefix string // "<prefix>-"
+}
+
+// NewParser returns a parser for the alarms owned under prefix (ALARM_PREFIX).
+func NewParser(prefix string) *Parser { return &Parser{namePrefix: prefix + "-"} }
+
+// Parse decodes the Message of an SNS record sent by a CloudWatch alarm, in either form CloudWatch
+// uses: a single metric (Trigger.MetricName/Dimensions) or metric queries (Trigger.Metrics, for
+// metric math and multi-metric alarms). The target comes from the TargetId dimension, else from the
+// alarm name; the kind from the name suffix, else from the metric name. Errors wrap ErrNotAlarm,
+// ErrNoTarget or ErrUnknownKind.
+func (p *Parser) Parse(message string) (StateChange, error) {
+	var n events.CloudWatchAlarmSNSPayload
+	if err := json.Unmarshal([]byte(message), &n); err != nil {
+		return StateChange{}, fmt.Errorf("%w: %v", ErrNotAlarm, err)
+	}
+	var missing []string
+	for _, f := range []struct{ name, value string }{
+		{"AlarmName", n.AlarmName}, {"NewStateValue", n.NewStateValue}, {"StateChangeTime", n.StateChangeTime},
+	} {
+		if f.value == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return StateChange{}, fmt.Errorf("%w: missing %s", ErrNotAlarm, strings.Join(missing, ", "))
+	}
+	if !validState(n.NewStateValue) {
+		return StateChange{}, fmt.Errorf("%w: NewStateValue %q is not OK, ALARM or INSUFFICIENT_DATA", ErrNotAlarm, n.NewStateValue)
+	}
+	if n.OldStateValue != "" && !validState(n.OldStateValue) {
+		return StateChange{}, fmt.Errorf("%w: OldStateValue %q is not OK, ALARM or INSUFFICIENT_DATA", ErrNotAlarm, n.OldStateValue)
+	}
+	at, err := parseStateChangeTime(n.StateChangeTime)
+	if err != nil {
+		return StateChange{}, fmt.Errorf("%w: %v", ErrNotAlarm, err)
+	}
+
+	metric, dimID := triggerMetric(n.Trigger)
+	nameID, nameKind := p.fromName(n.AlarmName)
+	id := dimID
+	if !target.ValidID(id) {
+		id = nameID
+	}
+	if id == "" {
+		return StateChange{}, fmt.Errorf("%w: alarm %q has no valid %s dimension and its name is not %s<target id>-(availability|latency)",
+			ErrNoTarget, n.AlarmName, TargetIDDimension, p.namePrefix)
+	}
+	kind := nameKind
+	if kind == "" {
+		kind = kindOf(n.AlarmName, metric)
+	}
+	if kind == "" {
+		return StateChange{}, fmt.Errorf("%w: alarm %q of target %s on metric %q", ErrUnknownKind, n.AlarmName, id, metric)
+	}
+	return StateChange{
+		TargetID:        id,
+		Kind:            kind,
+		AlarmName:       n.AlarmName,
+		NewState:        n.NewStateValue,
+		OldState:        n.OldStateValue,
+		Reason:          n.NewStateReason,
+		StateChangeTime: at,
+		MetricName:      metric,
+	}, nil
+}
+
+func validState(s string) bool {
+	return s == StateOK || s == StateAlarm || s == StateInsufficientData
+}
+
+// parseStateChangeTime accepts CloudWatch's "2026-11-21T10:03:12.345+0000" and RFC 3339.
+// Go accepts a fractional second after the seconds field even when the layout has none.
+func parseStateChangeTime(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02T15:04:05Z0700", time.RFC3339} {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			continue
+		}
+		if t = t.UTC(); t.Year() < 1970 {
+			return time.Time{}, fmt.Errorf("StateChangeTime %q is before 1970", s)
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("StateChangeTime %q is not a timestamp like 2026-11-21T10:03:12.345+0000", s)
+}
+
+// triggerMetric returns the alarm's metric name and its TargetId dimension value ("" when absent).
+// In the metric-query form it prefers the metric that carries a TargetId dimension.
+func triggerMetric(tr events.CloudWatchAlarmTrigger) (metric, targetID string) {
+	if tr.MetricName != "" || len(tr.Dimensions) > 0 {
+		return tr.MetricName, dimension(tr.Dimensions, TargetIDDimension)
+	}
+	for _, q := range tr.Metrics {
+		m := q.MetricStat.Metric
+		if m.MetricName == "" {
+			continue
+		}
+		if id := dimension(m.Dimensions, TargetIDDimension); id != "" {
+			return m.MetricName, id
+		}
+		if metric == "" {
+			metric = m.MetricName
+		}
+	}
+	return metric, ""
+}
+
+func dimension(dims []events.CloudWatchDimension, name string) string {
+	for _, d := range dims {
+		if d.Name == name {
+			return d.Value
+		}
+	}
+	return ""
+}
+
+// fromName maps "<prefix>-<32 hex id>-<kind>" to its id and kind.
+func (p *Parser) fromName(name string) (id, kind string) {
+	rest, ok := strings.CutPrefix(name, p.namePrefix)
+	if !ok {
+		return "", ""
+	}
+	id, kind, ok = strings.Cut(rest, "-")
+	if !ok || !target.ValidID(id) || (kind != KindAvailability && kind != KindLatency) {
+		return "", ""
+	}
+	return id, kind
+}
+
+// kindOf infers the kind of an alarm whose name does not follow the pattern.
+func kindOf(alarmName, metric string) string {
+	switch {
+	case strings.HasSuffix(alarmName, "-"+KindAvailability), metric == "Availability":
+		return KindAvailability
+	case strings.HasSuffix(alarmName, "-"+KindLatency), metric == "Latency":
+		return KindLatency
+	}
+	return ""
+}

@@ -1,0 +1,271 @@
+package alarmlog_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/webhealth/webhealth/internal/alarmlog"
+	"github.com/webhealth/webhealth/internal/target"
+)
+
+const (
+	prefix   = "webhealth-prod"
+	targetID = "0f8fad5bd9cb469fa16570867728950e"
+	otherID  = "9a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
+	// Event files: the first three are aws-lambda-go's events/testdata, the others our own alarms
+	// in the exact format CloudWatch sends.
+	awsSNSEvent       = "sns-event.json"
+	awsSingleMetric   = "cloudwatch-alarm-sns-payload-single-metric.json"
+	awsMultipleMetric = "cloudwatch-alarm-sns-payload-multiple-metrics.json"
+	ourAlarm          = "webhealth-availability-alarm.json"
+	ourOK             = "webhealth-availability-ok.json"
+)
+
+// loadEvent decodes an SNS event file the way the Lambda runtime does.
+func loadEvent(t testing.TB, name string) events.SNSEvent {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	var ev events.SNSEvent
+	require.NoError(t, json.Unmarshal(b, &ev))
+	require.NotEmpty(t, ev.Records)
+	return ev
+}
+
+func message(t testing.TB, name string) string {
+	t.Helper()
+	return loadEvent(t, name).Records[0].SNS.Message
+}
+
+// variant returns the Message of our ALARM fixture with edit applied to its decoded JSON, so every
+// variant keeps the rest of CloudWatch's format.
+func variant(t testing.TB, edit func(m map[string]any)) string {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(message(t, ourAlarm)), &m))
+	edit(m)
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func trigger(m map[string]any) map[string]any { return m["Trigger"].(map[string]any) }
+
+func dims(pairs ...string) []any {
+	var out []any
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out = append(out, map[string]any{"name": pairs[i], "value": pairs[i+1]})
+	}
+	return out
+}
+
+func ms(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		panic(err)
+	}
+	return t.UTC()
+}
+
+const alarmReason = "Threshold Crossed: 2 out of the last 2 datapoints [0.0 (21/11/26 10:02:00), 0.0 (21/11/26 10:01:00)] was less than the threshold (1.0) (minimum 2 datapoints for OK -> ALARM transition)."
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	ourName := prefix + "-" + targetID + "-availability"
+	alarm := alarmlog.StateChange{
+		TargetID: targetID, Kind: alarmlog.KindAvailability, AlarmName: ourName,
+		NewState: "ALARM", OldState: "OK", Reason: alarmReason,
+		StateChangeTime: ms("2026-11-21T10:03:12.345Z"), MetricName: "Availability",
+	}
+	with := func(edit func(c *alarmlog.StateChange)) alarmlog.StateChange {
+		c := alarm
+		edit(&c)
+		return c
+	}
+
+	tests := []struct {
+		name    string
+		message string
+		want    alarmlog.StateChange
+		wantErr error
+	}{
+		{name: "our availability ALARM", message: message(t, ourAlarm), want: alarm},
+		{
+			name: "our availability OK", message: message(t, ourOK),
+			want: with(func(c *alarmlog.StateChange) {
+				c.NewState, c.OldState = "OK", "ALARM"
+				c.Reason = "Threshold Crossed: 2 out of the last 2 datapoints [1.0 (21/11/26 10:08:00), 1.0 (21/11/26 10:07:00)] was not less than the threshold (1.0) (minimum 1 datapoint for ALARM -> OK transition)."
+				c.StateChangeTime = ms("2026-11-21T10:09:12.601Z")
+			}),
+		},
+		{
+			name: "latency alarm without dimensions: target and kind from the name",
+			message: variant(t, func(m map[string]any) {
+				m["AlarmName"] = prefix + "-" + targetID + "-latency"
+				m["NewStateValue"], m["OldStateValue"] = "INSUFFICIENT_DATA", "ALARM"
+				trigger(m)["MetricName"] = "Latency"
+				delete(trigger(m), "Dimensions")
+			}),
+			want: with(func(c *alarmlog.StateChange) {
+				c.AlarmName, c.Kind, c.MetricName = prefix+"-"+targetID+"-latency", alarmlog.KindLatency, "Latency"
+				c.NewState, c.OldState = "INSUFFICIENT_DATA", "ALARM"
+			}),
+		},
+		{
+			name: "TargetId dimension wins over the name",
+			message: variant(t, func(m map[string]any) {
+				m["AlarmName"] = "hand-made alarm"
+				trigger(m)["Dimensions"] = dims("Region", "eu-west-1", "TargetId", otherID)
+			}),
+			want: with(func(c *alarmlog.StateChange) { c.TargetID, c.AlarmName = otherID, "hand-made alarm" }),
+		},
+		{
+			name: "invalid TargetId dimension falls back to the name",
+			message: variant(t, func(m map[string]any) {
+				trigger(m)["Dimensions"] = dims("TargetId", "NOT-AN-ID")
+			}),
+			want: alarm,
+		},
+		{
+			name: "metric math alarm (Metrics form) with the target on a metric stat",
+			message: variant(t, func(m map[string]any) {
+				m["AlarmName"] = "ops-p99-math"
+				tr := trigger(m)
+				for _, k := range []string{"MetricName", "Namespace", "StatisticType", "Statistic", "Unit", "Dimensions"} {
+					delete(tr, k)
+				}
+				tr["Metrics"] = []any{
+					map[string]any{"Expression": "m1*1", "Id": "e1", "Label": "Expression1", "ReturnData": true},
+					map[string]any{"Id": "m1", "ReturnData": false, "MetricStat": map[string]any{
+						"Metric": map[string]any{"MetricName": "Latency", "Namespace": "WebHealth/webhealth-prod",
+							"Dimensions": dims("TargetId", targetID, "Region", "eu-west-1")},
+						"Period": 60, "Stat": "p99",
+					}},
+				}
+			}),
+			want: with(func(c *alarmlog.StateChange) {
+				c.AlarmName, c.Kind, c.MetricName = "ops-p99-math", alarmlog.KindLatency, "Latency"
+			}),
+		},
+		{
+			name: "RFC 3339 StateChangeTime with an offset",
+			message: variant(t, func(m map[string]any) {
+				m["StateChangeTime"] = "2026-11-21T11:03:12.345+01:00"
+			}),
+			want: alarm,
+		},
+		{name: "aws example single metric: not a target's alarm", message: message(t, awsSingleMetric), wantErr: alarmlog.ErrNoTarget},
+		{name: "aws example multiple metrics: not a target's alarm", message: message(t, awsMultipleMetric), wantErr: alarmlog.ErrNoTarget},
+		{name: "aws example SNS text message", message: message(t, awsSNSEvent), wantErr: alarmlog.ErrNotAlarm},
+		{
+			name: "another prefix's alarm",
+			message: variant(t, func(m map[string]any) {
+				m["AlarmName"] = "webhealth-dev-" + targetID + "-availability"
+				delete(trigger(m), "Dimensions")
+			}),
+			wantErr: alarmlog.ErrNoTarget,
+		},
+		{
+			name: "upper-case id in the name",
+			message: variant(t, func(m map[string]any) {
+				m["AlarmName"] = prefix + "-0F8FAD5BD9CB469FA16570867728950E-availability"
+				delete(trigger(m), "Dimensions")
+			}),
+			wantErr: alarmlog.ErrNoTarget,
+		},
+		{
+			name: "target alarm of another kind",
+			message: variant(t, func(m map[string]any) {
+				m["AlarmName"] = prefix + "-" + targetID + "-certificate"
+				trigger(m)["MetricName"] = "CertDaysRemaining"
+			}),
+			wantErr: alarmlog.ErrUnknownKind,
+		},
+		{name: "unknown new state", message: variant(t, func(m map[string]any) { m["NewStateValue"] = "PANIC" }), wantErr: alarmlog.ErrNotAlarm},
+		{name: "unknown old state", message: variant(t, func(m map[string]any) { m["OldStateValue"] = "maybe" }), wantErr: alarmlog.ErrNotAlarm},
+		{name: "bad StateChangeTime", message: variant(t, func(m map[string]any) { m["StateChangeTime"] = "yesterday" }), wantErr: alarmlog.ErrNotAlarm},
+		{name: "missing AlarmName", message: variant(t, func(m map[string]any) { delete(m, "AlarmName") }), wantErr: alarmlog.ErrNotAlarm},
+		{name: "wrong type", message: variant(t, func(m map[string]any) { m["NewStateValue"] = 1 }), wantErr: alarmlog.ErrNotAlarm},
+		{name: "empty message", message: "", wantErr: alarmlog.ErrNotAlarm},
+		{name: "JSON null", message: "null", wantErr: alarmlog.ErrNotAlarm},
+		{name: "JSON array", message: `[{"AlarmName":"x"}]`, wantErr: alarmlog.ErrNotAlarm},
+		{name: "truncated JSON", message: message(t, ourAlarm)[:200], wantErr: alarmlog.ErrNotAlarm},
+	}
+	p := alarmlog.NewParser(prefix)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := p.Parse(tc.message)
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				for _, other := range []error{alarmlog.ErrNotAlarm, alarmlog.ErrNoTarget, alarmlog.ErrUnknownKind} {
+					if other != tc.wantErr {
+						assert.NotErrorIs(t, err, other)
+					}
+				}
+				assert.Equal(t, alarmlog.StateChange{}, got)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestParseErrorSaysWhy(t *testing.T) {
+	t.Parallel()
+	p := alarmlog.NewParser(prefix)
+	_, err := p.Parse(message(t, awsSingleMetric))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `alarm "EXAMPLE" has no valid TargetId dimension`)
+	assert.Contains(t, err.Error(), prefix+"-<target id>-(availability|latency)")
+
+	_, err = p.Parse(variant(t, func(m map[string]any) { delete(m, "AlarmName"); delete(m, "StateChangeTime") }))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "missing AlarmName, StateChangeTime")
+}
+
+// FuzzParse: the parser never panics, and every message either yields a change of a real target
+// with a known kind, state and time, or an error of one of the three kinds (which the handler turns
+// into a raw record; FuzzHandle checks that side).
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{awsSNSEvent, awsSingleMetric, awsMultipleMetric, ourAlarm, ourOK} {
+		f.Add(message(f, name))
+	}
+	f.Add(`{"AlarmName":"webhealth-prod-0f8fad5bd9cb469fa16570867728950e-latency","NewStateValue":"OK","StateChangeTime":"2026-01-01T00:00:00Z"}`)
+	f.Add(`{"AlarmName":"x","NewStateValue":"OK","StateChangeTime":"2026-01-01T00:00:00Z","Trigger":{"Metrics":[{"Id":"m1","MetricStat":{"Metric":{"MetricName":"Latency","Dimensions":[{"name":"TargetId","value":"0f8fad5bd9cb469fa16570867728950e"}]}}}]}}`)
+	p := alarmlog.NewParser(prefix)
+	f.Fuzz(func(t *testing.T, msg string) {
+		c, err := p.Parse(msg)
+		if err != nil {
+			assert.True(t, errorsIsAny(err, alarmlog.ErrNotAlarm, alarmlog.ErrNoTarget, alarmlog.ErrUnknownKind), "unclassified error %v", err)
+			assert.Equal(t, alarmlog.StateChange{}, c)
+			return
+		}
+		assert.True(t, target.ValidID(c.TargetID), "target id %q", c.TargetID)
+		assert.Contains(t, []string{alarmlog.KindAvailability, alarmlog.KindLatency}, c.Kind)
+		assert.Contains(t, []string{"OK", "ALARM", "INSUFFICIENT_DATA"}, c.NewState)
+		assert.NotEmpty(t, c.AlarmName)
+		assert.False(t, c.StateChangeTime.IsZero())
+		assert.Equal(t, time.UTC, c.StateChangeTime.Location())
+	})
+}
+
+func BenchmarkParse(b *testing.B) {
+	p := alarmlog.NewParser(prefix)
+	msg := message(b, ourAlarm)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Parse(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
