@@ -1,0 +1,72 @@
+// Command crawler is the scheduled Lambda function that probes the monitored targets, publishes
+// their metrics, writes last_check and reconciles the per-target alarms. It only wires: see
+// internal/crawler for the behaviour and docs/design.md for the configuration.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"runtime/debug"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/webhealth/webhealth/internal/awsconfig"
+	"github.com/webhealth/webhealth/internal/crawler"
+	"github.com/webhealth/webhealth/internal/netguard"
+	"github.com/webhealth/webhealth/internal/probe"
+)
+
+// version is set at build time (-ldflags "-X main.version=<release>"); it goes into the User-Agent.
+var version = ""
+
+func main() {
+	slog.SetDefault(lambdacontext.NewLogger())
+	ctx := context.Background()
+
+	cfg, err := crawler.LoadConfig(os.LookupEnv)
+	if err != nil {
+		fail("configuration", err)
+	}
+	awsCfg, err := awsconfig.Load(ctx, 5)
+	if err != nil {
+		fail("aws configuration", err)
+	}
+	prober, err := probe.New(probe.Options{
+		Guard:        netguard.New(cfg.AllowPrivateTargets),
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		MaxRedirects: cfg.MaxRedirects,
+		RetryDelay:   cfg.RetryDelay,
+		UserAgent:    "webhealth/" + buildVersion(),
+	})
+	if err != nil {
+		fail("prober", err)
+	}
+	c, err := crawler.New(cfg, awsCfg.Region,
+		dynamodb.NewFromConfig(awsCfg),
+		cloudwatch.NewFromConfig(awsCfg, crawler.CloudWatchProtocol),
+		prober)
+	if err != nil {
+		fail("crawler", err)
+	}
+	lambda.Start(c.Handle)
+}
+
+// buildVersion is the -X version, else the module version the binary was built from, else "dev".
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func fail(what string, err error) {
+	slog.Error("crawler cannot start", "stage", what, "error", err)
+	os.Exit(1)
+}

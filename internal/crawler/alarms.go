@@ -1,0 +1,276 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+)
+
+// Alarm kinds: the last part of an alarm's name.
+const (
+	AlarmKindAvailability = "availability"
+	AlarmKindLatency      = "latency"
+)
+
+// Tags set on the alarms the crawler creates (CloudWatch ignores tags when an alarm is updated).
+const (
+	TagTargetID  = "webhealth:target-id"
+	TagAlarmKind = "webhealth:alarm-kind"
+)
+
+const (
+	maxDeleteAlarms     = 100 // DeleteAlarms takes at most 100 names
+	maxDescribeRecords  = 100
+	maxAlarmDescription = 1024
+)
+
+// AlarmName is the name of a target's alarm of the given kind.
+func AlarmName(prefix, targetID, kind string) string {
+	return prefix + "-" + targetID + "-" + kind
+}
+
+// desiredAlarm is the alarm the crawler wants for t and kind.
+func (c *Crawler) desiredAlarm(t *alarmTarget, kind string) *cloudwatch.PutMetricAlarmInput {
+	in := &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String(AlarmName(c.cfg.AlarmPrefix, t.ID, kind)),
+		Namespace: aws.String(c.cfg.MetricNamespace),
+		Dimensions: []types.Dimension{
+			{Name: aws.String(DimensionTargetID), Value: aws.String(t.ID)},
+			{Name: aws.String(DimensionRegion), Value: aws.String(c.region)},
+		},
+		Period:            aws.Int32(int32(c.cfg.AlarmPeriodSeconds)),
+		EvaluationPeriods: aws.Int32(int32(c.cfg.AlarmEvalPeriods)),
+		DatapointsToAlarm: aws.Int32(int32(c.cfg.AlarmDatapoints)),
+		TreatMissingData:  aws.String("missing"),
+		ActionsEnabled:    aws.Bool(true),
+		AlarmActions:      []string{c.cfg.AlarmTopicARN},
+		OKActions:         []string{c.cfg.AlarmTopicARN},
+		Tags: []types.Tag{
+			{Key: aws.String(TagTargetID), Value: aws.String(t.ID)},
+			{Key: aws.String(TagAlarmKind), Value: aws.String(kind)},
+		},
+	}
+	switch kind {
+	case AlarmKindAvailability:
+		in.MetricName = aws.String(MetricAvailability)
+		in.Statistic = types.StatisticMinimum
+		in.ComparisonOperator = types.ComparisonOperatorLessThanThreshold
+		in.Threshold = aws.Float64(1)
+		in.AlarmDescription = aws.String(truncate(fmt.Sprintf("webhealth: %s (%s) is not available", t.URL, t.Name), maxAlarmDescription))
+	case AlarmKindLatency:
+		threshold := t.LatencyThresholdMS
+		if threshold <= 0 {
+			threshold = 1000
+		}
+		in.MetricName = aws.String(MetricLatency)
+		in.Statistic = types.StatisticAverage
+		in.ComparisonOperator = types.ComparisonOperatorGreaterThanThreshold
+		in.Threshold = aws.Float64(float64(threshold))
+		in.AlarmDescription = aws.String(truncate(fmt.Sprintf("webhealth: %s (%s) latency above %d ms", t.URL, t.Name, threshold), maxAlarmDescription))
+	}
+	return in
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// sameAlarm reports whether the existing alarm already is what PutMetricAlarm would make of want:
+// every field the crawler sets, and none it does not set.
+func sameAlarm(have types.MetricAlarm, want *cloudwatch.PutMetricAlarmInput) bool {
+	return aws.ToString(have.AlarmDescription) == aws.ToString(want.AlarmDescription) &&
+		aws.ToString(have.Namespace) == aws.ToString(want.Namespace) &&
+		aws.ToString(have.MetricName) == aws.ToString(want.MetricName) &&
+		have.Statistic == want.Statistic &&
+		aws.ToString(have.ExtendedStatistic) == "" &&
+		sameDimensions(have.Dimensions, want.Dimensions) &&
+		aws.ToInt32(have.Period) == aws.ToInt32(want.Period) &&
+		aws.ToInt32(have.EvaluationPeriods) == aws.ToInt32(want.EvaluationPeriods) &&
+		aws.ToInt32(have.DatapointsToAlarm) == aws.ToInt32(want.DatapointsToAlarm) &&
+		aws.ToFloat64(have.Threshold) == aws.ToFloat64(want.Threshold) &&
+		have.ComparisonOperator == want.ComparisonOperator &&
+		aws.ToString(have.TreatMissingData) == aws.ToString(want.TreatMissingData) &&
+		aws.ToBool(have.ActionsEnabled) == aws.ToBool(want.ActionsEnabled) &&
+		sameSet(have.AlarmActions, want.AlarmActions) &&
+		sameSet(have.OKActions, want.OKActions) &&
+		len(have.InsufficientDataActions) == 0 &&
+		(have.Unit == "" || have.Unit == want.Unit) &&
+		len(have.Metrics) == 0 &&
+		aws.ToString(have.ThresholdMetricId) == "" &&
+		aws.ToString(have.EvaluateLowSampleCountPercentile) == ""
+}
+
+func sameDimensions(a, b []types.Dimension) bool {
+	toMap := func(ds []types.Dimension) map[string]string {
+		m := make(map[string]string, len(ds))
+		for _, d := range ds {
+			m[aws.ToString(d.Name)] = aws.ToString(d.Value)
+		}
+		return m
+	}
+	return len(a) == len(b) && maps.Equal(toMap(a), toMap(b))
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// reconcileAlarms makes the alarms under the prefix follow the targets seen: two per enabled target,
+// created when missing, rewritten when a field differs, and (only when the scan saw every target)
+// deleted when their target is gone or disabled. Only names matching <prefix>-<32 hex>-<kind> are
+// touched. Work left when the run deadline comes is counted as pending and done by the next run.
+func (c *Crawler) reconcileAlarms(ctx context.Context, seen map[string]*alarmTarget, complete bool, st *runState) {
+	existing, err := c.ownedAlarms(ctx)
+	if err != nil {
+		st.update(func(s *Summary) { s.AlarmsFailed++ })
+		st.fail(fmt.Errorf("reconcile alarms: %w", err))
+		return
+	}
+
+	var stale []string
+	if complete {
+		for name, id := range existing.ids {
+			if _, ok := seen[id]; !ok {
+				stale = append(stale, name)
+			}
+		}
+		slices.Sort(stale)
+	} else {
+		slog.WarnContext(ctx, "target list incomplete: no alarm is deleted this run")
+	}
+	var puts []*cloudwatch.PutMetricAlarmInput
+	for _, id := range slices.Sorted(maps.Keys(seen)) {
+		t := seen[id]
+		if t == nil {
+			continue
+		}
+		for _, kind := range []string{AlarmKindAvailability, AlarmKindLatency} {
+			want := c.desiredAlarm(t, kind)
+			have, ok := existing.alarms[aws.ToString(want.AlarmName)]
+			switch {
+			case !ok, !sameAlarm(have, want):
+				puts = append(puts, want)
+			}
+		}
+	}
+
+	var failures []error
+	pending := 0
+deletes:
+	for start := 0; start < len(stale); start += maxDeleteAlarms {
+		if ctx.Err() != nil {
+			pending += len(stale) - start
+			break
+		}
+		batch := stale[start:min(start+maxDeleteAlarms, len(stale))]
+		err := c.retryThrottled(ctx, "DeleteAlarms", func(ctx context.Context) error {
+			_, err := c.cw.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: batch})
+			return err
+		})
+		switch {
+		case err == nil:
+			st.update(func(s *Summary) { s.AlarmsDeleted += len(batch) })
+			slog.InfoContext(ctx, "alarms deleted", "count", len(batch), "names", batch)
+		case ctx.Err() != nil:
+			pending += len(stale) - start
+			break deletes
+		default:
+			st.update(func(s *Summary) { s.AlarmsFailed += len(batch) })
+			failures = append(failures, fmt.Errorf("delete %d alarms: %w", len(batch), err))
+			slog.ErrorContext(ctx, "delete alarms failed", "count", len(batch), "error", err)
+		}
+	}
+
+puts:
+	for i, in := range puts {
+		if ctx.Err() != nil {
+			pending += len(puts) - i
+			break
+		}
+		name := aws.ToString(in.AlarmName)
+		_, exists := existing.alarms[name]
+		err := c.retryThrottled(ctx, "PutMetricAlarm", func(ctx context.Context) error {
+			_, err := c.cw.PutMetricAlarm(ctx, in)
+			return err
+		})
+		switch {
+		case err == nil && exists:
+			st.update(func(s *Summary) { s.AlarmsUpdated++ })
+			slog.InfoContext(ctx, "alarm updated", "alarm", name)
+		case err == nil:
+			st.update(func(s *Summary) { s.AlarmsCreated++ })
+			slog.InfoContext(ctx, "alarm created", "alarm", name)
+		case ctx.Err() != nil:
+			pending += len(puts) - i
+			break puts
+		default:
+			st.update(func(s *Summary) { s.AlarmsFailed++ })
+			failures = append(failures, fmt.Errorf("put alarm %s: %w", name, err))
+			slog.ErrorContext(ctx, "put alarm failed", "alarm", name, "error", err)
+		}
+	}
+
+	st.update(func(s *Summary) { s.AlarmsPending = pending })
+	if pending > 0 {
+		slog.WarnContext(ctx, "run deadline reached: alarm changes left for the next run", "pending", pending)
+	}
+	if len(failures) > 0 {
+		st.fail(fmt.Errorf("reconcile alarms: %w", errors.Join(failures...)))
+	}
+}
+
+// owned is the crawler's existing alarms by name, and the target id each belongs to.
+type owned struct {
+	alarms map[string]types.MetricAlarm
+	ids    map[string]string
+}
+
+// ownedAlarms lists the metric alarms named <prefix>-<32 hex>-<kind>, all pages.
+func (c *Crawler) ownedAlarms(ctx context.Context) (owned, error) {
+	o := owned{alarms: map[string]types.MetricAlarm{}, ids: map[string]string{}}
+	pages := cloudwatch.NewDescribeAlarmsPaginator(c.cw, &cloudwatch.DescribeAlarmsInput{
+		AlarmNamePrefix: aws.String(c.cfg.AlarmPrefix + "-"),
+		AlarmTypes:      []types.AlarmType{types.AlarmTypeMetricAlarm},
+		MaxRecords:      aws.Int32(maxDescribeRecords),
+	})
+	for pages.HasMorePages() {
+		var page *cloudwatch.DescribeAlarmsOutput
+		err := c.retryThrottled(ctx, "DescribeAlarms", func(ctx context.Context) error {
+			var err error
+			page, err = pages.NextPage(ctx)
+			return err
+		})
+		if err != nil {
+			return owned{}, fmt.Errorf("describe alarms %s-*: %w", c.cfg.AlarmPrefix, err)
+		}
+		for _, a := range page.MetricAlarms {
+			name := aws.ToString(a.AlarmName)
+			m := c.alarmName.FindStringSubmatch(name)
+			if m == nil {
+				continue
+			}
+			o.alarms[name] = a
+			o.ids[name] = m[1]
+		}
+	}
+	return o, nil
+}

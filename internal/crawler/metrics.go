@@ -1,0 +1,231 @@
+package crawler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/webhealth/webhealth/internal/probe"
+	"github.com/webhealth/webhealth/internal/target"
+)
+
+// Metric and dimension names (docs/design.md, "Metrics and alarms").
+const (
+	MetricAvailability      = "Availability"
+	MetricLatency           = "Latency"
+	MetricDNSLatency        = "DNSLatency"
+	MetricConnectLatency    = "ConnectLatency"
+	MetricTLSLatency        = "TLSLatency"
+	MetricTTFB              = "TTFB"
+	MetricCertDaysRemaining = "CertDaysRemaining"
+	MetricTargetsChecked    = "TargetsChecked"
+	MetricTargetsDown       = "TargetsDown"
+	MetricTargetsSkipped    = "TargetsSkipped"
+	MetricRunDuration       = "RunDuration"
+
+	DimensionTargetID = "TargetId"
+	DimensionRegion   = "Region"
+)
+
+// PutMetricData limits: 1000 datums and 1 MB of request per call.
+const (
+	maxDatumsPerCall = 1000
+	maxRequestBytes  = 1 << 20
+	// requestHeadroom covers the envelope (action, version, namespace) and the estimate's slack.
+	requestHeadroom = 64 << 10
+)
+
+// targetDatums are a target's metrics for one check. Availability is always sent; the timings only
+// when a response arrived (a connection failure has no meaningful latency, and must not feed the
+// latency alarm); TLS timing and certificate days only for a TLS connection.
+func (c *Crawler) targetDatums(t target.Target, r probe.Result) []types.MetricDatum {
+	dims := []types.Dimension{
+		{Name: aws.String(DimensionTargetID), Value: aws.String(t.ID)},
+		{Name: aws.String(DimensionRegion), Value: aws.String(c.region)},
+	}
+	ts := aws.Time(r.CheckedAt)
+	datum := func(name string, v float64, unit types.StandardUnit) types.MetricDatum {
+		return types.MetricDatum{MetricName: aws.String(name), Dimensions: dims, Value: aws.Float64(v), Unit: unit, Timestamp: ts}
+	}
+	avail := 0.0
+	if r.Available {
+		avail = 1
+	}
+	out := []types.MetricDatum{datum(MetricAvailability, avail, types.StandardUnitNone)}
+	if r.StatusCode != 0 {
+		out = append(out,
+			datum(MetricLatency, r.LatencyMS, types.StandardUnitMilliseconds),
+			datum(MetricDNSLatency, r.DNSMS, types.StandardUnitMilliseconds),
+			datum(MetricConnectLatency, r.ConnectMS, types.StandardUnitMilliseconds),
+			datum(MetricTTFB, r.TTFBMS, types.StandardUnitMilliseconds),
+		)
+		if r.TLSMS > 0 {
+			out = append(out, datum(MetricTLSLatency, r.TLSMS, types.StandardUnitMilliseconds))
+		}
+	}
+	if r.CertDaysRemaining != nil {
+		out = append(out, datum(MetricCertDaysRemaining, float64(*r.CertDaysRemaining), types.StandardUnitNone))
+	}
+	return out
+}
+
+// runDatums are the run-level metrics, dimension Region only.
+func (c *Crawler) runDatums(s Summary, at time.Time) []types.MetricDatum {
+	dims := []types.Dimension{{Name: aws.String(DimensionRegion), Value: aws.String(c.region)}}
+	ts := aws.Time(at)
+	datum := func(name string, v float64, unit types.StandardUnit) types.MetricDatum {
+		return types.MetricDatum{MetricName: aws.String(name), Dimensions: dims, Value: aws.Float64(v), Unit: unit, Timestamp: ts}
+	}
+	return []types.MetricDatum{
+		datum(MetricTargetsChecked, float64(s.Checked), types.StandardUnitCount),
+		datum(MetricTargetsDown, float64(s.Down), types.StandardUnitCount),
+		datum(MetricTargetsSkipped, float64(s.Skipped), types.StandardUnitCount),
+		datum(MetricRunDuration, s.DurationMS, types.StandardUnitMilliseconds),
+	}
+}
+
+// putMetricData sends one batch, retrying throttling beyond the SDK's own retries.
+func (c *Crawler) putMetricData(ctx context.Context, batch []types.MetricDatum) error {
+	return c.retryThrottled(ctx, "PutMetricData", func(ctx context.Context) error {
+		_, err := c.cw.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{
+			Namespace:  aws.String(c.cfg.MetricNamespace),
+			MetricData: batch,
+		})
+		return err
+	})
+}
+
+// isThrottle reports whether err is a throttling error, by the SDK's own list of throttle codes.
+func isThrottle(err error) bool {
+	return retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary
+}
+
+// retryThrottled runs op, and again after a jittered, doubling pause while it fails with throttling,
+// at most throttleRetries more times and never past ctx's deadline.
+func (c *Crawler) retryThrottled(ctx context.Context, what string, op func(context.Context) error) error {
+	backoff := c.throttleBackoff
+	for retries := 0; ; retries++ {
+		err := op(ctx)
+		if err == nil || !isThrottle(err) || retries >= c.throttleRetries {
+			return err
+		}
+		pause := backoff/2 + rand.N(backoff/2+1)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < pause {
+			return err
+		}
+		slog.WarnContext(ctx, "throttled, retrying", "operation", what, "retry", retries+1, "pause", pause.String())
+		timer := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return err
+		case <-timer.C:
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+}
+
+// metricBatcher collects datums and sends them in PutMetricData-sized batches as they fill, so a
+// large run neither holds every datum nor sends one call per target. A failed batch is logged and
+// counted; the others are still sent.
+type metricBatcher struct {
+	namespace string
+	send      func(context.Context, []types.MetricDatum) error
+
+	mu      sync.Mutex
+	pending []types.MetricDatum
+	bytes   int
+	sent    int
+	nFailed int
+	first   error
+}
+
+func newMetricBatcher(namespace string, send func(context.Context, []types.MetricDatum) error) *metricBatcher {
+	return &metricBatcher{namespace: namespace, send: send}
+}
+
+// add queues datums, sending every batch that fills up.
+func (b *metricBatcher) add(ctx context.Context, datums ...types.MetricDatum) {
+	var full [][]types.MetricDatum
+	b.mu.Lock()
+	for _, d := range datums {
+		size := datumSize(d)
+		if len(b.pending) > 0 && (len(b.pending) == maxDatumsPerCall || b.bytes+size > maxRequestBytes-requestHeadroom) {
+			full = append(full, b.pending)
+			b.pending, b.bytes = nil, 0
+		}
+		b.pending = append(b.pending, d)
+		b.bytes += size
+	}
+	if len(b.pending) == maxDatumsPerCall {
+		full = append(full, b.pending)
+		b.pending, b.bytes = nil, 0
+	}
+	b.mu.Unlock()
+	for _, batch := range full {
+		b.sendBatch(ctx, batch)
+	}
+}
+
+// flush sends what is left.
+func (b *metricBatcher) flush(ctx context.Context) {
+	b.mu.Lock()
+	batch := b.pending
+	b.pending, b.bytes = nil, 0
+	b.mu.Unlock()
+	if len(batch) > 0 {
+		b.sendBatch(ctx, batch)
+	}
+}
+
+func (b *metricBatcher) sendBatch(ctx context.Context, batch []types.MetricDatum) {
+	err := b.send(ctx, batch)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.sent++
+	if err != nil {
+		b.nFailed++
+		if b.first == nil {
+			b.first = err
+		}
+		slog.ErrorContext(ctx, "metric batch failed", "namespace", b.namespace, "datums", len(batch), "error", err)
+	}
+}
+
+func (b *metricBatcher) failed() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.nFailed
+}
+
+// err summarises the failed batches, or nil.
+func (b *metricBatcher) err() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.nFailed == 0 {
+		return nil
+	}
+	return fmt.Errorf("publish metrics: %d of %d batches failed: %w", b.nFailed, b.sent, b.first)
+}
+
+// datumSize over-estimates a datum's share of a PutMetricData request in the query protocol, the
+// most verbose encoding: every member is spelled out as "MetricData.member.N.Field=value&", and
+// values may be percent-encoded (up to three bytes per byte).
+func datumSize(d types.MetricDatum) int {
+	// perField is a spelled-out member name such as "MetricData.member.1000.Dimensions.member.10.Value=" with its "&".
+	const perField = 48
+	const value, unit, timestamp = 32, 24, 32
+	n := perField*4 + 3*len(aws.ToString(d.MetricName)) + value + unit + timestamp
+	for _, dim := range d.Dimensions {
+		n += 2*perField + 3*(len(aws.ToString(dim.Name))+len(aws.ToString(dim.Value)))
+	}
+	return n
+}
