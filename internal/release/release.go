@@ -1,0 +1,237 @@
+// Package release parses release tags of the form <env>_<region>/<team>/<version>
+// (e.g. prod_eu-west-1/web/1.4.0) and derives the Terraform backend settings of the release:
+// state bucket <prefix>-<env>, lock table <prefix>-lock-<env>, state key
+// <team>/<env>-<region>/terraform.tfstate and the provider region.
+//
+// Every accepted part consists only of characters that are safe unquoted in a shell, a Makefile,
+// an S3 key and an AWS tag value, so the derived settings can be printed as KEY=value lines.
+package release
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// Form and Example are quoted in every tag error.
+const (
+	Form    = "<env>_<region>/<team>/<version>"
+	Example = "prod_eu-west-1/web/1.4.0"
+)
+
+// RefPrefix is stripped from full git refs (CodePipeline sometimes passes refs/tags/<tag>).
+const RefPrefix = "refs/tags/"
+
+// Limits.
+const (
+	MaxTagLength     = 256
+	MaxSlugLength    = 32
+	MaxVersionLength = 128
+	maxBucketLength  = 63
+)
+
+// ErrInvalidTag is wrapped by every *TagError.
+var ErrInvalidTag = errors.New("invalid release tag")
+
+// TagError says what is wrong with a tag and shows the expected form.
+type TagError struct {
+	Tag     string // as given
+	Problem string
+}
+
+func (e *TagError) Error() string {
+	return fmt.Sprintf("tag %q: %s: expected %s, e.g. %s", e.Tag, e.Problem, Form, Example)
+}
+
+// Unwrap lets errors.Is(err, ErrInvalidTag) match.
+func (e *TagError) Unwrap() error { return ErrInvalidTag }
+
+// Release is a parsed release tag.
+type Release struct {
+	Environment string
+	Region      string
+	Team        string
+	Version     string // exactly as in the tag, including a leading "v" and any pre-release/build part
+}
+
+// String is the tag without any refs/tags/ prefix.
+func (r Release) String() string {
+	return r.Environment + "_" + r.Region + "/" + r.Team + "/" + r.Version
+}
+
+var (
+	// slugPattern: team and environment names. Lowercase letters, digits, inner hyphens, 1–32.
+	slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$`)
+
+	// regionPattern: <geo>[-<partition qualifier>]-<direction>-<number>, following the region
+	// patterns of the AWS partitions (aws-sdk-go-v2 internal/endpoints/awsrulesfn/partitions.json:
+	// aws, aws-cn, aws-us-gov, aws-iso*, aws-eusc), with the direction spelled out instead of \w+.
+	regionPattern = regexp.MustCompile(`^(?:us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)` +
+		`-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$`)
+
+	// versionPattern: semantic version 2.0.0 (semver.org's regular expression) with an optional "v".
+	versionPattern = regexp.MustCompile(`^v?(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)` +
+		`(?:-(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?` +
+		`(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$`)
+)
+
+// regionExamples is shown when a region is rejected.
+const regionExamples = "an AWS region name such as eu-west-1, us-east-1, us-gov-west-1 or cn-north-1"
+
+// Parse parses tag (optionally a full refs/tags/ ref) against the configured environments.
+// Tag problems are *TagError values (errors.Is(err, ErrInvalidTag)); a bad environment list is a
+// plain error.
+func Parse(tag string, environments []string) (Release, error) {
+	if err := checkEnvironments(environments); err != nil {
+		return Release{}, err
+	}
+	bad := func(format string, args ...any) (Release, error) {
+		return Release{}, &TagError{Tag: tag, Problem: fmt.Sprintf(format, args...)}
+	}
+
+	if tag == "" {
+		return bad("tag is empty")
+	}
+	if len(tag) > MaxTagLength {
+		return bad("tag is %d bytes long, at most %d are allowed", len(tag), MaxTagLength)
+	}
+	if i := strings.IndexFunc(tag, unicode.IsSpace); i >= 0 {
+		return bad("contains whitespace at byte %d", i)
+	}
+	if i := strings.IndexFunc(tag, func(r rune) bool { return !allowedRune(r) }); i >= 0 {
+		r := []rune(tag[i:])[0]
+		return bad("contains %q: only letters, digits and . _ - + / are allowed", r)
+	}
+	t := tag
+	if rest, ok := strings.CutPrefix(t, RefPrefix); ok {
+		t = rest
+	} else if strings.HasPrefix(t, "refs/") {
+		return bad("is a ref but not a tag ref (%s...)", RefPrefix)
+	}
+	switch {
+	case t == "":
+		return bad("tag is empty after %s", RefPrefix)
+	case strings.HasPrefix(t, "/"):
+		return bad("starts with /")
+	case strings.HasSuffix(t, "/"):
+		return bad("ends with /")
+	case strings.Contains(t, "//"):
+		return bad("has an empty part between //")
+	}
+
+	parts := strings.Split(t, "/")
+	switch {
+	case len(parts) < 3:
+		return bad("has %d of the 3 parts separated by / (missing %s)", len(parts), strings.Join([]string{"<env>_<region>", "<team>", "<version>"}[len(parts):], " and "))
+	case len(parts) > 3:
+		return bad("has %d parts separated by /, not 3", len(parts))
+	}
+	envRegion, team, version := parts[0], parts[1], parts[2]
+
+	env, region, ok := strings.Cut(envRegion, "_")
+	if !ok {
+		for _, e := range environments {
+			if strings.HasPrefix(envRegion, e+"-") {
+				return bad(`environment and region must be joined by "_"`)
+			}
+		}
+		return bad(`first part %q is not <env>_<region>`, envRegion)
+	}
+	if !slices.Contains(environments, env) {
+		if slices.Contains(environments, strings.ToLower(env)) {
+			return bad("environment %q must be lower case", env)
+		}
+		return bad("environment %q is not one of %s", env, strings.Join(environments, ", "))
+	}
+	if !regionPattern.MatchString(region) {
+		if regionPattern.MatchString(strings.ToLower(region)) {
+			return bad("region %q must be lower case", region)
+		}
+		return bad("region %q is not %s", region, regionExamples)
+	}
+	if !slugPattern.MatchString(team) {
+		if slugPattern.MatchString(strings.ToLower(team)) {
+			return bad("team %q must be lower case", team)
+		}
+		return bad("team %q is not a slug (1-%d lowercase letters, digits and hyphens, not starting or ending with a hyphen)", team, MaxSlugLength)
+	}
+	if len(version) > MaxVersionLength {
+		return bad("version is %d bytes long, at most %d are allowed", len(version), MaxVersionLength)
+	}
+	if !versionPattern.MatchString(version) {
+		return bad("version %q is not a semantic version (MAJOR.MINOR.PATCH with optional v prefix, -pre-release and +build, e.g. 1.4.0 or v2.0.0-rc.1)", version)
+	}
+	return Release{Environment: env, Region: region, Team: team, Version: version}, nil
+}
+
+// allowedRune: letters, digits and . _ - + /, ASCII only. Everything else (shell metacharacters,
+// quotes, control characters, non-ASCII look-alikes) is refused before any other check.
+func allowedRune(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	}
+	return strings.ContainsRune("._-+/", r)
+}
+
+func checkEnvironments(envs []string) error {
+	if len(envs) == 0 {
+		return errors.New("no environments configured")
+	}
+	for _, e := range envs {
+		if !slugPattern.MatchString(e) {
+			return fmt.Errorf("environment %q is not a slug (1-%d lowercase letters, digits and hyphens, not starting or ending with a hyphen)", e, MaxSlugLength)
+		}
+	}
+	return nil
+}
+
+// Settings are what a release needs to init and apply the workload root.
+type Settings struct {
+	Environment string `json:"environment"`
+	Region      string `json:"region"`
+	Team        string `json:"team"`
+	Version     string `json:"version"`
+	StateBucket string `json:"state_bucket"`
+	StateKey    string `json:"state_key"`
+	LockTable   string `json:"lock_table"`
+}
+
+// Settings derives the backend settings under the state prefix (STATE_PREFIX, e.g. webhealth-tfstate).
+func (r Release) Settings(prefix string) (Settings, error) {
+	if err := checkPrefix(prefix, r.Environment); err != nil {
+		return Settings{}, err
+	}
+	return Settings{
+		Environment: r.Environment,
+		Region:      r.Region,
+		Team:        r.Team,
+		Version:     r.Version,
+		StateBucket: prefix + "-" + r.Environment,
+		StateKey:    r.Team + "/" + r.Environment + "-" + r.Region + "/terraform.tfstate",
+		LockTable:   prefix + "-lock-" + r.Environment,
+	}, nil
+}
+
+// prefixPattern keeps <prefix>-<env> a valid S3 bucket name and <prefix>-lock-<env> a valid
+// DynamoDB table name: lowercase letters, digits and inner hyphens (no dots: they break
+// virtual-hosted TLS).
+var prefixPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
+
+func checkPrefix(prefix, env string) error {
+	if !prefixPattern.MatchString(prefix) {
+		return fmt.Errorf("state prefix %q: use lowercase letters, digits and hyphens, starting and ending with a letter or digit", prefix)
+	}
+	for _, reserved := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if strings.HasPrefix(prefix, reserved) {
+			return fmt.Errorf("state prefix %q: S3 bucket names may not start with %q", prefix, reserved)
+		}
+	}
+	if n := len(prefix) + 1 + len(env); n > maxBucketLength {
+		return fmt.Errorf("state prefix %q: bucket %s-%s would be %d characters, S3 allows %d", prefix, prefix, env, n, maxBucketLength)
+	}
+	return nil
+}
