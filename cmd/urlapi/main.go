@@ -1,0 +1,37 @@
+// Command urlapi is the URL API Lambda function (API Gateway REST, Lambda proxy integration).
+// It only wires: configuration from the environment, the DynamoDB client, the handler, lambda.Start.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/webhealth/webhealth/internal/api"
+	"github.com/webhealth/webhealth/internal/awsconfig"
+	"github.com/webhealth/webhealth/internal/store"
+)
+
+// sdkMaxAttempts bounds SDK retries: an API caller is waiting.
+const sdkMaxAttempts = 3
+
+func main() {
+	slog.SetDefault(lambdacontext.NewLogger())
+	cfg, err := api.LoadConfig(os.LookupEnv)
+	if err != nil {
+		slog.Error("urlapi cannot start: bad configuration", slog.Any("error", err))
+		os.Exit(1)
+	}
+	awsCfg, err := awsconfig.Load(context.Background(), sdkMaxAttempts)
+	if err != nil {
+		slog.Error("urlapi cannot start", slog.Any("error", err))
+		os.Exit(1)
+	}
+	db := dynamodb.NewFromConfig(awsCfg)
+	h := api.New(store.NewTargets(db, cfg.URLsTable), store.NewAlarms(db, cfg.AlarmsTable), cfg)
+	lambda.Start(h.Handle)
+}
