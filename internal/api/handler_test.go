@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -466,8 +467,8 @@ func TestList(t *testing.T) {
 	assert.JSONEq(t, `{"items":[]}`, resp.Body, "empty list: an empty array, no next_token")
 	assert.Equal(t, 20, f.lastLimit, "default page size")
 
-	for range 5 {
-		f.seed("https://site" + string(rune('a'+len(f.targets))) + ".example.com/")
+	for i := range 5 {
+		f.seed(fmt.Sprintf("https://site%02d.example.com/", i))
 	}
 	var ids []string
 	token := ""
@@ -703,8 +704,8 @@ func TestCORS(t *testing.T) {
 
 func BenchmarkHandle(b *testing.B) {
 	f := newFakeStore()
-	for range 30 {
-		f.seed("https://site" + string(rune('a'+len(f.targets))) + ".example.com/")
+	for i := range 30 {
+		f.seed(fmt.Sprintf("https://site%02d.example.com/", i))
 	}
 	h := New(f, f, Config{CORSAllowOrigins: []string{"https://app.example.com"}}, WithLogger(discardLogger()))
 	ctx := context.Background()
