@@ -332,10 +332,12 @@ func FuzzHandle(f *testing.F) {
 	h := func(db *fakeDB) *alarmlog.Handler {
 		return alarmlog.New(db, config(), alarmlog.WithLogger(slog.New(slog.DiscardHandler)))
 	}
+	base := loadEvent(f, ourAlarm).Records[0]
 	f.Fuzz(func(t *testing.T, msg, subject string) {
 		db := newFakeDB()
-		ev := loadEvent(t, ourAlarm)
-		ev.Records[0].SNS.Message, ev.Records[0].SNS.Subject = msg, subject
+		rec := base
+		rec.SNS.Message, rec.SNS.Subject = msg, subject
+		ev := events.SNSEvent{Records: []events.SNSEventRecord{rec}}
 		require.NoError(t, h(db).Handle(context.Background(), ev))
 		items := db.all()
 		require.Len(t, items, 1)
