@@ -189,7 +189,7 @@ deletes:
 		switch {
 		case err == nil:
 			st.update(func(s *Summary) { s.AlarmsDeleted += len(batch) })
-			slog.InfoContext(ctx, "alarms deleted", "count", len(batch), "names", batch)
+			slog.InfoContext(ctx, "alarms deleted", "count", len(batch), "first", batch[0], "last", batch[len(batch)-1])
 		case ctx.Err() != nil:
 			pending += len(stale) - start
 			break deletes

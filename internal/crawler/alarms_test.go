@@ -1,0 +1,263 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDesiredAlarmShape(t *testing.T) {
+	t.Parallel()
+	c := newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{})
+	tg := &alarmTarget{ID: testID(7), URL: "https://example.com/health", Name: "example", LatencyThresholdMS: 750}
+	dims := []cwtypes.Dimension{
+		{Name: aws.String("TargetId"), Value: aws.String(testID(7))},
+		{Name: aws.String("Region"), Value: aws.String(testRegion)},
+	}
+	common := func(kind string) *cloudwatch.PutMetricAlarmInput {
+		return &cloudwatch.PutMetricAlarmInput{
+			AlarmName: aws.String("wh-test-" + testID(7) + "-" + kind), Namespace: aws.String("WebHealth/test"),
+			Dimensions: dims, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(2), DatapointsToAlarm: aws.Int32(2),
+			TreatMissingData: aws.String("missing"), ActionsEnabled: aws.Bool(true),
+			AlarmActions: []string{testTopic}, OKActions: []string{testTopic},
+			Tags: []cwtypes.Tag{
+				{Key: aws.String("webhealth:target-id"), Value: aws.String(testID(7))},
+				{Key: aws.String("webhealth:alarm-kind"), Value: aws.String(kind)},
+			},
+		}
+	}
+	avail := common("availability")
+	avail.MetricName, avail.Statistic = aws.String("Availability"), cwtypes.StatisticMinimum
+	avail.ComparisonOperator, avail.Threshold = cwtypes.ComparisonOperatorLessThanThreshold, aws.Float64(1)
+	avail.AlarmDescription = aws.String("webhealth: https://example.com/health (example) is not available")
+	lat := common("latency")
+	lat.MetricName, lat.Statistic = aws.String("Latency"), cwtypes.StatisticAverage
+	lat.ComparisonOperator, lat.Threshold = cwtypes.ComparisonOperatorGreaterThanThreshold, aws.Float64(750)
+	lat.AlarmDescription = aws.String("webhealth: https://example.com/health (example) latency above 750 ms")
+
+	assert.Equal(t, avail, c.desiredAlarm(tg, AlarmKindAvailability))
+	assert.Equal(t, lat, c.desiredAlarm(tg, AlarmKindLatency))
+
+	long := &alarmTarget{ID: testID(8), URL: "https://example.com/" + strings.Repeat("é", 1500), Name: "x", LatencyThresholdMS: 1}
+	desc := aws.ToString(c.desiredAlarm(long, AlarmKindLatency).AlarmDescription)
+	assert.LessOrEqual(t, len(desc), 1024, "CloudWatch limits descriptions to 1024 characters")
+	assert.True(t, strings.HasPrefix(desc, "webhealth: https://example.com/é"))
+}
+
+func TestSameAlarmComparesEveryFieldSet(t *testing.T) {
+	t.Parallel()
+	c := newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{})
+	want := c.desiredAlarm(&alarmTarget{ID: testID(1), URL: "https://a/", Name: "a", LatencyThresholdMS: 500}, AlarmKindLatency)
+	tests := []struct {
+		name   string
+		mutate func(a *cwtypes.MetricAlarm)
+		same   bool
+	}{
+		{name: "identical", mutate: func(*cwtypes.MetricAlarm) {}, same: true},
+		{name: "dimensions reordered", mutate: func(a *cwtypes.MetricAlarm) {
+			a.Dimensions = []cwtypes.Dimension{a.Dimensions[1], a.Dimensions[0]}
+		}, same: true},
+		{name: "unit None reported back", mutate: func(a *cwtypes.MetricAlarm) { a.Unit = "" }, same: true},
+		{name: "threshold", mutate: func(a *cwtypes.MetricAlarm) { a.Threshold = aws.Float64(400) }},
+		{name: "comparison", mutate: func(a *cwtypes.MetricAlarm) {
+			a.ComparisonOperator = cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold
+		}},
+		{name: "statistic", mutate: func(a *cwtypes.MetricAlarm) { a.Statistic = cwtypes.StatisticMaximum }},
+		{name: "extended statistic", mutate: func(a *cwtypes.MetricAlarm) { a.ExtendedStatistic = aws.String("p99") }},
+		{name: "period", mutate: func(a *cwtypes.MetricAlarm) { a.Period = aws.Int32(300) }},
+		{name: "evaluation periods", mutate: func(a *cwtypes.MetricAlarm) { a.EvaluationPeriods = aws.Int32(3) }},
+		{name: "datapoints to alarm", mutate: func(a *cwtypes.MetricAlarm) { a.DatapointsToAlarm = aws.Int32(1) }},
+		{name: "treat missing data", mutate: func(a *cwtypes.MetricAlarm) { a.TreatMissingData = aws.String("breaching") }},
+		{name: "actions disabled", mutate: func(a *cwtypes.MetricAlarm) { a.ActionsEnabled = aws.Bool(false) }},
+		{name: "alarm actions", mutate: func(a *cwtypes.MetricAlarm) { a.AlarmActions = []string{"arn:aws:sns:eu-west-1:123456789012:other"} }},
+		{name: "ok actions missing", mutate: func(a *cwtypes.MetricAlarm) { a.OKActions = nil }},
+		{name: "insufficient data actions added", mutate: func(a *cwtypes.MetricAlarm) { a.InsufficientDataActions = []string{testTopic} }},
+		{name: "description", mutate: func(a *cwtypes.MetricAlarm) { a.AlarmDescription = aws.String("edited by hand") }},
+		{name: "namespace", mutate: func(a *cwtypes.MetricAlarm) { a.Namespace = aws.String("Other") }},
+		{name: "metric name", mutate: func(a *cwtypes.MetricAlarm) { a.MetricName = aws.String("TTFB") }},
+		{name: "dimension value", mutate: func(a *cwtypes.MetricAlarm) {
+			a.Dimensions = []cwtypes.Dimension{a.Dimensions[0], {Name: aws.String("Region"), Value: aws.String("us-east-1")}}
+		}},
+		{name: "dimension missing", mutate: func(a *cwtypes.MetricAlarm) { a.Dimensions = a.Dimensions[:1] }},
+		{name: "unit set", mutate: func(a *cwtypes.MetricAlarm) { a.Unit = cwtypes.StandardUnitSeconds }},
+		{name: "metric math", mutate: func(a *cwtypes.MetricAlarm) { a.Metrics = []cwtypes.MetricDataQuery{{Id: aws.String("m1")}} }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			have := alarmFromInput(want)
+			have.Dimensions = append([]cwtypes.Dimension(nil), want.Dimensions...)
+			tc.mutate(&have)
+			assert.Equal(t, tc.same, sameAlarm(have, want))
+		})
+	}
+}
+
+// seed puts the alarm the crawler would create for t/kind into the fake, optionally altered.
+func seed(c *Crawler, cw *fakeCW, t *alarmTarget, kind string, alter func(*cloudwatch.PutMetricAlarmInput)) string {
+	in := c.desiredAlarm(t, kind)
+	if alter != nil {
+		alter(in)
+	}
+	if cw.alarms == nil {
+		cw.alarms = map[string]cwtypes.MetricAlarm{}
+	}
+	cw.alarms[aws.ToString(in.AlarmName)] = alarmFromInput(in)
+	return aws.ToString(in.AlarmName)
+}
+
+func TestReconcileAlarms(t *testing.T) {
+	t.Parallel()
+	cw := &fakeCW{}
+	c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
+	a := &alarmTarget{ID: testID(0), URL: "https://a.example/", Name: "a", LatencyThresholdMS: 1000}
+	b := &alarmTarget{ID: testID(1), URL: "https://b.example/", Name: "b", LatencyThresholdMS: 800}
+	gone := &alarmTarget{ID: testID(2), URL: "https://gone.example/", Name: "gone", LatencyThresholdMS: 1000}
+	d := &alarmTarget{ID: testID(3), URL: "https://d.example/", Name: "d", LatencyThresholdMS: 1000}
+	seed(c, cw, a, AlarmKindAvailability, nil)
+	seed(c, cw, a, AlarmKindLatency, nil)
+	seed(c, cw, b, AlarmKindAvailability, nil)
+	bLatency := seed(c, cw, b, AlarmKindLatency, func(in *cloudwatch.PutMetricAlarmInput) { in.Threshold = aws.Float64(500) })
+	goneAvail := seed(c, cw, gone, AlarmKindAvailability, nil)
+	goneLatency := seed(c, cw, gone, AlarmKindLatency, nil)
+	untouchable := []string{
+		testPrefix + "-notatarget",
+		testPrefix + "-" + testID(2) + "-other",
+		testPrefix + "-" + strings.ToUpper(testID(2)[:31]) + "A-availability",
+		testPrefix + "x-" + testID(2) + "-availability",
+		"other-" + testID(2) + "-availability",
+	}
+	for _, n := range untouchable {
+		cw.alarms[n] = cwtypes.MetricAlarm{AlarmName: aws.String(n)}
+	}
+	seen := map[string]*alarmTarget{a.ID: a, b.ID: b, d.ID: d}
+
+	st := &runState{}
+	c.reconcileAlarms(context.Background(), seen, true, st)
+	require.NoError(t, errors.Join(st.errs...))
+	assert.Equal(t, 2, st.sum.AlarmsCreated, "d's two alarms")
+	assert.Equal(t, 1, st.sum.AlarmsUpdated, "b's latency threshold changed")
+	assert.Equal(t, 2, st.sum.AlarmsDeleted, "the removed target's two alarms")
+	assert.Equal(t, []string{bLatency, AlarmName(testPrefix, d.ID, "availability"), AlarmName(testPrefix, d.ID, "latency")}, cw.alarmPuts,
+		"only missing or changed alarms are written")
+	assert.Equal(t, [][]string{{goneAvail, goneLatency}}, cw.deletes)
+	assert.Equal(t, 800.0, aws.ToFloat64(cw.alarms[bLatency].Threshold))
+	for _, n := range untouchable {
+		assert.Contains(t, cw.alarms, n, "alarms not matching <prefix>-<id>-<kind> are never touched")
+	}
+
+	t.Run("second run is a no-op", func(t *testing.T) {
+		cw.alarmPuts, cw.deletes = nil, nil
+		st := &runState{}
+		c.reconcileAlarms(context.Background(), seen, true, st)
+		require.NoError(t, errors.Join(st.errs...))
+		assert.Zero(t, st.sum.AlarmsCreated+st.sum.AlarmsUpdated+st.sum.AlarmsDeleted)
+		assert.Empty(t, cw.alarmPuts)
+		assert.Empty(t, cw.deletes)
+	})
+	t.Run("incomplete target list deletes nothing", func(t *testing.T) {
+		st := &runState{}
+		c.reconcileAlarms(context.Background(), map[string]*alarmTarget{a.ID: a}, false, st)
+		assert.Zero(t, st.sum.AlarmsDeleted)
+		assert.Contains(t, cw.alarms, AlarmName(testPrefix, d.ID, "latency"))
+	})
+}
+
+func TestReconcileDeletesInBatchesAcrossPages(t *testing.T) {
+	t.Parallel()
+	cw := &fakeCW{}
+	c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
+	for i := range 150 {
+		tg := &alarmTarget{ID: testID(i), URL: "https://x/", Name: "x", LatencyThresholdMS: 1000}
+		seed(c, cw, tg, AlarmKindAvailability, nil)
+		seed(c, cw, tg, AlarmKindLatency, nil)
+	}
+	st := &runState{}
+	c.reconcileAlarms(context.Background(), map[string]*alarmTarget{}, true, st)
+	require.NoError(t, errors.Join(st.errs...))
+	assert.Equal(t, 300, st.sum.AlarmsDeleted)
+	require.Len(t, cw.deletes, 3)
+	for _, batch := range cw.deletes {
+		assert.Len(t, batch, 100)
+	}
+	assert.Empty(t, cw.alarms)
+	assert.Equal(t, 3, cw.describes, "300 alarms at 100 per page")
+}
+
+func TestReconcileFailuresAndThrottling(t *testing.T) {
+	t.Parallel()
+	tgA := &alarmTarget{ID: testID(0), URL: "https://a/", Name: "a", LatencyThresholdMS: 1000}
+	tgB := &alarmTarget{ID: testID(1), URL: "https://b/", Name: "b", LatencyThresholdMS: 1000}
+	seen := map[string]*alarmTarget{tgA.ID: tgA, tgB.ID: tgB}
+
+	t.Run("throttled put is retried", func(t *testing.T) {
+		t.Parallel()
+		calls := 0
+		cw := &fakeCW{alarmErr: func(op, _ string) error {
+			if op == "put" {
+				calls++
+				if calls <= 2 {
+					return throttled()
+				}
+			}
+			return nil
+		}}
+		c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
+		st := &runState{}
+		c.reconcileAlarms(context.Background(), seen, true, st)
+		require.NoError(t, errors.Join(st.errs...))
+		assert.Equal(t, 4, st.sum.AlarmsCreated)
+	})
+	t.Run("one failed put does not stop the others", func(t *testing.T) {
+		t.Parallel()
+		bad := AlarmName(testPrefix, tgA.ID, AlarmKindLatency)
+		cw := &fakeCW{alarmErr: func(op, name string) error {
+			if op == "put" && name == bad {
+				return errors.New("LimitExceeded: too many alarms")
+			}
+			return nil
+		}}
+		c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
+		st := &runState{}
+		c.reconcileAlarms(context.Background(), seen, true, st)
+		err := errors.Join(st.errs...)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "put alarm "+bad)
+		assert.Equal(t, 3, st.sum.AlarmsCreated)
+		assert.Equal(t, 1, st.sum.AlarmsFailed)
+	})
+	t.Run("describe failure is reported and nothing changes", func(t *testing.T) {
+		t.Parallel()
+		cw := &fakeCW{alarmErr: func(op, _ string) error {
+			if op == "describe" {
+				return errors.New("InternalFailure")
+			}
+			return nil
+		}}
+		c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
+		st := &runState{}
+		c.reconcileAlarms(context.Background(), seen, true, st)
+		require.Error(t, errors.Join(st.errs...))
+		assert.Empty(t, cw.alarmPuts)
+	})
+	t.Run("run deadline leaves work pending, not failed", func(t *testing.T) {
+		t.Parallel()
+		cw := &fakeCW{}
+		c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		st := &runState{}
+		c.reconcileAlarms(ctx, seen, true, st)
+		require.NoError(t, errors.Join(st.errs...))
+		assert.Equal(t, 4, st.sum.AlarmsPending)
+		assert.Zero(t, st.sum.AlarmsFailed)
+		assert.Empty(t, cw.alarmPuts)
+	})
+}
