@@ -5,15 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
@@ -516,4 +520,54 @@ func TestNewValidates(t *testing.T) {
 	cfg.Concurrency = 0
 	_, err = New(cfg, testRegion, &fakeDB{}, &fakeCW{}, newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{}).prober)
 	assert.Error(t, err)
+}
+
+func TestMetricRequestsStayUnderOneMegabyte(t *testing.T) {
+	t.Parallel()
+	// A CloudWatch endpoint that records the size of each (uncompressed) PutMetricData request.
+	var sizes []int
+	var datums int
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		sizes = append(sizes, len(body))
+		datums += strings.Count(string(body), "MetricName=")
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/xml")
+		_, _ = io.WriteString(w, `<PutMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/">`+
+			`<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PutMetricDataResponse>`)
+	}))
+	t.Cleanup(srv.Close)
+	cw := cloudwatch.New(cloudwatch.Options{
+		Region: testRegion, BaseEndpoint: aws.String(srv.URL), DisableRequestCompression: true,
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
+	}, CloudWatchProtocol)
+	c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
+
+	// Dimension values at CloudWatch's 1024-character limit, with characters that need escaping.
+	value := strings.Repeat("a/b c&é", 1024/8)
+	b := newMetricBatcher("ns", c.putMetricData)
+	const n = 1000
+	for i := range n {
+		b.add(context.Background(), cwtypes.MetricDatum{
+			MetricName: aws.String(MetricLatency), Value: aws.Float64(float64(i)), Unit: cwtypes.StandardUnitMilliseconds,
+			Timestamp: aws.Time(time.Now()),
+			Dimensions: []cwtypes.Dimension{
+				{Name: aws.String(DimensionTargetID), Value: aws.String(value)},
+				{Name: aws.String(DimensionRegion), Value: aws.String(value)},
+			},
+		})
+	}
+	b.flush(context.Background())
+	require.NoError(t, b.err())
+	assert.Greater(t, len(sizes), 1, "1000 large datums do not fit one request")
+	for _, s := range sizes {
+		assert.Less(t, s, 1<<20, "request body over 1 MB")
+	}
+	assert.Equal(t, n, datums)
 }

@@ -1,0 +1,362 @@
+package crawler
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/webhealth/webhealth/internal/netguard"
+	"github.com/webhealth/webhealth/internal/probe"
+	"github.com/webhealth/webhealth/internal/store"
+	"github.com/webhealth/webhealth/internal/target"
+	"github.com/webhealth/webhealth/internal/testutil/moto"
+)
+
+// motoStack is a URL table and CloudWatch on the shared moto_server, named uniquely for one test.
+type motoStack struct {
+	db     *dynamodb.Client
+	cw     *cloudwatch.Client
+	table  string
+	prefix string
+	ns     string
+}
+
+func newMotoStack(t *testing.T) *motoStack {
+	t.Helper()
+	cfg := moto.Shared(t).Config()
+	var b [4]byte
+	_, err := rand.Read(b[:])
+	require.NoError(t, err)
+	suffix := hex.EncodeToString(b[:])
+	s := &motoStack{
+		db:     dynamodb.NewFromConfig(cfg),
+		cw:     cloudwatch.NewFromConfig(cfg, CloudWatchProtocol),
+		table:  "urls-" + suffix,
+		prefix: "it-" + suffix,
+		ns:     "WebHealth/it-" + suffix,
+	}
+	_, err = s.db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String(s.table),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+	})
+	require.NoError(t, err)
+	return s
+}
+
+func (s *motoStack) config() Config {
+	cfg := testConfig()
+	cfg.URLsTable, cfg.AlarmPrefix, cfg.MetricNamespace = s.table, s.prefix, s.ns
+	cfg.AlarmTopicARN = "arn:aws:sns:us-east-1:123456789012:alarms"
+	return cfg
+}
+
+func (s *motoStack) put(t *testing.T, item map[string]types.AttributeValue) {
+	t.Helper()
+	_, err := s.db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item})
+	require.NoError(t, err)
+}
+
+func (s *motoStack) get(t *testing.T, id string) (target.Target, bool) {
+	t.Helper()
+	out, err := s.db.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: id}},
+	})
+	require.NoError(t, err)
+	if out.Item == nil {
+		return target.Target{}, false
+	}
+	tg, err := store.UnmarshalTarget(out.Item)
+	require.NoError(t, err)
+	return tg, true
+}
+
+func (s *motoStack) alarms(t *testing.T) map[string]cwtypes.MetricAlarm {
+	t.Helper()
+	out := map[string]cwtypes.MetricAlarm{}
+	pages := cloudwatch.NewDescribeAlarmsPaginator(s.cw, &cloudwatch.DescribeAlarmsInput{AlarmNamePrefix: aws.String(s.prefix + "-")})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(context.Background())
+		require.NoError(t, err)
+		for _, a := range page.MetricAlarms {
+			out[aws.ToString(a.AlarmName)] = a
+		}
+	}
+	return out
+}
+
+// deletingProber deletes one target from the table just before probing it: a target removed
+// through the API while the crawl is running.
+type deletingProber struct {
+	inner Prober
+	s     *motoStack
+	id    string
+}
+
+func (d deletingProber) Probe(ctx context.Context, t target.Target) probe.Result {
+	if t.ID == d.id {
+		_, err := d.s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: aws.String(d.s.table),
+			Key:       map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: t.ID}},
+		})
+		if err != nil {
+			panic(err)
+		}
+	}
+	return d.inner.Probe(ctx, t)
+}
+
+// countingScans counts Scan calls (pages read).
+type countingScans struct {
+	DynamoDB
+	scans atomic.Int64
+}
+
+func (c *countingScans) Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	c.scans.Add(1)
+	return c.DynamoDB.Scan(ctx, in, optFns...)
+}
+
+func TestIntegrationLargeMetricBatches(t *testing.T) {
+	t.Parallel()
+	s := newMotoStack(t)
+	c, err := New(s.config(), moto.Region, s.db, s.cw, deletingProber{})
+	require.NoError(t, err)
+	// 1001 datums: a full batch of 1000 (large enough for the SDK to gzip it) and one more.
+	b := newMetricBatcher(s.ns, c.putMetricData)
+	now := time.Now()
+	for i := range 1001 {
+		b.add(context.Background(), cwtypes.MetricDatum{
+			MetricName: aws.String(MetricLatency), Value: aws.Float64(float64(i)), Unit: cwtypes.StandardUnitMilliseconds,
+			Timestamp:  aws.Time(now),
+			Dimensions: []cwtypes.Dimension{{Name: aws.String(DimensionRegion), Value: aws.String(moto.Region)}},
+		})
+	}
+	b.flush(context.Background())
+	require.NoError(t, b.err())
+	out, err := s.cw.GetMetricStatistics(context.Background(), &cloudwatch.GetMetricStatisticsInput{
+		Namespace: aws.String(s.ns), MetricName: aws.String(MetricLatency),
+		Dimensions: []cwtypes.Dimension{{Name: aws.String(DimensionRegion), Value: aws.String(moto.Region)}},
+		StartTime:  aws.Time(now.Add(-time.Hour)), EndTime: aws.Time(now.Add(time.Hour)), Period: aws.Int32(7200),
+		Statistics: []cwtypes.Statistic{cwtypes.StatisticSampleCount, cwtypes.StatisticMaximum},
+	})
+	require.NoError(t, err)
+	require.Len(t, out.Datapoints, 1)
+	assert.Equal(t, 1001.0, aws.ToFloat64(out.Datapoints[0].SampleCount))
+	assert.Equal(t, 1000.0, aws.ToFloat64(out.Datapoints[0].Maximum))
+}
+
+func TestIntegrationCrawlAgainstMoto(t *testing.T) {
+	t.Parallel()
+	s := newMotoStack(t)
+	ok := okServer(t)
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(failing.Close)
+
+	var enabled, disabled []target.Target
+	for i := range 5 {
+		enabled = append(enabled, testTarget(i, fmt.Sprintf("%s/up/%d", ok.URL, i)))
+	}
+	for i := 5; i < 7; i++ {
+		enabled = append(enabled, testTarget(i, fmt.Sprintf("%s/down/%d", failing.URL, i)))
+	}
+	doomed := testTarget(7, ok.URL+"/doomed")
+	enabled = append(enabled, doomed)
+	for i := 8; i < 11; i++ {
+		disabled = append(disabled, testTarget(i, fmt.Sprintf("%s/off/%d", ok.URL, i), func(t *target.Target) { t.Enabled = false }))
+	}
+	for _, tg := range slices.Concat(enabled, disabled) {
+		s.put(t, targetItem(t, tg))
+		s.put(t, map[string]types.AttributeValue{
+			"id":        &types.AttributeValueMemberS{Value: store.URLKeyPrefix + target.URLKey(tg.URL)},
+			"kind":      &types.AttributeValueMemberS{Value: store.KindURLKey},
+			"target_id": &types.AttributeValueMemberS{Value: tg.ID},
+		})
+	}
+	manual := s.prefix + "-manual-alarm"
+	_, err := s.cw.PutMetricAlarm(context.Background(), &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String(manual), Namespace: aws.String(s.ns), MetricName: aws.String("Other"),
+		Statistic: cwtypes.StatisticSum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(1),
+		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold,
+	})
+	require.NoError(t, err)
+
+	p, err := probe.New(probe.Options{Guard: netguard.New(true), RetryDelay: 10 * time.Millisecond, UserAgent: "webhealth/it"})
+	require.NoError(t, err)
+	db := &countingScans{DynamoDB: s.db}
+	newCrawler := func(prober Prober) *Crawler {
+		c, err := New(s.config(), moto.Region, db, s.cw, prober)
+		require.NoError(t, err)
+		c.scanPageSize = 3 // 22 items: eight pages, streamed
+		c.throttleBackoff = time.Millisecond
+		return c
+	}
+
+	// Run 1: everything from scratch; one target is deleted while the crawl runs.
+	sum, err := newCrawler(deletingProber{inner: p, s: s, id: doomed.ID}).Run(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, len(enabled), sum.Checked)
+	assert.Equal(t, 2, sum.Down)
+	assert.Equal(t, 2*len(enabled), sum.AlarmsCreated)
+	assert.GreaterOrEqual(t, db.scans.Load(), int64(8), "22 items at 3 per page are read over several pages")
+
+	t.Run("last_check written, version untouched, deleted target not resurrected", func(t *testing.T) {
+		for i, tg := range enabled[:7] {
+			got, found := s.get(t, tg.ID)
+			require.True(t, found)
+			require.NotNil(t, got.LastCheck, tg.ID)
+			assert.Equal(t, i < 5, got.LastCheck.Available, tg.ID)
+			assert.Equal(t, int64(1), got.Version)
+			assert.Equal(t, tg.URL, got.URL)
+			assert.WithinDuration(t, time.Now(), got.LastCheck.CheckedAt, time.Minute)
+		}
+		_, found := s.get(t, doomed.ID)
+		assert.False(t, found, "the conditional write must not recreate a deleted target")
+		for _, tg := range disabled {
+			got, found := s.get(t, tg.ID)
+			require.True(t, found)
+			assert.Nil(t, got.LastCheck, "disabled targets are not probed")
+		}
+	})
+
+	t.Run("metrics visible in CloudWatch", func(t *testing.T) {
+		ctx := context.Background()
+		listed, err := s.cw.ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String(s.ns), MetricName: aws.String(MetricAvailability)})
+		require.NoError(t, err)
+		var ids []string
+		for _, m := range listed.Metrics {
+			dims := map[string]string{}
+			for _, d := range m.Dimensions {
+				dims[aws.ToString(d.Name)] = aws.ToString(d.Value)
+			}
+			assert.Equal(t, moto.Region, dims[DimensionRegion])
+			ids = append(ids, dims[DimensionTargetID])
+		}
+		var want []string
+		for _, tg := range enabled {
+			want = append(want, tg.ID)
+		}
+		assert.ElementsMatch(t, want, ids)
+
+		stat := func(metric string, dims []cwtypes.Dimension, st cwtypes.Statistic) float64 {
+			t.Helper()
+			out, err := s.cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{
+				Namespace: aws.String(s.ns), MetricName: aws.String(metric), Dimensions: dims,
+				StartTime: aws.Time(time.Now().Add(-time.Hour)), EndTime: aws.Time(time.Now().Add(time.Hour)),
+				Period: aws.Int32(3600), Statistics: []cwtypes.Statistic{st},
+			})
+			require.NoError(t, err)
+			require.Len(t, out.Datapoints, 1, metric)
+			dp := out.Datapoints[0]
+			switch st {
+			case cwtypes.StatisticMinimum:
+				return aws.ToFloat64(dp.Minimum)
+			case cwtypes.StatisticSum:
+				return aws.ToFloat64(dp.Sum)
+			default:
+				return aws.ToFloat64(dp.Average)
+			}
+		}
+		targetDims := func(id string) []cwtypes.Dimension {
+			return []cwtypes.Dimension{
+				{Name: aws.String(DimensionTargetID), Value: aws.String(id)},
+				{Name: aws.String(DimensionRegion), Value: aws.String(moto.Region)},
+			}
+		}
+		regionDims := []cwtypes.Dimension{{Name: aws.String(DimensionRegion), Value: aws.String(moto.Region)}}
+		assert.Equal(t, 1.0, stat(MetricAvailability, targetDims(enabled[0].ID), cwtypes.StatisticMinimum))
+		assert.Equal(t, 0.0, stat(MetricAvailability, targetDims(enabled[5].ID), cwtypes.StatisticMinimum))
+		assert.Positive(t, stat(MetricLatency, targetDims(enabled[0].ID), cwtypes.StatisticAverage))
+		assert.Equal(t, float64(len(enabled)), stat(MetricTargetsChecked, regionDims, cwtypes.StatisticSum))
+		assert.Equal(t, 2.0, stat(MetricTargetsDown, regionDims, cwtypes.StatisticSum))
+		assert.Equal(t, 0.0, stat(MetricTargetsSkipped, regionDims, cwtypes.StatisticSum))
+		assert.Positive(t, stat(MetricRunDuration, regionDims, cwtypes.StatisticSum))
+	})
+
+	t.Run("alarms created with the contract's shape", func(t *testing.T) {
+		alarms := s.alarms(t)
+		assert.Len(t, alarms, 2*len(enabled)+1)
+		a := alarms[AlarmName(s.prefix, enabled[0].ID, AlarmKindAvailability)]
+		assert.Equal(t, MetricAvailability, aws.ToString(a.MetricName))
+		assert.Equal(t, s.ns, aws.ToString(a.Namespace))
+		assert.Equal(t, cwtypes.StatisticMinimum, a.Statistic)
+		assert.Equal(t, cwtypes.ComparisonOperatorLessThanThreshold, a.ComparisonOperator)
+		assert.Equal(t, 1.0, aws.ToFloat64(a.Threshold))
+		assert.Equal(t, int32(60), aws.ToInt32(a.Period))
+		assert.Equal(t, int32(2), aws.ToInt32(a.EvaluationPeriods))
+		assert.Equal(t, int32(2), aws.ToInt32(a.DatapointsToAlarm))
+		assert.Equal(t, "missing", aws.ToString(a.TreatMissingData))
+		assert.Equal(t, []string{s.config().AlarmTopicARN}, a.AlarmActions)
+		assert.Equal(t, []string{s.config().AlarmTopicARN}, a.OKActions)
+		assert.ElementsMatch(t, []cwtypes.Dimension{
+			{Name: aws.String(DimensionTargetID), Value: aws.String(enabled[0].ID)},
+			{Name: aws.String(DimensionRegion), Value: aws.String(moto.Region)},
+		}, a.Dimensions)
+		assert.Contains(t, aws.ToString(a.AlarmDescription), enabled[0].URL)
+		l := alarms[AlarmName(s.prefix, enabled[0].ID, AlarmKindLatency)]
+		assert.Equal(t, MetricLatency, aws.ToString(l.MetricName))
+		assert.Equal(t, cwtypes.StatisticAverage, l.Statistic)
+		assert.Equal(t, cwtypes.ComparisonOperatorGreaterThanThreshold, l.ComparisonOperator)
+		assert.Equal(t, 1000.0, aws.ToFloat64(l.Threshold))
+
+		tags, err := s.cw.ListTagsForResource(context.Background(), &cloudwatch.ListTagsForResourceInput{ResourceARN: a.AlarmArn})
+		require.NoError(t, err)
+		gotTags := map[string]string{}
+		for _, tag := range tags.Tags {
+			gotTags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+		}
+		assert.Equal(t, map[string]string{TagTargetID: enabled[0].ID, TagAlarmKind: AlarmKindAvailability}, gotTags)
+	})
+
+	// Run 2: a threshold changes and a target is disabled; the deleted target's alarms go too.
+	_, err = s.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: enabled[0].ID}},
+		UpdateExpression:          aws.String("SET latency_threshold_ms = :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberN{Value: "2500"}},
+	})
+	require.NoError(t, err)
+	_, err = s.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: enabled[1].ID}},
+		UpdateExpression:          aws.String("SET enabled = :f"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":f": &types.AttributeValueMemberBOOL{Value: false}},
+	})
+	require.NoError(t, err)
+	sum, err = newCrawler(p).Run(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, len(enabled)-2, sum.Checked)
+	assert.Zero(t, sum.AlarmsCreated)
+	assert.Equal(t, 1, sum.AlarmsUpdated)
+	assert.Equal(t, 4, sum.AlarmsDeleted)
+	alarms := s.alarms(t)
+	assert.Equal(t, 2500.0, aws.ToFloat64(alarms[AlarmName(s.prefix, enabled[0].ID, AlarmKindLatency)].Threshold))
+	for _, id := range []string{enabled[1].ID, doomed.ID} {
+		assert.NotContains(t, alarms, AlarmName(s.prefix, id, AlarmKindAvailability))
+		assert.NotContains(t, alarms, AlarmName(s.prefix, id, AlarmKindLatency))
+	}
+	assert.Contains(t, alarms, manual, "an alarm outside the naming pattern is never touched")
+	assert.Len(t, alarms, 2*(len(enabled)-2)+1)
+
+	// Run 3: nothing changed, so nothing is written.
+	sum, err = newCrawler(p).Run(context.Background())
+	require.NoError(t, err)
+	assert.Zero(t, sum.AlarmsCreated+sum.AlarmsUpdated+sum.AlarmsDeleted, "moto's round trip of the alarm compares equal")
+}
