@@ -1,0 +1,201 @@
+// Package lambdatest builds the test Lambda function (testdata/fn, a real aws-lambda-go program)
+// into deterministic zips and deploys it to moto, for the local runtime's tests.
+package lambdatest
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+)
+
+// Artifact is one built zip.
+type Artifact struct {
+	Path       string // the zip
+	Zip        []byte // its bytes
+	CodeSha256 string // base64(sha256(zip)), what Lambda reports
+}
+
+// Role is the execution role the tests' functions use (moto checks that it exists).
+const Role = "arn:aws:iam::123456789012:role/localrun-test"
+
+// Build compiles testdata/fn for the host (variant is baked in with -ldflags) and zips it with
+// bootstrap at the root, deterministically. Builds are cached in the OS temp dir by source hash,
+// so repeated test runs do not recompile.
+func Build(variant string) (Artifact, error) {
+	_, self, _, _ := runtime.Caller(0)
+	src := filepath.Join(filepath.Dir(self), "testdata", "fn")
+	code, err := os.ReadFile(filepath.Join(src, "main.go"))
+	if err != nil {
+		return Artifact{}, fmt.Errorf("read test function source: %w", err)
+	}
+	sum := sha256.Sum256(append(append(code, variant...), runtime.Version()...))
+	dir := filepath.Join(os.TempDir(), "webhealth-localrun-fn-"+hex.EncodeToString(sum[:8]))
+	zipPath := filepath.Join(dir, "fn.zip")
+	if b, err := os.ReadFile(zipPath); err == nil {
+		return artifact(zipPath, b), nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Artifact{}, err
+	}
+	bin := filepath.Join(dir, "bootstrap")
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc",
+		"-ldflags", "-s -w -buildid= -X main.variant="+variant, "-o", bin, ".")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return Artifact{}, fmt.Errorf("build test function: %w\n%s", err, out)
+	}
+	exe, err := os.ReadFile(bin)
+	if err != nil {
+		return Artifact{}, err
+	}
+	b, err := Zip(map[string][]byte{"bootstrap": exe})
+	if err != nil {
+		return Artifact{}, err
+	}
+	tmp := zipPath + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return Artifact{}, err
+	}
+	if err := os.Rename(tmp, zipPath); err != nil {
+		return Artifact{}, err
+	}
+	return artifact(zipPath, b), nil
+}
+
+func artifact(path string, b []byte) Artifact {
+	sum := sha256.Sum256(b)
+	return Artifact{Path: path, Zip: b, CodeSha256: base64.StdEncoding.EncodeToString(sum[:])}
+}
+
+// Zip writes files (executable, fixed mtime) into a deterministic zip.
+func Zip(files map[string][]byte) ([]byte, error) {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		h := &zip.FileHeader{Name: n, Method: zip.Deflate, Modified: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}
+		h.SetMode(0o755)
+		f, err := w.CreateHeader(h)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := f.Write(files[n]); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Install copies the artifact into <dir>/<arch>/<name>.zip, the layout `make build` produces.
+func Install(t testing.TB, a Artifact, dir, arch, name string) {
+	t.Helper()
+	p := filepath.Join(dir, arch, name+".zip")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, a.Zip, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// CreateRole creates the execution role in moto. The SDK's IAM client is not a dependency of the
+// module, and moto accepts the unsigned Query-protocol call; an existing role is fine.
+func CreateRole(ctx context.Context, endpoint string) error {
+	form := url.Values{
+		"Action":                   {"CreateRole"},
+		"Version":                  {"2010-05-08"},
+		"RoleName":                 {"localrun-test"},
+		"AssumeRolePolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20200101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=x")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("create role: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusConflict {
+		return fmt.Errorf("create role: status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// Function describes a function to deploy to moto.
+type Function struct {
+	Name    string
+	Zip     []byte
+	Env     map[string]string
+	Timeout int32
+	Memory  int32
+	Logging *types.LoggingConfig
+}
+
+// Deploy creates the function, publishes version 1 and points a `live` alias at it, as the
+// project's Terraform does. It returns the alias ARN.
+func Deploy(t testing.TB, ctx context.Context, c *lambda.Client, endpoint string, f Function) string {
+	t.Helper()
+	if err := CreateRole(ctx, endpoint); err != nil {
+		t.Fatal(err)
+	}
+	if f.Timeout == 0 {
+		f.Timeout = 10
+	}
+	if f.Memory == 0 {
+		f.Memory = 256
+	}
+	out, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName:  aws.String(f.Name),
+		Runtime:       types.RuntimeProvidedal2023,
+		Handler:       aws.String("bootstrap"),
+		Role:          aws.String(Role),
+		Code:          &types.FunctionCode{ZipFile: f.Zip},
+		Environment:   &types.Environment{Variables: f.Env},
+		Timeout:       aws.Int32(f.Timeout),
+		MemorySize:    aws.Int32(f.Memory),
+		Architectures: []types.Architecture{types.ArchitectureX8664},
+		LoggingConfig: f.Logging,
+		Publish:       true,
+	})
+	if err != nil {
+		t.Fatalf("create function %s: %v", f.Name, err)
+	}
+	alias, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{
+		FunctionName:    aws.String(f.Name),
+		Name:            aws.String("live"),
+		FunctionVersion: out.Version,
+	})
+	if err != nil {
+		t.Fatalf("create alias %s: %v", f.Name, err)
+	}
+	return aws.ToString(alias.AliasArn)
+}
