@@ -77,9 +77,9 @@ type Service struct {
 	async  sync.WaitGroup
 
 	mu     sync.Mutex
-	pools  map[string]*pool // name\x00version -> current pool
+	pools  map[string]*pool  // name\x00version -> current pool
 	routes map[string]string // name\x00qualifier -> version it last resolved to
-	old    []*pool          // retired pools still draining
+	old    []*pool           // retired pools still draining
 	cache  map[string]cached
 	closed bool
 }
