@@ -216,7 +216,7 @@ func publishReserve(budget time.Duration) time.Duration {
 func (c *Crawler) check(runCtx, probeCtx context.Context, t target.Target, st *runState, metrics *metricBatcher) {
 	if probeCtx.Err() != nil {
 		st.update(func(s *Summary) { s.Skipped++ })
-		slog.WarnContext(runCtx, "target skipped: run deadline reached before its probe", "target_id", t.ID)
+		slog.DebugContext(runCtx, "target skipped: run deadline reached before its probe", "target_id", t.ID)
 		return
 	}
 	res := c.prober.Probe(probeCtx, t)

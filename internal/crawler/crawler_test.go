@@ -571,3 +571,19 @@ func TestMetricRequestsStayUnderOneMegabyte(t *testing.T) {
 	}
 	assert.Equal(t, n, datums)
 }
+
+// BenchmarkMetricPipeline measures building a target's datums and batching them (the per-target
+// publishing cost of a run; the PutMetricData call itself is a no-op fake).
+func BenchmarkMetricPipeline(b *testing.B) {
+	cw := &fakeCW{}
+	c := newTestCrawler(b, testConfig(), &fakeDB{}, cw)
+	days := 30
+	res := probeResult(true, 200, &days, 3)
+	tg := testTarget(0, "https://example.com/")
+	batcher := newMetricBatcher("ns", func(context.Context, []cwtypes.MetricDatum) error { return nil })
+	ctx := context.Background()
+	for b.Loop() {
+		batcher.add(ctx, c.targetDatums(tg, res)...)
+	}
+	batcher.flush(ctx)
+}

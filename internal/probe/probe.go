@@ -139,7 +139,7 @@ func (p *Prober) Probe(ctx context.Context, t target.Target) Result {
 	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < p.opts.RetryDelay+minAttempt {
 		res.Interrupted = true
-		res.Error += " (retry skipped: no time left before the run deadline)"
+		res.Error += " (retry skipped: no time left before the caller's deadline)"
 		return res
 	}
 	timer := time.NewTimer(p.opts.RetryDelay)
@@ -224,14 +224,18 @@ func expectedOrDefault(codes []int) []int {
 // transport returns a one-attempt transport: no keep-alives, no proxy (a proxy would dial on the
 // prober's behalf and bypass the guard), every dial through the guard, bounded by ctx.
 func (p *Prober) transport(ctx context.Context) *http.Transport {
-	deadline, _ := ctx.Deadline()
+	deadline, ok := ctx.Deadline()
+	var handshake time.Duration // 0: no limit besides ctx
+	if ok {
+		handshake = max(time.Until(deadline), time.Millisecond)
+	}
 	return &http.Transport{
 		Proxy:             nil,
 		DialContext:       p.dialer(ctx, deadline),
 		DisableKeepAlives: true,
 		ForceAttemptHTTP2: true,
 		// The transport detaches dials and handshakes from the request's cancellation; this bounds them.
-		TLSHandshakeTimeout:    max(time.Until(deadline), time.Millisecond),
+		TLSHandshakeTimeout:    handshake,
 		ResponseHeaderTimeout:  0, // the request context bounds it
 		MaxResponseHeaderBytes: maxHeaderBytes,
 		TLSClientConfig: &tls.Config{
