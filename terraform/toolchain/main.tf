@@ -1,0 +1,37 @@
+# The release toolchains of dev, beta and prod: one modules/pipeline per entry of var.environments, all
+# watching the same repository. One connection serves the three pipelines, so the console handshake is done
+# once; each pipeline only reacts to its own tags (<env>_*).
+
+resource "aws_codeconnections_connection" "this" {
+  count = var.source_type == "connection" && var.connection_arn == null ? 1 : 0
+
+  name          = substr("${var.name_prefix}-${lower(var.connection_provider)}", 0, 32)
+  provider_type = var.connection_provider
+  tags          = var.tags
+}
+
+locals {
+  connection_arn = var.source_type == "connection" ? coalesce(var.connection_arn, one(aws_codeconnections_connection.this[*].arn)) : null
+}
+
+module "pipeline" {
+  source   = "../../modules/pipeline"
+  for_each = var.environments
+
+  name_prefix    = var.name_prefix
+  environment    = each.key
+  source_type    = var.source_type
+  repository     = var.repository
+  connection_arn = local.connection_arn
+
+  deployment_role_arn = each.value.deployment_role_arn
+  require_approval    = each.value.require_approval
+  drift_releases      = each.value.drift_releases
+  notification_emails = each.value.notification_emails
+  lambda_architecture = each.value.lambda_architecture
+
+  state_prefix              = var.state_prefix
+  state_locking             = var.state_locking
+  drift_schedule_expression = var.drift_schedule_expression
+  tags                      = var.tags
+}

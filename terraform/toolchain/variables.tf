@@ -1,0 +1,109 @@
+variable "region" {
+  description = "Region of the toolchain account where the pipelines run (releases deploy to the region named in each tag)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as eu-west-1."
+  }
+}
+
+variable "assume_role_arn" {
+  description = "Role in the toolchain account to assume for this root; null uses the caller's credentials."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.assume_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$", coalesce(var.assume_role_arn, "-")))
+    error_message = "assume_role_arn must be null or an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (the module appends the environment)."
+  type        = string
+  default     = "webhealth"
+}
+
+variable "source_type" {
+  description = "\"connection\" (GitHub/GitLab/Bitbucket through CodeConnections, tag trigger) or \"codecommit\"."
+  type        = string
+  default     = "connection"
+}
+
+variable "repository" {
+  description = "\"owner/name\" for a connection source, the repository name for CodeCommit."
+  type        = string
+}
+
+variable "connection_arn" {
+  description = "An existing CodeConnections connection shared by the three pipelines. Null (with source_type = \"connection\") creates one here, to be completed once in the console."
+  type        = string
+  default     = null
+}
+
+variable "connection_provider" {
+  description = "Provider of the connection created when connection_arn is null: GitHub, GitLab or Bitbucket."
+  type        = string
+  default     = "GitHub"
+
+  validation {
+    condition     = contains(["GitHub", "GitLab", "Bitbucket"], var.connection_provider)
+    error_message = "connection_provider must be one of GitHub, GitLab, Bitbucket."
+  }
+}
+
+variable "state_prefix" {
+  description = "Prefix of the workload state buckets and lock tables (<prefix>-<env>, <prefix>-lock-<env>)."
+  type        = string
+  default     = "webhealth-tfstate"
+}
+
+variable "state_locking" {
+  description = "How release builds lock the workload state: \"dynamodb\" or \"lockfile\"."
+  type        = string
+  default     = "dynamodb"
+}
+
+variable "environments" {
+  description = <<-EOT
+    Per-environment pipeline settings, keyed by environment (dev, beta, prod):
+      deployment_role_arn - role in that environment's workload account the plan/apply/test/drift builds assume
+      require_approval    - manual approval before apply (null: on for prod only; prod cannot turn it off)
+      drift_releases      - the region/team releases the scheduled drift check plans
+      notification_emails - subscribers of the failure/approval/drift topic
+      lambda_architecture - arm64 (default) or x86_64
+  EOT
+  type = map(object({
+    deployment_role_arn = string
+    require_approval    = optional(bool)
+    drift_releases = optional(list(object({
+      region = string
+      team   = string
+    })), [])
+    notification_emails = optional(list(string), [])
+    lambda_architecture = optional(string, "arm64")
+  }))
+
+  validation {
+    condition     = length(var.environments) > 0 && alltrue([for env in keys(var.environments) : contains(["dev", "beta", "prod"], env)])
+    error_message = "environments must have at least one key, each one of dev, beta, prod."
+  }
+
+  validation {
+    condition     = try(var.environments["prod"].require_approval, null) != false
+    error_message = "environments.prod.require_approval cannot be false: every prod apply needs a manual approval."
+  }
+}
+
+variable "drift_schedule_expression" {
+  description = "When the drift checks run (EventBridge Scheduler rate() or cron())."
+  type        = string
+  default     = "cron(0 6 * * ? *)"
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
