@@ -8,6 +8,7 @@ MAKEFLAGS     += --no-builtin-rules --warn-undefined-variables
 
 GO            ?= go
 ARCH          ?= arm64
+VERSION       ?= dev
 FUNCTIONS     := crawler alarmlogger urlapi
 BUILD_DIR     := $(CURDIR)/build
 LOCAL_DIR     := $(CURDIR)/.local
@@ -65,7 +66,7 @@ build: $(foreach f,$(FUNCTIONS),$(BUILD_DIR)/$(ARCH)/$(f).zip) ## Build the thre
 $(BUILD_DIR)/$(ARCH)/%.zip: FORCE
 	@mkdir -p $(BUILD_DIR)/$(ARCH)/$*
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -trimpath -tags lambda.norpc \
-	  -ldflags "-s -w -buildid=" -o $(BUILD_DIR)/$(ARCH)/$*/bootstrap ./cmd/$*
+	  -ldflags "-s -w -buildid= -X main.version=$(VERSION)" -o $(BUILD_DIR)/$(ARCH)/$*/bootstrap ./cmd/$*
 	@touch -d '2020-01-01T00:00:00Z' $(BUILD_DIR)/$(ARCH)/$*/bootstrap
 	@rm -f $@.tmp && cd $(BUILD_DIR)/$(ARCH)/$* && zip -q -X -D $@.tmp bootstrap
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; echo "built $@"; fi
