@@ -727,3 +727,38 @@ func BenchmarkHandle(b *testing.B) {
 		})
 	}
 }
+
+// FuzzCreateBody: whatever body a client posts, the answer is a 201 or a 4xx with a known code,
+// never a 500, and a rejected body stores nothing.
+func FuzzCreateBody(f *testing.F) {
+	for _, s := range []string{
+		`{"url":"https://example.com/"}`, `{"url":"https://x.example.com/","expected_status":[200,204],"method":"HEAD"}`,
+		`{"url":1}`, `{"URL":"x"}`, `{"url":"a","url":"b"}`, `{} {}`, `[`, `null`, "\xff", `{"timeout_ms":1e400}`,
+		`{"url":"http://169.254.169.254/"}`, `{"url":"https://example.com/","name":"\u0000"}`,
+	} {
+		f.Add(s, false)
+	}
+	base := newRequest(f, "POST", "/urls")
+	h := func(fs *fakeStore) *Handler { return New(fs, fs, Config{}, WithLogger(discardLogger())) }
+	known := map[string]bool{CodeMalformedBody: true, CodeMalformedJSON: true, CodeUnknownField: true, CodeInvalidType: true,
+		CodeInvalidField: true, CodePayloadTooLarge: true}
+	f.Fuzz(func(t *testing.T, body string, b64 bool) {
+		fs := newFakeStore()
+		req := base
+		req.Body, req.IsBase64Encoded = body, b64
+		resp, err := h(fs).Handle(context.Background(), req)
+		if err != nil {
+			t.Fatalf("handler error: %v", err)
+		}
+		if resp.StatusCode == http.StatusCreated {
+			return
+		}
+		var eb errorBody
+		if err := json.Unmarshal([]byte(resp.Body), &eb); err != nil || !known[eb.Error.Code] {
+			t.Fatalf("status %d body %s", resp.StatusCode, resp.Body)
+		}
+		if len(fs.snapshot()) != 0 || fs.mutations() != 0 {
+			t.Fatalf("rejected body %q reached the store", body)
+		}
+	})
+}

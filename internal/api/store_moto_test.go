@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"net/http"
+	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,8 +20,17 @@ import (
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
-// One moto_server for the package (only the test below uses it).
-func TestMain(m *testing.M) { moto.Main(m) }
+// One moto_server for the package (only TestHandlerWithDynamoDB uses it).
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		// A fuzz worker runs only the fuzz target, which needs no emulator. A moto_server started here
+		// would inherit the fuzzing engine's pipes (the coordinator then waits forever) and outlive the
+		// worker when it is killed.
+		os.Exit(m.Run())
+	}
+	moto.Main(m)
+}
 
 func createTable(t *testing.T, db *dynamodb.Client, prefix string, keys ...string) string {
 	t.Helper()
