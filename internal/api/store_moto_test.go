@@ -5,9 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,13 +20,6 @@ import (
 
 // One moto_server for the package (only TestHandlerWithDynamoDB uses it).
 func TestMain(m *testing.M) {
-	flag.Parse()
-	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
-		// A fuzz worker runs only the fuzz target, which needs no emulator. A moto_server started here
-		// would inherit the fuzzing engine's pipes (the coordinator then waits forever) and outlive the
-		// worker when it is killed.
-		os.Exit(m.Run())
-	}
 	moto.Main(m)
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"flag"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,13 +18,6 @@ import (
 
 // One moto_server serves every test of the package; each test creates its own uniquely named tables.
 func TestMain(m *testing.M) {
-	flag.Parse()
-	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
-		// A fuzz worker runs only the fuzz target, which needs no emulator. A moto_server started here
-		// would inherit the fuzzing engine's pipes (the coordinator then waits forever) and outlive the
-		// worker when it is killed.
-		os.Exit(m.Run())
-	}
 	moto.Main(m)
 }
 

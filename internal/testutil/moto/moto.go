@@ -5,6 +5,7 @@ package moto
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -49,7 +51,14 @@ func Start(t testing.TB) *Server {
 
 // Main runs the package's tests with one moto_server shared by all of them (see Shared).
 // Use it as `func TestMain(m *testing.M) { moto.Main(m) }`.
+//
+// In a fuzz worker (go test -fuzz) only the fuzz target runs, which needs no emulator: no server is
+// started there, since the fuzzing engine kills its workers and a child would be left behind.
 func Main(m *testing.M) {
+	flag.Parse()
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "moto-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -98,6 +107,8 @@ func launch(dir string) (*Server, error) {
 	}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// The server dies with the test process, even when that is killed (timeout, fuzz engine).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start moto_server: %w", err)
