@@ -74,6 +74,292 @@ $(BUILD_DIR)/$(ARCH)/%.zip: FORCE
 .PHONY: FORCE
 FORCE:
 
+##@ Release
+
+# A release is named by its git tag <env>_<region>/<team>/<version> (e.g. prod_eu-west-1/web/1.4.0).
+# cmd/releasetag parses it and derives the state bucket, key and lock table; these targets run the same on a
+# laptop and in CodeBuild (buildspec.yml calls `make ci-<stage> TAG=...`).
+#
+# TAG is never expanded by make nor re-parsed by the shell: a git tag may legally contain $ ( ) ` ; so it
+# reaches recipes only as the environment variable RELEASE_TAG_INPUT and as "$$RELEASE_TAG_INPUT". After
+# releasetag accepted it, recipes use the parsed parts (letters, digits and . _ - + / only).
+TAG                  ?=
+ENVIRONMENTS         ?= local dev beta prod
+STATE_PREFIX         ?= webhealth-tfstate
+STATE_LOCKING        ?= dynamodb
+ASSUME_ROLE_ARN      ?=
+EXPECT_ENV           ?=
+RELEASE_SNAPSHOT_URI ?=
+GOTESTSUM            ?= $(GO) run gotest.tools/gotestsum@v1.13.0
+unexport TAG
+export RELEASE_TAG_INPUT := $(value TAG)
+
+REL_WORKLOAD_DIR := terraform/workload
+REL_PLAN_DIR     := $(BUILD_DIR)/plans
+REL_TOOL         := $(BUILD_DIR)/tools/releasetag
+REL_LAMBDA_ARCH  := $(if $(filter amd64,$(ARCH)),x86_64,arm64)
+REL_EMPTY        :=
+REL_SPACE        := $(REL_EMPTY) $(REL_EMPTY)
+REL_ENVS          = $(subst $(REL_SPACE),$(REL_COMMA),$(strip $(ENVIRONMENTS)))
+REL_COMMA        := ,
+
+# Shell fragment: parse the tag (an empty or malformed tag stops here with releasetag's message, before
+# anything is built or initialised), refuse another environment's tag when EXPECT_ENV is set (the pipeline
+# sets it), and set RELEASE_ENV RELEASE_REGION RELEASE_TEAM RELEASE_VERSION STATE_BUCKET STATE_KEY
+# LOCK_TABLE, REL_TAG (the canonical tag) and REL_NAME (<env>-<region>-<team>).
+define rel_parse
+$(GO) build -o $(REL_TOOL) ./cmd/releasetag; \
+rel_out=$$($(REL_TOOL) -tag "$$RELEASE_TAG_INPUT" -envs "$(REL_ENVS)" -prefix "$(STATE_PREFIX)" -format env) || exit $$?; \
+eval "$$rel_out"; \
+REL_TAG="$${RELEASE_ENV}_$${RELEASE_REGION}/$${RELEASE_TEAM}/$${RELEASE_VERSION}"; \
+REL_NAME="$$RELEASE_ENV-$$RELEASE_REGION-$$RELEASE_TEAM"; \
+if [ -n "$(EXPECT_ENV)" ] && [ "$$RELEASE_ENV" != "$(EXPECT_ENV)" ]; then \
+  echo "$@: tag $$REL_TAG releases $$RELEASE_ENV, but this pipeline deploys $(EXPECT_ENV)" >&2; exit 2; \
+fi
+endef
+
+# Shell fragment: write the backend settings of the release and `terraform init` the workload root with them.
+# Each release gets its own TF_DATA_DIR, so releases of several regions/teams never share a backend config.
+# With AWS_ENDPOINT_URL set (the local emulator) every backend endpoint points at it.
+define rel_init
+$(MAKE) --no-print-directory tf-cli-config; \
+export TF_DATA_DIR="$(BUILD_DIR)/tfdata/$$REL_NAME"; \
+mkdir -p "$$TF_DATA_DIR" $(REL_PLAN_DIR); \
+backend="$$TF_DATA_DIR/backend.hcl"; \
+{ \
+  printf 'bucket  = "%s"\nkey     = "%s"\nregion  = "%s"\nencrypt = true\n' "$$STATE_BUCKET" "$$STATE_KEY" "$$RELEASE_REGION"; \
+  case "$(STATE_LOCKING)" in \
+    dynamodb) printf 'dynamodb_table = "%s"\n' "$$LOCK_TABLE" ;; \
+    lockfile) printf 'use_lockfile = true\n' ;; \
+    *) echo "$@: STATE_LOCKING must be dynamodb or lockfile, not $(STATE_LOCKING)" >&2; exit 2 ;; \
+  esac; \
+  if [ -n "$(ASSUME_ROLE_ARN)" ]; then \
+    printf 'assume_role = {\n  role_arn     = "%s"\n  session_name = "webhealth-%s"\n}\n' "$(ASSUME_ROLE_ARN)" "$$RELEASE_ENV"; \
+  fi; \
+  if [ -n "$${AWS_ENDPOINT_URL:-}" ]; then \
+    printf 'endpoints = {\n  s3       = "%s"\n  dynamodb = "%s"\n  iam      = "%s"\n  sts      = "%s"\n}\n' \
+      "$$AWS_ENDPOINT_URL" "$$AWS_ENDPOINT_URL" "$$AWS_ENDPOINT_URL" "$$AWS_ENDPOINT_URL"; \
+    printf 'use_path_style              = true\nskip_credentials_validation = true\nskip_requesting_account_id  = true\nskip_metadata_api_check     = true\nskip_s3_checksum            = true\n'; \
+  fi; \
+} > "$$backend"; \
+$(TF) -chdir=$(REL_WORKLOAD_DIR) init -input=false -reconfigure -backend-config="$$backend" >/dev/null
+endef
+
+# Shell fragment: the workload variables of the release in the array rel_vars (the -var-file first, so the
+# tag wins over it). artifacts_dir is relative to the workload root, so a plan saved in one CodeBuild build
+# applies in another whose checkout lives elsewhere.
+define rel_vars
+tfvars="envs/$$RELEASE_ENV.tfvars"; \
+if [ ! -f "$(REL_WORKLOAD_DIR)/$$tfvars" ]; then echo "$@: $(REL_WORKLOAD_DIR)/$$tfvars is missing: every environment keeps its settings there" >&2; exit 2; fi; \
+artifacts=$$(realpath -m --relative-to=$(REL_WORKLOAD_DIR) $(BUILD_DIR)/$(ARCH)); \
+for f in $(FUNCTIONS); do \
+  [ -f "$(BUILD_DIR)/$(ARCH)/$$f.zip" ] || { echo "$@: $(BUILD_DIR)/$(ARCH)/$$f.zip is missing: run make build ARCH=$(ARCH) VERSION=$$RELEASE_VERSION first" >&2; exit 2; }; \
+done; \
+rel_vars=(-var-file="$$tfvars" \
+  -var "environment=$$RELEASE_ENV" -var "region=$$RELEASE_REGION" -var "team=$$RELEASE_TEAM" \
+  -var "release_version=$$RELEASE_VERSION" -var "artifacts_dir=$$artifacts" -var "lambda_architecture=$(REL_LAMBDA_ARCH)"); \
+if [ -n "$${AWS_ENDPOINT_URL:-}" ]; then rel_vars+=(-var "aws_endpoint_url=$$AWS_ENDPOINT_URL"); fi; \
+if [ -n "$(ASSUME_ROLE_ARN)" ]; then rel_vars+=(-var "assume_role_arn=$(ASSUME_ROLE_ARN)"); fi
+endef
+
+# jq program: a readable plan summary. First line: the counts (also the approval message of the pipeline);
+# then one line per changed resource: + create, ~ update, -/+ replace, - delete.
+define REL_PLAN_SUMMARY_JQ
+def kind: .change.actions
+  | if . == ["create"] then "create" elif . == ["update"] then "update" elif . == ["delete"] then "delete"
+    elif (. == ["delete","create"] or . == ["create","delete"]) then "replace" else "none" end;
+[.resource_changes[]? | select(.mode == "managed") | {address, kind: kind} | select(.kind != "none")] as $$c
+| def n($$k): [$$c[] | select(.kind == $$k)] | length;
+"\($$tag): \(n("create")) to create, \(n("update")) to update, \(n("replace")) to replace, \(n("delete")) to delete",
+($$c[] | "  \({create: "+", update: "~", replace: "-/+", delete: "-"}[.kind]) \(.address)")
+endef
+export REL_PLAN_SUMMARY_JQ
+
+# Shell fragment: summarise the saved plan $$plan into $$plan.txt (and its first line into .summary) and print it.
+define rel_summary
+$(TF) -chdir=$(REL_WORKLOAD_DIR) show -json "$$plan" | jq -r --arg tag "$$REL_TAG" "$$REL_PLAN_SUMMARY_JQ" > "$$plan.txt"; \
+head -n 1 "$$plan.txt" > "$(REL_PLAN_DIR)/$$REL_NAME.summary"; \
+cat "$$plan.txt"
+endef
+
+# Shell fragment: AWS CLI credentials and region of the release (the deployment role when ASSUME_ROLE_ARN
+# is set). Used after every terraform command of the recipe, which assumes the role through its own config.
+define rel_aws_env
+export AWS_REGION="$$RELEASE_REGION" AWS_DEFAULT_REGION="$$RELEASE_REGION"; \
+if [ -n "$(ASSUME_ROLE_ARN)" ]; then \
+  creds=$$(aws sts assume-role --role-arn "$(ASSUME_ROLE_ARN)" --role-session-name "webhealth-$$RELEASE_ENV-deploy" \
+    --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text); \
+  read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<<"$$creds"; \
+  export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN; \
+fi
+endef
+
+.PHONY: release-env
+release-env: ## Parse TAG=<env>_<region>/<team>/<version> and print the release settings (stops on a bad tag)
+	@$(rel_parse); printf '%s\n' "$$rel_out"
+
+.PHONY: plan
+plan: ## Plan release TAG into build/plans/<env>-<region>-<team>.tfplan and print a summary
+	@$(rel_parse); \
+	$(rel_init); \
+	$(rel_vars); \
+	plan="$(REL_PLAN_DIR)/$$REL_NAME.tfplan"; \
+	rm -f "$$plan" "$$plan.txt" "$(REL_PLAN_DIR)/$$REL_NAME.tag" "$(REL_PLAN_DIR)/$$REL_NAME.summary"; \
+	$(TF) -chdir=$(REL_WORKLOAD_DIR) plan -input=false -lock-timeout=5m -out="$$plan" "$${rel_vars[@]}" >&2; \
+	printf '%s\n' "$$REL_TAG" > "$(REL_PLAN_DIR)/$$REL_NAME.tag"; \
+	$(rel_summary)
+
+.PHONY: apply
+apply: ## Apply exactly the saved plan of TAG (never a fresh plan); refuses when there is none
+	@$(rel_parse); \
+	plan="$(REL_PLAN_DIR)/$$REL_NAME.tfplan"; \
+	if [ ! -f "$$plan" ]; then \
+	  echo "apply: no saved plan $$plan for $$REL_TAG: run 'make plan TAG=$$REL_TAG' and review it first (apply never plans)" >&2; exit 1; \
+	fi; \
+	planned=$$(cat "$(REL_PLAN_DIR)/$$REL_NAME.tag" 2>/dev/null || true); \
+	if [ "$$planned" != "$$REL_TAG" ]; then \
+	  echo "apply: $$plan was planned for '$$planned', not $$REL_TAG: run 'make plan TAG=$$REL_TAG' first" >&2; exit 1; \
+	fi; \
+	$(rel_init); \
+	$(TF) -chdir=$(REL_WORKLOAD_DIR) apply -input=false -lock-timeout=5m "$$plan"
+
+.PHONY: deploy-lambdas
+deploy-lambdas: ## Shift each live alias to its new version with CodeDeploy and wait (a rollback fails it)
+	@$(rel_parse); \
+	$(rel_init); \
+	outputs=$$($(TF) -chdir=$(REL_WORKLOAD_DIR) output -json); \
+	groups=$$(jq -c '(.codedeploy.value // {}) | with_entries(select(.value.application != null))' <<<"$$outputs"); \
+	if [ "$$groups" = "{}" ]; then \
+	  echo "deploy-lambdas: CodeDeploy is off for $$REL_TAG (no codedeploy output): Terraform moves the live aliases itself"; exit 0; \
+	fi; \
+	$(rel_aws_env); \
+	ids=(); \
+	for key in $$(jq -r 'keys[]' <<<"$$groups"); do \
+	  fn=$$(jq -r --arg k "$$key" '.function_names.value[$$k] // empty' <<<"$$outputs"); \
+	  app=$$(jq -r --arg k "$$key" '.[$$k].application' <<<"$$groups"); \
+	  group=$$(jq -r --arg k "$$key" '.[$$k].deployment_group' <<<"$$groups"); \
+	  [ -n "$$fn" ] || { echo "deploy-lambdas: no function_names.$$key output" >&2; exit 1; }; \
+	  live=$$(aws lambda get-alias --function-name "$$fn" --name live --query FunctionVersion --output text); \
+	  latest=$$(aws lambda list-versions-by-function --function-name "$$fn" --query 'Versions[].Version' --output json \
+	    | jq -r 'map(select(test("^[0-9]+$$")) | tonumber) | max // empty'); \
+	  if [ -z "$$latest" ] || [ "$$live" = '$$LATEST' ] || [ "$$live" -ge "$$latest" ]; then \
+	    echo "deploy-lambdas: $$fn: live is at version $$live, nothing to shift"; continue; \
+	  fi; \
+	  appspec=$$(printf 'version: 0.0\nResources:\n  - %s:\n      Type: AWS::Lambda::Function\n      Properties:\n        Name: "%s"\n        Alias: "live"\n        CurrentVersion: "%s"\n        TargetVersion: "%s"\n' "$$key" "$$fn" "$$live" "$$latest"); \
+	  id=$$(aws deploy create-deployment --application-name "$$app" --deployment-group-name "$$group" \
+	    --description "$$REL_TAG: $$fn $$live -> $$latest" \
+	    --revision "$$(jq -nc --arg c "$$appspec" '{revisionType: "AppSpecContent", appSpecContent: {content: $$c}}')" \
+	    --query deploymentId --output text); \
+	  echo "deploy-lambdas: $$fn: shifting live $$live -> $$latest with CodeDeploy deployment $$id"; \
+	  ids+=("$$id:$$fn"); \
+	done; \
+	failed=0; \
+	for entry in $${ids[@]+"$${ids[@]}"}; do \
+	  id=$${entry%%:*}; fn=$${entry#*:}; \
+	  if aws deploy wait deployment-successful --deployment-id "$$id"; then \
+	    echo "deploy-lambdas: $$fn: deployment $$id succeeded"; \
+	  else \
+	    state=$$(aws deploy get-deployment --deployment-id "$$id" --query 'deploymentInfo.[status,errorInformation.code,errorInformation.message]' --output text || true); \
+	    echo "deploy-lambdas: $$fn: deployment $$id did not succeed ($$state): CodeDeploy rolled the live alias back" >&2; failed=1; \
+	  fi; \
+	done; \
+	exit $$failed
+
+.PHONY: smoke
+smoke: ## Smoke test the API deployed by TAG (URL and key from the workload outputs); JUnit in reports/
+	@$(rel_parse); \
+	$(rel_init); \
+	outputs=$$($(TF) -chdir=$(REL_WORKLOAD_DIR) output -json); \
+	api_url=$$(jq -r '.api_url.value // empty' <<<"$$outputs"); \
+	api_key=$$(jq -r '.api_key.value // empty' <<<"$$outputs"); \
+	if [ -z "$$api_url" ] || [ -z "$$api_key" ]; then \
+	  echo "smoke: the state of $$REL_TAG has no api_url/api_key output: is the release applied?" >&2; exit 1; \
+	fi; \
+	mkdir -p $(REPORTS_DIR); \
+	API_URL="$$api_url" API_KEY="$$api_key" $(GOTESTSUM) --format testname --junitfile "$(REPORTS_DIR)/smoke-$$REL_NAME.xml" \
+	  -- -tags e2e -run '^TestSmoke' -count=1 ./test/...
+
+.PHONY: drift
+drift: ## Drift check of TAG: plan -detailed-exitcode of its code; exit 2 (DRIFT) when live infra differs
+	@$(rel_parse); \
+	$(rel_init); \
+	$(rel_vars); \
+	plan="$(REL_PLAN_DIR)/$$REL_NAME.drift.tfplan"; rc=0; \
+	$(TF) -chdir=$(REL_WORKLOAD_DIR) plan -input=false -lock-timeout=5m -detailed-exitcode -out="$$plan" "$${rel_vars[@]}" >&2 || rc=$$?; \
+	case $$rc in \
+	  0) echo "drift: none: the live infrastructure of $$REL_TAG matches its code" ;; \
+	  2) echo "DRIFT: the live infrastructure of $$REL_TAG no longer matches its code:" >&2; $(rel_summary) >&2; exit 2 ;; \
+	  *) echo "drift: the check of $$REL_TAG could not run (terraform plan exit status $$rc)" >&2; exit 1 ;; \
+	esac
+
+.PHONY: record-release
+record-release: ## Pipeline: store the applied release (sources, zips, tag) for the drift check (RELEASE_SNAPSHOT_URI)
+	@$(rel_parse); \
+	if [ -z "$(RELEASE_SNAPSHOT_URI)" ]; then echo "record-release: RELEASE_SNAPSHOT_URI is not set: nothing to record"; exit 0; fi; \
+	mkdir -p $(BUILD_DIR)/release; \
+	printf '%s\n' "$$REL_TAG" > $(BUILD_DIR)/release/tag; \
+	snapshot=$(BUILD_DIR)/release/snapshot.zip; rm -f "$$snapshot"; \
+	zip -q -r -X "$$snapshot" . -x '.git/*' '*.terraform/*' 'build/tfdata/*' 'build/plans/*' 'build/tools/*' \
+	  'build/release/snapshot.zip' '.tools/*' '.tf/*' '.local/*' 'reports/*'; \
+	uri="$(RELEASE_SNAPSHOT_URI)/$$RELEASE_REGION/$$RELEASE_TEAM/current.zip"; \
+	aws s3 cp --only-show-errors "$$snapshot" "$$uri"; \
+	echo "record-release: $$REL_TAG recorded at $$uri"
+
+.PHONY: release
+release: ## Release TAG like the pipeline: release-env, build, plan, apply, deploy-lambdas, smoke
+	@$(MAKE) --no-print-directory release-env TAG="$$RELEASE_TAG_INPUT"
+	@$(MAKE) --no-print-directory ci-build TAG="$$RELEASE_TAG_INPUT"
+	@$(MAKE) --no-print-directory plan TAG="$$RELEASE_TAG_INPUT"
+	@$(MAKE) --no-print-directory apply TAG="$$RELEASE_TAG_INPUT"
+	@$(MAKE) --no-print-directory deploy-lambdas TAG="$$RELEASE_TAG_INPUT"
+	@$(MAKE) --no-print-directory smoke TAG="$$RELEASE_TAG_INPUT"
+
+.PHONY: release-selftest
+release-selftest: ## Check that malformed tags stop make release with releasetag's message before terraform
+	@spy=$$(mktemp -d); trap 'rm -rf "$$spy"' EXIT; \
+	printf '#!/bin/sh\necho "$$*" >> "%s/terraform-calls"\n' "$$spy" > "$$spy/terraform"; chmod +x "$$spy/terraform"; \
+	marker="$$spy/injected"; \
+	for tag in '' 'prod' 'prod_eu-west-1/web' 'qa_eu-west-1/web/1.0.0' 'prod_europe/web/1.0.0' \
+	  'prod_eu-west-1/Web/1.0.0' 'prod_eu-west-1/web/1.0' 'dev_eu-west-1/web/latest' \
+	  "prod_eu-west-1/web/1.0.0;touch\$${IFS}$$marker" "prod_eu-west-1/web/\$$({touch,$$marker})" \
+	  "prod_eu-west-1/web/1.0.0\`{touch,$$marker}\`"; do \
+	  rc=0; out=$$($(MAKE) --no-print-directory release TAG="$$tag" TF="$$spy/terraform" BUILD_DIR="$$spy/build" 2>&1) || rc=$$?; \
+	  if [ $$rc -eq 0 ]; then echo "release-selftest: make release TAG='$$tag' succeeded" >&2; exit 1; fi; \
+	  if ! grep -qF "releasetag: tag \"$$tag\"" <<<"$$out" || ! grep -q '^releasetag: .*expected <env>_<region>/<team>/<version>' <<<"$$out"; then \
+	    echo "release-selftest: TAG='$$tag' did not stop with releasetag's message and the expected form:" >&2; echo "$$out" >&2; exit 1; \
+	  fi; \
+	  if [ -e "$$spy/terraform-calls" ] || [ -e "$$spy/build/$(ARCH)" ]; then \
+	    echo "release-selftest: TAG='$$tag' reached terraform or the build:" >&2; cat "$$spy/terraform-calls" >&2 || true; exit 1; \
+	  fi; \
+	  if [ -e "$$marker" ]; then echo "release-selftest: TAG='$$tag' was executed by a shell" >&2; exit 1; fi; \
+	  echo "ok: TAG='$$tag' -> $$(grep -m1 '^releasetag: ' <<<"$$out")"; \
+	done; \
+	echo "release-selftest: every malformed tag stopped before terraform, unaltered"
+
+# CodeBuild stages (buildspec.yml runs `make ci-$$STAGE TAG="$$RELEASE_TAG"`): each is the laptop target.
+.PHONY: ci-validate ci-build ci-plan ci-apply ci-test ci-drift
+ci-validate: ## CodeBuild validate stage: the one test command
+	@$(MAKE) --no-print-directory test
+
+ci-build: ## CodeBuild build stage: the Lambda zips of TAG's version for ARCH
+	@$(rel_parse); $(MAKE) --no-print-directory build ARCH=$(ARCH) VERSION="$$RELEASE_VERSION"
+
+ci-plan: ## CodeBuild plan stage: make plan
+	@$(MAKE) --no-print-directory plan TAG="$$RELEASE_TAG_INPUT"
+
+ci-apply: ## CodeBuild apply stage: apply the saved plan, shift Lambda traffic, record the release
+	@$(MAKE) --no-print-directory apply TAG="$$RELEASE_TAG_INPUT"
+	@$(MAKE) --no-print-directory deploy-lambdas TAG="$$RELEASE_TAG_INPUT"
+	@$(MAKE) --no-print-directory record-release TAG="$$RELEASE_TAG_INPUT"
+
+ci-test: ## CodeBuild test stage: make smoke
+	@$(MAKE) --no-print-directory smoke TAG="$$RELEASE_TAG_INPUT"
+
+ci-drift: ## CodeBuild drift check: make drift for the release snapshot this build runs in
+	@tag=$$(cat $(BUILD_DIR)/release/tag 2>/dev/null) || { \
+	  echo "ci-drift: $(BUILD_DIR)/release/tag is missing: this source is not a release snapshot (record-release writes them)" >&2; exit 2; }; \
+	$(MAKE) --no-print-directory drift TAG="$$tag"
+
 ##@ Everything
 
 .PHONY: test
