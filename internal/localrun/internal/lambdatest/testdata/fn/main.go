@@ -121,7 +121,7 @@ func apigw(_ context.Context, raw json.RawMessage) (any, error) {
 	}
 	resp := events.APIGatewayProxyResponse{
 		StatusCode:        status,
-		Headers:           map[string]string{"Content-Type": "application/json", "X-Single": "one"},
+		Headers:           map[string]string{"Content-Type": "application/json", "X-Single": "one", "X-Function": lambdacontext.FunctionName},
 		MultiValueHeaders: map[string][]string{"X-Multi": {"a", "b"}},
 		Body:              string(raw),
 	}
