@@ -23,11 +23,11 @@ locals {
     Resource = ["${aws_cloudwatch_log_group.this.arn}:log-stream:*"]
   }
 
-  failure_destination_statements = var.failure_destination_arn == null ? [] : [{
+  failure_destination_statements = var.failure_destination == null ? [] : [{
     Sid      = "SendFailedInvocations"
     Effect   = "Allow"
-    Action   = [local.failure_destination_service == "sqs" ? "sqs:SendMessage" : "sns:Publish"]
-    Resource = [var.failure_destination_arn]
+    Action   = [var.failure_destination.type == "sqs" ? "sqs:SendMessage" : "sns:Publish"]
+    Resource = [var.failure_destination.arn]
   }]
 
   execution_policy = jsonencode({

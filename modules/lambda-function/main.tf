@@ -4,8 +4,6 @@ locals {
   # The published version records the release it came from.
   version_description = trimspace(join(" ", compact([var.description, "release ${var.release_version}"])))
 
-  failure_destination_service = var.failure_destination_arn == null ? null : split(":", var.failure_destination_arn)[2]
-
   tags = merge(var.tags, { function = var.function_name })
 }
 
@@ -76,7 +74,7 @@ locals {
 
 # Failed asynchronous invocations of the live alias (SNS, EventBridge) go to the failure destination.
 resource "aws_lambda_function_event_invoke_config" "live" {
-  count = var.failure_destination_arn == null ? 0 : 1
+  count = var.failure_destination == null ? 0 : 1
 
   function_name                = aws_lambda_function.this.function_name
   qualifier                    = local.alias.name
@@ -85,7 +83,7 @@ resource "aws_lambda_function_event_invoke_config" "live" {
 
   destination_config {
     on_failure {
-      destination = var.failure_destination_arn
+      destination = var.failure_destination.arn
     }
   }
 

@@ -85,3 +85,13 @@ output "codedeploy_appspec" {
     }]
   }) : null
 }
+
+output "execution_policy" {
+  description = "The execution role's policy document (JSON): the log statement, the failure destination statement and the statements passed in."
+  value       = local.execution_policy
+}
+
+output "environment_variables" {
+  description = "Environment variables configured on the function."
+  value       = var.environment_variables
+}

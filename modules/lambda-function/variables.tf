@@ -170,19 +170,27 @@ variable "reserved_concurrency" {
   }
 }
 
-variable "failure_destination_arn" {
-  description = "SQS queue or SNS topic ARN that receives asynchronous invocations that failed after retries (null: none). The role gets sqs:SendMessage or sns:Publish on it; pass KMS permissions for an encrypted destination in policy_statements."
-  type        = string
-  default     = null
+variable "failure_destination" {
+  description = "Where asynchronous invocations that failed after retries go (null: nowhere): type sqs or sns and the queue/topic ARN. The role gets sqs:SendMessage or sns:Publish on it; pass KMS permissions for an encrypted destination in policy_statements. An object so the ARN may be unknown until apply."
+  type = object({
+    type = string
+    arn  = string
+  })
+  default = null
 
   validation {
-    condition     = var.failure_destination_arn == null || can(regex("^arn:aws[a-z-]*:(sqs|sns):[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$", coalesce(var.failure_destination_arn, "-")))
-    error_message = "failure_destination_arn must be null or an SQS queue / SNS topic ARN (arn:aws:sqs:<region>:<account>:<name> or arn:aws:sns:...)."
+    condition     = var.failure_destination == null || try(contains(["sqs", "sns"], var.failure_destination.type), false)
+    error_message = "failure_destination.type must be sqs or sns."
+  }
+
+  validation {
+    condition     = var.failure_destination == null || can(regex("^arn:aws[a-z-]*:(sqs|sns):[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$", try(var.failure_destination.arn, "-")))
+    error_message = "failure_destination.arn must be an SQS queue or SNS topic ARN (arn:aws:sqs:<region>:<account>:<name> or arn:aws:sns:...)."
   }
 }
 
 variable "async_maximum_retry_attempts" {
-  description = "Retries of a failed asynchronous invocation before it goes to the failure destination (only with failure_destination_arn)."
+  description = "Retries of a failed asynchronous invocation before it goes to the failure destination (only with failure_destination)."
   type        = number
   default     = 2
 
@@ -193,7 +201,7 @@ variable "async_maximum_retry_attempts" {
 }
 
 variable "async_maximum_event_age_seconds" {
-  description = "Age after which an asynchronous event is no longer retried (only with failure_destination_arn)."
+  description = "Age after which an asynchronous event is no longer retried (only with failure_destination)."
   type        = number
   default     = 3600
 

@@ -238,16 +238,16 @@ run "failure_destination_sqs" {
   command = plan
 
   variables {
-    failure_destination_arn = "arn:aws:sqs:eu-west-1:123456789012:dlq"
+    failure_destination = { type = "sqs", arn = "arn:aws:sqs:eu-west-1:123456789012:dlq" }
   }
 
   assert {
-    condition     = aws_lambda_function_event_invoke_config.live[0].qualifier == "live" && aws_lambda_function_event_invoke_config.live[0].destination_config[0].on_failure[0].destination == var.failure_destination_arn
+    condition     = aws_lambda_function_event_invoke_config.live[0].qualifier == "live" && aws_lambda_function_event_invoke_config.live[0].destination_config[0].on_failure[0].destination == var.failure_destination.arn
     error_message = "Failed async invocations of the live alias must go to the destination."
   }
 
   assert {
-    condition     = contains([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "SendFailedInvocations" && s.Action == ["sqs:SendMessage"] && s.Resource == [var.failure_destination_arn]], true) || length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "SendFailedInvocations" && s.Action == ["sqs:SendMessage"] && s.Resource == [var.failure_destination_arn]]) == 1
+    condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "SendFailedInvocations" && s.Action == ["sqs:SendMessage"] && s.Resource == [var.failure_destination.arn]]) == 1
     error_message = "The role must be allowed sqs:SendMessage on the queue, and nothing broader."
   }
 }
@@ -256,11 +256,11 @@ run "failure_destination_sns" {
   command = plan
 
   variables {
-    failure_destination_arn = "arn:aws:sns:eu-west-1:123456789012:failures"
+    failure_destination = { type = "sns", arn = "arn:aws:sns:eu-west-1:123456789012:failures" }
   }
 
   assert {
-    condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "SendFailedInvocations" && s.Action == ["sns:Publish"] && s.Resource == [var.failure_destination_arn]]) == 1
+    condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "SendFailedInvocations" && s.Action == ["sns:Publish"] && s.Resource == [var.failure_destination.arn]]) == 1
     error_message = "An SNS destination needs sns:Publish on that topic."
   }
 }
@@ -474,12 +474,20 @@ run "rejects_negative_reserved_concurrency" {
   expect_failures = [var.reserved_concurrency]
 }
 
-run "rejects_failure_destination_of_other_services" {
+run "rejects_failure_destination_of_other_types" {
   command = plan
   variables {
-    failure_destination_arn = "arn:aws:s3:::bucket"
+    failure_destination = { type = "s3", arn = "arn:aws:sqs:eu-west-1:123456789012:dlq" }
   }
-  expect_failures = [var.failure_destination_arn]
+  expect_failures = [var.failure_destination]
+}
+
+run "rejects_failure_destination_arn_of_other_services" {
+  command = plan
+  variables {
+    failure_destination = { type = "sqs", arn = "arn:aws:s3:::bucket" }
+  }
+  expect_failures = [var.failure_destination]
 }
 
 run "rejects_too_many_async_retries" {

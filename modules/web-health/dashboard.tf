@@ -1,0 +1,66 @@
+locals {
+  # Metrics Insights queries: every target that publishes appears without a re-apply.
+  insights = {
+    availability = "SELECT AVG(Availability) FROM SCHEMA(\"${local.metric_namespace}\", Region, TargetId) GROUP BY TargetId"
+    latency      = "SELECT AVG(Latency) FROM SCHEMA(\"${local.metric_namespace}\", Region, TargetId) GROUP BY TargetId"
+  }
+
+  dashboard = {
+    widgets = [
+      {
+        type = "metric", x = 0, y = 0, width = 12, height = 6
+        properties = {
+          title   = "Availability per target"
+          region  = local.region
+          view    = "timeSeries"
+          period  = var.alarm_period_seconds
+          metrics = [[{ expression = local.insights.availability, id = "availability", label = "" }]]
+          yAxis   = { left = { min = 0, max = 1 } }
+        }
+      },
+      {
+        type = "metric", x = 12, y = 0, width = 12, height = 6
+        properties = {
+          title   = "Latency per target (ms)"
+          region  = local.region
+          view    = "timeSeries"
+          period  = var.alarm_period_seconds
+          metrics = [[{ expression = local.insights.latency, id = "latency", label = "" }]]
+        }
+      },
+      {
+        type = "metric", x = 0, y = 6, width = 12, height = 6
+        properties = {
+          title  = "Crawl runs"
+          region = local.region
+          view   = "timeSeries"
+          period = var.alarm_period_seconds
+          stat   = "Maximum"
+          metrics = [
+            [local.metric_namespace, "TargetsChecked", "Region", local.region],
+            [local.metric_namespace, "TargetsDown", "Region", local.region],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 6, width = 12, height = 6
+        properties = {
+          title  = "Functions: errors and throttles"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          stat   = "Sum"
+          metrics = flatten([for f in values(local.function_names) : [
+            ["AWS/Lambda", "Errors", "FunctionName", f],
+            ["AWS/Lambda", "Throttles", "FunctionName", f],
+          ]])
+        }
+      },
+    ]
+  }
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = local.name
+  dashboard_body = jsonencode(local.dashboard)
+}

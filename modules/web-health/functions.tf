@@ -1,0 +1,174 @@
+locals {
+  # Data keys of the stack key, only through the services that encrypt with it for the functions.
+  use_key_statement = {
+    sid       = "UseStackKey"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+    resources = [aws_kms_key.this.arn]
+    conditions = [{
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["dynamodb.${local.region}.amazonaws.com", "sqs.${local.region}.amazonaws.com"]
+    }]
+  }
+
+  function_defaults = {
+    release_version          = var.release_version
+    architecture             = var.lambda_architecture
+    log_retention_days       = var.log_retention_days
+    log_kms_key_arn          = aws_kms_key.this.arn
+    application_log_level    = var.log_level
+    enable_codedeploy        = var.enable_codedeploy
+    deployment_config_name   = var.canary_deployment_config
+    alarm_topic_arn          = aws_sns_topic.ops.arn
+    alarm_evaluation_periods = 1
+  }
+
+  environment_variables = {
+    urlapi = merge(
+      {
+        URLS_TABLE            = aws_dynamodb_table.urls.name
+        ALARMS_TABLE          = aws_dynamodb_table.alarms.name
+        ALLOW_PRIVATE_TARGETS = tostring(var.allow_private_targets)
+      },
+      length(var.cors_allow_origins) > 0 ? { CORS_ALLOW_ORIGINS = join(",", var.cors_allow_origins) } : null,
+    )
+    crawler = {
+      URLS_TABLE                = aws_dynamodb_table.urls.name
+      ALARM_TOPIC_ARN           = aws_sns_topic.alarms.arn
+      ALARM_PREFIX              = local.alarm_prefix
+      METRIC_NAMESPACE          = local.metric_namespace
+      CONCURRENCY               = tostring(var.crawler_concurrency)
+      DEADLINE_MARGIN           = var.crawler_probe_settings.deadline_margin
+      ALLOW_PRIVATE_TARGETS     = tostring(var.allow_private_targets)
+      MAX_BODY_BYTES            = tostring(var.crawler_probe_settings.max_body_bytes)
+      MAX_REDIRECTS             = tostring(var.crawler_probe_settings.max_redirects)
+      RETRY_DELAY               = var.crawler_probe_settings.retry_delay
+      ALARM_PERIOD_SECONDS      = tostring(var.alarm_period_seconds)
+      ALARM_EVALUATION_PERIODS  = tostring(var.alarm_evaluation_periods)
+      ALARM_DATAPOINTS_TO_ALARM = tostring(var.alarm_datapoints_to_alarm)
+    }
+    alarmlogger = {
+      ALARMS_TABLE         = aws_dynamodb_table.alarms.name
+      ALARM_PREFIX         = local.alarm_prefix
+      ALARM_RETENTION_DAYS = tostring(var.alarm_retention_days)
+    }
+  }
+}
+
+module "urlapi" {
+  source = "../lambda-function"
+
+  function_name         = local.function_names.urlapi
+  description           = "webhealth URL API (${var.environment})"
+  zip_path              = "${var.artifacts_dir}/urlapi.zip"
+  memory_size           = 256
+  timeout               = 10
+  environment_variables = local.environment_variables.urlapi
+
+  policy_statements = [
+    {
+      sid       = "ManageTargets"
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:TransactWriteItems"]
+      resources = [aws_dynamodb_table.urls.arn]
+    },
+    {
+      sid       = "ReadAlarmHistory"
+      actions   = ["dynamodb:Query"]
+      resources = [aws_dynamodb_table.alarms.arn]
+    },
+    local.use_key_statement,
+  ]
+
+  release_version          = local.function_defaults.release_version
+  architecture             = local.function_defaults.architecture
+  log_retention_days       = local.function_defaults.log_retention_days
+  log_kms_key_arn          = local.function_defaults.log_kms_key_arn
+  application_log_level    = local.function_defaults.application_log_level
+  enable_codedeploy        = local.function_defaults.enable_codedeploy
+  deployment_config_name   = local.function_defaults.deployment_config_name
+  alarm_topic_arn          = local.function_defaults.alarm_topic_arn
+  alarm_evaluation_periods = local.function_defaults.alarm_evaluation_periods
+  tags                     = local.tags
+}
+
+module "crawler" {
+  source = "../lambda-function"
+
+  function_name         = local.function_names.crawler
+  description           = "webhealth crawler (${var.environment})"
+  zip_path              = "${var.artifacts_dir}/crawler.zip"
+  memory_size           = var.crawler_memory_mb
+  timeout               = var.crawler_timeout_seconds
+  reserved_concurrency  = var.crawler_reserved_concurrency
+  environment_variables = local.environment_variables.crawler
+
+  policy_statements = [
+    {
+      sid       = "ReadTargetsRecordChecks"
+      actions   = ["dynamodb:Scan", "dynamodb:UpdateItem"]
+      resources = [aws_dynamodb_table.urls.arn]
+    },
+    {
+      # PutMetricData has no resource-level permissions; the namespace condition is the scope.
+      sid        = "PublishMetrics"
+      actions    = ["cloudwatch:PutMetricData"]
+      resources  = ["*"]
+      conditions = [{ test = "StringEquals", variable = "cloudwatch:namespace", values = [local.metric_namespace] }]
+    },
+    {
+      sid       = "ManageTargetAlarms"
+      actions   = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource"]
+      resources = ["${local.arn_prefix.cloudwatch}:alarm:${local.alarm_prefix}-*"]
+    },
+    {
+      # DescribeAlarms has no resource-level permissions (it lists by prefix).
+      sid       = "ListAlarms"
+      actions   = ["cloudwatch:DescribeAlarms"]
+      resources = ["*"]
+    },
+    local.use_key_statement,
+  ]
+
+  release_version          = local.function_defaults.release_version
+  architecture             = local.function_defaults.architecture
+  log_retention_days       = local.function_defaults.log_retention_days
+  log_kms_key_arn          = local.function_defaults.log_kms_key_arn
+  application_log_level    = local.function_defaults.application_log_level
+  enable_codedeploy        = local.function_defaults.enable_codedeploy
+  deployment_config_name   = local.function_defaults.deployment_config_name
+  alarm_topic_arn          = local.function_defaults.alarm_topic_arn
+  alarm_evaluation_periods = local.function_defaults.alarm_evaluation_periods
+  tags                     = local.tags
+}
+
+module "alarmlogger" {
+  source = "../lambda-function"
+
+  function_name         = local.function_names.alarmlogger
+  description           = "webhealth alarm logger (${var.environment})"
+  zip_path              = "${var.artifacts_dir}/alarmlogger.zip"
+  memory_size           = 128
+  timeout               = 30
+  environment_variables = local.environment_variables.alarmlogger
+  failure_destination   = { type = "sqs", arn = aws_sqs_queue.alarmlogger_failures.arn }
+
+  policy_statements = [
+    {
+      sid       = "RecordAlarms"
+      actions   = ["dynamodb:PutItem"]
+      resources = [aws_dynamodb_table.alarms.arn]
+    },
+    local.use_key_statement,
+  ]
+
+  release_version          = local.function_defaults.release_version
+  architecture             = local.function_defaults.architecture
+  log_retention_days       = local.function_defaults.log_retention_days
+  log_kms_key_arn          = local.function_defaults.log_kms_key_arn
+  application_log_level    = local.function_defaults.application_log_level
+  enable_codedeploy        = local.function_defaults.enable_codedeploy
+  deployment_config_name   = local.function_defaults.deployment_config_name
+  alarm_topic_arn          = local.function_defaults.alarm_topic_arn
+  alarm_evaluation_periods = local.function_defaults.alarm_evaluation_periods
+  tags                     = local.tags
+}

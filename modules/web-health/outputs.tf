@@ -1,0 +1,104 @@
+output "name" {
+  description = "Name shared by the stack's resources (<name_prefix>-<team>-<environment>-<region>)."
+  value       = local.name
+}
+
+output "api_url" {
+  description = "Invoke URL of the API stage."
+  value       = aws_api_gateway_stage.this.invoke_url
+}
+
+output "api_key" {
+  description = "Value of the API key (send as x-api-key)."
+  value       = aws_api_gateway_api_key.this.value
+  sensitive   = true
+}
+
+output "api_id" {
+  description = "ID of the REST API."
+  value       = aws_api_gateway_rest_api.this.id
+}
+
+output "stage_name" {
+  description = "Stage of the REST API."
+  value       = aws_api_gateway_stage.this.stage_name
+}
+
+output "urls_table" {
+  description = "URL table name (URLS_TABLE)."
+  value       = aws_dynamodb_table.urls.name
+}
+
+output "alarms_table" {
+  description = "Alarm table name (ALARMS_TABLE)."
+  value       = aws_dynamodb_table.alarms.name
+}
+
+output "alarm_topic_arn" {
+  description = "Topic of the per-target alarms (ALARM_TOPIC_ARN); the alarmlogger is subscribed."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "ops_topic_arn" {
+  description = "Topic of the functions' operational alarms; subscribe people or paging here."
+  value       = aws_sns_topic.ops.arn
+}
+
+output "alarm_prefix" {
+  description = "Prefix of the alarms the crawler owns (ALARM_PREFIX)."
+  value       = local.alarm_prefix
+}
+
+output "metric_namespace" {
+  description = "CloudWatch namespace of the probe metrics (METRIC_NAMESPACE)."
+  value       = local.metric_namespace
+}
+
+output "function_names" {
+  description = "Function names by role: crawler, alarmlogger, urlapi."
+  value = {
+    crawler     = module.crawler.function_name
+    alarmlogger = module.alarmlogger.function_name
+    urlapi      = module.urlapi.function_name
+  }
+}
+
+output "function_alias_arns" {
+  description = "ARNs of the live aliases by role."
+  value = {
+    crawler     = module.crawler.alias_arn
+    alarmlogger = module.alarmlogger.alias_arn
+    urlapi      = module.urlapi.alias_arn
+  }
+}
+
+output "crawler_schedule_rule" {
+  description = "EventBridge rule that runs the crawler."
+  value       = aws_cloudwatch_event_rule.crawl.name
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of availability and latency per target."
+  value       = aws_cloudwatch_dashboard.this.dashboard_name
+}
+
+output "kms_key_arn" {
+  description = "The stack's KMS key."
+  value       = aws_kms_key.this.arn
+}
+
+output "alarmlogger_failure_queue_url" {
+  description = "SQS queue receiving alarm notifications the alarmlogger failed on."
+  value       = aws_sqs_queue.alarmlogger_failures.url
+}
+
+output "codedeploy" {
+  description = "Per function: CodeDeploy application, deployment group and the AppSpec content of the pending shift of the live alias (null when CodeDeploy is off or nothing is pending). Create a deployment with it after apply."
+  value = var.enable_codedeploy ? {
+    for k, m in { crawler = module.crawler, alarmlogger = module.alarmlogger, urlapi = module.urlapi } : k => {
+      application         = m.codedeploy_app_name
+      deployment_group    = m.codedeploy_deployment_group_name
+      appspec             = m.codedeploy_appspec
+    }
+  } : null
+}
