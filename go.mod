@@ -39,4 +39,5 @@ require (
 	github.com/gruntwork-io/terratest v0.54.0 // indirect
 	github.com/mccutchen/go-httpbin/v2 v2.26.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/net v0.47.0 // indirect
 )
