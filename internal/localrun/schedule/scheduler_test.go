@@ -1,0 +1,215 @@
+package schedule
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/webhealth/webhealth/internal/localrun/internal/lambdatest"
+	"github.com/webhealth/webhealth/internal/localrun/lambdarun"
+	"github.com/webhealth/webhealth/internal/testutil/moto"
+)
+
+var fn lambdatest.Artifact
+
+func TestMain(m *testing.M) {
+	var err error
+	if fn, err = lambdatest.Build("a"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	moto.Main(m)
+}
+
+var seq atomic.Int64
+
+func unique(prefix string) string { return fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), seq.Add(1)) }
+
+type fixture struct {
+	events *eventbridge.Client
+	svc    *lambdarun.Service
+	fnARN  string
+	out    string // where the function writes the events it receives
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	m := moto.Shared(t)
+	cfg := m.Config()
+	lc := lambda.NewFromConfig(cfg)
+	build := filepath.Join(t.TempDir(), "build")
+	lambdatest.Install(t, fn, build, "amd64", "fn")
+	svc := lambdarun.New(lc, nil, lambdarun.Options{ArtifactsDir: build, StateDir: t.TempDir(), Endpoint: m.Endpoint, Region: moto.Region})
+	t.Cleanup(func() { svc.Close(time.Second) })
+	out := t.TempDir()
+	arn := lambdatest.Deploy(t, context.Background(), lc, m.Endpoint, lambdatest.Function{Name: unique("fn"), Zip: fn.Zip, Env: map[string]string{"OUT_DIR": out}})
+	return &fixture{events: eventbridge.NewFromConfig(cfg), svc: svc, fnARN: arn, out: out}
+}
+
+func (f *fixture) rule(t *testing.T, expr string, state types.RuleState, targets ...types.Target) (name, arn string) {
+	t.Helper()
+	ctx := context.Background()
+	name = unique("rule")
+	out, err := f.events.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String(name), ScheduleExpression: aws.String(expr), State: state})
+	require.NoError(t, err)
+	_, err = f.events.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(name), Targets: targets})
+	require.NoError(t, err)
+	return name, aws.ToString(out.RuleArn)
+}
+
+type scheduledEvent struct {
+	Version    string         `json:"version"`
+	ID         string         `json:"id"`
+	DetailType string         `json:"detail-type"`
+	Source     string         `json:"source"`
+	Account    string         `json:"account"`
+	Time       string         `json:"time"`
+	Region     string         `json:"region"`
+	Resources  []string       `json:"resources"`
+	Detail     map[string]any `json:"detail"`
+}
+
+func TestFireNow(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	name, ruleARN := f.rule(t, "cron(0/5 * * * ? *)", types.RuleStateEnabled,
+		types.Target{Id: aws.String("event"), Arn: aws.String(f.fnARN)},
+		types.Target{Id: aws.String("input"), Arn: aws.String(f.fnARN), Input: aws.String(`{"constant":true}`)},
+		types.Target{Id: aws.String("path"), Arn: aws.String(f.fnARN), InputPath: aws.String("$.detail-type")},
+	)
+	disabled, _ := f.rule(t, "rate(1 minute)", types.RuleStateDisabled, types.Target{Id: aws.String("t"), Arn: aws.String(f.fnARN)})
+
+	s := New(f.events, f.svc, moto.Region, nil)
+	var after atomic.Int32
+	s.AfterFire = func(context.Context) { after.Add(1) }
+	results, err := s.Fire(ctx, []string{name})
+	require.NoError(t, err)
+	require.Len(t, results, 3)
+	assert.Equal(t, int32(1), after.Load(), "alarms are evaluated once the fired invocations are done")
+
+	byTarget := map[string]Result{}
+	for _, r := range results {
+		assert.Equal(t, "succeeded", r.Status, "%+v", r)
+		assert.Equal(t, name, r.Rule)
+		assert.Equal(t, 1, r.Attempts)
+		byTarget[r.Target] = r
+	}
+	var got struct {
+		Event scheduledEvent `json:"event"`
+	}
+	require.NoError(t, json.Unmarshal(byTarget["event"].Response, &got))
+	ev := got.Event
+	assert.Equal(t, "Scheduled Event", ev.DetailType)
+	assert.Equal(t, "aws.events", ev.Source)
+	assert.Equal(t, "0", ev.Version)
+	assert.Equal(t, "123456789012", ev.Account)
+	assert.Equal(t, moto.Region, ev.Region)
+	assert.Equal(t, []string{ruleARN}, ev.Resources)
+	assert.Empty(t, ev.Detail)
+	assert.NotEmpty(t, ev.ID)
+	_, err = time.Parse(time.RFC3339, ev.Time)
+	assert.NoError(t, err)
+
+	// The function received exactly the target's input (recorded by the function itself).
+	b, err := os.ReadFile(filepath.Join(f.out, byTarget["input"].RequestID+".json"))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"constant":true}`, string(b))
+	b, err = os.ReadFile(filepath.Join(f.out, byTarget["path"].RequestID+".json"))
+	require.NoError(t, err)
+	assert.JSONEq(t, `"Scheduled Event"`, string(b))
+
+	_, err = s.Fire(ctx, []string{disabled})
+	assert.ErrorIs(t, err, ErrUnknownRule, "disabled rules are not fired")
+}
+
+func TestFireReportsFunctionFailure(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	name, _ := f.rule(t, "rate(5 minutes)", types.RuleStateEnabled,
+		types.Target{Id: aws.String("t"), Arn: aws.String(f.fnARN), Input: aws.String(`{"action":"error","message":"nope"}`)})
+	s := New(f.events, f.svc, moto.Region, nil)
+	results, err := s.Fire(context.Background(), []string{name})
+	require.NoError(t, err)
+	require.Len(t, results, 1)
+	assert.Equal(t, "failed", results[0].Status)
+	assert.Equal(t, "Unhandled", results[0].FunctionError)
+	assert.Equal(t, 3, results[0].Attempts, "Lambda retries a failed asynchronous invocation twice")
+	assert.Contains(t, string(results[0].Response), "nope")
+}
+
+func TestRunFiresOnSchedule(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	_, ruleARN := f.rule(t, "rate(1 minute)", types.RuleStateEnabled, types.Target{Id: aws.String("t"), Arn: aws.String(f.fnARN)})
+	s := New(f.events, f.svc, moto.Region, nil)
+	// A clock shifted so that the next minute boundary is moments away.
+	real := time.Now()
+	boundary := real.Truncate(time.Minute).Add(time.Minute)
+	offset := boundary.Add(-700 * time.Millisecond).Sub(real)
+	s.now = func() time.Time { return time.Now().Add(offset) }
+	fired := make(chan struct{}, 10)
+	s.AfterFire = func(context.Context) { fired <- struct{}{} }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	select {
+	case <-fired:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the rule did not fire")
+	}
+	entries, err := os.ReadDir(f.out)
+	require.NoError(t, err)
+	var ev scheduledEvent
+	found := false
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(f.out, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(b, &ev))
+		if len(ev.Resources) == 1 && ev.Resources[0] == ruleARN {
+			found = true
+			break
+		}
+	}
+	require.True(t, found, "the function received the rule's Scheduled Event")
+	assert.Equal(t, boundary.UTC().Format(time.RFC3339), ev.Time, "the event carries the scheduled time")
+}
+
+func TestTargetPayload(t *testing.T) {
+	t.Parallel()
+	event := ScheduledEvent("arn:aws:events:us-east-1:123456789012:rule/r", "us-east-1", time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	tests := []struct {
+		name   string
+		target Target
+		want   string
+	}{
+		{name: "input", target: Target{Input: `{"a":1}`}, want: `{"a":1}`},
+		{name: "whole event path", target: Target{InputPath: "$"}, want: string(event)},
+		{name: "nested path", target: Target{InputPath: "$.detail"}, want: `{}`},
+		{name: "missing path", target: Target{InputPath: "$.nope.deeper"}, want: `null`},
+		{name: "transformer", target: Target{paths: map[string]string{"t": "$.time", "r": "$.resources"}, template: `{"at":"<t>","rules":<r>}`},
+			want: `{"at":"2026-11-21T10:00:00Z","rules":["arn:aws:events:us-east-1:123456789012:rule/r"]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := tc.target.payload(event)
+			require.NoError(t, err)
+			assert.JSONEq(t, tc.want, string(got))
+		})
+	}
+}
