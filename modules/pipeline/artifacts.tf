@@ -1,10 +1,20 @@
 # Artifact bucket: pipeline artifacts (sources, zips, saved plans), the S3 build caches under cache/<stage>/,
 # and the release snapshots under releases/<env>/<region>/<team>/ that the drift check starts from.
 # Saved plans contain secret values in clear (Terraform stores them so), hence the CMK and the tight access.
+# Access logging is opt-in (var.access_log_bucket): the toolchain account may centralise it elsewhere.
+#tfsec:ignore:aws-s3-enable-bucket-logging
 resource "aws_s3_bucket" "artifacts" {
   bucket        = "${local.name}-artifacts-${local.account_id}-${local.region}"
   force_destroy = var.force_destroy
   tags          = local.tags
+}
+
+resource "aws_s3_bucket_logging" "artifacts" {
+  count = var.access_log_bucket == null ? 0 : 1
+
+  bucket        = aws_s3_bucket.artifacts.id
+  target_bucket = var.access_log_bucket
+  target_prefix = "${aws_s3_bucket.artifacts.bucket}/"
 }
 
 resource "aws_s3_bucket_ownership_controls" "artifacts" {

@@ -244,6 +244,17 @@ variable "noncurrent_artifact_days" {
   }
 }
 
+variable "access_log_bucket" {
+  description = "Bucket receiving the artifact bucket's S3 server access logs (prefix <artifact bucket>/); null: no access logs."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.access_log_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.access_log_bucket, "-")))
+    error_message = "access_log_bucket must be null or an S3 bucket name (3-63 lower-case letters, digits, '.', '-')."
+  }
+}
+
 variable "force_destroy" {
   description = "Let terraform destroy empty the artifact bucket (its objects include saved plans and release snapshots). Keep false outside experiments."
   type        = bool

@@ -267,3 +267,13 @@ run "noncurrent_artifact_days_zero" {
 
   expect_failures = [var.noncurrent_artifact_days]
 }
+
+run "access_log_bucket_not_a_bucket_name" {
+  command = plan
+
+  variables {
+    access_log_bucket = "Logs_Bucket"
+  }
+
+  expect_failures = [var.access_log_bucket]
+}
