@@ -2,9 +2,7 @@ package apigw
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +21,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/webhealth/webhealth/internal/localrun/internal/ids"
 	"github.com/webhealth/webhealth/internal/localrun/lambdarun"
 )
 
@@ -121,7 +120,7 @@ func gatewayError(w http.ResponseWriter, status int, errType, msg, requestID str
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	received := g.now()
-	requestID := newUUID()
+	requestID := ids.UUID()
 	ctx := r.Context()
 	segs := splitPath(r.URL.EscapedPath())
 	if len(segs) < 2 {
@@ -288,7 +287,7 @@ func buildEvent(in eventInput) events.APIGatewayProxyRequest {
 	if _, port, err := net.SplitHostPort(r.Host); err == nil {
 		mvh["X-Forwarded-Port"] = []string{port}
 	}
-	mvh["X-Amzn-Trace-Id"] = []string{fmt.Sprintf("Root=1-%08x-%s", in.received.Unix(), randomHex(12))}
+	mvh["X-Amzn-Trace-Id"] = []string{fmt.Sprintf("Root=1-%08x-%s", in.received.Unix(), ids.Hex(12))}
 	if r.Host != "" {
 		mvh["Host"] = []string{r.Host}
 	}
@@ -345,7 +344,7 @@ func buildEvent(in eventInput) events.APIGatewayProxyRequest {
 			DomainName:        r.Host,
 			DomainPrefix:      domainPrefix,
 			RequestID:         in.requestID,
-			ExtendedRequestID: randomHex(8),
+			ExtendedRequestID: ids.Hex(8),
 			Protocol:          r.Proto,
 			Identity: events.APIGatewayRequestIdentity{
 				SourceIP:  sourceIP,
@@ -453,7 +452,7 @@ func (g *Gateway) writeResponse(w http.ResponseWriter, r *http.Request, api *res
 		h.Set("Content-Type", "application/json")
 	}
 	h.Set("x-amzn-RequestId", requestID)
-	h.Set("x-amz-apigw-id", randomHex(8))
+	h.Set("x-amz-apigw-id", ids.Hex(8))
 	body := []byte(resp.body)
 	if resp.isBase64 {
 		// API Gateway turns a base64 body back into bytes only when the client accepts, or the
@@ -482,19 +481,4 @@ func acceptsBinary(accept string, binary []string) bool {
 		}
 	}
 	return false
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func newUUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

@@ -1,7 +1,6 @@
 package lambdarun
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/webhealth/webhealth/internal/localrun/internal/ids"
 )
 
 // FunctionConfig is one deployed function version as moto reports it.
@@ -161,28 +162,12 @@ func buildEnv(in envInput) []string {
 
 // logStreamName is Lambda's stream naming: date/[version]random.
 func logStreamName(now time.Time, version string) string {
-	return now.UTC().Format("2006/01/02") + "/[" + version + "]" + randomHex(16)
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// newRequestID is a Lambda request id (a UUID v4).
-func newRequestID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	return now.UTC().Format("2006/01/02") + "/[" + version + "]" + ids.Hex(16)
 }
 
 // newTraceID is an X-Ray trace header as Lambda passes it (not sampled: nothing is sent).
 func newTraceID(now time.Time) string {
-	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", now.Unix(), randomHex(12), randomHex(8))
+	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", now.Unix(), ids.Hex(12), ids.Hex(8))
 }
 
 // ParseTarget splits what an invoker names — a function name, a partial ARN

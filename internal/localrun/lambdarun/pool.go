@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/webhealth/webhealth/internal/localrun/internal/ids"
 )
 
 // Result is the outcome of one invocation, as Lambda's Invoke API reports it.
@@ -40,7 +42,7 @@ type invocation struct {
 
 func newInvocation(id, arn string, payload []byte) *invocation {
 	if id == "" {
-		id = newRequestID()
+		id = ids.UUID()
 	}
 	return &invocation{id: id, arn: arn, payload: payload, trace: newTraceID(time.Now()), enqueued: time.Now(), done: make(chan *Result, 1)}
 }

@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/webhealth/webhealth/internal/localrun/internal/ids"
 )
 
 // LambdaAPI is the part of the Lambda API the runtime reads from the emulator.
@@ -394,7 +396,7 @@ func (s *Service) InvokeAsync(ctx context.Context, target string, payload []byte
 	}
 	s.async.Add(1)
 	s.mu.Unlock()
-	a := &AsyncInvocation{RequestID: newRequestID(), Function: r.Config.Name, done: make(chan struct{})}
+	a := &AsyncInvocation{RequestID: ids.UUID(), Function: r.Config.Name, done: make(chan struct{})}
 	go func() {
 		defer s.async.Done()
 		defer close(a.done)

@@ -2,8 +2,6 @@ package schedule
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
+	"github.com/webhealth/webhealth/internal/localrun/internal/ids"
 	"github.com/webhealth/webhealth/internal/localrun/lambdarun"
 )
 
@@ -374,7 +373,7 @@ func ScheduledEvent(ruleARN, region string, t time.Time) []byte {
 	}
 	b, _ := json.Marshal(map[string]any{
 		"version":     "0",
-		"id":          newUUID(),
+		"id":          ids.UUID(),
 		"detail-type": "Scheduled Event",
 		"source":      "aws.events",
 		"account":     account,
@@ -439,13 +438,4 @@ func jsonPath(doc []byte, path string) (any, error) {
 		v = m[key]
 	}
 	return v, nil
-}
-
-func newUUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
