@@ -77,8 +77,9 @@ type Scheduler struct {
 	invoker AsyncInvoker
 	region  string
 	log     *slog.Logger
-	// AfterFire runs when a fired rule's invocations have all finished (the local runtime
-	// evaluates alarms then, since a crawl has just published metrics).
+	// AfterFire runs when a rule fired on schedule has had all its invocations finish (the local
+	// runtime evaluates alarms then, since a crawl has just published metrics). Fire leaves that
+	// to its caller.
 	AfterFire func(ctx context.Context)
 	// Refresh is how often the rules are reread from the emulator (default 5s).
 	Refresh time.Duration
@@ -257,7 +258,8 @@ func (s *Scheduler) Run(ctx context.Context) {
 }
 
 // Fire fires the named rules (every enabled schedule rule when names is empty) now, waits for
-// their invocations (with Lambda's asynchronous retries) and returns the outcomes.
+// their invocations (with Lambda's asynchronous retries) and returns the outcomes. It does not
+// run AfterFire.
 func (s *Scheduler) Fire(ctx context.Context, names []string) ([]Result, error) {
 	if err := s.refresh(ctx); err != nil {
 		return nil, err
@@ -303,9 +305,6 @@ func (s *Scheduler) Fire(ctx context.Context, names []string) ([]Result, error) 
 	}
 	wg.Wait()
 	sort.SliceStable(results, func(i, j int) bool { return results[i].Rule < results[j].Rule })
-	if s.AfterFire != nil && len(rules) > 0 {
-		s.AfterFire(ctx)
-	}
 	return results, nil
 }
 

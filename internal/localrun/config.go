@@ -1,0 +1,93 @@
+package localrun
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/webhealth/webhealth/internal/envconfig"
+)
+
+// Config is the local runtime's configuration.
+type Config struct {
+	Endpoint      string        // the emulator (moto)
+	Region        string        // the region everything was deployed to
+	Listen        string        // the one local port: REST API stages, Lambda Invoke API, /_local/
+	ArtifactsDir  string        // where `make build` writes <arch>/<function>.zip
+	StateDir      string        // extracted code, function logs
+	AlarmInterval time.Duration // how often alarms are evaluated
+	MaxInstances  int           // processes per function version
+	RetryDelay    time.Duration // first retry delay of failed asynchronous invocations
+	APICacheTTL   time.Duration // how long the API Gateway configuration read from moto is reused
+	LogFormat     string        // text or json
+	LogLevel      string        // debug, info, warn, error
+}
+
+// LoadConfig reads flags, falling back to environment variables (LOCALRUN_*, and the standard
+// AWS_ENDPOINT_URL / AWS_REGION), falling back to defaults for the local stack.
+func LoadConfig(args []string, lookup envconfig.Lookup, usage io.Writer) (Config, error) {
+	env := envconfig.New(lookup)
+	def := Config{
+		Endpoint:      env.String("LOCALRUN_ENDPOINT", env.String("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")),
+		Region:        env.String("AWS_REGION", env.String("AWS_DEFAULT_REGION", "us-east-1")),
+		Listen:        env.String("LOCALRUN_LISTEN", "127.0.0.1:4567"),
+		ArtifactsDir:  env.String("LOCALRUN_ARTIFACTS", "build"),
+		StateDir:      env.String("LOCALRUN_STATE", ".local"),
+		AlarmInterval: env.Duration("LOCALRUN_ALARM_INTERVAL", 10*time.Second, time.Second, time.Hour),
+		MaxInstances:  env.Int("LOCALRUN_MAX_INSTANCES", 4, 1, 64),
+		RetryDelay:    env.Duration("LOCALRUN_RETRY_DELAY", time.Second, time.Millisecond, 5*time.Minute),
+		APICacheTTL:   env.Duration("LOCALRUN_API_CACHE_TTL", 3*time.Second, 0, time.Hour),
+		LogFormat:     env.String("LOCALRUN_LOG_FORMAT", "text"),
+		LogLevel:      env.String("LOCALRUN_LOG_LEVEL", "info"),
+	}
+	if err := env.Err(); err != nil {
+		return Config{}, err
+	}
+	fs := flag.NewFlagSet("localrun", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	c := def
+	fs.StringVar(&c.Endpoint, "endpoint", def.Endpoint, "the AWS emulator (moto) endpoint [LOCALRUN_ENDPOINT, AWS_ENDPOINT_URL]")
+	fs.StringVar(&c.Region, "region", def.Region, "region the stack was deployed to [AWS_REGION]")
+	fs.StringVar(&c.Listen, "listen", def.Listen, "address serving the API stages, the Lambda Invoke API and /_local/ [LOCALRUN_LISTEN]")
+	fs.StringVar(&c.ArtifactsDir, "artifacts", def.ArtifactsDir, "directory with <arch>/<function>.zip builds [LOCALRUN_ARTIFACTS]")
+	fs.StringVar(&c.StateDir, "state", def.StateDir, "state directory: extracted code, logs/<function>.log [LOCALRUN_STATE]")
+	fs.DurationVar(&c.AlarmInterval, "alarm-interval", def.AlarmInterval, "how often CloudWatch alarms are evaluated [LOCALRUN_ALARM_INTERVAL]")
+	fs.IntVar(&c.MaxInstances, "max-instances", def.MaxInstances, "processes per function version [LOCALRUN_MAX_INSTANCES]")
+	fs.DurationVar(&c.RetryDelay, "retry-delay", def.RetryDelay, "delay before retrying a failed asynchronous invocation, doubled after [LOCALRUN_RETRY_DELAY]")
+	fs.DurationVar(&c.APICacheTTL, "api-cache-ttl", def.APICacheTTL, "reuse the API Gateway configuration read from the emulator this long [LOCALRUN_API_CACHE_TTL]")
+	fs.StringVar(&c.LogFormat, "log-format", def.LogFormat, "text or json [LOCALRUN_LOG_FORMAT]")
+	fs.StringVar(&c.LogLevel, "log-level", def.LogLevel, "debug, info, warn or error [LOCALRUN_LOG_LEVEL]")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	switch {
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return Config{}, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	case c.AlarmInterval < time.Second:
+		return Config{}, fmt.Errorf("alarm interval %s: at least 1s", c.AlarmInterval)
+	case c.MaxInstances < 1:
+		return Config{}, fmt.Errorf("max instances %s: at least 1", strconv.Itoa(c.MaxInstances))
+	case c.Endpoint == "":
+		return Config{}, fmt.Errorf("no emulator endpoint")
+	}
+	return c, nil
+}
+
+// NewLogger is the runtime's own logger (slog, text or JSON) on w.
+func NewLogger(c Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
