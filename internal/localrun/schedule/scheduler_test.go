@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/webhealth/webhealth/internal/localrun/internal/lambdatest"
 	"github.com/webhealth/webhealth/internal/localrun/lambdarun"
+	"github.com/webhealth/webhealth/internal/localrun/lambdatest"
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
