@@ -205,7 +205,7 @@ plan: ## Plan release TAG into build/plans/<env>-<region>-<team>.tfplan and prin
 	$(rel_vars); \
 	plan="$(REL_PLAN_DIR)/$$REL_NAME.tfplan"; \
 	rm -f "$$plan" "$$plan.txt" "$(REL_PLAN_DIR)/$$REL_NAME.tag" "$(REL_PLAN_DIR)/$$REL_NAME.summary"; \
-	$(TF) -chdir=$(REL_WORKLOAD_DIR) plan -input=false -lock-timeout=5m -out="$$plan" "$${rel_vars[@]}" >&2; \
+	$(TF) -chdir=$(REL_WORKLOAD_DIR) plan -input=false $${CI:+-no-color} -lock-timeout=5m -out="$$plan" "$${rel_vars[@]}" >&2; \
 	printf '%s\n' "$$REL_TAG" > "$(REL_PLAN_DIR)/$$REL_NAME.tag"; \
 	$(rel_summary)
 
@@ -221,7 +221,7 @@ apply: ## Apply exactly the saved plan of TAG (never a fresh plan); refuses when
 	  echo "apply: $$plan was planned for '$$planned', not $$REL_TAG: run 'make plan TAG=$$REL_TAG' first" >&2; exit 1; \
 	fi; \
 	$(rel_init); \
-	$(TF) -chdir=$(REL_WORKLOAD_DIR) apply -input=false -lock-timeout=5m "$$plan"
+	$(TF) -chdir=$(REL_WORKLOAD_DIR) apply -input=false $${CI:+-no-color} -lock-timeout=5m "$$plan"
 
 .PHONY: deploy-lambdas
 deploy-lambdas: ## Shift each live alias to its new version with CodeDeploy and wait (a rollback fails it)
@@ -280,12 +280,13 @@ smoke: ## Smoke test the API deployed by TAG (URL and key from the workload outp
 	  -- -tags e2e -run '^TestSmoke' -count=1 ./test/...
 
 .PHONY: drift
+# make itself exits 2 on any failure: the "DRIFT:" line (terraform plan exit code 2) tells drift from a broken check.
 drift: ## Drift check of TAG: plan -detailed-exitcode of its code; exit 2 (DRIFT) when live infra differs
 	@$(rel_parse); \
 	$(rel_init); \
 	$(rel_vars); \
 	plan="$(REL_PLAN_DIR)/$$REL_NAME.drift.tfplan"; rc=0; \
-	$(TF) -chdir=$(REL_WORKLOAD_DIR) plan -input=false -lock-timeout=5m -detailed-exitcode -out="$$plan" "$${rel_vars[@]}" >&2 || rc=$$?; \
+	$(TF) -chdir=$(REL_WORKLOAD_DIR) plan -input=false $${CI:+-no-color} -lock-timeout=5m -detailed-exitcode -out="$$plan" "$${rel_vars[@]}" >&2 || rc=$$?; \
 	case $$rc in \
 	  0) echo "drift: none: the live infrastructure of $$REL_TAG matches its code" ;; \
 	  2) echo "DRIFT: the live infrastructure of $$REL_TAG no longer matches its code:" >&2; $(rel_summary) >&2; exit 2 ;; \
