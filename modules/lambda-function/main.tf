@@ -30,11 +30,14 @@ resource "aws_lambda_function" "this" {
     }
   }
 
-  logging_config {
-    log_format            = "JSON"
-    log_group             = aws_cloudwatch_log_group.this.name
-    application_log_level = var.application_log_level
-    system_log_level      = "WARN"
+  dynamic "logging_config" {
+    for_each = var.manage_logging_config ? [1] : []
+    content {
+      log_format            = "JSON"
+      log_group             = aws_cloudwatch_log_group.this.name
+      application_log_level = var.application_log_level
+      system_log_level      = "WARN"
+    }
   }
 
   tags = local.tags

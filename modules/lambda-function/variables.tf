@@ -159,6 +159,12 @@ variable "application_log_level" {
   }
 }
 
+variable "manage_logging_config" {
+  description = "Configure the function's logging (JSON format, log group, levels). Keep true on AWS. false only for an emulator that does not store LoggingConfig (moto 5.2 drops it, which would publish a new version on every apply); Lambda then writes text logs to the same /aws/lambda/<name> group."
+  type        = bool
+  default     = true
+}
+
 variable "reserved_concurrency" {
   description = "Reserved concurrent executions (also the maximum); null leaves the function on the account's unreserved pool."
   type        = number

@@ -69,6 +69,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
 }
 
 resource "aws_s3_bucket_policy" "state" {
+  count = var.deny_insecure_transport ? 1 : 0
+
   bucket = aws_s3_bucket.state.id
 
   # Deny statements: they narrow, never grant, so s3:* is the precise scope here.

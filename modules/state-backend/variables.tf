@@ -64,13 +64,13 @@ variable "noncurrent_version_expiration_days" {
 }
 
 variable "noncurrent_versions_to_keep" {
-  description = "Superseded state versions always kept regardless of age (for rollback)."
+  description = "Superseded state versions always kept regardless of age (for rollback). null keeps none beyond noncurrent_version_expiration_days: only for emulators that do not support NewerNoncurrentVersions (moto drops it, so the provider never sees its configuration applied)."
   type        = number
   default     = 10
 
   validation {
-    condition     = var.noncurrent_versions_to_keep >= 1 && var.noncurrent_versions_to_keep <= 100 && floor(var.noncurrent_versions_to_keep) == var.noncurrent_versions_to_keep
-    error_message = "noncurrent_versions_to_keep must be a whole number from 1 to 100."
+    condition     = var.noncurrent_versions_to_keep == null || try(var.noncurrent_versions_to_keep >= 1 && var.noncurrent_versions_to_keep <= 100 && floor(var.noncurrent_versions_to_keep) == var.noncurrent_versions_to_keep, false)
+    error_message = "noncurrent_versions_to_keep must be null or a whole number from 1 to 100."
   }
 }
 
@@ -87,6 +87,12 @@ variable "abort_incomplete_multipart_upload_days" {
 
 variable "deletion_protection" {
   description = "Protect the backend from destroy: DynamoDB deletion protection on the lock table, and the bucket is only deleted when empty. Turn off only for throw-away environments (local emulator, tests): then destroy also deletes every state version."
+  type        = bool
+  default     = true
+}
+
+variable "deny_insecure_transport" {
+  description = "Attach the bucket policy that denies requests without TLS (and TLS < 1.2). Keep true on AWS. false only for an emulator: moto serves plain HTTP and applies Deny statements without evaluating their conditions, so the policy would lock everyone out."
   type        = bool
   default     = true
 }

@@ -17,6 +17,7 @@ locals {
     log_retention_days       = var.log_retention_days
     log_kms_key_arn          = aws_kms_key.this.arn
     application_log_level    = var.log_level
+    manage_logging_config    = var.lambda_logging_config
     enable_codedeploy        = var.enable_codedeploy
     deployment_config_name   = var.canary_deployment_config
     alarm_topic_arn          = aws_sns_topic.ops.arn
@@ -84,6 +85,7 @@ module "urlapi" {
   log_retention_days       = local.function_defaults.log_retention_days
   log_kms_key_arn          = local.function_defaults.log_kms_key_arn
   application_log_level    = local.function_defaults.application_log_level
+  manage_logging_config    = local.function_defaults.manage_logging_config
   enable_codedeploy        = local.function_defaults.enable_codedeploy
   deployment_config_name   = local.function_defaults.deployment_config_name
   alarm_topic_arn          = local.function_defaults.alarm_topic_arn
@@ -134,6 +136,7 @@ module "crawler" {
   log_retention_days       = local.function_defaults.log_retention_days
   log_kms_key_arn          = local.function_defaults.log_kms_key_arn
   application_log_level    = local.function_defaults.application_log_level
+  manage_logging_config    = local.function_defaults.manage_logging_config
   enable_codedeploy        = local.function_defaults.enable_codedeploy
   deployment_config_name   = local.function_defaults.deployment_config_name
   alarm_topic_arn          = local.function_defaults.alarm_topic_arn
@@ -166,6 +169,7 @@ module "alarmlogger" {
   log_retention_days       = local.function_defaults.log_retention_days
   log_kms_key_arn          = local.function_defaults.log_kms_key_arn
   application_log_level    = local.function_defaults.application_log_level
+  manage_logging_config    = local.function_defaults.manage_logging_config
   enable_codedeploy        = local.function_defaults.enable_codedeploy
   deployment_config_name   = local.function_defaults.deployment_config_name
   alarm_topic_arn          = local.function_defaults.alarm_topic_arn

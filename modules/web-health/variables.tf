@@ -224,6 +224,12 @@ variable "log_level" {
   }
 }
 
+variable "lambda_logging_config" {
+  description = "Configure JSON logging on the functions. Keep true on AWS; false only on an emulator that does not store Lambda LoggingConfig (moto 5.2), where it would cause a new version on every apply."
+  type        = bool
+  default     = true
+}
+
 variable "deletion_protection" {
   description = "Protect the tables from deletion (DynamoDB deletion protection). Turn off for throw-away environments."
   type        = bool

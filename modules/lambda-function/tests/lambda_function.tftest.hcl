@@ -265,6 +265,19 @@ run "failure_destination_sns" {
   }
 }
 
+run "logging_config_switchable_for_emulators" {
+  command = plan
+
+  variables {
+    manage_logging_config = false
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.this.logging_config) == 0 && aws_cloudwatch_log_group.this.name == "/aws/lambda/wh-web-dev-eu-west-1-crawler"
+    error_message = "Without manage_logging_config no logging config is sent; the log group is still Lambda's default group."
+  }
+}
+
 run "reserved_concurrency" {
   command = plan
 

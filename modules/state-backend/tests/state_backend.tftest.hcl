@@ -105,15 +105,28 @@ run "bucket_policy_denies_plain_http" {
   command = plan
 
   assert {
-    condition = anytrue([for s in jsondecode(aws_s3_bucket_policy.state.policy).Statement :
+    condition = anytrue([for s in jsondecode(aws_s3_bucket_policy.state[0].policy).Statement :
       s.Effect == "Deny" && s.Principal == "*" && s.Condition == { Bool = { "aws:SecureTransport" = "false" } } &&
     s.Resource == ["arn:aws:s3:::webhealth-tfstate-dev", "arn:aws:s3:::webhealth-tfstate-dev/*"]])
     error_message = "The bucket policy must deny any request without TLS, on the bucket and its objects."
   }
 
   assert {
-    condition     = alltrue([for s in jsondecode(aws_s3_bucket_policy.state.policy).Statement : s.Effect == "Deny"])
+    condition     = alltrue([for s in jsondecode(aws_s3_bucket_policy.state[0].policy).Statement : s.Effect == "Deny"])
     error_message = "The bucket policy only denies; it grants nothing."
+  }
+}
+
+run "tls_policy_switchable_for_emulators" {
+  command = plan
+
+  variables {
+    deny_insecure_transport = false
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_policy.state) == 0
+    error_message = "Without deny_insecure_transport no bucket policy is attached (emulators over plain HTTP)."
   }
 }
 
@@ -233,6 +246,14 @@ run "rejects_zero_versions_to_keep" {
   command = plan
   variables {
     noncurrent_versions_to_keep = 0
+  }
+  expect_failures = [var.noncurrent_versions_to_keep]
+}
+
+run "rejects_fractional_versions_to_keep" {
+  command = plan
+  variables {
+    noncurrent_versions_to_keep = 2.5
   }
   expect_failures = [var.noncurrent_versions_to_keep]
 }

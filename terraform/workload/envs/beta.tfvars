@@ -1,0 +1,10 @@
+environment                 = "beta"
+enable_codedeploy           = true
+canary_deployment_config    = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+allow_private_targets       = false
+crawler_schedule_expression = "rate(5 minutes)"
+alarm_evaluation_periods    = 3
+alarm_datapoints_to_alarm   = 2
+alarm_retention_days        = 90
+log_retention_days          = 30
+deletion_protection         = true

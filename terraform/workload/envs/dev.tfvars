@@ -1,0 +1,10 @@
+environment                 = "dev"
+enable_codedeploy           = false
+allow_private_targets       = false
+crawler_schedule_expression = "rate(5 minutes)"
+alarm_evaluation_periods    = 2
+alarm_datapoints_to_alarm   = 2
+alarm_retention_days        = 30
+log_retention_days          = 14
+log_level                   = "DEBUG"
+deletion_protection         = false

@@ -1,0 +1,30 @@
+module "web_health" {
+  source = "../../modules/web-health"
+
+  team            = var.team
+  environment     = var.environment
+  release_version = var.release_version
+
+  artifacts_dir         = var.artifacts_dir
+  lambda_architecture   = var.lambda_architecture
+  allow_private_targets = var.allow_private_targets
+  cors_allow_origins    = var.cors_allow_origins
+
+  crawler_schedule_expression = var.crawler_schedule_expression
+  alarm_period_seconds        = var.alarm_period_seconds
+  alarm_evaluation_periods    = var.alarm_evaluation_periods
+  alarm_datapoints_to_alarm   = var.alarm_datapoints_to_alarm
+  alarm_retention_days        = var.alarm_retention_days
+  log_retention_days          = var.log_retention_days
+  log_level                   = var.log_level
+
+  deletion_protection       = var.deletion_protection
+  enable_codedeploy         = var.enable_codedeploy
+  canary_deployment_config  = var.canary_deployment_config
+  usage_plan                = var.usage_plan
+  manage_apigateway_account = var.manage_apigateway_account
+  kms_deletion_window_days  = var.environment == "local" ? 7 : 30
+
+  # Emulator gaps (README "Applying to a local emulator"): moto 5.2 does not store Lambda LoggingConfig.
+  lambda_logging_config = !local.emulated
+}

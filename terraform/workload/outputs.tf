@@ -1,0 +1,72 @@
+# Consumed by the local runtime, the Makefile and the tests (docs/design.md, "Terraform outputs").
+
+output "api_url" {
+  description = "Invoke URL of the API stage."
+  value       = module.web_health.api_url
+}
+
+output "api_key" {
+  description = "API key value (x-api-key header)."
+  value       = module.web_health.api_key
+  sensitive   = true
+}
+
+output "api_id" {
+  description = "ID of the REST API."
+  value       = module.web_health.api_id
+}
+
+output "stage_name" {
+  description = "Stage of the REST API."
+  value       = module.web_health.stage_name
+}
+
+output "urls_table" {
+  description = "URL table name."
+  value       = module.web_health.urls_table
+}
+
+output "alarms_table" {
+  description = "Alarm table name."
+  value       = module.web_health.alarms_table
+}
+
+output "alarm_topic_arn" {
+  description = "Topic of the per-target alarms (the alarmlogger is subscribed)."
+  value       = module.web_health.alarm_topic_arn
+}
+
+output "alarm_prefix" {
+  description = "Prefix of the alarms the crawler owns."
+  value       = module.web_health.alarm_prefix
+}
+
+output "metric_namespace" {
+  description = "CloudWatch namespace of the probe metrics."
+  value       = module.web_health.metric_namespace
+}
+
+output "function_names" {
+  description = "Function names: crawler, alarmlogger, urlapi."
+  value       = module.web_health.function_names
+}
+
+output "crawler_schedule_rule" {
+  description = "EventBridge rule running the crawler."
+  value       = module.web_health.crawler_schedule_rule
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of availability and latency per target."
+  value       = module.web_health.dashboard_name
+}
+
+output "ops_topic_arn" {
+  description = "Topic of the functions' operational alarms."
+  value       = module.web_health.ops_topic_arn
+}
+
+output "codedeploy" {
+  description = "Per function: CodeDeploy application, deployment group and pending AppSpec (null when CodeDeploy is off)."
+  value       = module.web_health.codedeploy
+}
