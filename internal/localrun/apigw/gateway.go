@@ -352,8 +352,11 @@ func buildEvent(in eventInput) events.APIGatewayProxyRequest {
 				APIKey:    in.apiKey,
 				APIKeyID:  in.apiKeyID,
 			},
-			ResourcePath:     in.res.resourcePath,
-			Path:             "/" + in.stage.name + path,
+			ResourcePath: in.res.resourcePath,
+			// The path the client called, as API Gateway reports it (on execute-api domains that
+			// is /<stage>/<path>; here the local URL also carries the API id, like a custom
+			// domain's base path), so Location headers built from it work locally.
+			Path:             r.URL.Path,
 			HTTPMethod:       r.Method,
 			RequestTime:      in.received.UTC().Format("02/Jan/2006:15:04:05 -0700"),
 			RequestTimeEpoch: in.received.UnixMilli(),

@@ -223,7 +223,7 @@ func TestGatewayRoutesAndEvents(t *testing.T) {
 				assert.Equal(t, []string{"a", "b"}, r.event.MultiValueQueryStringParameters["tag"])
 				assert.Nil(t, r.event.PathParameters)
 				assert.Equal(t, "/urls", r.event.Path)
-				assert.Equal(t, "/v1/urls", r.event.RequestContext.Path)
+				assert.Equal(t, "/"+f.apiID+"/v1/urls", r.event.RequestContext.Path, "the path the client called")
 				assert.Equal(t, map[string]string{"env": "test"}, r.event.StageVariables)
 			}},
 		{name: "ANY catches other methods", method: "POST", path: "/urls", header: map[string]string{"Content-Type": "application/json"},

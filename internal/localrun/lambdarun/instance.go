@@ -47,6 +47,7 @@ type instance struct {
 	p      *pool
 	n      int
 	cmd    *exec.Cmd
+	ln     net.Listener
 	srv    *http.Server
 	stdout *lineWriter
 	stderr *lineWriter
@@ -55,10 +56,10 @@ type instance struct {
 	readyOnce sync.Once
 	exited    chan struct{} // closed when the process has exited
 	initStart time.Time
-	initDur   time.Duration
-	maxRSS    int64 // bytes, updated by the memory watcher (atomic use not needed: under p.mu)
 
 	// Under p.mu.
+	initDur     time.Duration
+	maxRSS      int64 // bytes, sampled by the memory watcher and at each report
 	state       instState
 	current     *invocation
 	started     time.Time
@@ -80,14 +81,13 @@ func (p *pool) start(n int) (*instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime API listener: %w", err)
 	}
-	in := &instance{p: p, n: n, ready: make(chan struct{}), exited: make(chan struct{}), state: stateStarting}
+	in := &instance{p: p, n: n, ln: ln, ready: make(chan struct{}), exited: make(chan struct{}), state: stateStarting}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", in.handleNext)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", in.handleResponse)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", in.handleError)
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", in.handleInitError)
 	in.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = in.srv.Serve(ln) }()
 
 	in.stdout = &lineWriter{sink: p.sink}
 	in.stderr = &lineWriter{sink: p.sink}
@@ -107,9 +107,12 @@ func (p *pool) start(n int) (*instance, error) {
 	in.cmd = cmd
 	in.initStart = time.Now()
 	if err := cmd.Start(); err != nil {
-		_ = in.srv.Close()
+		_ = ln.Close()
 		return nil, &initError{errType: "Runtime.InvalidEntrypoint", msg: fmt.Sprintf("start bootstrap: %v", err)}
 	}
+	// Serve only now: the listener already queues the runtime's first connection, and the
+	// handlers may then use cmd.Process.
+	go func() { _ = in.srv.Serve(ln) }()
 	p.log.Debug("instance started", "instance", n, "pid", cmd.Process.Pid, "runtime_api", ln.Addr().String())
 	p.wg.Add(1)
 	go in.wait()
@@ -119,7 +122,6 @@ func (p *pool) start(n int) (*instance, error) {
 	defer timer.Stop()
 	select {
 	case <-in.ready:
-		in.initDur = time.Since(in.initStart)
 		return in, nil
 	case <-in.exited:
 		p.mu.Lock()
@@ -157,6 +159,7 @@ func (in *instance) wait() {
 	in.stdout.flush()
 	in.stderr.flush()
 	_ = in.srv.Close()
+	_ = in.ln.Close() // in case Serve had not started yet
 	p.mu.Lock()
 	in.state = stateDead
 	delete(p.insts, in)
@@ -268,8 +271,13 @@ func (in *instance) terminate(grace time.Duration) {
 }
 
 func (in *instance) handleNext(w http.ResponseWriter, r *http.Request) {
-	in.readyOnce.Do(func() { close(in.ready) })
 	p := in.p
+	in.readyOnce.Do(func() {
+		p.mu.Lock()
+		in.initDur = time.Since(in.initStart)
+		p.mu.Unlock()
+		close(in.ready)
+	})
 	p.mu.Lock()
 	if in.current != nil {
 		// The runtime asked for the next event without answering this one.
@@ -463,7 +471,11 @@ func (in *instance) platform(kind string, inv *invocation, res *Result, status s
 		}
 		return
 	}
+	rss, _ := readRSS(in.cmd.Process.Pid) // short invocations end between two samples of the watcher
 	p.mu.Lock()
+	if rss > in.maxRSS {
+		in.maxRSS = rss
+	}
 	maxMB := in.maxRSS >> 20
 	var initDur time.Duration
 	if !in.reported {

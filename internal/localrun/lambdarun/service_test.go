@@ -178,14 +178,16 @@ func TestInvokePassesLambdaEnvironment(t *testing.T) {
 	// The process output and Lambda's START/REPORT lines reach the log file and the terminal.
 	logFile := filepath.Join(e.state, "logs", name+".log")
 	require.Eventually(t, func() bool {
+		// The process's own output arrives through a pipe, possibly after Lambda's REPORT line.
 		b, _ := os.ReadFile(logFile)
-		return strings.Contains(string(b), "REPORT RequestId: "+out.RequestID)
+		return strings.Contains(string(b), "REPORT RequestId: "+out.RequestID) && strings.Contains(string(b), "handling env")
 	}, 5*time.Second, 20*time.Millisecond)
 	b, err := os.ReadFile(logFile)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), "START RequestId: "+out.RequestID+" Version: 1")
 	assert.Contains(t, string(b), "handling env")
-	assert.Contains(t, e.terminal.String(), name+" | handling env")
+	assert.Regexp(t, `Max Memory Used: [1-9]\d* MB\tInit Duration: \d+\.\d\d ms`, string(b), "the first REPORT has memory used and the init duration")
+	assert.Eventually(t, func() bool { return strings.Contains(e.terminal.String(), name+" | handling env") }, 5*time.Second, 20*time.Millisecond)
 
 	// Unqualified invocations run $LATEST, as in Lambda.
 	latest := invokeEnv(t, e, name)
