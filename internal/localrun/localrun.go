@@ -65,7 +65,9 @@ func AWSConfig(cfg Config) aws.Config {
 func New(cfg Config, log *slog.Logger, terminal io.Writer) *Runtime {
 	awsCfg := AWSConfig(cfg)
 	sqsClient := sqs.NewFromConfig(awsCfg)
+	cw := cloudwatch.NewFromConfig(awsCfg, alarms.QueryProtocol)
 	functions := lambdarun.New(lambda.NewFromConfig(awsCfg), sqsClient, lambdarun.Options{
+		Metrics:      cw,
 		ArtifactsDir: cfg.ArtifactsDir,
 		StateDir:     cfg.StateDir,
 		Endpoint:     cfg.Endpoint,
@@ -82,7 +84,7 @@ func New(cfg Config, log *slog.Logger, terminal io.Writer) *Runtime {
 		functions: functions,
 		gateway:   apigw.New(apigateway.NewFromConfig(awsCfg), functions, cfg.APICacheTTL, log.With("part", "apigateway")),
 		scheduler: schedule.New(eventbridge.NewFromConfig(awsCfg), functions, cfg.Region, log.With("part", "events")),
-		evaluator: alarms.New(cloudwatch.NewFromConfig(awsCfg, alarms.QueryProtocol), publisher, cfg.Region, log.With("part", "alarms")),
+		evaluator: alarms.New(cw, publisher, cfg.Region, log.With("part", "alarms")),
 	}
 	r.scheduler.AfterFire = func(ctx context.Context) { r.evaluateAlarms(ctx, false) }
 	mux := http.NewServeMux()

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -63,6 +64,9 @@ type Options struct {
 	// Terminal receives function output prefixed by function name (nil: only the log files).
 	Terminal io.Writer
 	Logger   *slog.Logger
+	// Metrics, when set, receives Lambda's own metrics (AWS/Lambda Invocations, Errors,
+	// Duration, Throttles) for every invocation.
+	Metrics MetricsAPI
 }
 
 // Service runs functions on demand.
@@ -77,6 +81,9 @@ type Service struct {
 	ctx    context.Context // lives until Close; async invocations run under it
 	cancel context.CancelFunc
 	async  sync.WaitGroup
+
+	metricsCh   chan []cwtypes.MetricDatum
+	metricsDone chan struct{}
 
 	mu     sync.Mutex
 	pools  map[string]*pool  // name\x00version -> current pool
@@ -106,7 +113,7 @@ func New(lam LambdaAPI, sq SQSAPI, opts Options) *Service {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Service{
+	s := &Service{
 		lambda:    lam,
 		sqs:       sq,
 		opts:      opts,
@@ -119,6 +126,12 @@ func New(lam LambdaAPI, sq SQSAPI, opts Options) *Service {
 		routes:    map[string]string{},
 		cache:     map[string]cached{},
 	}
+	if opts.Metrics != nil {
+		s.metricsCh = make(chan []cwtypes.MetricDatum, 1024)
+		s.metricsDone = make(chan struct{})
+		go s.publishMetrics()
+	}
+	return s
 }
 
 // Resolved is a function version an invocation runs on.
@@ -341,6 +354,7 @@ func (s *Service) invoke(ctx context.Context, target string, payload []byte, req
 		}
 		p, err := s.poolFor(r.Config)
 		if err != nil {
+			s.recordMetrics(r, nil, err)
 			return nil, err
 		}
 		s.track(r)
@@ -348,6 +362,7 @@ func (s *Service) invoke(ctx context.Context, target string, payload []byte, req
 		if errors.Is(err, errPoolClosed) && attempt < 3 {
 			continue // replaced by a re-apply while we waited: run on the new code
 		}
+		s.recordMetrics(r, res, err)
 		return res, err
 	}
 }
@@ -638,5 +653,11 @@ func (s *Service) Close(grace time.Duration) {
 	}
 	wg.Wait()
 	s.async.Wait()
+	if s.metricsCh != nil {
+		s.mu.Lock()
+		close(s.metricsCh)
+		s.mu.Unlock()
+		<-s.metricsDone
+	}
 	s.logs.close()
 }

@@ -18,10 +18,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -62,6 +66,7 @@ func (s *syncBuffer) String() string {
 }
 
 type env struct {
+	cw       *cloudwatch.Client
 	svc      *Service
 	lambda   *lambda.Client
 	sqs      *sqs.Client
@@ -91,7 +96,9 @@ func newEnv(t *testing.T) *env {
 	}
 	lambdatest.Install(t, fnA, e.build, "amd64", "fn")
 	lambdatest.Install(t, fnB, e.build, "amd64", "fn-b")
+	e.cw = cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.Protocol = awsquery.New(schemas.GraniteServiceVersion20100801) })
 	e.svc = New(e.lambda, e.sqs, Options{
+		Metrics:      e.cw,
 		ArtifactsDir: e.build,
 		StateDir:     e.state,
 		Endpoint:     srv.Endpoint,
@@ -533,4 +540,41 @@ func TestParseTarget(t *testing.T) {
 			assert.Equal(t, tc.qualifier, q)
 		})
 	}
+}
+
+func TestInvocationsPublishLambdaMetrics(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	arn := e.deploy(t, lambdatest.Function{})
+	name, _, _ := ParseTarget(arn)
+	_, err := e.svc.Invoke(ctx, arn, []byte(`{}`))
+	require.NoError(t, err)
+	_, err = e.svc.Invoke(ctx, arn, []byte(`{"action":"error","message":"x"}`))
+	require.NoError(t, err)
+
+	// GetMetricData, whose dimension match is exact in moto (GetMetricStatistics matches subsets).
+	sum := func(metric string, dims ...cwtypes.Dimension) float64 {
+		now := time.Now().UTC().Truncate(time.Minute)
+		out, err := e.cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
+			StartTime: aws.Time(now.Add(-time.Hour)), EndTime: aws.Time(now.Add(time.Hour)),
+			MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("m"), MetricStat: &cwtypes.MetricStat{
+				Metric: &cwtypes.Metric{Namespace: aws.String("AWS/Lambda"), MetricName: aws.String(metric), Dimensions: dims},
+				Period: aws.Int32(7200), Stat: aws.String("Sum")}}},
+		})
+		require.NoError(t, err)
+		total := 0.0
+		for _, r := range out.MetricDataResults {
+			for _, v := range r.Values {
+				total += v
+			}
+		}
+		return total
+	}
+	byName := cwtypes.Dimension{Name: aws.String("FunctionName"), Value: aws.String(name)}
+	byAlias := cwtypes.Dimension{Name: aws.String("Resource"), Value: aws.String(name + ":live")}
+	require.Eventually(t, func() bool { return sum("Invocations", byName) == 2 }, 10*time.Second, 100*time.Millisecond)
+	assert.Equal(t, 1.0, sum("Errors", byName))
+	assert.Equal(t, 2.0, sum("Invocations", byName, byAlias))
+	assert.Equal(t, 1.0, sum("Errors", byName, byAlias))
 }
