@@ -361,6 +361,156 @@ ci-drift: ## CodeBuild drift check: make drift for the release snapshot this bui
 	  echo "ci-drift: $(BUILD_DIR)/release/tag is missing: this source is not a release snapshot (record-release writes them)" >&2; exit 2; }; \
 	$(MAKE) --no-print-directory drift TAG="$$tag"
 
+##@ Local stack
+
+# The whole system on this machine, no AWS account: moto (the AWS emulator) and the local runtime
+# (cmd/localrun: runs the deployed Lambda zips, serves the REST API stages, fires the schedules, evaluates
+# the alarms) run in the background; the state backends of every environment are bootstrapped on moto and
+# the workload is applied as environment `local` (terraform/workload/envs/local.tfvars).
+# Pids: .local/pids, logs: .local/logs, settings: .local/env (`set -a; . .local/env; set +a`).
+MOTO_PORT      ?= 4566
+LOCALRUN_PORT  ?= 4567
+LOCAL_REGION   ?= us-east-1
+LOCAL_TEAM     ?= local
+LOCAL_VERSION  ?= 0.0.0-local
+LOCAL_ARCH     := $(shell $(GO) env GOARCH 2>/dev/null || echo amd64)
+LOCAL_MOTO     := http://127.0.0.1:$(MOTO_PORT)
+LOCAL_RUNTIME  := http://127.0.0.1:$(LOCALRUN_PORT)
+LOCAL_PIDS     := $(LOCAL_DIR)/pids
+LOCAL_LOGS     := $(LOCAL_DIR)/logs
+LOCAL_TFDATA   := $(LOCAL_DIR)/tf
+LOCAL_BIN      := $(BUILD_DIR)/tools/localrun
+
+# Shell fragment: the emulator's endpoint, the region and dummy credentials (never the developer's own).
+define local_env
+export AWS_ENDPOINT_URL=$(LOCAL_MOTO) AWS_REGION=$(LOCAL_REGION) AWS_DEFAULT_REGION=$(LOCAL_REGION) \
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_PAGER=; unset AWS_PROFILE AWS_SESSION_TOKEN
+endef
+
+# Shell fragment: helpers. alive FILE PATTERN: the pid recorded in FILE runs and is still the process we
+# started (its command line matches PATTERN); busy PORT: something listens on 127.0.0.1:PORT;
+# stop FILE PATTERN: SIGTERM the recorded process group, SIGKILL after 10s, forget the pid.
+define local_fns
+alive() { [ -f "$$1" ] && p=$$(cat "$$1") && kill -0 "$$p" 2>/dev/null && ps -o args= -p "$$p" | grep -q -- "$$2"; }; \
+busy() { (exec 3<>"/dev/tcp/127.0.0.1/$$1") 2>/dev/null; }; \
+stop() { \
+  if alive "$$1" "$$2"; then \
+    p=$$(cat "$$1"); kill -TERM -- "-$$p" 2>/dev/null || kill -TERM "$$p" 2>/dev/null || true; \
+    for i in $$(seq 50); do kill -0 "$$p" 2>/dev/null || break; sleep 0.2; done; \
+    kill -0 "$$p" 2>/dev/null && kill -KILL -- "-$$p" 2>/dev/null; \
+    echo "stopped $$2 (pid $$p)"; \
+  fi; \
+  rm -f "$$1"; \
+}
+endef
+
+# Shell fragment: the workload's backend on moto (bucket, key and lock table named as for a release tag
+# local_<region>/<team>/<version>), initialised in its own TF_DATA_DIR under .local.
+define local_workload_init
+export TF_DATA_DIR=$(LOCAL_TFDATA)/workload; mkdir -p "$$TF_DATA_DIR"; \
+printf '%s\n' 'bucket = "$(STATE_PREFIX)-local"' 'key = "$(LOCAL_TEAM)/local-$(LOCAL_REGION)/terraform.tfstate"' \
+  'region = "$(LOCAL_REGION)"' 'encrypt = true' 'dynamodb_table = "$(STATE_PREFIX)-lock-local"' \
+  'endpoints = { s3 = "$(LOCAL_MOTO)", dynamodb = "$(LOCAL_MOTO)", iam = "$(LOCAL_MOTO)", sts = "$(LOCAL_MOTO)" }' \
+  'use_path_style = true' 'skip_credentials_validation = true' 'skip_requesting_account_id = true' \
+  'skip_metadata_api_check = true' 'skip_s3_checksum = true' > "$$TF_DATA_DIR/backend.hcl"; \
+$(TF) -chdir=terraform/workload init -input=false -reconfigure -backend-config="$$TF_DATA_DIR/backend.hcl" >$(LOCAL_LOGS)/init.log 2>&1 \
+  || { cat $(LOCAL_LOGS)/init.log >&2; exit 1; }
+endef
+
+.PHONY: up
+up: ## Run the whole stack on this machine (moto, local runtime, bootstrap, apply); prints API_URL and API_KEY
+	@$(local_fns); \
+	for t in "$(TF)|https://developer.hashicorp.com/terraform/install (1.11 or later)" \
+	         "moto_server|pip install 'moto[server]==5.2.1'" "$(GO)|https://go.dev/doc/install (Go 1.26)" \
+	         "zip|apt-get install zip" "curl|apt-get install curl" "jq|apt-get install jq"; do \
+	  command -v "$${t%%|*}" >/dev/null || { echo "up: $${t%%|*} is not installed: $${t#*|}" >&2; exit 1; }; \
+	done; \
+	mkdir -p $(LOCAL_PIDS) $(LOCAL_LOGS) $(LOCAL_TFDATA); \
+	set -m; \
+	if ! alive $(LOCAL_PIDS)/moto.pid moto_server; then \
+	  busy $(MOTO_PORT) && { echo "up: port $(MOTO_PORT) is busy (MOTO_PORT): stop what listens there or run make up MOTO_PORT=<free port>" >&2; exit 1; }; \
+	  moto_server -H 127.0.0.1 -p $(MOTO_PORT) >$(LOCAL_LOGS)/moto.log 2>&1 </dev/null & echo $$! > $(LOCAL_PIDS)/moto.pid; \
+	  rm -rf $(LOCAL_TFDATA); mkdir -p $(LOCAL_TFDATA); \
+	  echo "up: started moto on $(LOCAL_MOTO) (fresh emulator: fresh local bootstrap state)"; \
+	fi; \
+	for i in $$(seq 150); do curl -sf -o /dev/null $(LOCAL_MOTO)/moto-api/ && break; sleep 0.2; done; \
+	curl -sf -o /dev/null $(LOCAL_MOTO)/moto-api/ || { echo "up: moto does not answer on $(LOCAL_MOTO); see $(LOCAL_LOGS)/moto.log" >&2; exit 1; }; \
+	$(MAKE) --no-print-directory build ARCH=$(LOCAL_ARCH); \
+	mkdir -p $(dir $(LOCAL_BIN)); $(GO) build -o $(LOCAL_BIN).new ./cmd/localrun; \
+	if cmp -s $(LOCAL_BIN).new $(LOCAL_BIN); then rm -f $(LOCAL_BIN).new; else mv $(LOCAL_BIN).new $(LOCAL_BIN); fi; \
+	if alive $(LOCAL_PIDS)/localrun.pid $(LOCAL_BIN) && [ $(LOCAL_BIN) -nt $(LOCAL_PIDS)/localrun.pid ]; then \
+	  stop $(LOCAL_PIDS)/localrun.pid $(LOCAL_BIN); \
+	fi; \
+	if ! alive $(LOCAL_PIDS)/localrun.pid $(LOCAL_BIN); then \
+	  busy $(LOCALRUN_PORT) && { echo "up: port $(LOCALRUN_PORT) is busy (LOCALRUN_PORT): stop what listens there or run make up LOCALRUN_PORT=<free port>" >&2; exit 1; }; \
+	  $(LOCAL_BIN) -endpoint $(LOCAL_MOTO) -region $(LOCAL_REGION) -listen 127.0.0.1:$(LOCALRUN_PORT) \
+	    -artifacts $(BUILD_DIR) -state $(LOCAL_DIR) >>$(LOCAL_LOGS)/localrun.log 2>&1 </dev/null & echo $$! > $(LOCAL_PIDS)/localrun.pid; \
+	  echo "up: started the local runtime on $(LOCAL_RUNTIME)"; \
+	fi; \
+	for i in $$(seq 100); do curl -sf -o /dev/null $(LOCAL_RUNTIME)/_local/health && break; sleep 0.2; done; \
+	$(local_env); \
+	echo "up: bootstrapping the state backends on moto (log: $(LOCAL_LOGS)/bootstrap.log)"; \
+	( export TF_DATA_DIR=$(LOCAL_TFDATA)/bootstrap; \
+	  $(TF) -chdir=terraform/bootstrap init -input=false && \
+	  $(TF) -chdir=terraform/bootstrap apply -input=false -auto-approve -state=$(LOCAL_TFDATA)/bootstrap.tfstate \
+	    -var region=$(LOCAL_REGION) -var state_prefix=$(STATE_PREFIX) -var aws_endpoint_url=$(LOCAL_MOTO) \
+	) >$(LOCAL_LOGS)/bootstrap.log 2>&1 || { tail -n 40 $(LOCAL_LOGS)/bootstrap.log >&2; exit 1; }; \
+	echo "up: applying terraform/workload with envs/local.tfvars (log: $(LOCAL_LOGS)/apply.log)"; \
+	$(local_workload_init); \
+	arch=$$([ "$(LOCAL_ARCH)" = arm64 ] && echo arm64 || echo x86_64); \
+	$(TF) -chdir=terraform/workload apply -input=false -auto-approve -lock-timeout=2m -var-file=envs/local.tfvars \
+	  -var environment=local -var region=$(LOCAL_REGION) -var team=$(LOCAL_TEAM) -var release_version=$(LOCAL_VERSION) \
+	  -var artifacts_dir=$$(realpath -m --relative-to=terraform/workload $(BUILD_DIR)/$(LOCAL_ARCH)) \
+	  -var lambda_architecture=$$arch -var aws_endpoint_url=$(LOCAL_MOTO) >$(LOCAL_LOGS)/apply.log 2>&1 \
+	  || { tail -n 40 $(LOCAL_LOGS)/apply.log >&2; exit 1; }; \
+	out=$$($(TF) -chdir=terraform/workload output -json); \
+	api_url="$(LOCAL_RUNTIME)/$$(jq -r .api_id.value <<<"$$out")/$$(jq -r .stage_name.value <<<"$$out")"; \
+	api_key=$$(jq -r .api_key.value <<<"$$out"); \
+	code=; for i in $$(seq 60); do \
+	  code=$$(curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $$api_key" "$$api_url/urls" || true); \
+	  [ "$$code" = 200 ] && break; sleep 1; \
+	done; \
+	[ "$$code" = 200 ] || { echo "up: the API at $$api_url/urls answers $$code, not 200; see $(LOCAL_LOGS)/localrun.log" >&2; exit 1; }; \
+	printf '%s\n' "API_URL=$$api_url" "API_KEY=$$api_key" "LOCALRUN_URL=$(LOCAL_RUNTIME)" "AWS_ENDPOINT_URL=$(LOCAL_MOTO)" \
+	  "AWS_REGION=$(LOCAL_REGION)" "AWS_DEFAULT_REGION=$(LOCAL_REGION)" "AWS_ACCESS_KEY_ID=local" "AWS_SECRET_ACCESS_KEY=local" > $(LOCAL_DIR)/env; \
+	echo "API_URL=$$api_url"; echo "API_KEY=$$api_key"; \
+	echo "up: ready; settings in $(LOCAL_DIR)/env; make crawl, make logs, make status, make down"
+
+.PHONY: down
+down: ## Stop the local stack: exactly the processes make up started (recorded pids, their process groups)
+	@$(local_fns); \
+	stop $(LOCAL_PIDS)/localrun.pid $(LOCAL_BIN); \
+	stop $(LOCAL_PIDS)/moto.pid moto_server; \
+	echo "down: the local stack is stopped (state of the next make up starts fresh)"
+
+.PHONY: logs
+logs: ## Follow the local stack's logs (local runtime, functions, moto)
+	@ls $(LOCAL_LOGS)/*.log >/dev/null 2>&1 || { echo "logs: nothing in $(LOCAL_LOGS); run make up" >&2; exit 1; }; \
+	tail -n 30 -F $(LOCAL_LOGS)/*.log
+
+.PHONY: crawl
+crawl: ## Fire the crawler schedule on the local stack now; prints the crawl result and alarm transitions
+	@$(local_env); \
+	rule=$$(TF_DATA_DIR=$(LOCAL_TFDATA)/workload $(TF) -chdir=terraform/workload output -raw crawler_schedule_rule 2>/dev/null || true); \
+	curl -sS --fail-with-body -X POST "$(LOCAL_RUNTIME)/_local/schedules/fire$${rule:+?rule=$$rule}" | jq . \
+	  || { echo "crawl: is the local stack up? (make up)" >&2; exit 1; }
+
+# jq program: the health report in short.
+define LOCAL_STATUS_JQ
+{status, errors, apis: [.apis[] | {id, name, stages: [.stages[].url]}],
+ functions: [.functions[] | {name, version, artifact, instances}],
+ schedules: [.schedule_rules[] | {name, schedule_expression, next_fire}],
+ alarms: [.alarms[] | "\(.state)  \(.name)"]}
+endef
+export LOCAL_STATUS_JQ
+
+.PHONY: status
+status: ## Show what runs in the local stack and what the local runtime discovered in moto
+	@$(local_fns); \
+	alive $(LOCAL_PIDS)/moto.pid moto_server && echo "moto:     running (pid $$(cat $(LOCAL_PIDS)/moto.pid)) on $(LOCAL_MOTO)" || echo "moto:     not running"; \
+	alive $(LOCAL_PIDS)/localrun.pid $(LOCAL_BIN) && echo "localrun: running (pid $$(cat $(LOCAL_PIDS)/localrun.pid)) on $(LOCAL_RUNTIME)" || echo "localrun: not running"; \
+	curl -sf $(LOCAL_RUNTIME)/_local/health | jq "$$LOCAL_STATUS_JQ" || true
+
 ##@ Everything
 
 .PHONY: test
