@@ -361,6 +361,136 @@ ci-drift: ## CodeBuild drift check: make drift for the release snapshot this bui
 	  echo "ci-drift: $(BUILD_DIR)/release/tag is missing: this source is not a release snapshot (record-release writes them)" >&2; exit 2; }; \
 	$(MAKE) --no-print-directory drift TAG="$$tag"
 
+##@ Terraform
+
+# Modules and roots are discovered, so ones added later (modules/pipeline, terraform/toolchain...) are covered.
+TF_MODULE_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard modules/*/*.tf))))
+TF_ROOT_DIRS   := $(patsubst %/,%,$(sort $(dir $(wildcard terraform/*/*.tf))))
+TF_DIRS        := $(TF_MODULE_DIRS) $(TF_ROOT_DIRS)
+TF_TEST_DIRS   := $(patsubst %/tests/,%,$(sort $(dir $(wildcard $(addsuffix /tests/*.tftest.hcl,$(TF_DIRS))))))
+# Each directory gets its own data dir under .tf/, so checks never touch a root's own .terraform (release inits).
+TF_DATA_BASE   := $(CURDIR)/.tf/data
+# Pinned tools (versions in tools/go.mod): binary=package.
+TF_TOOLS       := tflint=github.com/terraform-linters/tflint \
+                  tfsec=github.com/aquasecurity/tfsec/cmd/tfsec \
+                  terraform-docs=github.com/terraform-docs/terraform-docs
+TF_LOCK_PLATFORMS ?= linux_amd64 linux_arm64 darwin_arm64
+
+# Shell fragment: `terraform init -backend=false` of directory $$d in its own data dir (TF_DATA_DIR exported).
+define tf_init_dir
+export TF_DATA_DIR="$(TF_DATA_BASE)/$$(echo "$$d" | tr / _)"; \
+$(TF) -chdir="$$d" init -backend=false -input=false -no-color >"$$TF_DATA_DIR.init.log" 2>&1 \
+  || { cat "$$TF_DATA_DIR.init.log" >&2; echo "$$d: terraform init failed" >&2; exit 1; }
+endef
+
+.PHONY: tf-cli-config
+tf-cli-config: ## Write .tf/cli.tfrc: providers from TF_PROVIDER_MIRROR when it exists, the registry otherwise
+	@mkdir -p $(dir $(TF_CLI_CONFIG)) $(TF_PLUGIN_CACHE_DIR) $(TF_DATA_BASE)
+	@{ \
+	  echo "# Written by make tf-cli-config; do not edit."; \
+	  if [ -d "$(TF_PROVIDER_MIRROR)" ]; then \
+	    providers=$$(cd "$(TF_PROVIDER_MIRROR)" && find . -mindepth 3 -maxdepth 3 -type d | sed 's|^\./||' | sort); \
+	    list=$$(printf '%s\n' $$providers | sed 's/.*/"&"/' | paste -sd, -); \
+	    echo "# Providers present in $(TF_PROVIDER_MIRROR) come from there (offline); all others from their registry."; \
+	    echo "provider_installation {"; \
+	    echo "  filesystem_mirror {"; \
+	    echo "    path    = \"$(TF_PROVIDER_MIRROR)\""; \
+	    echo "    include = [$$list]"; \
+	    echo "  }"; \
+	    echo "  direct {"; \
+	    echo "    exclude = [$$list]"; \
+	    echo "  }"; \
+	    echo "}"; \
+	  else \
+	    echo "# No provider mirror at $(TF_PROVIDER_MIRROR): providers are installed from their registries."; \
+	  fi; \
+	} > $(TF_CLI_CONFIG).tmp
+	@if cmp -s $(TF_CLI_CONFIG).tmp $(TF_CLI_CONFIG); then rm -f $(TF_CLI_CONFIG).tmp; else mv $(TF_CLI_CONFIG).tmp $(TF_CLI_CONFIG); echo "wrote $(TF_CLI_CONFIG)"; fi
+
+.PHONY: tools
+tools: ## Install the pinned tflint, tfsec and terraform-docs (tools/go.mod) into .tools/bin; skips ones already at that version
+	@mkdir -p $(GOBIN_DIR)
+	@for spec in $(TF_TOOLS); do \
+	  bin=$${spec%%=*}; pkg=$${spec#*=}; \
+	  mod=$$(cd tools && $(GO) list -f '{{.Module.Path}}' "$$pkg"); \
+	  want=$$(cd tools && $(GO) list -m -f '{{.Version}}' "$$mod"); \
+	  have=$$({ $(GO) version -m "$(GOBIN_DIR)/$$bin" 2>/dev/null || true; } | awk '$$1 == "mod" {print $$3}'); \
+	  if [ "$$have" = "$$want" ]; then echo "tools: $$bin $$want present"; continue; fi; \
+	  echo "tools: installing $$bin $$want (tflint takes minutes the first time)"; \
+	  (cd tools && GOBIN=$(GOBIN_DIR) $(GO) install -trimpath "$$pkg") || exit 1; \
+	done
+
+.PHONY: tf-fmt-check
+tf-fmt-check: tf-cli-config ## Fail when Terraform files (.tf, .tfvars, .tftest.hcl) are not terraform fmt-formatted
+	$(TF) fmt -check -recursive -diff $(TF_DIRS)
+
+.PHONY: tf-fmt
+tf-fmt: tf-cli-config ## Format the Terraform files in place
+	$(TF) fmt -recursive $(TF_DIRS)
+
+.PHONY: tf-validate
+tf-validate: tf-cli-config ## terraform init -backend=false + validate in every module and root
+	@for d in $(TF_DIRS); do \
+	  $(tf_init_dir); \
+	  $(TF) -chdir="$$d" validate -no-color >"$$TF_DATA_DIR.validate.log" 2>&1 \
+	    || { cat "$$TF_DATA_DIR.validate.log" >&2; echo "tf-validate: $$d is invalid" >&2; exit 1; }; \
+	  echo "tf-validate: $$d ok"; \
+	done
+
+.PHONY: tf-test
+tf-test: tf-cli-config ## terraform test (mocked AWS provider, offline) in every module and root that has tests/
+	@for d in $(TF_TEST_DIRS); do \
+	  $(tf_init_dir); \
+	  echo "tf-test: $$d"; \
+	  $(TF) -chdir="$$d" test -no-color >"$$TF_DATA_DIR.test.log" 2>&1 \
+	    || { grep -v -E '\.\.\. pass$$' "$$TF_DATA_DIR.test.log" >&2; echo "tf-test: $$d failed" >&2; exit 1; }; \
+	  tail -n 1 "$$TF_DATA_DIR.test.log"; \
+	done
+
+.PHONY: tflint
+tflint: tf-cli-config ## TFLint every module and root with .tflint.hcl (recommended + documented/typed variables, snake_case)
+	@command -v tflint >/dev/null || { echo "tflint: not installed: run make tools" >&2; exit 1; }
+	@rc=0; for d in $(TF_DIRS); do \
+	  echo "tflint: $$d"; tflint --chdir="$$d" --config="$(CURDIR)/.tflint.hcl" --no-color || rc=1; \
+	done; exit $$rc
+
+.PHONY: tfsec
+tfsec: tf-cli-config ## tfsec security scan: fails on HIGH/CRITICAL; exceptions only as documented #tfsec:ignore comments
+	@command -v tfsec >/dev/null || { echo "tfsec: not installed: run make tools" >&2; exit 1; }
+	tfsec . --config-file .tfsec/config.yml --no-color --concise-output
+	@# The workload root once more with each environment's settings, so switched-on parts (CodeDeploy) are scanned.
+	@for f in terraform/workload/envs/*.tfvars; do \
+	  echo "tfsec: terraform/workload with $$f"; \
+	  tfsec terraform/workload --config-file .tfsec/config.yml --tfvars-file "$$f" --no-color --concise-output || exit 1; \
+	done
+
+.PHONY: tf-docs
+tf-docs: ## Regenerate the inputs/outputs tables in every module and root README.md (between BEGIN_TF_DOCS/END_TF_DOCS)
+	@command -v terraform-docs >/dev/null || { echo "tf-docs: terraform-docs not installed: run make tools" >&2; exit 1; }
+	@for d in $(TF_DIRS); do \
+	  [ -f "$$d/README.md" ] || { echo "tf-docs: $$d/README.md is missing" >&2; exit 1; }; \
+	  terraform-docs markdown table --output-file README.md --output-mode inject "$$d" >/dev/null; \
+	  echo "tf-docs: $$d/README.md"; \
+	done
+
+.PHONY: tf-docs-check
+tf-docs-check: ## Fail when a README.md's generated tables are out of date (run make tf-docs)
+	@command -v terraform-docs >/dev/null || { echo "tf-docs-check: terraform-docs not installed: run make tools" >&2; exit 1; }
+	@rc=0; for d in $(TF_DIRS); do \
+	  terraform-docs markdown table --output-file README.md --output-mode inject --output-check "$$d" >/dev/null 2>&1 \
+	    || { echo "tf-docs-check: $$d/README.md is out of date: run make tf-docs" >&2; rc=1; }; \
+	done; exit $$rc
+
+.PHONY: tf-check
+tf-check: tf-fmt-check tf-validate tflint tfsec ## All static Terraform checks: fmt, validate, tflint, tfsec
+
+.PHONY: tf-providers-lock
+tf-providers-lock: tf-cli-config ## Record provider hashes of TF_LOCK_PLATFORMS in the roots' lock files (needs the registry)
+	@for d in $(TF_ROOT_DIRS); do \
+	  echo "tf-providers-lock: $$d"; \
+	  TF_CLI_CONFIG_FILE=/dev/null $(TF) -chdir="$$d" providers lock $(addprefix -platform=,$(TF_LOCK_PLATFORMS)) || exit 1; \
+	done
+
 ##@ Local stack
 
 # The whole system on this machine, no AWS account: moto (the AWS emulator) and the local runtime

@@ -29,6 +29,8 @@ resource "aws_iam_role_policy" "codedeploy" {
 
   name = "shift-live-alias"
   role = aws_iam_role.codedeploy[0].id
+  # cloudwatch:DescribeAlarms supports no resource-level permissions, so ReadAlarms needs Resource "*".
+  #tfsec:ignore:aws-iam-no-policy-wildcards
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -43,7 +45,7 @@ resource "aws_iam_role_policy" "codedeploy" {
         Sid      = "ReadAlarms"
         Effect   = "Allow"
         Action   = ["cloudwatch:DescribeAlarms"]
-        Resource = ["*"] #tfsec:ignore:aws-iam-no-policy-wildcards DescribeAlarms supports no resource-level permissions
+        Resource = ["*"]
       },
     ]
   })

@@ -25,6 +25,9 @@ module "web_health" {
   manage_apigateway_account = var.manage_apigateway_account
   kms_deletion_window_days  = var.environment == "local" ? 7 : 30
 
-  # Emulator gaps (README "Applying to a local emulator"): moto 5.2 does not store Lambda LoggingConfig.
-  lambda_logging_config = !local.emulated
+  # Emulator gaps (README "Applying to a local emulator"); never on AWS.
+  emulator_compatibility = {
+    omit_lambda_logging_config = local.emulated
+    static_apigateway_tags     = local.emulated
+  }
 }
