@@ -7,7 +7,7 @@ resource "aws_api_gateway_rest_api" "this" {
     types = ["REGIONAL"]
   }
 
-  tags = local.tags
+  tags = local.apigateway_tags
 }
 
 resource "aws_api_gateway_resource" "urls" {
@@ -85,7 +85,7 @@ resource "aws_lambda_permission" "urlapi_from_api" {
 
 resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
-  description = "webhealth ${var.release_version}"
+  description = "webhealth URL API"
 
   # A new deployment whenever the routes, methods or integrations change.
   triggers = {
@@ -112,7 +112,6 @@ resource "aws_api_gateway_stage" "this" {
   rest_api_id   = aws_api_gateway_rest_api.this.id
   deployment_id = aws_api_gateway_deployment.this.id
   stage_name    = var.api_stage_name
-  description   = "webhealth ${var.release_version}"
 
   access_log_settings {
     destination_arn = aws_cloudwatch_log_group.api_access.arn
@@ -137,7 +136,7 @@ resource "aws_api_gateway_stage" "this" {
     })
   }
 
-  tags = local.tags
+  tags = local.apigateway_tags
 
   # Access logging needs the region's API Gateway CloudWatch role (apigateway_account.tf).
   depends_on = [aws_api_gateway_account.this]
@@ -163,7 +162,7 @@ resource "aws_api_gateway_api_key" "this" {
   name        = local.name
   description = "webhealth API key (${var.team}, ${var.environment}, ${local.region})"
   enabled     = true
-  tags        = local.tags
+  tags        = local.apigateway_tags
 }
 
 resource "aws_api_gateway_usage_plan" "this" {
@@ -185,7 +184,7 @@ resource "aws_api_gateway_usage_plan" "this" {
     period = var.usage_plan.quota_period
   }
 
-  tags = local.tags
+  tags = local.apigateway_tags
 }
 
 resource "aws_api_gateway_usage_plan_key" "this" {

@@ -17,7 +17,7 @@ locals {
     log_retention_days       = var.log_retention_days
     log_kms_key_arn          = aws_kms_key.this.arn
     application_log_level    = var.log_level
-    manage_logging_config    = var.lambda_logging_config
+    manage_logging_config    = !var.emulator_compatibility.omit_lambda_logging_config
     enable_codedeploy        = var.enable_codedeploy
     deployment_config_name   = var.canary_deployment_config
     alarm_topic_arn          = aws_sns_topic.ops.arn

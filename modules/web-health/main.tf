@@ -27,6 +27,9 @@ locals {
     release_version = var.release_version
   })
 
+  # API Gateway resources carry the release version too, except on an emulator that cannot retag them.
+  apigateway_tags = var.emulator_compatibility.static_apigateway_tags ? { for k, v in local.tags : k => v if k != "release_version" } : local.tags
+
   arn_prefix = {
     logs       = "arn:${local.partition}:logs:${local.region}:${local.account_id}"
     cloudwatch = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}"

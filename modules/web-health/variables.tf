@@ -224,10 +224,19 @@ variable "log_level" {
   }
 }
 
-variable "lambda_logging_config" {
-  description = "Configure JSON logging on the functions. Keep true on AWS; false only on an emulator that does not store Lambda LoggingConfig (moto 5.2), where it would cause a new version on every apply."
-  type        = bool
-  default     = true
+variable "emulator_compatibility" {
+  description = <<-EOT
+    Work-arounds for gaps of a local AWS emulator (moto 5.2); leave all false on AWS.
+    omit_lambda_logging_config: do not send the functions' JSON logging config (moto does not store it, so every
+    apply would publish new versions). static_apigateway_tags: tag API Gateway resources without release_version
+    (moto has no API Gateway TagResource, so a new release could not update their tags).
+  EOT
+  type = object({
+    omit_lambda_logging_config = optional(bool, false)
+    static_apigateway_tags     = optional(bool, false)
+  })
+  default  = {}
+  nullable = false
 }
 
 variable "deletion_protection" {

@@ -465,6 +465,37 @@ run "local_environment_allows_private_targets_and_cors" {
   }
 }
 
+run "emulator_compatibility_switches" {
+  command = plan
+
+  variables {
+    environment = "local"
+    emulator_compatibility = {
+      omit_lambda_logging_config = true
+      static_apigateway_tags     = true
+    }
+  }
+
+  assert {
+    condition     = !contains(keys(aws_api_gateway_rest_api.this.tags), "release_version") && !contains(keys(aws_api_gateway_api_key.this.tags), "release_version") && aws_api_gateway_rest_api.this.tags["team"] == "web"
+    error_message = "With static_apigateway_tags the API Gateway resources are tagged without the release version."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.urls.tags["release_version"] == "1.4.0"
+    error_message = "Other resources keep the release version tag."
+  }
+}
+
+run "aws_defaults_tag_api_with_release" {
+  command = plan
+
+  assert {
+    condition     = aws_api_gateway_rest_api.this.tags["release_version"] == "1.4.0" && aws_api_gateway_stage.this.tags["release_version"] == "1.4.0" && aws_api_gateway_usage_plan.this.tags["release_version"] == "1.4.0"
+    error_message = "On AWS the API Gateway resources carry the release version."
+  }
+}
+
 run "codedeploy_canary_on" {
   command = plan
 
