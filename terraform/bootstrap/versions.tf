@@ -9,5 +9,7 @@ terraform {
   }
 
   # Local state on purpose: this root creates the buckets other roots keep their state in.
-  # README.md ("Moving this root's own state into S3") shows how to migrate it afterwards.
+  # `-backend-config=path=<file>` chooses the file (default terraform.tfstate here); README.md ("Moving this
+  # root's own state into S3") shows how to migrate it into the bucket it created.
+  backend "local" {}
 }
