@@ -11,6 +11,7 @@ module "web_health" {
   cors_allow_origins    = var.cors_allow_origins
 
   crawler_schedule_expression = var.crawler_schedule_expression
+  crawler_timeout_seconds     = var.crawler_timeout_seconds
   alarm_period_seconds        = var.alarm_period_seconds
   alarm_evaluation_periods    = var.alarm_evaluation_periods
   alarm_datapoints_to_alarm   = var.alarm_datapoints_to_alarm

@@ -114,6 +114,17 @@ variable "crawler_schedule_expression" {
   }
 }
 
+variable "crawler_timeout_seconds" {
+  description = "Timeout of one crawl; keep it at or below the schedule interval so crawls do not overlap (the crawler stops DEADLINE_MARGIN before it)."
+  type        = number
+  default     = 240
+
+  validation {
+    condition     = var.crawler_timeout_seconds >= 30 && var.crawler_timeout_seconds <= 900
+    error_message = "crawler_timeout_seconds must be from 30 to 900."
+  }
+}
+
 variable "alarm_period_seconds" {
   description = "Period of the per-target alarms (ALARM_PERIOD_SECONDS)."
   type        = number

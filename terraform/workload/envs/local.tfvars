@@ -3,6 +3,7 @@ environment                 = "local"
 enable_codedeploy           = false
 allow_private_targets       = true
 crawler_schedule_expression = "rate(1 minute)"
+crawler_timeout_seconds     = 60
 alarm_period_seconds        = 60
 alarm_evaluation_periods    = 1
 alarm_datapoints_to_alarm   = 1

@@ -194,6 +194,14 @@ run "rejects_bad_schedule" {
   expect_failures = [var.crawler_schedule_expression]
 }
 
+run "rejects_crawler_timeout_out_of_range" {
+  command = plan
+  variables {
+    crawler_timeout_seconds = 901
+  }
+  expect_failures = [var.crawler_timeout_seconds]
+}
+
 run "rejects_bad_alarm_period" {
   command = plan
   variables {
