@@ -5,9 +5,11 @@ package test
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,13 +29,22 @@ const (
 type smokeAPI struct {
 	baseURL string
 	key     string
+	// gate orders writes around the local emulator's transaction rollback (see tableGate); nil outside the suite's stack.
+	gate *sync.RWMutex
 }
 
-// smokeAPIFromEnv reads API_URL and API_KEY (make smoke takes them from the workload's terraform outputs)
-// and fails the test with what to set when either is missing.
+// smokeAPIFromEnv reads API_URL and API_KEY (make smoke takes them from the workload's terraform outputs);
+// without them it takes the end-to-end suite's stack (the local stack of make up, or E2E_WORKLOAD_DIR),
+// and fails the test with what to set when there is none.
 func smokeAPIFromEnv(t *testing.T) smokeAPI {
 	t.Helper()
 	apiURL, key := strings.TrimSpace(os.Getenv("API_URL")), strings.TrimSpace(os.Getenv("API_KEY"))
+	var gate *sync.RWMutex
+	if apiURL == "" || key == "" {
+		if s, err := loadStackOnce(); err == nil {
+			apiURL, key, gate = s.api.baseURL, s.api.key, s.api.gate
+		}
+	}
 	if apiURL == "" || key == "" {
 		t.Fatalf("API_URL and API_KEY must be set (the stage invoke URL and an API key, as in `terraform output -json` of terraform/workload: api_url, api_key); `make smoke TAG=<tag>` sets them")
 	}
@@ -41,7 +52,7 @@ func smokeAPIFromEnv(t *testing.T) smokeAPI {
 	require.NoError(t, err, "API_URL %q", apiURL)
 	require.Contains(t, []string{"http", "https"}, u.Scheme, "API_URL %q must be an http(s) URL", apiURL)
 	require.NotEmpty(t, u.Host, "API_URL %q has no host", apiURL)
-	return smokeAPI{baseURL: strings.TrimRight(apiURL, "/"), key: key}
+	return smokeAPI{baseURL: strings.TrimRight(apiURL, "/"), key: key, gate: gate}
 }
 
 func (a smokeAPI) options(method, path string, body []byte, withKey bool) http_helper.HttpDoOptions {
@@ -61,6 +72,10 @@ func (a smokeAPI) options(method, path string, body []byte, withKey bool) http_h
 // which already proved the API answers.
 func (a smokeAPI) do(t *testing.T, method, path string, body []byte, withKey bool) (int, string) {
 	t.Helper()
+	if a.gate != nil && method != http.MethodGet {
+		a.gate.RLock()
+		defer a.gate.RUnlock()
+	}
 	status, respBody, err := http_helper.HTTPDoWithOptionsE(t, a.options(method, path, body, withKey))
 	require.NoError(t, err, "%s %s", method, path)
 	return status, respBody
