@@ -465,7 +465,7 @@ tfsec: tf-cli-config ## tfsec security scan: fails on HIGH/CRITICAL; exceptions 
 	done
 
 .PHONY: tf-docs
-tf-docs: ## Regenerate the inputs/outputs tables in every module and root README.md (between BEGIN_TF_DOCS/END_TF_DOCS)
+tf-docs: tf-cli-config ## Regenerate the inputs/outputs tables in every module and root README.md (between BEGIN_TF_DOCS/END_TF_DOCS)
 	@command -v terraform-docs >/dev/null || { echo "tf-docs: terraform-docs not installed: run make tools" >&2; exit 1; }
 	@for d in $(TF_DIRS); do \
 	  [ -f "$$d/README.md" ] || { echo "tf-docs: $$d/README.md is missing" >&2; exit 1; }; \
@@ -474,7 +474,7 @@ tf-docs: ## Regenerate the inputs/outputs tables in every module and root README
 	done
 
 .PHONY: tf-docs-check
-tf-docs-check: ## Fail when a README.md's generated tables are out of date (run make tf-docs)
+tf-docs-check: tf-cli-config ## Fail when a README.md's generated tables are out of date (run make tf-docs)
 	@command -v terraform-docs >/dev/null || { echo "tf-docs-check: terraform-docs not installed: run make tools" >&2; exit 1; }
 	@rc=0; for d in $(TF_DIRS); do \
 	  terraform-docs markdown table --output-file README.md --output-mode inject --output-check "$$d" >/dev/null 2>&1 \
