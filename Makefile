@@ -438,13 +438,21 @@ tf-validate: tf-cli-config ## terraform init -backend=false + validate in every 
 	done
 
 .PHONY: tf-test
-tf-test: tf-cli-config ## terraform test (mocked AWS provider, offline) in every module and root that has tests/
+tf-test: tf-cli-config ## terraform test (mocked AWS provider, offline) in every module and root that has tests/, plus tests/envs per envs/*.tfvars
 	@for d in $(TF_TEST_DIRS); do \
 	  $(tf_init_dir); \
 	  echo "tf-test: $$d"; \
 	  $(TF) -chdir="$$d" test -no-color >"$$TF_DATA_DIR.test.log" 2>&1 \
 	    || { grep -v -E '\.\.\. pass$$' "$$TF_DATA_DIR.test.log" >&2; echo "tf-test: $$d failed" >&2; exit 1; }; \
 	  tail -n 1 "$$TF_DATA_DIR.test.log"; \
+	  if [ -d "$$d/tests/envs" ]; then \
+	    for f in "$$d"/envs/*.tfvars; do \
+	      echo "tf-test: $$d with $${f#$$d/}"; \
+	      $(TF) -chdir="$$d" test -no-color -test-directory=tests/envs -var-file="$${f#$$d/}" >"$$TF_DATA_DIR.test-envs.log" 2>&1 \
+	        || { grep -v -E '\.\.\. pass$$' "$$TF_DATA_DIR.test-envs.log" >&2; echo "tf-test: $$d with $$f failed" >&2; exit 1; }; \
+	      tail -n 1 "$$TF_DATA_DIR.test-envs.log"; \
+	    done; \
+	  fi; \
 	done
 
 .PHONY: tflint
