@@ -649,6 +649,34 @@ status: ## Show what runs in the local stack and what the local runtime discover
 	alive $(LOCAL_PIDS)/localrun.pid $(LOCAL_BIN) && echo "localrun: running (pid $$(cat $(LOCAL_PIDS)/localrun.pid)) on $(LOCAL_RUNTIME)" || echo "localrun: not running"; \
 	curl -sf $(LOCAL_RUNTIME)/_local/health | jq "$$LOCAL_STATUS_JQ" || true
 
+##@ End-to-end
+
+# The Terratest suite in test/ (build tag e2e, so `go test ./...` stays offline). By default it tests the
+# local stack (.local/env and the local workload state); with API_URL and API_KEY, or E2E_WORKLOAD_DIR (an
+# initialised terraform/workload root), set, e2e-only runs the same tests against that deployment (checks
+# needing the local stack skip, saying why). JUnit XML: reports/e2e-junit.xml, converted from
+# `go test -json` by test/internal/junit; DynamoDB latencies: reports/dynamodb-latency.json.
+E2E_TIMEOUT  ?= 8m
+E2E_PARALLEL ?= 8
+E2E_RUN      ?= .
+E2E_JUNIT    := $(REPORTS_DIR)/e2e-junit.xml
+E2E_JUNIT_BIN := $(BUILD_DIR)/tools/e2e-junit
+
+.PHONY: e2e
+e2e: ## Run the end-to-end suite on the local stack: make up, the suite, make down (down also when it fails)
+	@trap '$(MAKE) --no-print-directory down' EXIT; \
+	$(MAKE) --no-print-directory tf-cli-config; \
+	$(MAKE) --no-print-directory up; \
+	env -u API_URL -u API_KEY -u E2E_WORKLOAD_DIR $(MAKE) --no-print-directory e2e-only
+
+.PHONY: e2e-only
+e2e-only: ## Run the end-to-end suite against the running local stack, or API_URL/API_KEY (or E2E_WORKLOAD_DIR)
+	@mkdir -p $(REPORTS_DIR) $(dir $(E2E_JUNIT_BIN)); \
+	$(GO) build -tags e2e -o $(E2E_JUNIT_BIN) ./test/internal/junit; \
+	echo "e2e: go test -tags e2e ./test/... (timeout $(E2E_TIMEOUT), JUnit: $(E2E_JUNIT))"; \
+	$(GO) test -tags e2e -count=1 -json -timeout $(E2E_TIMEOUT) -parallel $(E2E_PARALLEL) -run '$(E2E_RUN)' ./test/... \
+	  | $(E2E_JUNIT_BIN) -o $(E2E_JUNIT)
+
 ##@ Everything
 
 .PHONY: test

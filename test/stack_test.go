@@ -226,10 +226,10 @@ func readOutputs(dir string, env map[string]string) (workloadOutputs, error) {
 }
 
 // terraformCLIEnv points terraform at the project's CLI configuration (make tf-cli-config writes it: a
-// provider mirror when the machine has one) unless the caller chose one.
+// provider mirror when the machine has one) unless the caller chose one that exists.
 func terraformCLIEnv(root string) map[string]string {
 	env := map[string]string{"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-	if os.Getenv("TF_CLI_CONFIG_FILE") == "" {
+	if f := os.Getenv("TF_CLI_CONFIG_FILE"); f == "" || !fileExists(f) {
 		if f := filepath.Join(root, ".tf", "cli.tfrc"); fileExists(f) {
 			env["TF_CLI_CONFIG_FILE"] = f
 		}
