@@ -8,4 +8,5 @@ import (
 	_ "github.com/aquasecurity/tfsec/cmd/tfsec"
 	_ "github.com/terraform-docs/terraform-docs"
 	_ "github.com/terraform-linters/tflint"
+	_ "gotest.tools/gotestsum"
 )
