@@ -270,8 +270,10 @@ func TestCrawlerOutageAlarms(t *testing.T) {
 			}
 			return "", errors.New("no OK record after the ALARM yet")
 		})
+		// OldState is not asserted: a scheduled crawl that overlaps one of ours may reconcile the alarm
+		// away and the next crawl recreate it, so the recovery can be recorded from INSUFFICIENT_DATA.
 		assert.Equal(t, alarmName, ok.AlarmName)
-		assert.Equal(t, "ALARM", ok.OldState)
+		assert.NotEqual(t, ok.NewState, ok.OldState, "a state change is recorded, not a repeat")
 		tg := s.api.getTarget(t, created.ID)
 		require.NotNil(t, tg.LastCheck)
 		assert.True(t, tg.LastCheck.Available, "the last check after recovery is available: %+v", tg.LastCheck)

@@ -18,8 +18,8 @@ import (
 // the normalized URL, answers 201 with Location and ETag, and GET returns the same target.
 func TestURLsCreateAndRead(t *testing.T) {
 	t.Parallel()
-	api := testStack(t).api
 	s := testStack(t)
+	api := s.api
 	raw := s.inertURL("create")
 	want := raw
 	spelled := respell(t, raw)
