@@ -1,4 +1,4 @@
-// Package moto starts a private moto_server (the local AWS emulator) for integration tests,
+// Package moto starts a private moto server (the local AWS emulator, run by tools/moto-serial.py) for integration tests,
 // so store, crawler and alarm code is tested against real DynamoDB/CloudWatch API behaviour
 // (conditions, transactions, pagination) rather than against a hand-written fake.
 package moto
@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -92,9 +93,12 @@ func Shared(t testing.TB) *Server {
 }
 
 func launch(dir string) (*Server, error) {
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
+	if _, err := exec.LookPath("moto_server"); err != nil {
 		return nil, fmt.Errorf("moto_server not found on PATH (install moto[server]; see README): %w", err)
+	}
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		return nil, fmt.Errorf("python3 not found on PATH (moto runs on it): %w", err)
 	}
 	port, err := freePort()
 	if err != nil {
@@ -105,7 +109,7 @@ func launch(dir string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("moto log: %w", err)
 	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd := exec.Command(python, serialScript(), "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// The server dies with the test process, even when that is killed (timeout, fuzz engine).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -172,6 +176,13 @@ func (s *Server) Reset(ctx context.Context) error {
 		return fmt.Errorf("reset moto: status %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// serialScript is tools/moto-serial.py: moto_server handling one request at a time, as the local stack
+// runs it (moto's DynamoDB transactions are not atomic under concurrent requests).
+func serialScript() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "tools", "moto-serial.py")
 }
 
 func freePort() (int, error) {
