@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,35 +27,6 @@ type apiClient struct {
 	basePath string
 	key      string
 	http     *http.Client
-	// gate, when set, orders this client's writes around the emulator's transaction rollback (tableGate).
-	gate *sync.RWMutex
-}
-
-// tableGate works around the emulator: moto rolls a failed DynamoDB transaction back by restoring a
-// copy of the whole table taken when the transaction began, which silently undoes every write that
-// other requests made to the table meanwhile (moto 5.2.1, dynamodb/models transact_write_items). The
-// API runs a transaction for every create, replace and delete, and a duplicate URL or a stale version
-// fails one on purpose. So the suite's requests that are expected to fail a transaction (Conflicting)
-// hold the gate alone, while every other write to the stack's URL table (API writes, crawls, the latency
-// test) shares it. DynamoDB itself isolates transactions; the gate only costs a few milliseconds there.
-var tableGate sync.RWMutex
-
-// hold takes the gate for a request: shared for a write, exclusive for a write that is expected to fail
-// a transaction; reads pass. It returns the release.
-func (c apiClient) hold(r apiRequest) func() {
-	if c.gate == nil {
-		return func() {}
-	}
-	switch {
-	case r.Conflicting:
-		c.gate.Lock()
-		return c.gate.Unlock
-	case r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions:
-		return func() {}
-	default:
-		c.gate.RLock()
-		return c.gate.RUnlock
-	}
 }
 
 func newAPIClient(rawURL, key string) (apiClient, error) {
@@ -77,9 +47,6 @@ type apiRequest struct {
 	// NoKey sends no x-api-key; Key, when set, is sent instead of the real key.
 	NoKey bool
 	Key   string
-	// Conflicting marks a write the test expects to be refused by a failed DynamoDB transaction (409
-	// duplicate_url, 412 version_conflict): see tableGate.
-	Conflicting bool
 }
 
 type apiResponse struct {
@@ -170,9 +137,7 @@ func (c apiClient) doE(ctx context.Context, r apiRequest) (apiResponse, error) {
 	for k, v := range r.Headers {
 		req.Header.Set(k, v)
 	}
-	release := c.hold(r)
 	resp, err := c.http.Do(req)
-	release()
 	if err != nil {
 		return apiResponse{}, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
 	}

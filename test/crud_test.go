@@ -138,7 +138,7 @@ func TestURLsReplace(t *testing.T) {
 	t.Run("a stale version is refused and changes nothing", func(t *testing.T) {
 		stale := map[string]any{"url": s.inertURL("stale"), "name": "stale", "enabled": false}
 		for _, ifMatch := range []string{`"1"`, `1`, `W/"1"`} {
-			resp := api.do(t, apiRequest{Method: http.MethodPut, Path: "/urls/" + created.ID, Body: mustJSON(t, stale), Headers: map[string]string{"If-Match": ifMatch}, Conflicting: true})
+			resp := api.do(t, apiRequest{Method: http.MethodPut, Path: "/urls/" + created.ID, Body: mustJSON(t, stale), Headers: map[string]string{"If-Match": ifMatch}})
 			e := requireError(t, resp, http.StatusPreconditionFailed, "version_conflict", "")
 			assert.Equal(t, int64(2), e.CurrentVersion, "If-Match %s: the error names the current version", ifMatch)
 		}
@@ -209,7 +209,7 @@ func TestURLsDuplicate(t *testing.T) {
 		"different spelling": respell(t, first.URL),
 	} {
 		t.Run("create with the "+name, func(t *testing.T) {
-			resp := api.do(t, apiRequest{Method: http.MethodPost, Path: "/urls", Body: mustJSON(t, map[string]any{"url": spelling, "name": "dup", "enabled": false}), Conflicting: true})
+			resp := api.do(t, apiRequest{Method: http.MethodPost, Path: "/urls", Body: mustJSON(t, map[string]any{"url": spelling, "name": "dup", "enabled": false})})
 			e := requireError(t, resp, http.StatusConflict, "duplicate_url", "")
 			assert.Equal(t, first.ID, e.ExistingID, "the error names the existing target")
 		})
@@ -217,7 +217,7 @@ func TestURLsDuplicate(t *testing.T) {
 
 	t.Run("replace onto a taken URL", func(t *testing.T) {
 		other, _ := api.createTarget(t, map[string]any{"url": s.inertURL("dup-other"), "enabled": false})
-		resp := api.do(t, apiRequest{Method: http.MethodPut, Path: "/urls/" + other.ID, Body: mustJSON(t, map[string]any{"url": respell(t, first.URL), "enabled": false}), Conflicting: true})
+		resp := api.do(t, apiRequest{Method: http.MethodPut, Path: "/urls/" + other.ID, Body: mustJSON(t, map[string]any{"url": respell(t, first.URL), "enabled": false})})
 		e := requireError(t, resp, http.StatusConflict, "duplicate_url", "")
 		assert.Equal(t, first.ID, e.ExistingID)
 		assert.Equal(t, other, withoutLastCheck(api.getTarget(t, other.ID)), "the refused replace changed nothing")

@@ -5,11 +5,9 @@ package test
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,8 +27,6 @@ const (
 type smokeAPI struct {
 	baseURL string
 	key     string
-	// gate orders writes around the local emulator's transaction rollback (see tableGate); nil outside the suite's stack.
-	gate *sync.RWMutex
 }
 
 // smokeAPIFromEnv reads API_URL and API_KEY (make smoke takes them from the workload's terraform outputs);
@@ -39,10 +35,9 @@ type smokeAPI struct {
 func smokeAPIFromEnv(t *testing.T) smokeAPI {
 	t.Helper()
 	apiURL, key := strings.TrimSpace(os.Getenv("API_URL")), strings.TrimSpace(os.Getenv("API_KEY"))
-	var gate *sync.RWMutex
 	if apiURL == "" || key == "" {
 		if s, err := loadStackOnce(); err == nil {
-			apiURL, key, gate = s.api.baseURL, s.api.key, s.api.gate
+			apiURL, key = s.api.baseURL, s.api.key
 		}
 	}
 	if apiURL == "" || key == "" {
@@ -52,7 +47,7 @@ func smokeAPIFromEnv(t *testing.T) smokeAPI {
 	require.NoError(t, err, "API_URL %q", apiURL)
 	require.Contains(t, []string{"http", "https"}, u.Scheme, "API_URL %q must be an http(s) URL", apiURL)
 	require.NotEmpty(t, u.Host, "API_URL %q has no host", apiURL)
-	return smokeAPI{baseURL: strings.TrimRight(apiURL, "/"), key: key, gate: gate}
+	return smokeAPI{baseURL: strings.TrimRight(apiURL, "/"), key: key}
 }
 
 func (a smokeAPI) options(method, path string, body []byte, withKey bool) http_helper.HttpDoOptions {
@@ -72,10 +67,6 @@ func (a smokeAPI) options(method, path string, body []byte, withKey bool) http_h
 // which already proved the API answers.
 func (a smokeAPI) do(t *testing.T, method, path string, body []byte, withKey bool) (int, string) {
 	t.Helper()
-	if a.gate != nil && method != http.MethodGet {
-		a.gate.RLock()
-		defer a.gate.RUnlock()
-	}
 	status, respBody, err := http_helper.HTTPDoWithOptionsE(t, a.options(method, path, body, withKey))
 	require.NoError(t, err, "%s %s", method, path)
 	return status, respBody

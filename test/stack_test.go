@@ -173,7 +173,6 @@ func discoverStack() (*stack, error) {
 	if s.api, err = newAPIClient(apiURL, apiKey); err != nil {
 		return nil, err
 	}
-	s.api.gate = &tableGate
 	if s.region == "" {
 		s.region = regionFromAPIURL(apiURL)
 	}
