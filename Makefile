@@ -7,7 +7,10 @@ SHELL         := bash
 MAKEFLAGS     += --no-builtin-rules --warn-undefined-variables
 
 GO            ?= go
-ARCH          ?= arm64
+# Lambda zips are arm64 (Graviton) by default; against the local stack (.local/env sourced: LOCALRUN_URL set)
+# they are built for this machine, so the local runtime can run them.
+LOCALRUN_URL  ?=
+ARCH          ?= $(if $(LOCALRUN_URL),$(shell $(GO) env GOARCH),arm64)
 VERSION       ?= dev
 FUNCTIONS     := crawler alarmlogger urlapi
 BUILD_DIR     := $(CURDIR)/build
@@ -15,6 +18,8 @@ LOCAL_DIR     := $(CURDIR)/.local
 REPORTS_DIR   := $(CURDIR)/reports
 GOBIN_DIR     := $(CURDIR)/.tools/bin
 export PATH   := $(GOBIN_DIR):$(PATH)
+# gotestsum (pinned in tools/go.mod) runs every Go test suite and writes its JUnit XML for CodeBuild reports.
+GOTESTSUM     := $(GOBIN_DIR)/gotestsum
 
 # Terraform: the project writes its own CLI config (a filesystem mirror when the machine has one).
 TF                  ?= terraform
@@ -37,13 +42,17 @@ fmt-check: ## Fail when Go files are not gofmt-formatted
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 .PHONY: vet
-vet: ## go vet every package
+vet: ## go vet every package (the e2e suite included)
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./test/...
 
 .PHONY: unit
-unit: ## Go unit tests (race detector on)
-	mkdir -p $(REPORTS_DIR)
-	$(GO) test -race -count=1 ./...
+unit: $(GOTESTSUM) ## Go unit tests, race detector on (JUnit: reports/unit-junit.xml)
+	@mkdir -p $(REPORTS_DIR)
+	$(GOTESTSUM) --format pkgname --junitfile $(REPORTS_DIR)/unit-junit.xml -- -race -count=1 ./...
+
+$(GOTESTSUM): tools/go.mod tools/go.sum
+	cd tools && GOBIN=$(GOBIN_DIR) $(GO) install -trimpath gotest.tools/gotestsum
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME (default 10s)
@@ -90,7 +99,6 @@ STATE_LOCKING        ?= dynamodb
 ASSUME_ROLE_ARN      ?=
 EXPECT_ENV           ?=
 RELEASE_SNAPSHOT_URI ?=
-GOTESTSUM            ?= $(GO) run gotest.tools/gotestsum@v1.13.0
 unexport TAG
 export RELEASE_TAG_INPUT := $(value TAG)
 
@@ -271,11 +279,15 @@ smoke: ## Smoke test the API deployed by TAG (URL and key from the workload outp
 	$(rel_init); \
 	outputs=$$($(TF) -chdir=$(REL_WORKLOAD_DIR) output -json); \
 	api_url=$$(jq -r '.api_url.value // empty' <<<"$$outputs"); \
+	if [ -n "$${LOCALRUN_URL:-}" ] && [ -n "$${AWS_ENDPOINT_URL:-}" ]; then \
+	  api_url="$$LOCALRUN_URL/$$(jq -r .api_id.value <<<"$$outputs")/$$(jq -r .stage_name.value <<<"$$outputs")"; \
+	fi; \
 	api_key=$$(jq -r '.api_key.value // empty' <<<"$$outputs"); \
 	if [ -z "$$api_url" ] || [ -z "$$api_key" ]; then \
 	  echo "smoke: the state of $$REL_TAG has no api_url/api_key output: is the release applied?" >&2; exit 1; \
 	fi; \
 	mkdir -p $(REPORTS_DIR); \
+	$(MAKE) --no-print-directory $(GOTESTSUM); \
 	API_URL="$$api_url" API_KEY="$$api_key" $(GOTESTSUM) --format testname --junitfile "$(REPORTS_DIR)/smoke-$$REL_NAME.xml" \
 	  -- -tags e2e -run '^TestSmoke' -count=1 ./test/...
 
@@ -373,7 +385,8 @@ TF_DATA_BASE   := $(CURDIR)/.tf/data
 # Pinned tools (versions in tools/go.mod): binary=package.
 TF_TOOLS       := tflint=github.com/terraform-linters/tflint \
                   tfsec=github.com/aquasecurity/tfsec/cmd/tfsec \
-                  terraform-docs=github.com/terraform-docs/terraform-docs
+                  terraform-docs=github.com/terraform-docs/terraform-docs \
+                  gotestsum=gotest.tools/gotestsum
 TF_LOCK_PLATFORMS ?= linux_amd64 linux_arm64 darwin_arm64
 
 # Shell fragment: `terraform init -backend=false` of directory $$d in its own data dir (TF_DATA_DIR exported).
@@ -408,7 +421,7 @@ tf-cli-config: ## Write .tf/cli.tfrc: providers from TF_PROVIDER_MIRROR when it 
 	@if cmp -s $(TF_CLI_CONFIG).tmp $(TF_CLI_CONFIG); then rm -f $(TF_CLI_CONFIG).tmp; else mv $(TF_CLI_CONFIG).tmp $(TF_CLI_CONFIG); echo "wrote $(TF_CLI_CONFIG)"; fi
 
 .PHONY: tools
-tools: ## Install the pinned tflint, tfsec and terraform-docs (tools/go.mod) into .tools/bin; skips ones already at that version
+tools: ## Install the pinned tflint, tfsec, terraform-docs and gotestsum (tools/go.mod) into .tools/bin; skips ones already at that version
 	@mkdir -p $(GOBIN_DIR)
 	@for spec in $(TF_TOOLS); do \
 	  bin=$${spec%%=*}; pkg=$${spec#*=}; \
@@ -556,7 +569,7 @@ $(TF) -chdir=terraform/workload init -input=false -reconfigure -backend-config="
 endef
 
 .PHONY: up
-up: ## Run the whole stack on this machine (moto, local runtime, bootstrap, apply); prints API_URL and API_KEY
+up: tf-cli-config ## Run the whole stack on this machine (moto, local runtime, bootstrap, apply); prints API_URL and API_KEY
 	@$(local_fns); \
 	for t in "$(TF)|https://developer.hashicorp.com/terraform/install (1.11 or later)" \
 	         "moto_server|pip install 'moto[server]==5.2.1'" "$(GO)|https://go.dev/doc/install (Go 1.26)" \
@@ -565,9 +578,9 @@ up: ## Run the whole stack on this machine (moto, local runtime, bootstrap, appl
 	done; \
 	mkdir -p $(LOCAL_PIDS) $(LOCAL_LOGS) $(LOCAL_TFDATA); \
 	set -m; \
-	if ! alive $(LOCAL_PIDS)/moto.pid moto_server; then \
+	if ! alive $(LOCAL_PIDS)/moto.pid moto-serial; then \
 	  busy $(MOTO_PORT) && { echo "up: port $(MOTO_PORT) is busy (MOTO_PORT): stop what listens there or run make up MOTO_PORT=<free port>" >&2; exit 1; }; \
-	  moto_server -H 127.0.0.1 -p $(MOTO_PORT) >$(LOCAL_LOGS)/moto.log 2>&1 </dev/null & echo $$! > $(LOCAL_PIDS)/moto.pid; \
+	  python3 tools/moto-serial.py -H 127.0.0.1 -p $(MOTO_PORT) >$(LOCAL_LOGS)/moto.log 2>&1 </dev/null & echo $$! > $(LOCAL_PIDS)/moto.pid; \
 	  rm -rf $(LOCAL_TFDATA); mkdir -p $(LOCAL_TFDATA); \
 	  echo "up: started moto on $(LOCAL_MOTO) (fresh emulator: fresh local bootstrap state)"; \
 	fi; \
@@ -618,7 +631,7 @@ up: ## Run the whole stack on this machine (moto, local runtime, bootstrap, appl
 down: ## Stop the local stack: exactly the processes make up started (recorded pids, their process groups)
 	@$(local_fns); \
 	stop $(LOCAL_PIDS)/localrun.pid $(LOCAL_BIN); \
-	stop $(LOCAL_PIDS)/moto.pid moto_server; \
+	stop $(LOCAL_PIDS)/moto.pid moto-serial; \
 	echo "down: the local stack is stopped (state of the next make up starts fresh)"
 
 .PHONY: logs
@@ -645,7 +658,7 @@ export LOCAL_STATUS_JQ
 .PHONY: status
 status: ## Show what runs in the local stack and what the local runtime discovered in moto
 	@$(local_fns); \
-	alive $(LOCAL_PIDS)/moto.pid moto_server && echo "moto:     running (pid $$(cat $(LOCAL_PIDS)/moto.pid)) on $(LOCAL_MOTO)" || echo "moto:     not running"; \
+	alive $(LOCAL_PIDS)/moto.pid moto-serial && echo "moto:     running (pid $$(cat $(LOCAL_PIDS)/moto.pid)) on $(LOCAL_MOTO)" || echo "moto:     not running"; \
 	alive $(LOCAL_PIDS)/localrun.pid $(LOCAL_BIN) && echo "localrun: running (pid $$(cat $(LOCAL_PIDS)/localrun.pid)) on $(LOCAL_RUNTIME)" || echo "localrun: not running"; \
 	curl -sf $(LOCAL_RUNTIME)/_local/health | jq "$$LOCAL_STATUS_JQ" || true
 
@@ -654,13 +667,12 @@ status: ## Show what runs in the local stack and what the local runtime discover
 # The Terratest suite in test/ (build tag e2e, so `go test ./...` stays offline). By default it tests the
 # local stack (.local/env and the local workload state); with API_URL and API_KEY, or E2E_WORKLOAD_DIR (an
 # initialised terraform/workload root), set, e2e-only runs the same tests against that deployment (checks
-# needing the local stack skip, saying why). JUnit XML: reports/e2e-junit.xml, converted from
-# `go test -json` by test/internal/junit; DynamoDB latencies: reports/dynamodb-latency.json.
+# needing the local stack skip, saying why). JUnit XML: reports/e2e-junit.xml (gotestsum);
+# DynamoDB latencies: reports/dynamodb-latency.json.
 E2E_TIMEOUT  ?= 8m
 E2E_PARALLEL ?= 8
 E2E_RUN      ?= .
 E2E_JUNIT    := $(REPORTS_DIR)/e2e-junit.xml
-E2E_JUNIT_BIN := $(BUILD_DIR)/tools/e2e-junit
 
 .PHONY: e2e
 e2e: ## Run the end-to-end suite on the local stack: make up, the suite, make down (down also when it fails)
@@ -670,22 +682,46 @@ e2e: ## Run the end-to-end suite on the local stack: make up, the suite, make do
 	env -u API_URL -u API_KEY -u E2E_WORKLOAD_DIR $(MAKE) --no-print-directory e2e-only
 
 .PHONY: e2e-only
-e2e-only: ## Run the end-to-end suite against the running local stack, or API_URL/API_KEY (or E2E_WORKLOAD_DIR)
-	@mkdir -p $(REPORTS_DIR) $(dir $(E2E_JUNIT_BIN)); \
-	$(GO) build -tags e2e -o $(E2E_JUNIT_BIN) ./test/internal/junit; \
-	echo "e2e: go test -tags e2e ./test/... (timeout $(E2E_TIMEOUT), JUnit: $(E2E_JUNIT))"; \
-	$(GO) test -tags e2e -count=1 -json -timeout $(E2E_TIMEOUT) -parallel $(E2E_PARALLEL) -run '$(E2E_RUN)' ./test/... \
-	  | $(E2E_JUNIT_BIN) -o $(E2E_JUNIT)
+e2e-only: $(GOTESTSUM) ## Run the end-to-end suite against the running local stack, or API_URL/API_KEY (or E2E_WORKLOAD_DIR)
+	@mkdir -p $(REPORTS_DIR)
+	@echo "e2e: go test -tags e2e ./test/... (timeout $(E2E_TIMEOUT), JUnit: $(E2E_JUNIT))"
+	$(GOTESTSUM) --format testname --junitfile $(E2E_JUNIT) -- -tags e2e -count=1 -timeout $(E2E_TIMEOUT) \
+	  -parallel $(E2E_PARALLEL) -run '$(E2E_RUN)' ./test/...
 
 ##@ Everything
 
 .PHONY: test
 test: ## The one test command: Go checks and unit tests, Terraform checks and tests, end-to-end on the local stack
-	$(MAKE) fmt-check vet unit
+	$(MAKE) --no-print-directory fmt-check vet unit release-selftest
+	$(MAKE) --no-print-directory tf-check tf-docs-check tf-test
+	$(MAKE) --no-print-directory e2e
+
+TERRAFORM_VERSION ?= 1.11.4
+MOTO_VERSION      ?= 5.2.1
 
 .PHONY: ci-deps
-ci-deps: ## Install what a fresh machine lacks (Debian packages, pinned Go tools)
-	@command -v zip >/dev/null || { apt-get update -qq && apt-get install -y -qq zip >/dev/null; }
+ci-deps: ## Install what a fresh machine lacks: Debian packages, Terraform/moto where reachable, the pinned Go tools
+	@missing=; for c in zip unzip jq curl; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "ci-deps: installing$$missing (Debian)"; sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@if ! command -v $(TF) >/dev/null; then \
+	  echo "ci-deps: installing Terraform $(TERRAFORM_VERSION) from releases.hashicorp.com"; \
+	  arch=$$($(GO) env GOARCH); tmp=$$(mktemp -d); base=https://releases.hashicorp.com/terraform/$(TERRAFORM_VERSION); \
+	  curl -fsSLo $$tmp/tf.zip $$base/terraform_$(TERRAFORM_VERSION)_linux_$$arch.zip && \
+	  curl -fsSLo $$tmp/SHA256SUMS $$base/terraform_$(TERRAFORM_VERSION)_SHA256SUMS && \
+	  (cd $$tmp && echo "$$(grep "_linux_$$arch.zip" SHA256SUMS | cut -d' ' -f1)  tf.zip" | sha256sum -c --quiet -) && \
+	  unzip -q -o $$tmp/tf.zip terraform -d $(GOBIN_DIR) || { \
+	    echo "ci-deps: Terraform $(TERRAFORM_VERSION) is missing and could not be downloaded: install it (https://developer.hashicorp.com/terraform/install)" >&2; exit 1; }; \
+	fi
+	@if ! command -v moto_server >/dev/null; then \
+	  echo "ci-deps: installing moto[server]==$(MOTO_VERSION) (PyPI)"; \
+	  python3 -m pip install -q "moto[server]==$(MOTO_VERSION)" || { \
+	    echo "ci-deps: moto_server is missing and PyPI is not reachable: install moto[server]==$(MOTO_VERSION)" >&2; exit 1; }; \
+	fi
+	@$(GO) mod download
+	@$(MAKE) --no-print-directory tools tf-cli-config
 
 .PHONY: clean
 clean: ## Remove build output and local state (not the running stack: use make down)

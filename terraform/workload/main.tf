@@ -19,8 +19,9 @@ module "web_health" {
   log_retention_days          = var.log_retention_days
   log_level                   = var.log_level
 
-  deletion_protection       = var.deletion_protection
-  enable_codedeploy         = var.enable_codedeploy
+  deletion_protection = var.deletion_protection
+  # The emulator has no working CodeDeploy, so rehearsing a beta/prod tag locally moves the aliases directly.
+  enable_codedeploy         = var.enable_codedeploy && !local.emulated
   canary_deployment_config  = var.canary_deployment_config
   usage_plan                = var.usage_plan
   manage_apigateway_account = var.manage_apigateway_account
