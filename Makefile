@@ -95,17 +95,26 @@ FORCE:
 TAG                  ?=
 ENVIRONMENTS         ?= local dev beta prod
 STATE_PREFIX         ?= webhealth-tfstate
+# Region of the state buckets: where terraform/bootstrap created <prefix>-<env>. A bucket lives in one region
+# while the tags of its environment release to many, so set this whenever you release to more than one region
+# (the pipeline sets it from modules/pipeline's state_region). Empty: the release region of the tag.
+STATE_REGION         ?=
 STATE_LOCKING        ?= dynamodb
 ASSUME_ROLE_ARN      ?=
 EXPECT_ENV           ?=
 RELEASE_SNAPSHOT_URI ?=
 unexport TAG
 export RELEASE_TAG_INPUT := $(value TAG)
+# Read by the recipes from the environment ("$$STATE_REGION"), so the value is never re-parsed by the shell.
+export STATE_REGION
 
 REL_WORKLOAD_DIR := terraform/workload
 REL_PLAN_DIR     := $(BUILD_DIR)/plans
 REL_TOOL         := $(BUILD_DIR)/tools/releasetag
 REL_LAMBDA_ARCH  := $(if $(filter amd64,$(ARCH)),x86_64,arm64)
+# TF_DATA_DIR of a release (backend config, providers): one per <env>-<region>-<team>, so releases of several
+# regions/teams never share a backend config. The local stack's workload target sets its own.
+REL_TFDATA        = $(BUILD_DIR)/tfdata/$$REL_NAME
 REL_EMPTY        :=
 REL_SPACE        := $(REL_EMPTY) $(REL_EMPTY)
 REL_ENVS          = $(subst $(REL_SPACE),$(REL_COMMA),$(strip $(ENVIRONMENTS)))
@@ -127,15 +136,26 @@ fi
 endef
 
 # Shell fragment: write the backend settings of the release and `terraform init` the workload root with them.
-# Each release gets its own TF_DATA_DIR, so releases of several regions/teams never share a backend config.
+# This is the one place that writes a workload backend config (releases, the pipeline and make up use it).
+# - region: STATE_REGION (the bucket's region), else the release region.
+# - encryption: no `encrypt`/`kms_key_id`. With `encrypt = true` the S3 backend sends
+#   `x-amz-server-side-encryption: AES256` on every write unless `kms_key_id` is also given, which overrides the
+#   bucket's default SSE-KMS with the environment's key (modules/state-backend). Sending no encryption header
+#   lets the bucket default apply to the state, its lock file and digest: the environment's KMS key with its
+#   S3 bucket key (or SSE-S3 on an AES256 bucket), and no key ARN or alias to carry here (an alias would be
+#   resolved in the caller's account, wrong for a bucket in another account).
 # With AWS_ENDPOINT_URL set (the local emulator) every backend endpoint points at it.
 define rel_init
 $(MAKE) --no-print-directory tf-cli-config; \
-export TF_DATA_DIR="$(BUILD_DIR)/tfdata/$$REL_NAME"; \
+export TF_DATA_DIR="$(REL_TFDATA)"; \
 mkdir -p "$$TF_DATA_DIR" $(REL_PLAN_DIR); \
+state_region="$${STATE_REGION:-$$RELEASE_REGION}"; \
+if ! [[ "$$state_region" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$$ ]]; then \
+  echo "$@: STATE_REGION='$$state_region' is not an AWS region name (the region of the state bucket $$STATE_BUCKET, e.g. eu-west-1)" >&2; exit 2; \
+fi; \
 backend="$$TF_DATA_DIR/backend.hcl"; \
 { \
-  printf 'bucket  = "%s"\nkey     = "%s"\nregion  = "%s"\nencrypt = true\n' "$$STATE_BUCKET" "$$STATE_KEY" "$$RELEASE_REGION"; \
+  printf 'bucket = "%s"\nkey    = "%s"\nregion = "%s"\n' "$$STATE_BUCKET" "$$STATE_KEY" "$$state_region"; \
   case "$(STATE_LOCKING)" in \
     dynamodb) printf 'dynamodb_table = "%s"\n' "$$LOCK_TABLE" ;; \
     lockfile) printf 'use_lockfile = true\n' ;; \
@@ -154,15 +174,27 @@ $(TF) -chdir=$(REL_WORKLOAD_DIR) init -input=false -reconfigure -backend-config=
 endef
 
 # Shell fragment: the workload variables of the release in the array rel_vars (the -var-file first, so the
-# tag wins over it). artifacts_dir is relative to the workload root, so a plan saved in one CodeBuild build
-# applies in another whose checkout lives elsewhere.
+# tag wins over it): the one variable list of a workload deployment (plan, drift, make up). artifacts_dir is
+# relative to the workload root, so a plan saved in one CodeBuild build applies in another whose checkout
+# lives elsewhere. On an emulator (AWS_ENDPOINT_URL) the zips are first frozen into build/emulator-<arch>-<hash>:
+# the local runtime runs each deployed function from the local zip whose hash moto reports, so every version
+# deployed there (the local stack, rehearsed releases of other versions) stays runnable after the next build.
 define rel_vars
 tfvars="envs/$$RELEASE_ENV.tfvars"; \
 if [ ! -f "$(REL_WORKLOAD_DIR)/$$tfvars" ]; then echo "$@: $(REL_WORKLOAD_DIR)/$$tfvars is missing: every environment keeps its settings there" >&2; exit 2; fi; \
-artifacts=$$(realpath -m --relative-to=$(REL_WORKLOAD_DIR) $(BUILD_DIR)/$(ARCH)); \
+zips="$(BUILD_DIR)/$(ARCH)"; \
 for f in $(FUNCTIONS); do \
-  [ -f "$(BUILD_DIR)/$(ARCH)/$$f.zip" ] || { echo "$@: $(BUILD_DIR)/$(ARCH)/$$f.zip is missing: run make build ARCH=$(ARCH) VERSION=$$RELEASE_VERSION first" >&2; exit 2; }; \
+  [ -f "$$zips/$$f.zip" ] || { echo "$@: $$zips/$$f.zip is missing: run make build ARCH=$(ARCH) VERSION=$$RELEASE_VERSION first" >&2; exit 2; }; \
 done; \
+if [ -n "$${AWS_ENDPOINT_URL:-}" ]; then \
+  frozen="$(BUILD_DIR)/emulator-$(ARCH)-$$(cd "$$zips" && sha256sum $(addsuffix .zip,$(FUNCTIONS)) | sha256sum | cut -c1-16)"; \
+  if [ ! -d "$$frozen" ]; then \
+    tmp=$$(mktemp -d "$$frozen.XXXXXX"); cp $(foreach f,$(FUNCTIONS),"$$zips/$(f).zip") "$$tmp/"; \
+    mv -T "$$tmp" "$$frozen" 2>/dev/null || rm -rf "$$tmp"; \
+  fi; \
+  zips="$$frozen"; \
+fi; \
+artifacts=$$(realpath -m --relative-to=$(REL_WORKLOAD_DIR) "$$zips"); \
 rel_vars=(-var-file="$$tfvars" \
   -var "environment=$$RELEASE_ENV" -var "region=$$RELEASE_REGION" -var "team=$$RELEASE_TEAM" \
   -var "release_version=$$RELEASE_VERSION" -var "artifacts_dir=$$artifacts" -var "lambda_architecture=$(REL_LAMBDA_ARCH)"); \
@@ -204,7 +236,7 @@ endef
 
 .PHONY: release-env
 release-env: ## Parse TAG=<env>_<region>/<team>/<version> and print the release settings (stops on a bad tag)
-	@$(rel_parse); printf '%s\n' "$$rel_out"
+	@$(rel_parse); printf '%s\n' "$$rel_out" "STATE_REGION=$${STATE_REGION:-$$RELEASE_REGION}"
 
 .PHONY: plan
 plan: ## Plan release TAG into build/plans/<env>-<region>-<team>.tfplan and print a summary
@@ -348,6 +380,30 @@ release-selftest: ## Check that malformed tags stop make release with releasetag
 	  echo "ok: TAG='$$tag' -> $$(grep -m1 '^releasetag: ' <<<"$$out")"; \
 	done; \
 	echo "release-selftest: every malformed tag stopped before terraform, unaltered"
+	@# The backend config of a valid tag (terraform is a spy, so nothing is initialised): the state bucket's region
+	@# is STATE_REGION (else the tag's), no encryption header is requested, and a bad STATE_REGION stops before terraform.
+	@spy=$$(mktemp -d); trap 'rm -rf "$$spy"' EXIT; \
+	printf '#!/bin/sh\necho "$$*" >> "%s/terraform-calls"\n' "$$spy" > "$$spy/terraform"; chmod +x "$$spy/terraform"; \
+	backend="$$spy/build/tfdata/prod-eu-west-1-web/backend.hcl"; \
+	for case in "eu-central-1|eu-central-1" "|eu-west-1"; do \
+	  set_region=$${case%%|*}; want=$${case#*|}; rm -f "$$backend"; \
+	  env -u AWS_ENDPOINT_URL $(MAKE) --no-print-directory plan TAG=prod_eu-west-1/web/1.0.0 STATE_REGION="$$set_region" STATE_LOCKING=lockfile \
+	    ASSUME_ROLE_ARN= EXPECT_ENV= TF="$$spy/terraform" BUILD_DIR="$$spy/build" >/dev/null 2>&1 || true; \
+	  [ -f "$$backend" ] || { echo "release-selftest: make plan wrote no $$backend" >&2; exit 1; }; \
+	  grep -qx "region = \"$$want\"" "$$backend" || { echo "release-selftest: STATE_REGION='$$set_region': backend region is not $$want:" >&2; cat "$$backend" >&2; exit 1; }; \
+	  grep -qx 'bucket = "webhealth-tfstate-prod"' "$$backend" && grep -qx 'use_lockfile = true' "$$backend" \
+	    || { echo "release-selftest: unexpected backend config:" >&2; cat "$$backend" >&2; exit 1; }; \
+	  if grep -Eq '^(encrypt|kms_key_id) ' "$$backend"; then \
+	    echo "release-selftest: the backend requests its own encryption (S3 would not apply the bucket's KMS default):" >&2; cat "$$backend" >&2; exit 1; \
+	  fi; \
+	  echo "ok: STATE_REGION='$$set_region' -> backend region $$want, bucket default encryption"; \
+	done; \
+	rm -f "$$spy/terraform-calls"; rc=0; \
+	out=$$($(MAKE) --no-print-directory plan TAG=prod_eu-west-1/web/1.0.0 STATE_REGION='eu-west-1"; x' TF="$$spy/terraform" BUILD_DIR="$$spy/build" 2>&1) || rc=$$?; \
+	if [ $$rc -eq 0 ] || ! grep -q "is not an AWS region name" <<<"$$out" || grep -q -- '-backend-config' "$$spy/terraform-calls" 2>/dev/null; then \
+	  echo "release-selftest: a malformed STATE_REGION did not stop before terraform init:" >&2; echo "$$out" >&2; exit 1; \
+	fi; \
+	echo "ok: STATE_REGION='eu-west-1\"; x' -> $$(grep -m1 'is not an AWS region name' <<<"$$out")"
 
 # CodeBuild stages (buildspec.yml runs `make ci-$$STAGE TAG="$$RELEASE_TAG"`): each is the laptop target.
 .PHONY: ci-validate ci-build ci-plan ci-apply ci-test ci-drift
@@ -555,18 +611,22 @@ stop() { \
 }
 endef
 
-# Shell fragment: the workload's backend on moto (bucket, key and lock table named as for a release tag
-# local_<region>/<team>/<version>), initialised in its own TF_DATA_DIR under .local.
-define local_workload_init
-export TF_DATA_DIR=$(LOCAL_TFDATA)/workload; mkdir -p "$$TF_DATA_DIR"; \
-printf '%s\n' 'bucket = "$(STATE_PREFIX)-local"' 'key = "$(LOCAL_TEAM)/local-$(LOCAL_REGION)/terraform.tfstate"' \
-  'region = "$(LOCAL_REGION)"' 'encrypt = true' 'dynamodb_table = "$(STATE_PREFIX)-lock-local"' \
-  'endpoints = { s3 = "$(LOCAL_MOTO)", dynamodb = "$(LOCAL_MOTO)", iam = "$(LOCAL_MOTO)", sts = "$(LOCAL_MOTO)" }' \
-  'use_path_style = true' 'skip_credentials_validation = true' 'skip_requesting_account_id = true' \
-  'skip_metadata_api_check = true' 'skip_s3_checksum = true' > "$$TF_DATA_DIR/backend.hcl"; \
-$(TF) -chdir=terraform/workload init -input=false -reconfigure -backend-config="$$TF_DATA_DIR/backend.hcl" >$(LOCAL_LOGS)/init.log 2>&1 \
-  || { cat $(LOCAL_LOGS)/init.log >&2; exit 1; }
-endef
+# The local stack's workload: a release of the tag local_<LOCAL_REGION>/<LOCAL_TEAM>/<LOCAL_VERSION> through the
+# release fragments (rel_parse, rel_init, rel_vars: the one backend writer and the one variable list), applied
+# directly (-auto-approve, no saved plan). make up runs it with the emulator's settings exported; it refuses to
+# run anywhere else. Its TF_DATA_DIR is .local/tf/workload, where make crawl and the e2e suite read the outputs.
+LOCAL_TAG      := local_$(LOCAL_REGION)/$(LOCAL_TEAM)/$(LOCAL_VERSION)
+
+.PHONY: local-workload
+local-workload: REL_TFDATA = $(LOCAL_TFDATA)/workload
+local-workload:
+	@if [ "$${AWS_ENDPOINT_URL:-}" != "$(LOCAL_MOTO)" ]; then \
+	  echo "$@: applies only to the local emulator (AWS_ENDPOINT_URL=$(LOCAL_MOTO)); make up runs it" >&2; exit 2; \
+	fi; \
+	$(rel_parse); \
+	$(rel_init); \
+	$(rel_vars); \
+	$(TF) -chdir=$(REL_WORKLOAD_DIR) apply -input=false -no-color -auto-approve -lock-timeout=2m "$${rel_vars[@]}"
 
 .PHONY: up
 up: tf-cli-config ## Run the whole stack on this machine (moto, local runtime, bootstrap, apply); prints API_URL and API_KEY
@@ -586,7 +646,7 @@ up: tf-cli-config ## Run the whole stack on this machine (moto, local runtime, b
 	fi; \
 	for i in $$(seq 150); do curl -sf -o /dev/null $(LOCAL_MOTO)/moto-api/ && break; sleep 0.2; done; \
 	curl -sf -o /dev/null $(LOCAL_MOTO)/moto-api/ || { echo "up: moto does not answer on $(LOCAL_MOTO); see $(LOCAL_LOGS)/moto.log" >&2; exit 1; }; \
-	$(MAKE) --no-print-directory build ARCH=$(LOCAL_ARCH); \
+	$(MAKE) --no-print-directory build ARCH=$(LOCAL_ARCH) VERSION=$(LOCAL_VERSION); \
 	mkdir -p $(dir $(LOCAL_BIN)); $(GO) build -o $(LOCAL_BIN).new ./cmd/localrun; \
 	if cmp -s $(LOCAL_BIN).new $(LOCAL_BIN); then rm -f $(LOCAL_BIN).new; else mv $(LOCAL_BIN).new $(LOCAL_BIN); fi; \
 	if alive $(LOCAL_PIDS)/localrun.pid $(LOCAL_BIN) && [ $(LOCAL_BIN) -nt $(LOCAL_PIDS)/localrun.pid ]; then \
@@ -606,15 +666,10 @@ up: tf-cli-config ## Run the whole stack on this machine (moto, local runtime, b
 	  $(TF) -chdir=terraform/bootstrap apply -input=false -auto-approve -state=$(LOCAL_TFDATA)/bootstrap.tfstate \
 	    -var region=$(LOCAL_REGION) -var state_prefix=$(STATE_PREFIX) -var aws_endpoint_url=$(LOCAL_MOTO) \
 	) >$(LOCAL_LOGS)/bootstrap.log 2>&1 || { tail -n 40 $(LOCAL_LOGS)/bootstrap.log >&2; exit 1; }; \
-	echo "up: applying terraform/workload with envs/local.tfvars (log: $(LOCAL_LOGS)/apply.log)"; \
-	$(local_workload_init); \
-	arch=$$([ "$(LOCAL_ARCH)" = arm64 ] && echo arm64 || echo x86_64); \
-	$(TF) -chdir=terraform/workload apply -input=false -auto-approve -lock-timeout=2m -var-file=envs/local.tfvars \
-	  -var environment=local -var region=$(LOCAL_REGION) -var team=$(LOCAL_TEAM) -var release_version=$(LOCAL_VERSION) \
-	  -var artifacts_dir=$$(realpath -m --relative-to=terraform/workload $(BUILD_DIR)/$(LOCAL_ARCH)) \
-	  -var lambda_architecture=$$arch -var aws_endpoint_url=$(LOCAL_MOTO) >$(LOCAL_LOGS)/apply.log 2>&1 \
-	  || { tail -n 40 $(LOCAL_LOGS)/apply.log >&2; exit 1; }; \
-	out=$$($(TF) -chdir=terraform/workload output -json); \
+	echo "up: applying terraform/workload as release $(LOCAL_TAG) (envs/local.tfvars; log: $(LOCAL_LOGS)/apply.log)"; \
+	$(MAKE) --no-print-directory local-workload TAG="$(LOCAL_TAG)" ARCH=$(LOCAL_ARCH) STATE_REGION=$(LOCAL_REGION) \
+	  EXPECT_ENV= ASSUME_ROLE_ARN= >$(LOCAL_LOGS)/apply.log 2>&1 || { tail -n 40 $(LOCAL_LOGS)/apply.log >&2; exit 1; }; \
+	out=$$(TF_DATA_DIR=$(LOCAL_TFDATA)/workload $(TF) -chdir=terraform/workload output -json); \
 	api_url="$(LOCAL_RUNTIME)/$$(jq -r .api_id.value <<<"$$out")/$$(jq -r .stage_name.value <<<"$$out")"; \
 	api_key=$$(jq -r .api_key.value <<<"$$out"); \
 	code=; for i in $$(seq 60); do \
@@ -623,7 +678,8 @@ up: tf-cli-config ## Run the whole stack on this machine (moto, local runtime, b
 	done; \
 	[ "$$code" = 200 ] || { echo "up: the API at $$api_url/urls answers $$code, not 200; see $(LOCAL_LOGS)/localrun.log" >&2; exit 1; }; \
 	printf '%s\n' "API_URL=$$api_url" "API_KEY=$$api_key" "LOCALRUN_URL=$(LOCAL_RUNTIME)" "AWS_ENDPOINT_URL=$(LOCAL_MOTO)" \
-	  "AWS_REGION=$(LOCAL_REGION)" "AWS_DEFAULT_REGION=$(LOCAL_REGION)" "AWS_ACCESS_KEY_ID=local" "AWS_SECRET_ACCESS_KEY=local" > $(LOCAL_DIR)/env; \
+	  "AWS_REGION=$(LOCAL_REGION)" "AWS_DEFAULT_REGION=$(LOCAL_REGION)" "AWS_ACCESS_KEY_ID=local" "AWS_SECRET_ACCESS_KEY=local" \
+	  "STATE_PREFIX=$(STATE_PREFIX)" "STATE_REGION=$(LOCAL_REGION)" > $(LOCAL_DIR)/env; \
 	echo "API_URL=$$api_url"; echo "API_KEY=$$api_key"; \
 	echo "up: ready; settings in $(LOCAL_DIR)/env; make crawl, make logs, make status, make down"
 

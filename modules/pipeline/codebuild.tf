@@ -18,6 +18,7 @@ locals {
         STAGE         = stage
         EXPECT_ENV    = var.environment # make refuses a tag of another environment
         STATE_PREFIX  = var.state_prefix
+        STATE_REGION  = var.state_region # the bucket's region; releases go to the tag's region
         STATE_LOCKING = var.state_locking
         ARCH          = local.goarch
         CI            = "true"

@@ -57,3 +57,8 @@ output "release_snapshot_uri" {
   description = "S3 prefix under which the apply build records each release (<region>/<team>/current.zip) for the drift check."
   value       = "s3://${aws_s3_bucket.artifacts.bucket}/${local.snapshot_prefix}"
 }
+
+output "state_region" {
+  description = "Region of the state bucket the release builds use (STATE_REGION of every CodeBuild project)."
+  value       = var.state_region
+}

@@ -112,6 +112,16 @@ variable "state_prefix" {
   }
 }
 
+variable "state_region" {
+  description = "Region of this environment's state bucket <state_prefix>-<environment> (where terraform/bootstrap created it); passed to make as STATE_REGION. Required: one bucket serves the releases of every region, so the bucket's region cannot be taken from a tag, and the module cannot know where the bucket was bootstrapped."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", var.state_region))
+    error_message = "state_region must be an AWS region name such as eu-west-1: the region of the state bucket <state_prefix>-<environment>."
+  }
+}
+
 variable "state_locking" {
   description = "How the release builds lock the workload state: \"dynamodb\" (the <prefix>-lock-<env> table) or \"lockfile\" (S3 native locking, use_lockfile)."
   type        = string

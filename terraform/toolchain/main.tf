@@ -31,6 +31,7 @@ module "pipeline" {
   lambda_architecture = each.value.lambda_architecture
 
   state_prefix              = var.state_prefix
+  state_region              = coalesce(each.value.state_region, var.state_region, var.region)
   state_locking             = var.state_locking
   drift_schedule_expression = var.drift_schedule_expression
   tags                      = var.tags

@@ -4,7 +4,7 @@ output "connection_arn" {
 }
 
 output "pipelines" {
-  description = "Per environment: pipeline name, the tag glob that releases it, whether apply waits for approval, the notification topic, and the roles the workload account's deployment role must trust."
+  description = "Per environment: pipeline name, the tag glob that releases it, whether apply waits for approval, the notification topic, the region of its state bucket, and the roles the workload account's deployment role must trust."
   value = {
     for env, p in module.pipeline : env => {
       pipeline_name          = p.pipeline_name
@@ -13,6 +13,7 @@ output "pipelines" {
       notification_topic_arn = p.notification_topic_arn
       deployer_role_arns     = p.deployer_role_arns
       drift_schedules        = p.drift_schedules
+      state_region           = p.state_region
     }
   }
 }

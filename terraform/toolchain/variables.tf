@@ -59,6 +59,17 @@ variable "state_prefix" {
   default     = "webhealth-tfstate"
 }
 
+variable "state_region" {
+  description = "Region of the state buckets <state_prefix>-<env> (where terraform/bootstrap created them); the release builds write it into the workload backend as STATE_REGION. Null: the toolchain's own region (var.region). An environment whose bucket lives elsewhere sets environments.<env>.state_region."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_region == null || can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", coalesce(var.state_region, "-")))
+    error_message = "state_region must be null or an AWS region name such as eu-west-1."
+  }
+}
+
 variable "state_locking" {
   description = "How release builds lock the workload state: \"dynamodb\" or \"lockfile\"."
   type        = string
@@ -73,6 +84,7 @@ variable "environments" {
       drift_releases      - the region/team releases the scheduled drift check plans
       notification_emails - subscribers of the failure/approval/drift topic
       lambda_architecture - arm64 (default) or x86_64
+      state_region        - region of this environment's state bucket (null: var.state_region, else var.region)
   EOT
   type = map(object({
     deployment_role_arn = string
@@ -83,11 +95,17 @@ variable "environments" {
     })), [])
     notification_emails = optional(list(string), [])
     lambda_architecture = optional(string, "arm64")
+    state_region        = optional(string)
   }))
 
   validation {
     condition     = length(var.environments) > 0 && alltrue([for env in keys(var.environments) : contains(["dev", "beta", "prod"], env)])
     error_message = "environments must have at least one key, each one of dev, beta, prod."
+  }
+
+  validation {
+    condition     = alltrue([for env, e in var.environments : e.state_region == null || can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", coalesce(e.state_region, "-")))])
+    error_message = "environments.<env>.state_region must be null or an AWS region name such as eu-west-1."
   }
 
   validation {

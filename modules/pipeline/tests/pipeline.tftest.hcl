@@ -57,6 +57,8 @@ variables {
   repository          = "webhealth/webhealth"
   connection_arn      = "arn:aws:codeconnections:eu-west-1:111122223333:connection/7b65fd00-061e-43c7-8d42-e55dd18843a3"
   deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer"
+  # The state bucket's region differs from every release region: the builds must not take it from a tag.
+  state_region = "eu-central-1"
   drift_releases = [
     { region = "eu-west-1", team = "web" },
     { region = "us-east-1", team = "web" },
@@ -227,6 +229,24 @@ run "codebuild_projects_run_the_buildspec_per_stage" {
       contains(["plan", "apply", "test", "drift"], stage) == contains([for e in p.environment[0].environment_variable : "${e.name}=${e.value}"], "ASSUME_ROLE_ARN=${var.deployment_role_arn}")
     ])
     error_message = "exactly plan, apply, test and drift must get the deployment role to assume"
+  }
+  assert {
+    condition = alltrue([
+      for stage, p in aws_codebuild_project.stage :
+      [for e in p.environment[0].environment_variable : e.value if e.name == "STATE_REGION"] == ["eu-central-1"]
+    ])
+    error_message = "every build (the drift check included) must get STATE_REGION = state_region once, so make writes the state bucket's region into the backend, not the tag's"
+  }
+  assert {
+    condition = alltrue([
+      for stage, p in aws_codebuild_project.stage :
+      contains([for e in p.environment[0].environment_variable : "${e.name}=${e.value}"], "STATE_PREFIX=webhealth-tfstate")
+    ])
+    error_message = "every build must get STATE_PREFIX"
+  }
+  assert {
+    condition     = output.state_region == "eu-central-1"
+    error_message = "the state_region output must report the region the builds use"
   }
   assert {
     condition     = alltrue([for stage, p in aws_codebuild_project.stage : contains([for e in p.environment[0].environment_variable : "${e.name}=${e.value}"], "EXPECT_ENV=dev")])

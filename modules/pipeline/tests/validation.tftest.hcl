@@ -17,6 +17,7 @@ variables {
   repository          = "webhealth/webhealth"
   connection_arn      = "arn:aws:codeconnections:eu-west-1:111122223333:connection/7b65fd00-061e-43c7-8d42-e55dd18843a3"
   deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer"
+  state_region        = "eu-west-1"
 }
 
 run "valid_inputs_plan" {
@@ -135,6 +136,16 @@ run "state_prefix_with_underscore" {
   }
 
   expect_failures = [var.state_prefix]
+}
+
+run "state_region_not_a_region" {
+  command = plan
+
+  variables {
+    state_region = "europe-west1"
+  }
+
+  expect_failures = [var.state_region]
 }
 
 run "state_locking_unknown" {

@@ -84,6 +84,63 @@ run "existing_connection_is_shared" {
   }
 }
 
+run "state_region_defaults_to_the_toolchain_region" {
+  command = plan
+
+  assert {
+    condition     = { for env, p in output.pipelines : env => p.state_region } == { beta = "eu-west-1", dev = "eu-west-1", prod = "eu-west-1" }
+    error_message = "without state_region the builds must use the toolchain's region for the state buckets"
+  }
+}
+
+run "state_region_set_once_and_per_environment" {
+  command = plan
+
+  variables {
+    state_region = "eu-central-1"
+    environments = {
+      dev = {
+        deployment_role_arn = "arn:aws:iam::222222222222:role/webhealth-deployer"
+      }
+      prod = {
+        deployment_role_arn = "arn:aws:iam::444444444444:role/webhealth-deployer"
+        state_region        = "us-east-2"
+        drift_releases      = [{ region = "eu-west-1", team = "web" }]
+      }
+    }
+  }
+
+  assert {
+    condition     = { for env, p in output.pipelines : env => p.state_region } == { dev = "eu-central-1", prod = "us-east-2" }
+    error_message = "state_region must reach every pipeline, an environment's own state_region winning"
+  }
+}
+
+run "state_region_not_a_region_rejected" {
+  command = plan
+
+  variables {
+    state_region = "eu-west"
+  }
+
+  expect_failures = [var.state_region]
+}
+
+run "environment_state_region_not_a_region_rejected" {
+  command = plan
+
+  variables {
+    environments = {
+      dev = {
+        deployment_role_arn = "arn:aws:iam::222222222222:role/webhealth-deployer"
+        state_region        = "EU-WEST-1"
+      }
+    }
+  }
+
+  expect_failures = [var.environments]
+}
+
 run "unknown_environment_rejected" {
   command = plan
 
