@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhealth/webhealth/internal/awsconfig"
 	"github.com/webhealth/webhealth/internal/crawler"
 )
 
@@ -101,7 +102,7 @@ func TestCrawlerChecksTarget(t *testing.T) {
 	}
 
 	t.Run("metrics in CloudWatch", func(t *testing.T) {
-		cw := cloudwatch.NewFromConfig(s.awsCfg, crawler.CloudWatchProtocol)
+		cw := cloudwatch.NewFromConfig(s.awsCfg, awsconfig.CloudWatchQueryProtocol)
 		dims := []cwtypes.Dimension{
 			{Name: aws.String(crawler.DimensionTargetID), Value: aws.String(created.ID)},
 			{Name: aws.String(crawler.DimensionRegion), Value: aws.String(s.region)},

@@ -47,7 +47,7 @@ func main() {
 	}
 	c, err := crawler.New(cfg, awsCfg.Region,
 		dynamodb.NewFromConfig(awsCfg),
-		cloudwatch.NewFromConfig(awsCfg, crawler.CloudWatchProtocol),
+		cloudwatch.NewFromConfig(awsCfg, awsconfig.CloudWatchQueryProtocol),
 		prober)
 	if err != nil {
 		fail("crawler", err)

@@ -15,10 +15,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/target"
@@ -241,11 +239,4 @@ func (c *Crawler) check(runCtx, probeCtx context.Context, t target.Target, st *r
 		st.update(func(s *Summary) { s.LastCheckFailures++ })
 		slog.ErrorContext(runCtx, "write last_check failed", "target_id", t.ID, "error", err)
 	}
-}
-
-// CloudWatchProtocol makes a CloudWatch client speak the AWS query protocol. The SDK's default for
-// CloudWatch is Smithy RPC v2 CBOR, which the local emulator (moto) does not serve; CloudWatch itself
-// accepts all its protocols, so one binary works against both. Use with cloudwatch.NewFromConfig.
-func CloudWatchProtocol(o *cloudwatch.Options) {
-	o.Protocol = awsquery.New(schemas.GraniteServiceVersion20100801)
 }

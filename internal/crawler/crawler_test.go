@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhealth/webhealth/internal/awsconfig"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -546,7 +547,7 @@ func TestMetricRequestsStayUnderOneMegabyte(t *testing.T) {
 	cw := cloudwatch.New(cloudwatch.Options{
 		Region: testRegion, BaseEndpoint: aws.String(srv.URL), DisableRequestCompression: true,
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-	}, CloudWatchProtocol)
+	}, awsconfig.CloudWatchQueryProtocol)
 	c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
 
 	// Dimension values at CloudWatch's 1024-character limit, with characters that need escaping.

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhealth/webhealth/internal/awsconfig"
 	"github.com/webhealth/webhealth/internal/netguard"
 	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/store"
@@ -45,7 +46,7 @@ func newMotoStack(t *testing.T) *motoStack {
 	suffix := hex.EncodeToString(b[:])
 	s := &motoStack{
 		db:     dynamodb.NewFromConfig(cfg),
-		cw:     cloudwatch.NewFromConfig(cfg, CloudWatchProtocol),
+		cw:     cloudwatch.NewFromConfig(cfg, awsconfig.CloudWatchQueryProtocol),
 		table:  "urls-" + suffix,
 		prefix: "it-" + suffix,
 		ns:     "WebHealth/it-" + suffix,

@@ -13,9 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/webhealth/webhealth/internal/localrun/snsdeliver"
 )
@@ -25,12 +23,6 @@ type CloudWatchAPI interface {
 	DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAlarmsInput, opts ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error)
 	GetMetricData(ctx context.Context, in *cloudwatch.GetMetricDataInput, opts ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
 	SetAlarmState(ctx context.Context, in *cloudwatch.SetAlarmStateInput, opts ...func(*cloudwatch.Options)) (*cloudwatch.SetAlarmStateOutput, error)
-}
-
-// QueryProtocol makes a CloudWatch client speak the AWS query protocol: the SDK's default is
-// Smithy RPC v2 CBOR, which moto does not serve. Use with cloudwatch.NewFromConfig.
-func QueryProtocol(o *cloudwatch.Options) {
-	o.Protocol = awsquery.New(schemas.GraniteServiceVersion20100801)
 }
 
 // Publisher delivers a message to an SNS topic's subscriptions.

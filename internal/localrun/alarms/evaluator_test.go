@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhealth/webhealth/internal/awsconfig"
 	"github.com/webhealth/webhealth/internal/localrun/lambdarun"
 	"github.com/webhealth/webhealth/internal/localrun/lambdatest"
 	"github.com/webhealth/webhealth/internal/localrun/snsdeliver"
@@ -69,7 +70,7 @@ func setup(t *testing.T) *fixture {
 	require.NoError(t, err)
 	_, err = snsc.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("lambda"), Endpoint: aws.String(fnARN)})
 	require.NoError(t, err)
-	cw := cloudwatch.NewFromConfig(cfg, QueryProtocol)
+	cw := cloudwatch.NewFromConfig(cfg, awsconfig.CloudWatchQueryProtocol)
 	f := &fixture{
 		cw:    cw,
 		topic: aws.ToString(topic.TopicArn),

@@ -19,16 +19,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhealth/webhealth/internal/awsconfig"
 	"github.com/webhealth/webhealth/internal/localrun/lambdatest"
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
@@ -96,7 +95,7 @@ func newEnv(t *testing.T) *env {
 	}
 	lambdatest.Install(t, fnA, e.build, "amd64", "fn")
 	lambdatest.Install(t, fnB, e.build, "amd64", "fn-b")
-	e.cw = cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.Protocol = awsquery.New(schemas.GraniteServiceVersion20100801) })
+	e.cw = cloudwatch.NewFromConfig(cfg, awsconfig.CloudWatchQueryProtocol)
 	e.svc = New(e.lambda, e.sqs, Options{
 		Metrics:      e.cw,
 		ArtifactsDir: e.build,
