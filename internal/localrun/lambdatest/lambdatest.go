@@ -55,7 +55,14 @@ func Build(variant string) (Artifact, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Artifact{}, err
 	}
-	bin := filepath.Join(dir, "bootstrap")
+	// Test processes of several packages may build at once: each builds and zips in files of its
+	// own and renames the zip into place, so no reader ever sees a partly written one.
+	work, err := os.MkdirTemp(dir, "build-")
+	if err != nil {
+		return Artifact{}, err
+	}
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "bootstrap")
 	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc",
 		"-ldflags", "-s -w -buildid= -X main.variant="+variant, "-o", bin, ".")
 	cmd.Dir = src
@@ -71,7 +78,7 @@ func Build(variant string) (Artifact, error) {
 	if err != nil {
 		return Artifact{}, err
 	}
-	tmp := zipPath + ".tmp"
+	tmp := filepath.Join(work, "fn.zip")
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return Artifact{}, err
 	}
