@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -31,17 +30,6 @@ import (
 	"github.com/webhealth/webhealth/internal/localrun/lambdatest"
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
-
-var fn lambdatest.Artifact
-
-func TestMain(m *testing.M) {
-	var err error
-	if fn, err = lambdatest.Build("a"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	os.Exit(m.Run())
-}
 
 func TestLoadConfig(t *testing.T) {
 	t.Parallel()
@@ -86,11 +74,12 @@ type stack struct {
 func deployStack(t *testing.T) *stack {
 	t.Helper()
 	ctx := context.Background()
+	fn := lambdatest.Fn(t, "a")
 	m := moto.Start(t)
 	cfg := m.Config()
 	lc := lambda.NewFromConfig(cfg)
 	out := t.TempDir()
-	fnARN := lambdatest.Deploy(t, ctx, lc, m.Endpoint, lambdatest.Function{Name: "webhealth-local-fn", Zip: fn.Zip, Env: map[string]string{"OUT_DIR": out}})
+	fnARN := lambdatest.Deploy(t, ctx, lc, m.Endpoint, lambdatest.Function{Name: "webhealth-local-fn", Zip: fn.Zip, Env: map[string]string{lambdatest.OutDirEnv: out}})
 	s := &stack{out: out, ns: "WebHealth/local", alarm: "webhealth-local-t1-availability", rule: "webhealth-local-crawl"}
 
 	gw := apigateway.NewFromConfig(cfg)
@@ -230,10 +219,8 @@ func TestRuntimeEndToEnd(t *testing.T) {
 	assert.Equal(t, "ALARM", tr.To)
 	require.Len(t, tr.Deliveries, 1)
 	assert.Equal(t, "delivered", tr.Deliveries[0].Status)
-	b, err := os.ReadFile(filepath.Join(s.out, tr.Deliveries[0].RequestID+".json"))
-	require.NoError(t, err)
 	var sev events.SNSEvent
-	require.NoError(t, json.Unmarshal(b, &sev))
+	require.NoError(t, json.Unmarshal(lambdatest.Received(t, s.out, tr.Deliveries[0].RequestID), &sev))
 	assert.Equal(t, fmt.Sprintf("ALARM: %q in US East (N. Virginia)", s.alarm), sev.Records[0].SNS.Subject)
 
 	require.Equal(t, 200, call(t, "GET", s.base+"/_local/health", nil, &h))

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,32 +12,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/awsconfig"
-	"github.com/webhealth/webhealth/internal/localrun/lambdarun"
+	"github.com/webhealth/webhealth/internal/localrun/internal/runtimetest"
 	"github.com/webhealth/webhealth/internal/localrun/lambdatest"
 	"github.com/webhealth/webhealth/internal/localrun/snsdeliver"
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
-
-var fn lambdatest.Artifact
-
-func TestMain(m *testing.M) {
-	var err error
-	if fn, err = lambdatest.Build("a"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	os.Exit(m.Run())
-}
-
-var seq atomic.Int64
-
-func unique(prefix string) string { return fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), seq.Add(1)) }
 
 type fixture struct {
 	cw    *cloudwatch.Client
@@ -58,15 +40,10 @@ func setup(t *testing.T) *fixture {
 	ctx := context.Background()
 	m := moto.Start(t)
 	cfg := m.Config()
-	lc := lambda.NewFromConfig(cfg)
-	build := filepath.Join(t.TempDir(), "build")
-	lambdatest.Install(t, fn, build, "amd64", "fn")
-	svc := lambdarun.New(lc, nil, lambdarun.Options{ArtifactsDir: build, StateDir: t.TempDir(), Endpoint: m.Endpoint, Region: moto.Region})
-	t.Cleanup(func() { svc.Close(time.Second) })
-	out := t.TempDir()
-	fnARN := lambdatest.Deploy(t, ctx, lc, m.Endpoint, lambdatest.Function{Name: unique("logger"), Zip: fn.Zip, Env: map[string]string{"OUT_DIR": out}})
+	rt := runtimetest.New(t, m)
+	fnARN, out := rt.DeployRecorder(t, "logger")
 	snsc := sns.NewFromConfig(cfg)
-	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(unique("alarms"))})
+	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(lambdatest.Unique("alarms"))})
 	require.NoError(t, err)
 	_, err = snsc.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("lambda"), Endpoint: aws.String(fnARN)})
 	require.NoError(t, err)
@@ -75,10 +52,10 @@ func setup(t *testing.T) *fixture {
 		cw:    cw,
 		topic: aws.ToString(topic.TopicArn),
 		out:   out,
-		ns:    unique("WebHealth/test"),
+		ns:    lambdatest.Unique("WebHealth/test"),
 		clock: time.Now().UTC().Truncate(time.Minute).Add(-30 * time.Minute),
 	}
-	f.eval = New(cw, snsdeliver.New(snsc, nil, svc, moto.Region, nil), moto.Region, nil)
+	f.eval = New(cw, snsdeliver.New(snsc, nil, rt.Functions, moto.Region, nil), moto.Region, nil)
 	f.eval.now = func() time.Time { return f.clock }
 	return f
 }
@@ -149,10 +126,8 @@ func (f *fixture) evaluate(t *testing.T) map[string]Transition {
 func (f *fixture) received(t *testing.T, tr Transition) (events.SNSEntity, events.CloudWatchAlarmSNSPayload) {
 	t.Helper()
 	require.Len(t, tr.Delivered, 1)
-	b, err := os.ReadFile(filepath.Join(f.out, tr.Delivered[0].RequestID+".json"))
-	require.NoError(t, err)
 	var ev events.SNSEvent
-	require.NoError(t, json.Unmarshal(b, &ev))
+	require.NoError(t, json.Unmarshal(lambdatest.Received(t, f.out, tr.Delivered[0].RequestID), &ev))
 	require.Len(t, ev.Records, 1)
 	assert.Equal(t, "aws:sns", ev.Records[0].EventSource)
 	assert.Equal(t, "1.0", ev.Records[0].EventVersion)
@@ -165,7 +140,7 @@ func (f *fixture) received(t *testing.T, tr Transition) (events.SNSEntity, event
 func TestAlarmLifecycleDeliversNotifications(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	name, target, other := unique("web-availability"), unique("target"), unique("other")
+	name, target, other := lambdatest.Unique("web-availability"), lambdatest.Unique("target"), lambdatest.Unique("other")
 	f.alarm(t, name, target)
 	base := f.clock
 	require.Equal(t, "OK", string(f.describe(t, name).StateValue), "moto creates alarms in OK")
@@ -244,7 +219,7 @@ func TestAlarmLifecycleDeliversNotifications(t *testing.T) {
 func TestFirstEvaluationComputesTheRealState(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	name, target := unique("web-availability"), unique("target")
+	name, target := lambdatest.Unique("web-availability"), lambdatest.Unique("target")
 	base := f.clock
 	f.put(t, target, base.Add(5*time.Second), 0)
 	f.alarm(t, name, target)
@@ -266,7 +241,7 @@ func TestFirstEvaluationComputesTheRealState(t *testing.T) {
 func TestActionsDisabledChangesStateWithoutNotifying(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	name, target := unique("quiet"), unique("target")
+	name, target := lambdatest.Unique("quiet"), lambdatest.Unique("target")
 	f.alarmWith(t, name, target, false)
 	f.put(t, target, f.clock.Add(5*time.Second), 0)
 	f.clock = f.clock.Add(20 * time.Second)

@@ -5,14 +5,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,29 +16,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhealth/webhealth/internal/localrun/internal/runtimetest"
 	"github.com/webhealth/webhealth/internal/localrun/lambdarun"
 	"github.com/webhealth/webhealth/internal/localrun/lambdatest"
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
-var fn lambdatest.Artifact
-
-func TestMain(m *testing.M) {
-	var err error
-	if fn, err = lambdatest.Build("a"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	moto.Main(m)
-}
-
-var seq atomic.Int64
-
-func unique(prefix string) string { return fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), seq.Add(1)) }
+func TestMain(m *testing.M) { moto.Main(m) }
 
 // fixture is a REST API deployed to moto through the SDK, the way Terraform builds one, served
 // by a Gateway that runs the real test function through the local Lambda runtime.
@@ -61,24 +44,19 @@ func setup(t *testing.T, lambdaTimeout int32) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	m := moto.Shared(t)
-	cfg := m.Config()
-	lc := lambda.NewFromConfig(cfg)
-	gw := apigateway.NewFromConfig(cfg)
-	build := filepath.Join(t.TempDir(), "build")
-	lambdatest.Install(t, fn, build, "amd64", "fn")
-	svc := lambdarun.New(lc, nil, lambdarun.Options{ArtifactsDir: build, StateDir: t.TempDir(), Endpoint: m.Endpoint, Region: moto.Region})
-	t.Cleanup(func() { svc.Close(time.Second) })
+	gw := apigateway.NewFromConfig(m.Config())
+	rt := runtimetest.New(t, m)
 
 	f := &fixture{}
-	getARN := lambdatest.Deploy(t, ctx, lc, m.Endpoint, lambdatest.Function{Name: unique("get"), Zip: fn.Zip, Timeout: lambdaTimeout})
-	anyARN := lambdatest.Deploy(t, ctx, lc, m.Endpoint, lambdatest.Function{Name: unique("any"), Zip: fn.Zip, Timeout: lambdaTimeout})
+	getARN := rt.Deploy(t, lambdatest.Function{Name: lambdatest.Unique("get"), Timeout: lambdaTimeout})
+	anyARN := rt.Deploy(t, lambdatest.Function{Name: lambdatest.Unique("any"), Timeout: lambdaTimeout})
 	f.fnGet, _, _ = lambdarun.ParseTarget(getARN)
 	f.fnAny, _, _ = lambdarun.ParseTarget(anyARN)
 	uri := func(arn string) *string {
 		return aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + arn + "/invocations")
 	}
 
-	api, err := gw.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String(unique("api"))})
+	api, err := gw.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String(lambdatest.Unique("api"))})
 	require.NoError(t, err)
 	f.apiID = aws.ToString(api.Id)
 	// moto 5.2 ignores binaryMediaTypes on create and takes the type from the patch value.
@@ -125,12 +103,12 @@ func setup(t *testing.T, lambdaTimeout int32) *fixture {
 
 	// API keys: one enabled in a plan for v1, one disabled in that plan, one in a plan for v2 only.
 	key := func(enabled bool) (id, value string) {
-		k, err := gw.CreateApiKey(ctx, &apigateway.CreateApiKeyInput{Name: aws.String(unique("key")), Enabled: enabled})
+		k, err := gw.CreateApiKey(ctx, &apigateway.CreateApiKeyInput{Name: aws.String(lambdatest.Unique("key")), Enabled: enabled})
 		require.NoError(t, err)
 		return aws.ToString(k.Id), aws.ToString(k.Value)
 	}
 	plan := func(stage string, keyIDs ...string) {
-		p, err := gw.CreateUsagePlan(ctx, &apigateway.CreateUsagePlanInput{Name: aws.String(unique("plan")),
+		p, err := gw.CreateUsagePlan(ctx, &apigateway.CreateUsagePlanInput{Name: aws.String(lambdatest.Unique("plan")),
 			ApiStages: []types.ApiStage{{ApiId: api.Id, Stage: aws.String(stage)}}})
 		require.NoError(t, err)
 		for _, k := range keyIDs {
@@ -145,7 +123,7 @@ func setup(t *testing.T, lambdaTimeout int32) *fixture {
 	plan("v2", k3)
 	f.key, f.disabled, f.other = v1, v2, v3
 
-	plain, err := gw.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String(unique("plain"))})
+	plain, err := gw.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String(lambdatest.Unique("plain"))})
 	require.NoError(t, err)
 	f.plainID = aws.ToString(plain.Id)
 	pres, err := gw.GetResources(ctx, &apigateway.GetResourcesInput{RestApiId: plain.Id})
@@ -155,7 +133,7 @@ func setup(t *testing.T, lambdaTimeout int32) *fixture {
 	_, err = gw.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: plain.Id, StageName: aws.String("v1")})
 	require.NoError(t, err)
 
-	g := New(gw, svc, time.Minute, nil)
+	g := New(gw, rt.Functions, time.Minute, nil)
 	f.srv = httptest.NewServer(g)
 	t.Cleanup(f.srv.Close)
 	return f

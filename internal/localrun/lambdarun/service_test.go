@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -32,19 +31,7 @@ import (
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
-var fnA, fnB lambdatest.Artifact
-
-func TestMain(m *testing.M) {
-	var err error
-	if fnA, err = lambdatest.Build("a"); err == nil {
-		fnB, err = lambdatest.Build("b")
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	moto.Main(m)
-}
+func TestMain(m *testing.M) { moto.Main(m) }
 
 // syncBuffer is a terminal stand-in written by several processes' log writers.
 type syncBuffer struct {
@@ -65,6 +52,7 @@ func (s *syncBuffer) String() string {
 }
 
 type env struct {
+	fnA, fnB lambdatest.Artifact // the test function in two variants; fnA is installed as fn.zip, fnB as fn-b.zip
 	cw       *cloudwatch.Client
 	svc      *Service
 	lambda   *lambda.Client
@@ -75,17 +63,13 @@ type env struct {
 	terminal *syncBuffer
 }
 
-var fnSeq atomic.Int64
-
-func uniqueName(prefix string) string {
-	return fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), fnSeq.Add(1))
-}
-
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	srv := moto.Shared(t)
 	cfg := srv.Config()
 	e := &env{
+		fnA:      lambdatest.Fn(t, "a"),
+		fnB:      lambdatest.Fn(t, "b"),
 		lambda:   lambda.NewFromConfig(cfg),
 		sqs:      sqs.NewFromConfig(cfg),
 		endpoint: srv.Endpoint,
@@ -93,8 +77,8 @@ func newEnv(t *testing.T) *env {
 		state:    t.TempDir(),
 		terminal: &syncBuffer{},
 	}
-	lambdatest.Install(t, fnA, e.build, "amd64", "fn")
-	lambdatest.Install(t, fnB, e.build, "amd64", "fn-b")
+	lambdatest.Install(t, e.fnA, e.build, "amd64", "fn")
+	lambdatest.Install(t, e.fnB, e.build, "amd64", "fn-b")
 	e.cw = cloudwatch.NewFromConfig(cfg, awsconfig.CloudWatchQueryProtocol)
 	e.svc = New(e.lambda, e.sqs, Options{
 		Metrics:      e.cw,
@@ -113,10 +97,10 @@ func newEnv(t *testing.T) *env {
 func (e *env) deploy(t *testing.T, f lambdatest.Function) string {
 	t.Helper()
 	if f.Name == "" {
-		f.Name = uniqueName("fn")
+		f.Name = lambdatest.Unique("fn")
 	}
 	if f.Zip == nil {
-		f.Zip = fnA.Zip
+		f.Zip = e.fnA.Zip
 	}
 	return lambdatest.Deploy(t, context.Background(), e.lambda, e.endpoint, f)
 }
@@ -411,7 +395,7 @@ func TestCodeSha256(t *testing.T) {
 		name, _, _ := ParseTarget(arn)
 		out, err := e.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name), Qualifier: aws.String("live")})
 		require.NoError(t, err)
-		assert.Equal(t, CodeSha256(fnA.Zip), aws.ToString(out.Configuration.CodeSha256))
+		assert.Equal(t, CodeSha256(e.fnA.Zip), aws.ToString(out.Configuration.CodeSha256))
 		p, err := e.svc.artifacts.Find(name, "1", aws.ToString(out.Configuration.CodeSha256))
 		require.NoError(t, err)
 		assert.Equal(t, filepath.Join(e.build, "amd64", "fn.zip"), p)
@@ -433,7 +417,7 @@ func TestCodeSha256(t *testing.T) {
 		assert.Contains(t, err.Error(), name)
 		assert.Contains(t, err.Error(), CodeSha256(other))
 		assert.Contains(t, err.Error(), filepath.Join(e.build, "*", "*.zip"))
-		assert.Contains(t, err.Error(), CodeSha256(fnA.Zip), "the candidates' hashes help spot a stale build")
+		assert.Contains(t, err.Error(), CodeSha256(e.fnA.Zip), "the candidates' hashes help spot a stale build")
 
 		_, err = e.svc.InvokeAsync(ctx, arn, []byte(`{}`))
 		assert.ErrorIs(t, err, ErrNoArtifact, "async invocations are refused up front too")
@@ -449,7 +433,7 @@ func TestRedeployReplacesInstances(t *testing.T) {
 	first := invokeEnv(t, e, arn)
 	require.Equal(t, "a", first.Variant)
 
-	up, err := e.lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(name), ZipFile: fnB.Zip, Publish: true})
+	up, err := e.lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(name), ZipFile: e.fnB.Zip, Publish: true})
 	require.NoError(t, err)
 	_, err = e.lambda.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String(name), Name: aws.String("live"), FunctionVersion: up.Version})
 	require.NoError(t, err)
@@ -505,7 +489,7 @@ func TestDescribeReportsLiveAliasAndArtifact(t *testing.T) {
 	require.NotNil(t, st)
 	assert.Equal(t, "live", st.Qualifier)
 	assert.Equal(t, "1", st.Version)
-	assert.Equal(t, CodeSha256(fnA.Zip), st.CodeSha256)
+	assert.Equal(t, CodeSha256(e.fnA.Zip), st.CodeSha256)
 	assert.Equal(t, filepath.Join(e.build, "amd64", "fn.zip"), st.Artifact)
 	assert.Empty(t, st.Error)
 }

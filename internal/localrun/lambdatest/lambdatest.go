@@ -18,6 +18,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +33,21 @@ type Artifact struct {
 	Path       string // the zip
 	Zip        []byte // its bytes
 	CodeSha256 string // base64(sha256(zip)), what Lambda reports
+}
+
+// OutDirEnv names the test function's environment variable for a directory where it writes every
+// event it receives, as <request id>.json (see Received).
+const OutDirEnv = "OUT_DIR"
+
+// Received is the event the test function, deployed with OutDirEnv set to dir, received in the
+// invocation requestID.
+func Received(t testing.TB, dir, requestID string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, requestID+".json"))
+	if err != nil {
+		t.Fatalf("event of invocation %s: %v", requestID, err)
+	}
+	return b
 }
 
 // Role is the execution role the tests' functions use (moto checks that it exists).
@@ -87,6 +104,28 @@ func Build(variant string) (Artifact, error) {
 	}
 	return artifact(zipPath, b), nil
 }
+
+// builds maps a variant to its Build, run once (sync.OnceValues), for Fn.
+var builds sync.Map
+
+// Fn is the test function built for variant: Build runs once per test process and variant (the
+// first test that needs it waits for it), so packages need no TestMain for it, and a run that only
+// benchmarks or lists tests builds nothing. A failed build fails every test that asks for it.
+func Fn(t testing.TB, variant string) Artifact {
+	t.Helper()
+	build, _ := builds.LoadOrStore(variant, sync.OnceValues(func() (Artifact, error) { return Build(variant) }))
+	a, err := build.(func() (Artifact, error))()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+var seq atomic.Int64
+
+// Unique returns prefix-<pid>-<n>: a name no other test of the process, nor a concurrent test
+// process on the same emulator, uses.
+func Unique(prefix string) string { return fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), seq.Add(1)) }
 
 func artifact(path string, b []byte) Artifact {
 	sum := sha256.Sum256(b)

@@ -3,39 +3,24 @@ package schedule
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhealth/webhealth/internal/localrun/internal/runtimetest"
 	"github.com/webhealth/webhealth/internal/localrun/lambdarun"
 	"github.com/webhealth/webhealth/internal/localrun/lambdatest"
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
-var fn lambdatest.Artifact
-
-func TestMain(m *testing.M) {
-	var err error
-	if fn, err = lambdatest.Build("a"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	moto.Main(m)
-}
-
-var seq atomic.Int64
-
-func unique(prefix string) string { return fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), seq.Add(1)) }
+func TestMain(m *testing.M) { moto.Main(m) }
 
 type fixture struct {
 	events *eventbridge.Client
@@ -47,21 +32,15 @@ type fixture struct {
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	m := moto.Shared(t)
-	cfg := m.Config()
-	lc := lambda.NewFromConfig(cfg)
-	build := filepath.Join(t.TempDir(), "build")
-	lambdatest.Install(t, fn, build, "amd64", "fn")
-	svc := lambdarun.New(lc, nil, lambdarun.Options{ArtifactsDir: build, StateDir: t.TempDir(), Endpoint: m.Endpoint, Region: moto.Region})
-	t.Cleanup(func() { svc.Close(time.Second) })
-	out := t.TempDir()
-	arn := lambdatest.Deploy(t, context.Background(), lc, m.Endpoint, lambdatest.Function{Name: unique("fn"), Zip: fn.Zip, Env: map[string]string{"OUT_DIR": out}})
-	return &fixture{events: eventbridge.NewFromConfig(cfg), svc: svc, fnARN: arn, out: out}
+	rt := runtimetest.New(t, m)
+	arn, out := rt.DeployRecorder(t, "fn")
+	return &fixture{events: eventbridge.NewFromConfig(m.Config()), svc: rt.Functions, fnARN: arn, out: out}
 }
 
 func (f *fixture) rule(t *testing.T, expr string, state types.RuleState, targets ...types.Target) (name, arn string) {
 	t.Helper()
 	ctx := context.Background()
-	name = unique("rule")
+	name = lambdatest.Unique("rule")
 	out, err := f.events.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String(name), ScheduleExpression: aws.String(expr), State: state})
 	require.NoError(t, err)
 	_, err = f.events.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(name), Targets: targets})
@@ -121,12 +100,8 @@ func TestFireNow(t *testing.T) {
 	assert.NoError(t, err)
 
 	// The function received exactly the target's input (recorded by the function itself).
-	b, err := os.ReadFile(filepath.Join(f.out, byTarget["input"].RequestID+".json"))
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"constant":true}`, string(b))
-	b, err = os.ReadFile(filepath.Join(f.out, byTarget["path"].RequestID+".json"))
-	require.NoError(t, err)
-	assert.JSONEq(t, `"Scheduled Event"`, string(b))
+	assert.JSONEq(t, `{"constant":true}`, string(lambdatest.Received(t, f.out, byTarget["input"].RequestID)))
+	assert.JSONEq(t, `"Scheduled Event"`, string(lambdatest.Received(t, f.out, byTarget["path"].RequestID)))
 
 	_, err = s.Fire(ctx, []string{disabled})
 	assert.ErrorIs(t, err, ErrUnknownRule, "disabled rules are not fired")

@@ -3,59 +3,36 @@ package snsdeliver
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/webhealth/webhealth/internal/localrun/lambdarun"
+	"github.com/webhealth/webhealth/internal/localrun/internal/runtimetest"
 	"github.com/webhealth/webhealth/internal/localrun/lambdatest"
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
-var fn lambdatest.Artifact
-
-func TestMain(m *testing.M) {
-	var err error
-	if fn, err = lambdatest.Build("a"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	moto.Main(m)
-}
-
-var seq atomic.Int64
-
-func unique(prefix string) string { return fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), seq.Add(1)) }
+func TestMain(m *testing.M) { moto.Main(m) }
 
 func TestPublishDeliversToLambdaAndSQS(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	m := moto.Shared(t)
 	cfg := m.Config()
-	lc, snsc, sqsc := lambda.NewFromConfig(cfg), sns.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
-	build := filepath.Join(t.TempDir(), "build")
-	lambdatest.Install(t, fn, build, "amd64", "fn")
-	svc := lambdarun.New(lc, nil, lambdarun.Options{ArtifactsDir: build, StateDir: t.TempDir(), Endpoint: m.Endpoint, Region: moto.Region})
-	t.Cleanup(func() { svc.Close(time.Second) })
-	out := t.TempDir()
-	fnARN := lambdatest.Deploy(t, ctx, lc, m.Endpoint, lambdatest.Function{Name: unique("sub"), Zip: fn.Zip, Env: map[string]string{"OUT_DIR": out}})
+	snsc, sqsc := sns.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
+	rt := runtimetest.New(t, m)
+	fnARN, out := rt.DeployRecorder(t, "sub")
 
-	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(unique("topic"))})
+	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(lambdatest.Unique("topic"))})
 	require.NoError(t, err)
 	queue := func(raw bool) (url, arn string) {
-		q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(unique("q"))})
+		q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(lambdatest.Unique("q"))})
 		require.NoError(t, err)
 		a, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
 		require.NoError(t, err)
@@ -73,7 +50,7 @@ func TestPublishDeliversToLambdaAndSQS(t *testing.T) {
 	_, err = snsc.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("lambda"), Endpoint: aws.String(fnARN)})
 	require.NoError(t, err)
 
-	d := New(snsc, sqsc, svc, moto.Region, nil)
+	d := New(snsc, sqsc, rt.Functions, moto.Region, nil)
 	ds, err := d.Publish(ctx, aws.ToString(topic.TopicArn), "hello subject", `{"k":"v"}`)
 	require.NoError(t, err)
 	require.Len(t, ds, 3)
@@ -88,10 +65,8 @@ func TestPublishDeliversToLambdaAndSQS(t *testing.T) {
 	require.NotNil(t, lambdaDelivery.Invocation())
 	require.NoError(t, lambdaDelivery.Invocation().Wait(ctx))
 
-	b, err := os.ReadFile(filepath.Join(out, lambdaDelivery.RequestID+".json"))
-	require.NoError(t, err)
 	var ev events.SNSEvent
-	require.NoError(t, json.Unmarshal(b, &ev))
+	require.NoError(t, json.Unmarshal(lambdatest.Received(t, out, lambdaDelivery.RequestID), &ev))
 	require.Len(t, ev.Records, 1)
 	rec := ev.Records[0]
 	assert.Equal(t, lambdaDelivery.SubscriptionARN, rec.EventSubscriptionArn)
