@@ -96,12 +96,6 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) deploy(t *testing.T, f lambdatest.Function) string {
 	t.Helper()
-	if f.Name == "" {
-		f.Name = lambdatest.Unique("fn")
-	}
-	if f.Zip == nil {
-		f.Zip = e.fnA.Zip
-	}
 	return lambdatest.Deploy(t, context.Background(), e.lambda, e.endpoint, f)
 }
 

@@ -198,8 +198,8 @@ func CreateRole(ctx context.Context, endpoint string) error {
 
 // Function describes a function to deploy to moto.
 type Function struct {
-	Name    string
-	Zip     []byte
+	Name    string // "": a Unique "fn-…"
+	Zip     []byte // nil: the test function, variant "a" (Fn)
 	Env     map[string]string
 	Timeout int32
 	Memory  int32
@@ -212,6 +212,12 @@ func Deploy(t testing.TB, ctx context.Context, c *lambda.Client, endpoint string
 	t.Helper()
 	if err := CreateRole(ctx, endpoint); err != nil {
 		t.Fatal(err)
+	}
+	if f.Name == "" {
+		f.Name = Unique("fn")
+	}
+	if f.Zip == nil {
+		f.Zip = Fn(t, "a").Zip
 	}
 	if f.Timeout == 0 {
 		f.Timeout = 10

@@ -22,31 +22,23 @@ type Runtime struct {
 	Functions *lambdarun.Service
 	lambda    *lambda.Client
 	endpoint  string
-	fn        lambdatest.Artifact
 }
 
 // New starts the runtime on m; it is closed (its function processes stopped) when the test ends.
 func New(t testing.TB, m *moto.Server) *Runtime {
 	t.Helper()
-	fn := lambdatest.Fn(t, "a")
 	build := filepath.Join(t.TempDir(), "build")
-	lambdatest.Install(t, fn, build, "amd64", "fn")
+	lambdatest.Install(t, lambdatest.Fn(t, "a"), build, "amd64", "fn")
 	lc := lambda.NewFromConfig(m.Config())
 	svc := lambdarun.New(lc, nil, lambdarun.Options{ArtifactsDir: build, StateDir: t.TempDir(), Endpoint: m.Endpoint, Region: moto.Region})
 	t.Cleanup(func() { svc.Close(time.Second) })
-	return &Runtime{Functions: svc, lambda: lc, endpoint: m.Endpoint, fn: fn}
+	return &Runtime{Functions: svc, lambda: lc, endpoint: m.Endpoint}
 }
 
-// Deploy deploys the test function to the emulator as f describes it (Name defaults to a unique
-// "fn-…", Zip to the installed test function) and returns the ARN of its live alias.
+// Deploy deploys f to the emulator (lambdatest.Deploy: by default the installed test function
+// under a unique name) and returns the ARN of its live alias.
 func (r *Runtime) Deploy(t testing.TB, f lambdatest.Function) string {
 	t.Helper()
-	if f.Name == "" {
-		f.Name = lambdatest.Unique("fn")
-	}
-	if f.Zip == nil {
-		f.Zip = r.fn.Zip
-	}
 	return lambdatest.Deploy(t, context.Background(), r.lambda, r.endpoint, f)
 }
 
