@@ -18,30 +18,6 @@ import (
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
-// createAlarmTable creates the alarm table as docs/design.md defines it (Terraform owns the real one).
-func createAlarmTable(t *testing.T, db *dynamodb.Client, name string) {
-	t.Helper()
-	ctx := context.Background()
-	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("target_id"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("target_id"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-	})
-	require.NoError(t, err)
-	_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-		TableName:               aws.String(name),
-		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("expires_at"), Enabled: aws.Bool(true)},
-	})
-	require.NoError(t, err)
-}
-
 // history reads a target's records newest first, as the API does.
 func history(t *testing.T, db *dynamodb.Client, table, id string) []map[string]string {
 	t.Helper()
@@ -66,8 +42,7 @@ func TestHandleAgainstDynamoDB(t *testing.T) {
 	srv := moto.Start(t)
 	db := dynamodb.NewFromConfig(srv.Config())
 	ctx := context.Background()
-	const table = "webhealth-prod-alarms"
-	createAlarmTable(t, db, table)
+	table := moto.CreateAlarmTable(t, db)
 	cfg := config()
 	cfg.Table = table
 	h := newHandler(db, cfg, nil)

@@ -1,16 +1,11 @@
 package api
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -23,33 +18,13 @@ func TestMain(m *testing.M) {
 	moto.Main(m)
 }
 
-func createTable(t *testing.T, db *dynamodb.Client, prefix string, keys ...string) string {
-	t.Helper()
-	var b [6]byte
-	_, err := rand.Read(b[:])
-	require.NoError(t, err)
-	name := prefix + "-" + hex.EncodeToString(b[:])
-	in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: types.BillingModePayPerRequest}
-	for i, k := range keys {
-		kt := types.KeyTypeHash
-		if i == 1 {
-			kt = types.KeyTypeRange
-		}
-		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(k), AttributeType: types.ScalarAttributeTypeS})
-		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String(k), KeyType: kt})
-	}
-	_, err = db.CreateTable(context.Background(), in)
-	require.NoError(t, err)
-	return name
-}
-
 // The handler over the real store on moto: create → get → put (current, then stale) → duplicate →
 // list → alarms → delete → 404, and the URL is free again.
 func TestHandlerWithDynamoDB(t *testing.T) {
 	t.Parallel()
 	db := dynamodb.NewFromConfig(moto.Shared(t).Config())
-	urls := createTable(t, db, "urls", "id")
-	alarms := createTable(t, db, "alarms", "target_id", "sk")
+	urls := moto.CreateURLTable(t, db)
+	alarms := moto.CreateAlarmTable(t, db)
 	h := New(store.NewTargets(db, urls), store.NewAlarms(db, alarms), Config{}, WithLogger(discardLogger()))
 
 	resp := serve(t, h, newRequest(t, "POST", "/urls", withBody(`{"url":"https://Example.com/health","timeout_ms":3000}`)))

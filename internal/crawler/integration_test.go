@@ -2,8 +2,6 @@ package crawler
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -40,25 +38,15 @@ type motoStack struct {
 func newMotoStack(t *testing.T) *motoStack {
 	t.Helper()
 	cfg := moto.Shared(t).Config()
-	var b [4]byte
-	_, err := rand.Read(b[:])
-	require.NoError(t, err)
-	suffix := hex.EncodeToString(b[:])
-	s := &motoStack{
-		db:     dynamodb.NewFromConfig(cfg),
+	db := dynamodb.NewFromConfig(cfg)
+	prefix := moto.UniqueName(t, "it")
+	return &motoStack{
+		db:     db,
 		cw:     cloudwatch.NewFromConfig(cfg, awsconfig.CloudWatchQueryProtocol),
-		table:  "urls-" + suffix,
-		prefix: "it-" + suffix,
-		ns:     "WebHealth/it-" + suffix,
+		table:  moto.CreateURLTable(t, db),
+		prefix: prefix,
+		ns:     "WebHealth/" + prefix,
 	}
-	_, err = s.db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:            aws.String(s.table),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
-	})
-	require.NoError(t, err)
-	return s
 }
 
 func (s *motoStack) config() Config {

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
 // putAlarm writes a record in the alarm logger's shape (docs/design.md).
@@ -35,7 +37,7 @@ func putAlarm(t *testing.T, db *dynamodb.Client, table, targetID string, at time
 func TestAlarmHistory(t *testing.T) {
 	t.Parallel()
 	db := newDynamo(t)
-	table := createAlarmTable(t, db)
+	table := moto.CreateAlarmTable(t, db)
 	spy := &spyDB{Client: db}
 	repo := NewAlarms(spy, table)
 	ctx := context.Background()

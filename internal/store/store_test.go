@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,48 +22,6 @@ func TestMain(m *testing.M) {
 func newDynamo(t testing.TB) *dynamodb.Client {
 	t.Helper()
 	return dynamodb.NewFromConfig(moto.Shared(t).Config())
-}
-
-func uniqueName(t testing.TB, prefix string) string {
-	t.Helper()
-	var b [6]byte
-	_, err := rand.Read(b[:])
-	require.NoError(t, err)
-	return prefix + "-" + hex.EncodeToString(b[:])
-}
-
-// createURLTable creates a URL table with the design.md schema.
-func createURLTable(t testing.TB, db *dynamodb.Client) string {
-	t.Helper()
-	name := uniqueName(t, "urls")
-	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
-	})
-	require.NoError(t, err)
-	return name
-}
-
-// createAlarmTable creates an alarm table with the design.md schema.
-func createAlarmTable(t testing.TB, db *dynamodb.Client) string {
-	t.Helper()
-	name := uniqueName(t, "alarms")
-	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("target_id"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("target_id"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-	})
-	require.NoError(t, err)
-	return name
 }
 
 // scanAll returns every item of a table.

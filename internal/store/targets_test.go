@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/target"
+	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
 // fixture is a target repository on a fresh URL table with a controllable clock.
@@ -31,7 +32,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := newDynamo(t)
-	f := &fixture{db: db, spy: &spyDB{Client: db}, table: createURLTable(t, db),
+	f := &fixture{db: db, spy: &spyDB{Client: db}, table: moto.CreateURLTable(t, db),
 		now: time.Date(2026, 11, 21, 10, 0, 0, 123_456_789, time.UTC)}
 	f.repo = NewTargets(f.spy, f.table)
 	f.repo.now = f.clock
@@ -187,7 +188,7 @@ func TestCreateDuplicateURLOwnerReadBack(t *testing.T) {
 // Errors that are not a cancelled transaction (here: a missing table) are returned, wrapped, not mapped.
 func TestCreateTableMissing(t *testing.T) {
 	t.Parallel()
-	repo := NewTargets(newDynamo(t), uniqueName(t, "missing"))
+	repo := NewTargets(newDynamo(t), moto.UniqueName(t, "missing"))
 	_, err := repo.Create(context.Background(), resolved(t, "https://example.com/"))
 	require.Error(t, err)
 	var rnf *types.ResourceNotFoundException
