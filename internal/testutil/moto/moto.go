@@ -5,7 +5,6 @@ package moto
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,6 +13,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -53,43 +54,52 @@ func Start(t testing.TB) *Server {
 // Main runs the package's tests with one moto_server shared by all of them (see Shared).
 // Use it as `func TestMain(m *testing.M) { moto.Main(m) }`.
 //
-// In a fuzz worker (go test -fuzz) only the fuzz target runs, which needs no emulator: no server is
-// started there, since the fuzzing engine kills its workers and a child would be left behind.
+// The server starts when the first test asks for it, so a run that needs none starts none: a
+// benchmark run, a -run selecting no emulator test, and a fuzz worker (go test -fuzz), which the
+// fuzzing engine kills and which would leave a child behind.
 func Main(m *testing.M) {
-	flag.Parse()
-	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
-		os.Exit(m.Run())
-	}
-	dir, err := os.MkdirTemp("", "moto-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	s, err := launch(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	shared = s
+	var started atomic.Pointer[Server]
+	dir := ""
+	shared = sync.OnceValues(func() (*Server, error) {
+		d, err := os.MkdirTemp("", "moto-")
+		if err != nil {
+			return nil, err
+		}
+		s, err := launch(d)
+		if err != nil {
+			_ = os.RemoveAll(d)
+			return nil, err
+		}
+		dir = d
+		started.Store(s)
+		return s, nil
+	})
 	code := m.Run()
-	if code != 0 {
-		fmt.Fprintf(os.Stderr, "moto_server log tail:\n%s\n", s.logTail())
+	if s := started.Load(); s != nil {
+		if code != 0 {
+			fmt.Fprintf(os.Stderr, "moto_server log tail:\n%s\n", s.logTail())
+		}
+		s.Stop()
+		_ = os.RemoveAll(dir)
 	}
-	s.Stop()
-	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// shared is the package-wide server started by Main (test-only state).
-var shared *Server
+// shared starts (once) and returns the package-wide server of Main; nil outside Main (test-only state).
+var shared func() (*Server, error)
 
-// Shared returns the server started by Main; tests isolate themselves with unique resource names.
+// Shared returns the server of Main, started by the first test that asks; tests isolate themselves
+// with unique resource names.
 func Shared(t testing.TB) *Server {
 	t.Helper()
 	if shared == nil {
 		t.Fatal("moto.Shared needs `func TestMain(m *testing.M) { moto.Main(m) }` in the package")
 	}
-	return shared
+	s, err := shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func launch(dir string) (*Server, error) {
