@@ -101,9 +101,6 @@ func New(cfg Config, log *slog.Logger, terminal io.Writer) *Runtime {
 	return r
 }
 
-// Handler serves everything on one port.
-func (r *Runtime) Handler() http.Handler { return r.mux }
-
 // Run serves on cfg.Listen and runs the schedules and the alarm evaluation until ctx ends, then
 // stops every function process.
 func (r *Runtime) Run(ctx context.Context) error {
@@ -143,9 +140,6 @@ func (r *Runtime) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	return err
 }
-
-// Close stops every function process (for callers that used Handler without Run).
-func (r *Runtime) Close() { r.functions.Close(2 * time.Second) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
