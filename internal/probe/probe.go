@@ -424,49 +424,54 @@ func (m *matcher) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// phase adds up the durations of one kind of step (DNS lookups, connects, TLS handshakes) over the
+// hops of an attempt.
+type phase struct {
+	start time.Time
+	total time.Duration
+}
+
+func (p *phase) begin() { p.start = time.Now() }
+
+func (p *phase) end() {
+	if !p.start.IsZero() {
+		p.total += time.Since(p.start)
+		p.start = time.Time{}
+	}
+}
+
 // tracer collects httptrace events of one attempt; the transport may call hooks from its dial goroutine.
 type tracer struct {
-	mu                          sync.Mutex
-	dnsStart, connStart, tlsStt time.Time
-	dns, conn, tls              time.Duration
-	firstByte                   time.Time
-	cert                        *x509.Certificate
+	mu             sync.Mutex
+	dns, conn, tls phase
+	firstByte      time.Time
+	cert           *x509.Certificate
+}
+
+// locked runs f under the tracer's lock.
+func (tr *tracer) locked(f func()) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	f()
 }
 
 func (tr *tracer) clientTrace() *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{
-		DNSStart: func(httptrace.DNSStartInfo) { tr.mu.Lock(); tr.dnsStart = time.Now(); tr.mu.Unlock() },
-		DNSDone: func(httptrace.DNSDoneInfo) {
-			tr.mu.Lock()
-			if !tr.dnsStart.IsZero() {
-				tr.dns += time.Since(tr.dnsStart)
-				tr.dnsStart = time.Time{}
-			}
-			tr.mu.Unlock()
-		},
-		ConnectStart: func(string, string) { tr.mu.Lock(); tr.connStart = time.Now(); tr.mu.Unlock() },
-		ConnectDone: func(_, _ string, err error) {
-			tr.mu.Lock()
-			if !tr.connStart.IsZero() {
-				tr.conn += time.Since(tr.connStart)
-				tr.connStart = time.Time{}
-			}
-			tr.mu.Unlock()
-		},
-		TLSHandshakeStart: func() { tr.mu.Lock(); tr.tlsStt = time.Now(); tr.mu.Unlock() },
+		DNSStart:          func(httptrace.DNSStartInfo) { tr.locked(tr.dns.begin) },
+		DNSDone:           func(httptrace.DNSDoneInfo) { tr.locked(tr.dns.end) },
+		ConnectStart:      func(string, string) { tr.locked(tr.conn.begin) },
+		ConnectDone:       func(string, string, error) { tr.locked(tr.conn.end) },
+		TLSHandshakeStart: func() { tr.locked(tr.tls.begin) },
 		TLSHandshakeDone: func(cs tls.ConnectionState, err error) {
-			tr.mu.Lock()
-			defer tr.mu.Unlock()
-			if !tr.tlsStt.IsZero() {
-				tr.tls += time.Since(tr.tlsStt)
-				tr.tlsStt = time.Time{}
-			}
-			// The first successful handshake is the target's own host: its certificate is the one reported.
-			if err == nil && tr.cert == nil && len(cs.VerifiedChains) > 0 && len(cs.VerifiedChains[0]) > 0 {
-				tr.cert = cs.VerifiedChains[0][0]
-			}
+			tr.locked(func() {
+				tr.tls.end()
+				// The first successful handshake is the target's own host: its certificate is the one reported.
+				if err == nil && tr.cert == nil && len(cs.VerifiedChains) > 0 && len(cs.VerifiedChains[0]) > 0 {
+					tr.cert = cs.VerifiedChains[0][0]
+				}
+			})
 		},
-		GotFirstResponseByte: func() { tr.mu.Lock(); tr.firstByte = time.Now(); tr.mu.Unlock() },
+		GotFirstResponseByte: func() { tr.locked(func() { tr.firstByte = time.Now() }) },
 	}
 }
 
@@ -474,7 +479,7 @@ func (tr *tracer) fill(r *Result, start, end time.Time) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	r.LatencyMS = ms(end.Sub(start))
-	r.DNSMS, r.ConnectMS, r.TLSMS = ms(tr.dns), ms(tr.conn), ms(tr.tls)
+	r.DNSMS, r.ConnectMS, r.TLSMS = ms(tr.dns.total), ms(tr.conn.total), ms(tr.tls.total)
 	if !tr.firstByte.IsZero() {
 		r.TTFBMS = ms(tr.firstByte.Sub(start))
 	}
