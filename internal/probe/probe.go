@@ -197,6 +197,7 @@ func (p *Prober) attempt(parent context.Context, t target.Target) Result {
 	tr.fill(&res, start, end)
 	res.BodyBytes = body.n
 
+	expected := expectedOrDefault(t.ExpectedStatus)
 	switch {
 	case err != nil:
 		res.Error, res.Refused = p.describe(err, t, timeout)
@@ -204,8 +205,8 @@ func (p *Prober) attempt(parent context.Context, t target.Target) Result {
 			res.Interrupted = true
 			res.Error = "check interrupted by the caller's deadline: " + res.Error
 		}
-	case !slices.Contains(expectedOrDefault(t.ExpectedStatus), resp.StatusCode):
-		res.Error = fmt.Sprintf("status %d not in expected %v", resp.StatusCode, expectedOrDefault(t.ExpectedStatus))
+	case !slices.Contains(expected, resp.StatusCode):
+		res.Error = fmt.Sprintf("status %d not in expected %v", resp.StatusCode, expected)
 	case t.BodyContains != "" && !body.found:
 		res.Error = fmt.Sprintf("body does not contain %q (searched the first %d bytes)", t.BodyContains, body.n)
 	default:
