@@ -244,7 +244,7 @@ func (h *Handler) failure(ctx context.Context, log *slog.Logger, err error, id, 
 		return errorReply(fieldError(CodeInvalidNextToken, "next_token",
 			"next_token is not valid for this listing; pass the next_token of the previous page unchanged"))
 	case errors.Is(err, store.ErrBadLimit):
-		return errorReply(fieldError(CodeInvalidLimit, "limit", fmt.Sprintf("limit must be an integer between 1 and %d", store.MaxPageSize)))
+		return errorReply(errBadLimit)
 	case errors.Is(err, store.ErrContention):
 		return errorReply(newError(http.StatusConflict, CodeConflict, "the target is being modified concurrently; retry the request"))
 	}

@@ -51,18 +51,20 @@ func queryParam(req *events.APIGatewayProxyRequest, name string) (string, error)
 	return req.QueryStringParameters[name], nil
 }
 
+// errBadLimit answers a limit that is not one integer in 1..store.MaxPageSize.
+var errBadLimit = fieldError(CodeInvalidLimit, "limit", fmt.Sprintf("limit must be an integer between 1 and %d", store.MaxPageSize))
+
 // pageParams reads limit (default store.DefaultPageSize, 1..store.MaxPageSize) and next_token.
 func pageParams(req *events.APIGatewayProxyRequest) (int, string, *apiError) {
-	limitMsg := fmt.Sprintf("limit must be an integer between 1 and %d", store.MaxPageSize)
 	raw, err := queryParam(req, "limit")
 	if err != nil {
-		return 0, "", fieldError(CodeInvalidLimit, "limit", limitMsg)
+		return 0, "", errBadLimit
 	}
 	limit := store.DefaultPageSize
 	if raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > store.MaxPageSize || strings.HasPrefix(raw, "+") {
-			return 0, "", fieldError(CodeInvalidLimit, "limit", limitMsg)
+			return 0, "", errBadLimit
 		}
 		limit = n
 	}
