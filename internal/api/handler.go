@@ -293,11 +293,7 @@ func (h *Handler) list(ctx context.Context, req *events.APIGatewayProxyRequest) 
 	if err != nil {
 		return reply{}, err
 	}
-	items := page.Items
-	if items == nil {
-		items = []target.Target{}
-	}
-	return reply{status: http.StatusOK, body: listBody[target.Target]{Items: items, NextToken: page.NextToken}}, nil
+	return listReply(page.Items, page.NextToken), nil
 }
 
 func (h *Handler) create(ctx context.Context, req *events.APIGatewayProxyRequest, hdr http.Header) (reply, error) {
@@ -392,9 +388,5 @@ func (h *Handler) history(ctx context.Context, req *events.APIGatewayProxyReques
 	if err != nil {
 		return reply{}, err
 	}
-	items := page.Items
-	if items == nil {
-		items = []store.AlarmRecord{}
-	}
-	return reply{status: http.StatusOK, body: listBody[store.AlarmRecord]{Items: items, NextToken: page.NextToken}}, nil
+	return listReply(page.Items, page.NextToken), nil
 }

@@ -84,6 +84,14 @@ type listBody[T any] struct {
 	NextToken string `json:"next_token,omitempty"`
 }
 
+// listReply is a 200 with one page: items is [] rather than null when the page is empty.
+func listReply[T any](items []T, nextToken string) reply {
+	if items == nil {
+		items = []T{}
+	}
+	return reply{status: http.StatusOK, body: listBody[T]{Items: items, NextToken: nextToken}}
+}
+
 func encodeBody(v any) (string, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
