@@ -47,14 +47,10 @@ const (
 // when a response arrived (a connection failure has no meaningful latency, and must not feed the
 // latency alarm); TLS timing and certificate days only for a TLS connection.
 func (c *Crawler) targetDatums(t target.Target, r probe.Result) []types.MetricDatum {
-	dims := []types.Dimension{
-		{Name: aws.String(DimensionTargetID), Value: aws.String(t.ID)},
-		{Name: aws.String(DimensionRegion), Value: aws.String(c.region)},
-	}
-	ts := aws.Time(r.CheckedAt)
-	datum := func(name string, v float64, unit types.StandardUnit) types.MetricDatum {
-		return types.MetricDatum{MetricName: aws.String(name), Dimensions: dims, Value: aws.Float64(v), Unit: unit, Timestamp: ts}
-	}
+	datum := datumMaker(r.CheckedAt,
+		types.Dimension{Name: aws.String(DimensionTargetID), Value: aws.String(t.ID)},
+		types.Dimension{Name: aws.String(DimensionRegion), Value: aws.String(c.region)},
+	)
 	avail := 0.0
 	if r.Available {
 		avail = 1
@@ -79,16 +75,20 @@ func (c *Crawler) targetDatums(t target.Target, r probe.Result) []types.MetricDa
 
 // runDatums are the run-level metrics, dimension Region only.
 func (c *Crawler) runDatums(s Summary, at time.Time) []types.MetricDatum {
-	dims := []types.Dimension{{Name: aws.String(DimensionRegion), Value: aws.String(c.region)}}
-	ts := aws.Time(at)
-	datum := func(name string, v float64, unit types.StandardUnit) types.MetricDatum {
-		return types.MetricDatum{MetricName: aws.String(name), Dimensions: dims, Value: aws.Float64(v), Unit: unit, Timestamp: ts}
-	}
+	datum := datumMaker(at, types.Dimension{Name: aws.String(DimensionRegion), Value: aws.String(c.region)})
 	return []types.MetricDatum{
 		datum(MetricTargetsChecked, float64(s.Checked), types.StandardUnitCount),
 		datum(MetricTargetsDown, float64(s.Down), types.StandardUnitCount),
 		datum(MetricTargetsSkipped, float64(s.Skipped), types.StandardUnitCount),
 		datum(MetricRunDuration, s.DurationMS, types.StandardUnitMilliseconds),
+	}
+}
+
+// datumMaker returns a constructor of datums that share a timestamp and dimensions.
+func datumMaker(at time.Time, dims ...types.Dimension) func(name string, v float64, unit types.StandardUnit) types.MetricDatum {
+	ts := aws.Time(at)
+	return func(name string, v float64, unit types.StandardUnit) types.MetricDatum {
+		return types.MetricDatum{MetricName: aws.String(name), Dimensions: dims, Value: aws.Float64(v), Unit: unit, Timestamp: ts}
 	}
 }
 
