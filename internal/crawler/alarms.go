@@ -165,9 +165,7 @@ func (c *Crawler) reconcileAlarms(ctx context.Context, seen map[string]*alarmTar
 		}
 		for _, kind := range []string{AlarmKindAvailability, AlarmKindLatency} {
 			want := c.desiredAlarm(t, kind)
-			have, ok := existing.alarms[aws.ToString(want.AlarmName)]
-			switch {
-			case !ok, !sameAlarm(have, want):
+			if have, ok := existing.alarms[aws.ToString(want.AlarmName)]; !ok || !sameAlarm(have, want) {
 				puts = append(puts, want)
 			}
 		}
