@@ -176,25 +176,22 @@ endef
 # Shell fragment: the workload variables of the release in the array rel_vars (the -var-file first, so the
 # tag wins over it): the one variable list of a workload deployment (plan, drift, make up). artifacts_dir is
 # relative to the workload root, so a plan saved in one CodeBuild build applies in another whose checkout
-# lives elsewhere. On an emulator (AWS_ENDPOINT_URL) the zips are first frozen into build/emulator-<arch>-<hash>:
-# the local runtime runs each deployed function from the local zip whose hash moto reports, so every version
-# deployed there (the local stack, rehearsed releases of other versions) stays runnable after the next build.
+# lives elsewhere. On an emulator (AWS_ENDPOINT_URL) each zip is also kept as build/emulator-deployed/
+# <function>-<sha256>.zip: the local runtime runs a deployed function from the local zip whose hash moto
+# reports, so every version deployed there (the local stack, rehearsed releases of other versions) stays
+# runnable after the next build overwrites build/<arch>.
 define rel_vars
 tfvars="envs/$$RELEASE_ENV.tfvars"; \
 if [ ! -f "$(REL_WORKLOAD_DIR)/$$tfvars" ]; then echo "$@: $(REL_WORKLOAD_DIR)/$$tfvars is missing: every environment keeps its settings there" >&2; exit 2; fi; \
-zips="$(BUILD_DIR)/$(ARCH)"; \
 for f in $(FUNCTIONS); do \
-  [ -f "$$zips/$$f.zip" ] || { echo "$@: $$zips/$$f.zip is missing: run make build ARCH=$(ARCH) VERSION=$$RELEASE_VERSION first" >&2; exit 2; }; \
-done; \
-if [ -n "$${AWS_ENDPOINT_URL:-}" ]; then \
-  frozen="$(BUILD_DIR)/emulator-$(ARCH)-$$(cd "$$zips" && sha256sum $(addsuffix .zip,$(FUNCTIONS)) | sha256sum | cut -c1-16)"; \
-  if [ ! -d "$$frozen" ]; then \
-    tmp=$$(mktemp -d "$$frozen.XXXXXX"); cp $(foreach f,$(FUNCTIONS),"$$zips/$(f).zip") "$$tmp/"; \
-    mv -T "$$tmp" "$$frozen" 2>/dev/null || rm -rf "$$tmp"; \
+  zip="$(BUILD_DIR)/$(ARCH)/$$f.zip"; \
+  [ -f "$$zip" ] || { echo "$@: $$zip is missing: run make build ARCH=$(ARCH) VERSION=$$RELEASE_VERSION first" >&2; exit 2; }; \
+  if [ -n "$${AWS_ENDPOINT_URL:-}" ]; then \
+    kept="$(BUILD_DIR)/emulator-deployed/$$f-$$(sha256sum "$$zip" | cut -c1-16).zip"; \
+    [ -f "$$kept" ] || { mkdir -p "$(BUILD_DIR)/emulator-deployed" && cp "$$zip" "$$kept.tmp$$$$" && mv -f "$$kept.tmp$$$$" "$$kept"; }; \
   fi; \
-  zips="$$frozen"; \
-fi; \
-artifacts=$$(realpath -m --relative-to=$(REL_WORKLOAD_DIR) "$$zips"); \
+done; \
+artifacts=$$(realpath -m --relative-to=$(REL_WORKLOAD_DIR) $(BUILD_DIR)/$(ARCH)); \
 rel_vars=(-var-file="$$tfvars" \
   -var "environment=$$RELEASE_ENV" -var "region=$$RELEASE_REGION" -var "team=$$RELEASE_TEAM" \
   -var "release_version=$$RELEASE_VERSION" -var "artifacts_dir=$$artifacts" -var "lambda_architecture=$(REL_LAMBDA_ARCH)"); \
@@ -345,7 +342,7 @@ record-release: ## Pipeline: store the applied release (sources, zips, tag) for 
 	printf '%s\n' "$$REL_TAG" > $(BUILD_DIR)/release/tag; \
 	snapshot=$(BUILD_DIR)/release/snapshot.zip; rm -f "$$snapshot"; \
 	zip -q -r -X "$$snapshot" . -x '.git/*' '*.terraform/*' 'build/tfdata/*' 'build/plans/*' 'build/tools/*' \
-	  'build/release/snapshot.zip' '.tools/*' '.tf/*' '.local/*' 'reports/*'; \
+	  'build/release/snapshot.zip' 'build/emulator-deployed/*' '.tools/*' '.tf/*' '.local/*' 'reports/*'; \
 	uri="$(RELEASE_SNAPSHOT_URI)/$$RELEASE_REGION/$$RELEASE_TEAM/current.zip"; \
 	aws s3 cp --only-show-errors "$$snapshot" "$$uri"; \
 	echo "record-release: $$REL_TAG recorded at $$uri"
