@@ -313,10 +313,14 @@ func (in *instance) handleNext(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	deadline := now.Add(p.fn.Timeout)
 	p.mu.Lock()
+	p.waiting--
 	in.state = stateBusy
 	in.current = inv
 	in.started = now
 	in.timer = time.AfterFunc(p.fn.Timeout, func() { in.timedOut(inv) })
+	// An invocation that arrived while this instance still counted as free did not start an
+	// instance: start it now, rather than leave it queued behind this one.
+	p.scaleLocked()
 	p.mu.Unlock()
 	in.platform("start", inv, nil, "")
 	h := w.Header()

@@ -83,7 +83,11 @@ type pool struct {
 	mu       sync.Mutex
 	insts    map[*instance]struct{}
 	starting int
-	waiting  int
+	// waiting counts the invocations not yet taken from the queue: invoke adds one, and whoever
+	// receives it (an instance, or an init failure) takes it off under mu, together with the
+	// instance's change to busy, so scaleLocked never counts an instance free for an invocation it
+	// already took.
+	waiting int
 	closed   bool
 	serial   int
 	wg       sync.WaitGroup
@@ -112,14 +116,14 @@ func (p *pool) invoke(ctx context.Context, inv *invocation) (*Result, error) {
 	sent := false
 	select {
 	case p.queue <- inv:
-		sent = true
+		sent = true // the receiver took it off waiting
 	case <-ctx.Done():
 	case <-p.closing:
 	}
-	p.mu.Lock()
-	p.waiting--
-	p.mu.Unlock()
 	if !sent {
+		p.mu.Lock()
+		p.waiting--
+		p.mu.Unlock()
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("invoke %s: %w", p.fn.Name, ctx.Err())
 		}
@@ -182,6 +186,9 @@ func (p *pool) spawn(n int) {
 	if errors.As(err, &ie) {
 		select {
 		case inv := <-p.queue:
+			p.mu.Lock()
+			p.waiting--
+			p.mu.Unlock()
 			inv.finish(&Result{ExecutedVersion: p.fn.Version, FunctionError: "Unhandled", ErrorType: ie.errType, Payload: ie.payload(inv.id)})
 		case <-time.After(100 * time.Millisecond):
 		}
