@@ -271,6 +271,8 @@ func TestConcurrencyBound(t *testing.T) {
 	t.Parallel()
 	const limit, targets = 4, 40
 	var inFlight, maxInFlight atomic.Int64
+	full := make(chan struct{}) // closed when limit requests are in flight at once
+	var fill sync.Once
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
@@ -280,10 +282,15 @@ func TestConcurrencyBound(t *testing.T) {
 				break
 			}
 		}
-		// Hold the request until the pool could be full, so an unbounded pool shows up clearly.
-		deadline := time.Now().Add(200 * time.Millisecond)
-		for inFlight.Load() < limit && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
+		if n >= limit {
+			fill.Do(func() { close(full) })
+		}
+		// The first requests are held until the pool is full, however slowly its workers start;
+		// every request then stays a moment, so an unbounded pool shows up clearly.
+		select {
+		case <-full:
+		case <-time.After(10 * time.Second): // the pool never fills: stop holding (the check below fails)
+			fill.Do(func() { close(full) })
 		}
 		time.Sleep(5 * time.Millisecond)
 	}))
