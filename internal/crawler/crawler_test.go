@@ -289,6 +289,7 @@ func TestConcurrencyBound(t *testing.T) {
 		// every request then stays a moment, so an unbounded pool shows up clearly.
 		select {
 		case <-full:
+		case <-r.Context().Done(): // the probe gave up (its timeout): the request is no longer in flight
 		case <-time.After(10 * time.Second): // the pool never fills: stop holding (the check below fails)
 			fill.Do(func() { close(full) })
 		}
