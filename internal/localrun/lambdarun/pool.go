@@ -88,9 +88,9 @@ type pool struct {
 	// instance's change to busy, so scaleLocked never counts an instance free for an invocation it
 	// already took.
 	waiting int
-	closed   bool
-	serial   int
-	wg       sync.WaitGroup
+	closed  bool
+	serial  int
+	wg      sync.WaitGroup
 }
 
 func newPool(fn FunctionConfig, taskRoot string, sink *logSink, max int, opts *Options) *pool {
