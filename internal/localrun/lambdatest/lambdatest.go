@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -26,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
 )
 
 // Artifact is one built zip.
@@ -196,6 +198,21 @@ func CreateRole(ctx context.Context, endpoint string) error {
 	return nil
 }
 
+// retriedCreate reports whether a create failed only because it already happened: the SDK retries
+// a call whose answer it could not read (seen under load against the emulator: a 201 whose body
+// read failed), and the retry then finds what the first attempt created. Deploy's names are its
+// own (Unique, or a private emulator), so the existing resource is checked against the request.
+func retriedCreate(t testing.TB, err error) bool {
+	t.Helper()
+	var api smithy.APIError
+	// Lambda answers ResourceConflictException; moto answers it for functions, ConflictException for aliases.
+	if !errors.As(err, &api) || (api.ErrorCode() != "ResourceConflictException" && api.ErrorCode() != "ConflictException") {
+		return false
+	}
+	t.Logf("deploy: %v; reading back what the first attempt created", err)
+	return true
+}
+
 // Function describes a function to deploy to moto.
 type Function struct {
 	Name    string // "": a Unique "fn-…"
@@ -238,15 +255,38 @@ func Deploy(t testing.TB, ctx context.Context, c *lambda.Client, endpoint string
 		LoggingConfig: f.Logging,
 		Publish:       true,
 	})
-	if err != nil {
+	version := ""
+	switch {
+	case retriedCreate(t, err):
+		got, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(f.Name), Qualifier: aws.String("1")})
+		if err != nil {
+			t.Fatalf("read back function %s: %v", f.Name, err)
+		}
+		if sum := artifact("", f.Zip).CodeSha256; aws.ToString(got.Configuration.CodeSha256) != sum {
+			t.Fatalf("create function %s: another function of that name exists (code %s, not %s)", f.Name, aws.ToString(got.Configuration.CodeSha256), sum)
+		}
+		version = aws.ToString(got.Configuration.Version)
+	case err != nil:
 		t.Fatalf("create function %s: %v", f.Name, err)
+	default:
+		version = aws.ToString(out.Version)
 	}
 	alias, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{
 		FunctionName:    aws.String(f.Name),
 		Name:            aws.String("live"),
-		FunctionVersion: out.Version,
+		FunctionVersion: aws.String(version),
 	})
-	if err != nil {
+	switch {
+	case retriedCreate(t, err):
+		got, err := c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(f.Name), Name: aws.String("live")})
+		if err != nil {
+			t.Fatalf("read back alias %s:live: %v", f.Name, err)
+		}
+		if aws.ToString(got.FunctionVersion) != version {
+			t.Fatalf("create alias %s:live: it exists on version %s, not %s", f.Name, aws.ToString(got.FunctionVersion), version)
+		}
+		return aws.ToString(got.AliasArn)
+	case err != nil:
 		t.Fatalf("create alias %s: %v", f.Name, err)
 	}
 	return aws.ToString(alias.AliasArn)
