@@ -47,7 +47,7 @@ func TestWorkloadLifecycle(t *testing.T) {
 		fmt.Sprintf("bucket         = %q", statePrefix+"-local"),
 		fmt.Sprintf("key            = %q", fmt.Sprintf("%s/local-%s/terraform.tfstate", team, s.region)),
 		fmt.Sprintf("region         = %q", s.region),
-		"encrypt        = true",
+		// No encrypt: the state bucket's default SSE-KMS applies, as for releases (Makefile rel_init).
 		fmt.Sprintf("dynamodb_table = %q", statePrefix+"-lock-local"),
 		fmt.Sprintf("endpoints = { s3 = %q, dynamodb = %q, iam = %q, sts = %q }", s.endpoint, s.endpoint, s.endpoint, s.endpoint),
 		"use_path_style              = true",
