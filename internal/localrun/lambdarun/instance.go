@@ -310,6 +310,11 @@ func (in *instance) handleNext(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 		return
 	}
+	p.hook(func(h *poolHooks) {
+		if h.taken != nil {
+			h.taken()
+		}
+	})
 	now := time.Now()
 	deadline := now.Add(p.fn.Timeout)
 	p.mu.Lock()

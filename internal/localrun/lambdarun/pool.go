@@ -30,6 +30,20 @@ func (r *Result) Failed() bool { return r.FunctionError != "" }
 
 var errPoolClosed = errors.New("function instances are being replaced")
 
+// poolHooks let tests hold a pool at the moments where an invocation and an instance meet, to
+// play the interleavings that scheduling makes rare. Any field may be nil; production sets none.
+type poolHooks struct {
+	queued      func()             // an invocation was counted and the pool scaled for it
+	taken       func()             // an instance received an invocation, before it turns busy
+	registering func(instance int) // an instance's runtime is ready, before the pool registers it
+}
+
+func (p *pool) hook(f func(*poolHooks)) {
+	if p.opts.hooks != nil {
+		f(p.opts.hooks)
+	}
+}
+
 type invocation struct {
 	id       string
 	arn      string
@@ -113,6 +127,11 @@ func (p *pool) invoke(ctx context.Context, inv *invocation) (*Result, error) {
 	p.waiting++
 	p.scaleLocked()
 	p.mu.Unlock()
+	p.hook(func(h *poolHooks) {
+		if h.queued != nil {
+			h.queued()
+		}
+	})
 	sent := false
 	select {
 	case p.queue <- inv:
@@ -161,6 +180,13 @@ func (p *pool) scaleLocked() {
 func (p *pool) spawn(n int) {
 	defer p.wg.Done()
 	in, err := p.start(n)
+	if err == nil {
+		p.hook(func(h *poolHooks) {
+			if h.registering != nil {
+				h.registering(n)
+			}
+		})
+	}
 	p.mu.Lock()
 	p.starting--
 	if err == nil {
@@ -173,6 +199,9 @@ func (p *pool) spawn(n int) {
 		if in.state == stateStarting {
 			in.state = stateFree
 		}
+		// The instance may already have taken an invocation while it still counted as starting:
+		// an invocation that arrived meanwhile counted on it, so scale again for that one.
+		p.scaleLocked()
 		p.mu.Unlock()
 		return
 	}

@@ -67,6 +67,8 @@ type Options struct {
 	// Metrics, when set, receives Lambda's own metrics (AWS/Lambda Invocations, Errors,
 	// Duration, Throttles) for every invocation.
 	Metrics MetricsAPI
+
+	hooks *poolHooks // tests only: pause the pools at their hand-offs
 }
 
 // Service runs functions on demand.

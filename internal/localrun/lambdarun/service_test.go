@@ -63,7 +63,9 @@ type env struct {
 	terminal *syncBuffer
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv runs a Service on the shared emulator, with the test function installed; adjust changes
+// its options.
+func newEnv(t *testing.T, adjust ...func(*Options)) *env {
 	t.Helper()
 	srv := moto.Shared(t)
 	cfg := srv.Config()
@@ -80,7 +82,7 @@ func newEnv(t *testing.T) *env {
 	lambdatest.Install(t, e.fnA, e.build, "amd64", "fn")
 	lambdatest.Install(t, e.fnB, e.build, "amd64", "fn-b")
 	e.cw = cloudwatch.NewFromConfig(cfg, awsconfig.CloudWatchQueryProtocol)
-	e.svc = New(e.lambda, e.sqs, Options{
+	opts := Options{
 		Metrics:      e.cw,
 		ArtifactsDir: e.build,
 		StateDir:     e.state,
@@ -89,7 +91,11 @@ func newEnv(t *testing.T) *env {
 		RetryDelay:   10 * time.Millisecond,
 		CacheTTL:     10 * time.Millisecond,
 		Terminal:     e.terminal,
-	})
+	}
+	for _, f := range adjust {
+		f(&opts)
+	}
+	e.svc = New(e.lambda, e.sqs, opts)
 	t.Cleanup(func() { e.svc.Close(time.Second) })
 	return e
 }
@@ -272,40 +278,137 @@ func TestInitFailureFailsTheInvocation(t *testing.T) {
 	assert.Contains(t, string(res.Payload), res.RequestID)
 }
 
-func TestConcurrentInvocationsRunOnSeparateInstances(t *testing.T) {
-	t.Parallel()
-	const n = 3
-	var arrived atomic.Int32
+// barrierServer answers its requests only once n of them are inside at once (or after 20 s, which
+// fails the tests using it); every request is announced on arrived.
+func barrierServer(t *testing.T, n int32) (url string, arrived <-chan struct{}) {
+	t.Helper()
+	var count atomic.Int32
 	all := make(chan struct{})
-	barrier := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if arrived.Add(1) == n {
+	each := make(chan struct{}, n+1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if count.Add(1) == n {
 			close(all)
 		}
+		each <- struct{}{}
 		select {
 		case <-all: // every invocation is inside the function at once
 		case <-time.After(20 * time.Second):
 			w.WriteHeader(http.StatusGatewayTimeout)
 		}
 	}))
-	t.Cleanup(barrier.Close)
+	t.Cleanup(srv.Close)
+	return srv.URL, each
+}
+
+// invokeBarrier invokes the function's barrier action in the background; the channel gets the pid
+// of the process that ran it (0 when the invocation failed, which is reported).
+func invokeBarrier(t *testing.T, e *env, arn, url string) <-chan int {
+	pid := make(chan int, 1)
+	go func() {
+		defer close(pid)
+		res, err := e.svc.Invoke(context.Background(), arn, []byte(`{"action":"barrier","url":"`+url+`"}`))
+		if !assert.NoError(t, err) || !assert.Empty(t, res.FunctionError, "%s", res.Payload) {
+			return
+		}
+		var out struct{ PID int }
+		assert.NoError(t, json.Unmarshal(res.Payload, &out))
+		pid <- out.PID
+	}()
+	return pid
+}
+
+// await waits for an event of the test, failing rather than hanging when it never comes.
+func await[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(30 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+func TestConcurrentInvocationsRunOnSeparateInstances(t *testing.T) {
+	t.Parallel()
+	const n = 3
+	url, _ := barrierServer(t, n)
 	e := newEnv(t)
 	arn := e.deploy(t, lambdatest.Function{Timeout: 30})
 
-	pids := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			res, err := e.svc.Invoke(context.Background(), arn, []byte(`{"action":"barrier","url":"`+barrier.URL+`"}`))
-			if !assert.NoError(t, err) || !assert.Empty(t, res.FunctionError, "%s", res.Payload) {
-				return
-			}
-			var out struct{ PID int }
-			assert.NoError(t, json.Unmarshal(res.Payload, &out))
-			pids[i] = out.PID
-		})
+	var pids []int
+	for _, pid := range []<-chan int{invokeBarrier(t, e, arn, url), invokeBarrier(t, e, arn, url), invokeBarrier(t, e, arn, url)} {
+		pids = append(pids, <-pid)
 	}
-	wg.Wait()
 	assert.Len(t, map[int]bool{pids[0]: true, pids[1]: true, pids[2]: true}, n, "pids %v", pids)
+}
+
+// The interleavings below are rare under scheduling and played here with the pool's hooks: in
+// each, a second invocation arrives while the only instance counts as available but has already
+// taken the first one. It must get an instance of its own, not wait for the first to end (both
+// meet at a barrier, so waiting would time out and run both on one process).
+
+func TestInvocationArrivingAsAnInstanceTakesAnotherGetsItsOwn(t *testing.T) {
+	t.Parallel()
+	queued, taken, release := make(chan struct{}, 8), make(chan struct{}), make(chan struct{})
+	var armed atomic.Bool
+	e := newEnv(t, func(o *Options) {
+		o.hooks = &poolHooks{
+			queued: func() { queued <- struct{}{} },
+			taken: func() {
+				if armed.CompareAndSwap(true, false) {
+					close(taken)
+					<-release
+				}
+			},
+		}
+	})
+	arn := e.deploy(t, lambdatest.Function{Timeout: 30})
+	warm := invokeEnv(t, e, arn) // one instance, free again
+	await(t, queued, "the warm-up invocation")
+	url, _ := barrierServer(t, 2)
+
+	armed.Store(true)
+	first := invokeBarrier(t, e, arn, url)
+	await(t, queued, "the first invocation")
+	await(t, taken, "the instance to take the first invocation") // and it is held before turning busy
+	second := invokeBarrier(t, e, arn, url)
+	await(t, queued, "the second invocation")
+	close(release)
+
+	p1, p2 := <-first, <-second
+	assert.Equal(t, warm.PID, p1, "the free instance took the first invocation")
+	assert.NotEqual(t, p1, p2, "the second invocation ran on an instance of its own")
+}
+
+func TestInvocationArrivingAsAnInstanceRegistersGetsItsOwn(t *testing.T) {
+	t.Parallel()
+	queued, registering, release := make(chan struct{}, 8), make(chan struct{}), make(chan struct{})
+	e := newEnv(t, func(o *Options) {
+		o.hooks = &poolHooks{
+			queued: func() { queued <- struct{}{} },
+			registering: func(instance int) {
+				if instance == 1 {
+					close(registering)
+					<-release
+				}
+			},
+		}
+	})
+	arn := e.deploy(t, lambdatest.Function{Timeout: 30})
+	url, arrived := barrierServer(t, 2)
+
+	first := invokeBarrier(t, e, arn, url)
+	await(t, queued, "the first invocation")
+	await(t, registering, "the first instance to be ready") // and it is held before the pool registers it
+	await(t, arrived, "the first invocation inside the function")
+	second := invokeBarrier(t, e, arn, url)
+	await(t, queued, "the second invocation")
+	close(release)
+
+	p1, p2 := <-first, <-second
+	assert.NotZero(t, p1)
+	assert.NotEqual(t, p1, p2, "the second invocation ran on an instance of its own")
 }
 
 func TestInvokeAsyncRetriesThenSendsToFailureDestination(t *testing.T) {
