@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,11 +128,15 @@ func TestRunFiresOnSchedule(t *testing.T) {
 	f := setup(t)
 	_, ruleARN := f.rule(t, "rate(1 minute)", types.RuleStateEnabled, types.Target{Id: aws.String("t"), Arn: aws.String(f.fnARN)})
 	s := New(f.events, f.svc, moto.Region, nil)
-	// A clock shifted so that the next minute boundary is moments away.
-	real := time.Now()
-	boundary := real.Truncate(time.Minute).Add(time.Minute)
-	offset := boundary.Add(-700 * time.Millisecond).Sub(real)
-	s.now = func() time.Time { return time.Now().Add(offset) }
+	// A clock shifted so that the scheduler first reads it 700 ms before a minute boundary, however
+	// long it takes to start: the rule is next due at that boundary, moments away.
+	boundary := time.Now().Truncate(time.Minute).Add(time.Minute)
+	var shift sync.Once
+	var offset time.Duration
+	s.now = func() time.Time {
+		shift.Do(func() { offset = boundary.Add(-700 * time.Millisecond).Sub(time.Now()) })
+		return time.Now().Add(offset)
+	}
 	fired := make(chan struct{}, 10)
 	s.AfterFire = func(context.Context) { fired <- struct{}{} }
 	ctx, cancel := context.WithCancel(context.Background())
