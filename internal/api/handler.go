@@ -297,11 +297,7 @@ func (h *Handler) list(ctx context.Context, req *events.APIGatewayProxyRequest) 
 }
 
 func (h *Handler) create(ctx context.Context, req *events.APIGatewayProxyRequest, hdr http.Header) (reply, error) {
-	spec, perr := readSpec(req, hdr)
-	if perr != nil {
-		return reply{}, perr
-	}
-	t, err := target.Resolve(spec, h.policy)
+	t, err := h.readTarget(req, hdr)
 	if err != nil {
 		return reply{}, err
 	}
@@ -313,6 +309,15 @@ func (h *Handler) create(ctx context.Context, req *events.APIGatewayProxyRequest
 	r.header("Location", location(req, created.ID))
 	r.header("ETag", etag(created.Version))
 	return r, nil
+}
+
+// readTarget decodes a create/replace body and resolves it into a valid target (defaults, normalized URL).
+func (h *Handler) readTarget(req *events.APIGatewayProxyRequest, hdr http.Header) (target.Target, error) {
+	spec, perr := readSpec(req, hdr)
+	if perr != nil {
+		return target.Target{}, perr
+	}
+	return target.Resolve(spec, h.policy)
 }
 
 // location is the created target's path as the client addresses it. API Gateway's requestContext.path
@@ -350,11 +355,7 @@ func (h *Handler) replace(ctx context.Context, req *events.APIGatewayProxyReques
 	if perr != nil {
 		return reply{}, perr
 	}
-	spec, perr := readSpec(req, hdr)
-	if perr != nil {
-		return reply{}, perr
-	}
-	t, err := target.Resolve(spec, h.policy)
+	t, err := h.readTarget(req, hdr)
 	if err != nil {
 		return reply{}, err
 	}
