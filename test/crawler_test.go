@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/webhealth/webhealth/internal/awsconfig"
+	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
 	"github.com/webhealth/webhealth/internal/crawler"
 )
 
@@ -102,7 +102,7 @@ func TestCrawlerChecksTarget(t *testing.T) {
 	}
 
 	t.Run("metrics in CloudWatch", func(t *testing.T) {
-		cw := cloudwatch.NewFromConfig(s.awsCfg, awsconfig.CloudWatchQueryProtocol)
+		cw := cloudwatch.NewFromConfig(s.awsCfg, cwquery.Option)
 		dims := []cwtypes.Dimension{
 			{Name: aws.String(crawler.DimensionTargetID), Value: aws.String(created.ID)},
 			{Name: aws.String(crawler.DimensionRegion), Value: aws.String(s.region)},

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/webhealth/webhealth/internal/awsconfig"
+	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
 	"github.com/webhealth/webhealth/internal/crawler"
 	"github.com/webhealth/webhealth/internal/netguard"
 	"github.com/webhealth/webhealth/internal/probe"
@@ -47,7 +48,7 @@ func main() {
 	}
 	c, err := crawler.New(cfg, awsCfg.Region,
 		dynamodb.NewFromConfig(awsCfg),
-		cloudwatch.NewFromConfig(awsCfg, awsconfig.CloudWatchQueryProtocol),
+		cloudwatch.NewFromConfig(awsCfg, cwquery.Option),
 		prober)
 	if err != nil {
 		fail("crawler", err)

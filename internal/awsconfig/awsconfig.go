@@ -2,8 +2,9 @@
 //
 // The SDK itself honours AWS_ENDPOINT_URL (and the per-service AWS_ENDPOINT_URL_<SERVICE>), so the
 // same binary talks to AWS or to a local emulator by environment alone; this package only adds
-// the retry policy shared by the functions, refuses to start without a region, and holds the one
-// client option the emulator needs (CloudWatchQueryProtocol).
+// the retry policy shared by the functions and refuses to start without a region. The one client
+// option the emulator needs lives in the cwquery sub-package, so only the binaries that call
+// CloudWatch link its client.
 package awsconfig
 
 import (
@@ -14,9 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
-	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 )
 
 // Load returns the SDK configuration: default credential chain, region from the environment,
@@ -34,12 +32,4 @@ func Load(ctx context.Context, maxAttempts int) (aws.Config, error) {
 		return aws.Config{}, errors.New("load AWS config: no region (set AWS_REGION)")
 	}
 	return cfg, nil
-}
-
-// CloudWatchQueryProtocol makes a CloudWatch client speak the AWS query protocol. The SDK's default
-// for CloudWatch is Smithy RPC v2 CBOR, which the local emulator (moto) does not serve: it answers
-// those requests 404. CloudWatch itself accepts all its protocols, so one binary works against both.
-// Every CloudWatch client of the project uses it: cloudwatch.NewFromConfig(cfg, awsconfig.CloudWatchQueryProtocol).
-func CloudWatchQueryProtocol(o *cloudwatch.Options) {
-	o.Protocol = awsquery.New(schemas.GraniteServiceVersion20100801)
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/webhealth/webhealth/internal/awsconfig"
+	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -555,7 +555,7 @@ func TestMetricRequestsStayUnderOneMegabyte(t *testing.T) {
 	cw := cloudwatch.New(cloudwatch.Options{
 		Region: testRegion, BaseEndpoint: aws.String(srv.URL), DisableRequestCompression: true,
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-	}, awsconfig.CloudWatchQueryProtocol)
+	}, cwquery.Option)
 	c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
 
 	// Dimension values at CloudWatch's 1024-character limit, with characters that need escaping.

@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/webhealth/webhealth/internal/awsconfig"
+	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
 	"github.com/webhealth/webhealth/internal/netguard"
 	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/store"
@@ -42,7 +42,7 @@ func newMotoStack(t *testing.T) *motoStack {
 	prefix := moto.UniqueName(t, "it")
 	return &motoStack{
 		db:     db,
-		cw:     cloudwatch.NewFromConfig(cfg, awsconfig.CloudWatchQueryProtocol),
+		cw:     cloudwatch.NewFromConfig(cfg, cwquery.Option),
 		table:  moto.CreateURLTable(t, db),
 		prefix: prefix,
 		ns:     "WebHealth/" + prefix,

@@ -32,7 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/webhealth/webhealth/internal/awsconfig"
+	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
 	"github.com/webhealth/webhealth/internal/localrun/alarms"
 	"github.com/webhealth/webhealth/internal/localrun/apigw"
 	"github.com/webhealth/webhealth/internal/localrun/lambdarun"
@@ -66,7 +66,7 @@ func AWSConfig(cfg Config) aws.Config {
 func New(cfg Config, log *slog.Logger, terminal io.Writer) *Runtime {
 	awsCfg := AWSConfig(cfg)
 	sqsClient := sqs.NewFromConfig(awsCfg)
-	cw := cloudwatch.NewFromConfig(awsCfg, awsconfig.CloudWatchQueryProtocol)
+	cw := cloudwatch.NewFromConfig(awsCfg, cwquery.Option)
 	functions := lambdarun.New(lambda.NewFromConfig(awsCfg), sqsClient, lambdarun.Options{
 		Metrics:      cw,
 		ArtifactsDir: cfg.ArtifactsDir,

@@ -26,7 +26,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/webhealth/webhealth/internal/awsconfig"
+	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
 	"github.com/webhealth/webhealth/internal/localrun/lambdatest"
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
@@ -116,7 +116,7 @@ func deployStack(t *testing.T) *stack {
 	require.NoError(t, err)
 	_, err = snsc.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("lambda"), Endpoint: aws.String(fnARN)})
 	require.NoError(t, err)
-	s.cw = cloudwatch.NewFromConfig(cfg, awsconfig.CloudWatchQueryProtocol)
+	s.cw = cloudwatch.NewFromConfig(cfg, cwquery.Option)
 	dims := []cwtypes.Dimension{{Name: aws.String("TargetId"), Value: aws.String("t1")}, {Name: aws.String("Region"), Value: aws.String(moto.Region)}}
 	_, err = s.cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
 		AlarmName: aws.String(s.alarm), Namespace: aws.String(s.ns), MetricName: aws.String("Availability"), Dimensions: dims,

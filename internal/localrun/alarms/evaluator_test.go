@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/webhealth/webhealth/internal/awsconfig"
+	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
 	"github.com/webhealth/webhealth/internal/localrun/internal/runtimetest"
 	"github.com/webhealth/webhealth/internal/localrun/lambdatest"
 	"github.com/webhealth/webhealth/internal/localrun/snsdeliver"
@@ -47,7 +47,7 @@ func setup(t *testing.T) *fixture {
 	require.NoError(t, err)
 	_, err = snsc.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("lambda"), Endpoint: aws.String(fnARN)})
 	require.NoError(t, err)
-	cw := cloudwatch.NewFromConfig(cfg, awsconfig.CloudWatchQueryProtocol)
+	cw := cloudwatch.NewFromConfig(cfg, cwquery.Option)
 	f := &fixture{
 		cw:    cw,
 		topic: aws.ToString(topic.TopicArn),

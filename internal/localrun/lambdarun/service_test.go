@@ -26,7 +26,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/webhealth/webhealth/internal/awsconfig"
+	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
 	"github.com/webhealth/webhealth/internal/localrun/lambdatest"
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
@@ -81,7 +81,7 @@ func newEnv(t *testing.T, adjust ...func(*Options)) *env {
 	}
 	lambdatest.Install(t, e.fnA, e.build, "amd64", "fn")
 	lambdatest.Install(t, e.fnB, e.build, "amd64", "fn-b")
-	e.cw = cloudwatch.NewFromConfig(cfg, awsconfig.CloudWatchQueryProtocol)
+	e.cw = cloudwatch.NewFromConfig(cfg, cwquery.Option)
 	opts := Options{
 		Metrics:      e.cw,
 		ArtifactsDir: e.build,

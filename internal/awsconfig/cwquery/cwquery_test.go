@@ -1,4 +1,4 @@
-package awsconfig
+package cwquery
 
 import (
 	"context"
@@ -17,10 +17,10 @@ import (
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
-// TestCloudWatchQueryProtocolOnMoto proves why every CloudWatch client of the project is built with
-// CloudWatchQueryProtocol: with it a metric put to the emulator is listed back; with the SDK's
+// TestOptionOnMoto proves why every CloudWatch client of the project is built with
+// Option: with it a metric put to the emulator is listed back; with the SDK's
 // default protocol (Smithy RPC v2 CBOR) moto answers 404 to the very same call.
-func TestCloudWatchQueryProtocolOnMoto(t *testing.T) {
+func TestOptionOnMoto(t *testing.T) {
 	t.Parallel()
 	cfg := moto.Start(t).Config()
 	tests := []struct {
@@ -28,7 +28,7 @@ func TestCloudWatchQueryProtocolOnMoto(t *testing.T) {
 		opts       []func(*cloudwatch.Options)
 		wantStatus int // 0: the round trip works
 	}{
-		{name: "query protocol", opts: []func(*cloudwatch.Options){CloudWatchQueryProtocol}},
+		{name: "query protocol", opts: []func(*cloudwatch.Options){Option}},
 		{name: "SDK default (RPC v2 CBOR)", wantStatus: http.StatusNotFound},
 	}
 	for _, tc := range tests {
