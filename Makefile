@@ -64,8 +64,8 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 10s)
 FUZZTIME ?= 10s
 
 .PHONY: bench
-bench: ## Go benchmarks (the performance record)
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: ## Go benchmarks (the performance record), one package at a time so they do not slow each other
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./...
 
 .PHONY: build
 build: $(foreach f,$(FUNCTIONS),$(BUILD_DIR)/$(ARCH)/$(f).zip) ## Build the three Lambda zips for ARCH (default arm64)

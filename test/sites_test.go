@@ -30,7 +30,7 @@ import (
 //     E2E_PUBLIC_URL);
 //   - newTestSite: a server the test controls (503, hang, redirect): local only, since the crawler in
 //     AWS cannot reach this machine;
-//   - crawlNow: the local runtime's fire-now endpoint, or lambda:Invoke of the crawler function.
+//   - crawlNowE: the local runtime's fire-now endpoint, or lambda:Invoke of the crawler function.
 
 // siteMode is what a testSite answers.
 type siteMode int32
@@ -138,13 +138,7 @@ func (s *stack) reachableURL(t *testing.T) string {
 // targets their own scan saw.
 var crawlMu sync.Mutex
 
-// crawlNow runs one crawl of the stack and waits for it to finish.
-func (s *stack) crawlNow(t *testing.T) {
-	t.Helper()
-	require.NoError(t, s.crawlNowE(t))
-}
-
-// crawlNowE is crawlNow for retry loops.
+// crawlNowE runs one crawl of the stack and waits for it to finish (callers retry it).
 func (s *stack) crawlNowE(t *testing.T) error {
 	t.Helper()
 	out := s.outputs(t)
