@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,30 +19,10 @@ import (
 )
 
 // UnparsedTargetID is the hash key under which messages that are not our alarm notifications are kept.
-const UnparsedTargetID = "_unparsed"
-
-// Attribute names of the alarm table (docs/design.md).
-const (
-	AttrTargetID        = "target_id"
-	AttrSK              = "sk"
-	AttrMessageID       = "message_id"
-	AttrAlarmName       = "alarm_name"
-	AttrAlarmKind       = "alarm_kind"
-	AttrNewState        = "new_state"
-	AttrOldState        = "old_state"
-	AttrReason          = "reason"
-	AttrStateChangeTime = "state_change_time"
-	AttrMetricName      = "metric_name"
-	AttrRecordedAt      = "recorded_at"
-	AttrExpiresAt       = "expires_at"
-	AttrRaw             = "raw"
-	AttrParseError      = "parse_error"
-	AttrSubject         = "subject"
-	AttrTopicARN        = "topic_arn"
-)
+const UnparsedTargetID = store.UnparsedTargetID
 
 // conditionNew makes a write a no-op when the item (same target_id and sk) is already stored.
-const conditionNew = "attribute_not_exists(" + AttrSK + ")"
+const conditionNew = "attribute_not_exists(" + store.AttrAlarmSK + ")"
 
 // PutItemAPI is the DynamoDB operation the handler uses.
 type PutItemAPI interface {
@@ -106,20 +85,32 @@ func (h *Handler) record(ctx context.Context, msg events.SNSEntity) error {
 	msgID := messageKey(msg)
 	change, parseErr := h.parser.Parse(msg.Message)
 
-	var item map[string]types.AttributeValue
-	logAttrs := []any{slog.String("message_id", msgID)}
+	var (
+		item    map[string]types.AttributeValue
+		key     string
+		err     error
+		logAttr = []any{slog.String("message_id", msgID)}
+	)
 	if parseErr != nil {
-		item = h.rawItem(msg, msgID, parseErr, now)
-		logAttrs = append(logAttrs, slog.String("topic_arn", msg.TopicArn), slog.String("subject", msg.Subject),
+		it := h.rawItem(msg, msgID, parseErr, now)
+		key = UnparsedTargetID + "/" + it.SK
+		item, err = store.MarshalUnparsedAlarm(it)
+		logAttr = append(logAttr, slog.String("topic_arn", msg.TopicArn), slog.String("subject", msg.Subject),
 			slog.String("parse_error", parseErr.Error()))
 	} else {
-		item = h.changeItem(change, msgID, now)
-		logAttrs = append(logAttrs, slog.String("target_id", change.TargetID), slog.String("alarm_name", change.AlarmName),
+		it := h.changeItem(change, msgID, now)
+		key = it.TargetID + "/" + it.SK
+		item, err = store.MarshalAlarm(it)
+		logAttr = append(logAttr, slog.String("target_id", change.TargetID), slog.String("alarm_name", change.AlarmName),
 			slog.String("alarm_kind", change.Kind), slog.String("new_state", change.NewState), slog.String("old_state", change.OldState))
 	}
-	key := str(item[AttrTargetID]) + "/" + str(item[AttrSK])
+	logAttr = append(logAttr, slog.String("key", key))
+	if err != nil {
+		h.log.ErrorContext(ctx, "encode alarm record failed", append(logAttr, slog.Any("error", err))...)
+		return fmt.Errorf("put alarm record %s (message %s): %w", key, msgID, err)
+	}
 
-	_, err := h.db.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err = h.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(h.table),
 		Item:                item,
 		ConditionExpression: aws.String(conditionNew),
@@ -127,55 +118,53 @@ func (h *Handler) record(ctx context.Context, msg events.SNSEntity) error {
 	var dup *types.ConditionalCheckFailedException
 	switch {
 	case errors.As(err, &dup):
-		h.log.InfoContext(ctx, "duplicate delivery: alarm record already stored", append(logAttrs, slog.String("key", key))...)
+		h.log.InfoContext(ctx, "duplicate delivery: alarm record already stored", logAttr...)
 		return nil
 	case err != nil:
-		h.log.ErrorContext(ctx, "store alarm record failed", append(logAttrs, slog.String("key", key), slog.Any("error", err))...)
+		h.log.ErrorContext(ctx, "store alarm record failed", append(logAttr, slog.Any("error", err))...)
 		return fmt.Errorf("put alarm record %s (message %s): %w", key, msgID, err)
 	case parseErr != nil:
-		h.log.WarnContext(ctx, "SNS message is not an alarm of a target: stored raw", append(logAttrs, slog.String("key", key))...)
+		h.log.WarnContext(ctx, "SNS message is not an alarm of a target: stored raw", logAttr...)
 	default:
-		h.log.InfoContext(ctx, "alarm state change recorded", append(logAttrs, slog.String("key", key))...)
+		h.log.InfoContext(ctx, "alarm state change recorded", logAttr...)
 	}
 	return nil
 }
 
-func (h *Handler) changeItem(c StateChange, msgID string, now time.Time) map[string]types.AttributeValue {
-	changed := store.FormatTime(c.StateChangeTime)
-	item := map[string]types.AttributeValue{
-		AttrTargetID:        s(c.TargetID),
-		AttrSK:              s(changed + "#" + msgID),
-		AttrMessageID:       s(msgID),
-		AttrAlarmName:       s(c.AlarmName),
-		AttrAlarmKind:       s(c.Kind),
-		AttrNewState:        s(c.NewState),
-		AttrStateChangeTime: s(changed),
+// changeItem is the item of a parsed state change. Times are stored in store.TimeFormat; the sort key
+// starts with the state change time, and expires_at (TTL) is the retention after now.
+func (h *Handler) changeItem(c StateChange, msgID string, now time.Time) store.AlarmItem {
+	return store.AlarmItem{
+		AlarmRecord: store.AlarmRecord{
+			TargetID:        c.TargetID,
+			SK:              store.AlarmSK(c.StateChangeTime, msgID),
+			MessageID:       msgID,
+			AlarmName:       c.AlarmName,
+			AlarmKind:       c.Kind,
+			NewState:        c.NewState,
+			OldState:        c.OldState,
+			Reason:          c.Reason,
+			StateChangeTime: store.FormatTime(c.StateChangeTime),
+			MetricName:      c.MetricName,
+			RecordedAt:      store.FormatTime(now),
+		},
+		ExpiresAt: now.Add(h.retention),
 	}
-	setIfNotEmpty(item, AttrOldState, c.OldState)
-	setIfNotEmpty(item, AttrReason, c.Reason)
-	setIfNotEmpty(item, AttrMetricName, c.MetricName)
-	h.stamp(item, now)
-	return item
 }
 
-func (h *Handler) rawItem(msg events.SNSEntity, msgID string, parseErr error, now time.Time) map[string]types.AttributeValue {
-	item := map[string]types.AttributeValue{
-		AttrTargetID:   s(UnparsedTargetID),
-		AttrSK:         s(store.FormatTime(msg.Timestamp) + "#" + msgID),
-		AttrMessageID:  s(msgID),
-		AttrRaw:        s(strings.ToValidUTF8(msg.Message, "\uFFFD")),
-		AttrParseError: s(strings.ToValidUTF8(parseErr.Error(), "\uFFFD")),
+// rawItem is the item of a message that is not an alarm notification of a target; its sort key starts
+// with the SNS timestamp. Text from the message is made valid UTF-8, as DynamoDB requires.
+func (h *Handler) rawItem(msg events.SNSEntity, msgID string, parseErr error, now time.Time) store.UnparsedAlarmItem {
+	return store.UnparsedAlarmItem{
+		SK:         store.AlarmSK(msg.Timestamp, msgID),
+		MessageID:  msgID,
+		Subject:    strings.ToValidUTF8(msg.Subject, "\uFFFD"),
+		TopicARN:   msg.TopicArn,
+		Raw:        strings.ToValidUTF8(msg.Message, "\uFFFD"),
+		ParseError: strings.ToValidUTF8(parseErr.Error(), "\uFFFD"),
+		RecordedAt: store.FormatTime(now),
+		ExpiresAt:  now.Add(h.retention),
 	}
-	setIfNotEmpty(item, AttrSubject, strings.ToValidUTF8(msg.Subject, "\uFFFD"))
-	setIfNotEmpty(item, AttrTopicARN, msg.TopicArn)
-	h.stamp(item, now)
-	return item
-}
-
-// stamp sets recorded_at and the TTL attribute expires_at (epoch seconds).
-func (h *Handler) stamp(item map[string]types.AttributeValue, now time.Time) {
-	item[AttrRecordedAt] = s(store.FormatTime(now))
-	item[AttrExpiresAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(h.retention).Unix(), 10)}
 }
 
 // messageKey is the SNS MessageId, or, for a hand-made event without one, a digest of the message
@@ -186,19 +175,4 @@ func messageKey(msg events.SNSEntity) string {
 	}
 	sum := sha256.Sum256([]byte(msg.Message))
 	return "sha256-" + hex.EncodeToString(sum[:16])
-}
-
-func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-
-func str(av types.AttributeValue) string {
-	if v, ok := av.(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-func setIfNotEmpty(item map[string]types.AttributeValue, name, v string) {
-	if v != "" {
-		item[name] = s(v)
-	}
 }

@@ -5,38 +5,15 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/webhealth/webhealth/internal/target"
 )
 
-// Key attributes of the alarm table (docs/design.md).
-const (
-	AttrAlarmTargetID = "target_id"
-	AttrAlarmSK       = "sk"
-)
-
 // AlarmsDB is the part of the DynamoDB API the alarm history reader calls (*dynamodb.Client implements it).
 type AlarmsDB interface {
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-}
-
-// AlarmRecord is one alarm state change recorded by the alarm logger, as the API returns it.
-// Times are the stored RFC 3339 UTC strings.
-type AlarmRecord struct {
-	TargetID        string `dynamodbav:"target_id" json:"target_id"`
-	SK              string `dynamodbav:"sk" json:"-"`
-	MessageID       string `dynamodbav:"message_id" json:"message_id"`
-	AlarmName       string `dynamodbav:"alarm_name" json:"alarm_name"`
-	AlarmKind       string `dynamodbav:"alarm_kind" json:"alarm_kind"`
-	NewState        string `dynamodbav:"new_state" json:"new_state"`
-	OldState        string `dynamodbav:"old_state" json:"old_state,omitempty"`
-	Reason          string `dynamodbav:"reason" json:"reason,omitempty"`
-	StateChangeTime string `dynamodbav:"state_change_time" json:"state_change_time"`
-	MetricName      string `dynamodbav:"metric_name" json:"metric_name,omitempty"`
-	RecordedAt      string `dynamodbav:"recorded_at" json:"recorded_at"`
 }
 
 // AlarmPage is one page of an alarm history. NextToken is empty on the last page.
@@ -88,11 +65,11 @@ func (a *Alarms) History(ctx context.Context, targetID string, limit int, token 
 			return AlarmPage{}, fmt.Errorf("alarm history %s: query %s: %w", targetID, a.table, err)
 		}
 		for _, av := range out.Items {
-			var r AlarmRecord
-			if err := attributevalue.UnmarshalMap(av, &r); err != nil {
-				return AlarmPage{}, fmt.Errorf("alarm history %s: decode record: %w", targetID, err)
+			it, err := UnmarshalAlarm(av)
+			if err != nil {
+				return AlarmPage{}, fmt.Errorf("alarm history %s: %w", targetID, err)
 			}
-			recs = append(recs, r)
+			recs = append(recs, it.AlarmRecord)
 		}
 		if len(recs) > limit || len(out.LastEvaluatedKey) == 0 {
 			break
