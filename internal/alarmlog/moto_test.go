@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/alarmlog"
+	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
@@ -96,6 +97,21 @@ func TestHandleAgainstDynamoDB(t *testing.T) {
 		got = history(t, db, table, alarmlog.UnparsedTargetID)
 		require.Len(t, got, 2)
 		assert.Contains(t, got[0]["parse_error"]+got[1]["parse_error"], "does not name a target")
+	})
+
+	t.Run("the API's history reader reads what the handler wrote", func(t *testing.T) {
+		table := moto.CreateAlarmTable(t, db)
+		cfg := config()
+		cfg.Table = table
+		h := newHandler(db, cfg, nil)
+		for _, ev := range []events.SNSEvent{loadEvent(t, ourAlarm), sparseAlarm(t), loadEvent(t, ourOK), loadEvent(t, awsSNSEvent)} {
+			require.NoError(t, h.Handle(ctx, ev))
+		}
+		page, err := store.NewAlarms(db, table).History(ctx, targetID, store.MaxPageSize, "")
+		require.NoError(t, err)
+		// Newest first; the two changes of the same millisecond are ordered by message id.
+		assert.Equal(t, []store.AlarmRecord{wantOK(), wantSparse(), wantAlarm()}, page.Items)
+		assert.Empty(t, page.NextToken)
 	})
 
 	t.Run("storage failure is returned", func(t *testing.T) {
