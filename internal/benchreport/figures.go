@@ -3,6 +3,7 @@ package benchreport
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -210,6 +211,10 @@ func evaluate(s Set, f Figure) Row {
 		details = append([]Shown{f.Rule.ref}, details...)
 	}
 	row.Measured = withUnit(v, f.Unit)
+	if f.Rule.kind == ruleAtMost && row.Outcome == Missed && num(v) == num(f.Rule.limit) {
+		// Rounded, a value just over its limit would read as the limit itself.
+		row.Measured = strings.Replace(row.Measured, num(v), strconv.FormatFloat(v, 'f', -1, 64), 1)
+	}
 	var parts []string
 	for _, d := range details {
 		if dv, why := s.lookup(d.Ref); why == "" {
