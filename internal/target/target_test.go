@@ -178,7 +178,8 @@ func TestIDs(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, a, b)
 	assert.True(t, ValidID(a))
-	for _, bad := range []string{"", "ABC", strings.Repeat("g", 32), a + "0", a[:31], "../" + a[3:]} {
+	for _, bad := range []string{"", "ABC", strings.Repeat("g", 32), strings.Repeat("A", 32), a + "0", a[:31], a[:31] + "\n",
+		a[:31] + "/", a[:31] + ":", a[:31] + "`", "../" + a[3:]} {
 		assert.False(t, ValidID(bad), bad)
 	}
 }
