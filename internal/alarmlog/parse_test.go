@@ -128,6 +128,14 @@ func TestParse(t *testing.T) {
 			want: with(func(c *alarmlog.StateChange) { c.TargetID, c.AlarmName = otherID, "hand-made alarm" }),
 		},
 		{
+			name: "fields Parse does not read may have any type",
+			message: variant(t, func(m map[string]any) {
+				m["AlarmActions"], m["Region"], m["AWSAccountId"] = "one", 1, []any{}
+				trigger(m)["Threshold"], trigger(m)["Period"] = "high", "1m"
+			}),
+			want: alarm,
+		},
+		{
 			name: "invalid TargetId dimension falls back to the name",
 			message: variant(t, func(m map[string]any) {
 				trigger(m)["Dimensions"] = dims("TargetId", "NOT-AN-ID")
