@@ -20,6 +20,8 @@ import (
 type fakeStore struct {
 	mu        sync.Mutex
 	targets   map[string]target.Target
+	owners    map[string]string              // target.URLKey of the normalized URL -> id, like the store's uniqueness items
+	sorted    []string                       // ids in list order; nil after a change
 	alarms    map[string][]store.AlarmRecord // newest first
 	now       time.Time
 	calls     map[string]int
@@ -31,6 +33,7 @@ type fakeStore struct {
 func newFakeStore() *fakeStore {
 	return &fakeStore{
 		targets: map[string]target.Target{},
+		owners:  map[string]string{},
 		alarms:  map[string][]store.AlarmRecord{},
 		now:     time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC),
 		calls:   map[string]int{},
@@ -64,13 +67,17 @@ func (f *fakeStore) snapshot() map[string]target.Target {
 	return maps.Clone(f.targets)
 }
 
-func (f *fakeStore) owner(url string) string {
-	for id, t := range f.targets {
-		if target.URLKey(t.URL) == target.URLKey(url) {
-			return id
-		}
+func (f *fakeStore) owner(url string) string { return f.owners[target.URLKey(url)] }
+
+// put stores t and moves its URL's ownership (the store writes both in one transaction).
+func (f *fakeStore) put(t target.Target) {
+	if old, ok := f.targets[t.ID]; ok {
+		delete(f.owners, target.URLKey(old.URL))
+	} else {
+		f.sorted = nil
 	}
-	return ""
+	f.targets[t.ID] = t
+	f.owners[target.URLKey(t.URL)] = t.ID
 }
 
 // seed stores a target directly (no call counted).
@@ -83,7 +90,7 @@ func (f *fakeStore) seed(rawURL string) target.Target {
 	}
 	t.ID = fmt.Sprintf("%032x", len(f.targets)+1)
 	t.CreatedAt, t.UpdatedAt, t.Version = f.now, f.now, 1
-	f.targets[t.ID] = t
+	f.put(t)
 	return t
 }
 
@@ -101,7 +108,7 @@ func (f *fakeStore) Create(_ context.Context, t target.Target) (target.Target, e
 		return target.Target{}, err
 	}
 	t.ID, t.CreatedAt, t.UpdatedAt, t.Version = id, f.now, f.now, 1
-	f.targets[id] = t
+	f.put(t)
 	return t, nil
 }
 
@@ -126,12 +133,18 @@ func (f *fakeStore) List(_ context.Context, limit int, token string) (store.Targ
 		return store.TargetPage{}, err
 	}
 	f.lastLimit = limit
-	ids := slices.Sorted(maps.Keys(f.targets))
+	if f.sorted == nil {
+		f.sorted = slices.Sorted(maps.Keys(f.targets))
+	}
+	ids := f.sorted
 	start, err := fakeOffset(token)
 	if err != nil {
 		return store.TargetPage{}, err
 	}
-	var page store.TargetPage
+	var page store.TargetPage // Items nil when empty, as the store answers
+	if n := min(limit, len(ids)-start); n > 0 {
+		page.Items = make([]target.Target, 0, n)
+	}
 	for i := start; i < len(ids) && len(page.Items) < limit; i++ {
 		page.Items = append(page.Items, f.targets[ids[i]])
 	}
@@ -170,7 +183,7 @@ func (f *fakeStore) Replace(_ context.Context, id string, t target.Target, expec
 	}
 	t.ID, t.CreatedAt, t.LastCheck = id, cur.CreatedAt, cur.LastCheck
 	t.UpdatedAt, t.Version = f.now.Add(time.Minute), cur.Version+1
-	f.targets[id] = t
+	f.put(t)
 	return t, nil
 }
 
@@ -180,10 +193,13 @@ func (f *fakeStore) Delete(_ context.Context, id string) error {
 	if err := f.enter("Delete"); err != nil {
 		return err
 	}
-	if _, ok := f.targets[id]; !ok {
+	t, ok := f.targets[id]
+	if !ok {
 		return store.ErrNotFound
 	}
+	delete(f.owners, target.URLKey(t.URL))
 	delete(f.targets, id)
+	f.sorted = nil
 	return nil
 }
 

@@ -293,7 +293,7 @@ func (h *Handler) list(ctx context.Context, req *events.APIGatewayProxyRequest) 
 	if err != nil {
 		return reply{}, err
 	}
-	return listReply(page.Items, page.NextToken), nil
+	return listReply(targetsBody(page.Items), page.NextToken), nil
 }
 
 func (h *Handler) create(ctx context.Context, req *events.APIGatewayProxyRequest, hdr http.Header) (reply, error) {
@@ -305,7 +305,7 @@ func (h *Handler) create(ctx context.Context, req *events.APIGatewayProxyRequest
 	if err != nil {
 		return reply{}, err
 	}
-	r := reply{status: http.StatusCreated, body: created}
+	r := reply{status: http.StatusCreated, body: targetBody(created)}
 	r.header("Location", location(req, created.ID))
 	r.header("ETag", etag(created.Version))
 	return r, nil
@@ -345,7 +345,7 @@ func (h *Handler) get(ctx context.Context, id string) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	r := reply{status: http.StatusOK, body: t}
+	r := reply{status: http.StatusOK, body: targetBody(t)}
 	r.header("ETag", etag(t.Version))
 	return r, nil
 }
@@ -363,7 +363,7 @@ func (h *Handler) replace(ctx context.Context, req *events.APIGatewayProxyReques
 	if err != nil {
 		return reply{}, err
 	}
-	r := reply{status: http.StatusOK, body: replaced}
+	r := reply{status: http.StatusOK, body: targetBody(replaced)}
 	r.header("ETag", etag(replaced.Version))
 	return r, nil
 }

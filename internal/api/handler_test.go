@@ -702,32 +702,6 @@ func TestCORS(t *testing.T) {
 	}
 }
 
-func BenchmarkHandle(b *testing.B) {
-	f := newFakeStore()
-	for i := range 30 {
-		f.seed(fmt.Sprintf("https://site%02d.example.com/", i))
-	}
-	h := New(f, f, Config{CORSAllowOrigins: []string{"https://app.example.com"}}, WithLogger(discardLogger()))
-	ctx := context.Background()
-	for _, bc := range []struct {
-		name string
-		req  events.APIGatewayProxyRequest
-	}{
-		{"get", newRequest(b, "GET", "/urls/00000000000000000000000000000001", withHeader("Origin", "https://app.example.com"))},
-		{"list", newRequest(b, "GET", "/urls", withQuery("limit", "20"), withHeader("Origin", "https://app.example.com"))},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				resp, err := h.Handle(ctx, bc.req)
-				if err != nil || resp.StatusCode != http.StatusOK {
-					b.Fatalf("status %d: %v", resp.StatusCode, err)
-				}
-			}
-		})
-	}
-}
-
 // FuzzCreateBody: whatever body a client posts, the answer is a 201 or a 4xx with a known code,
 // never a 500, and a rejected body stores nothing.
 func FuzzCreateBody(f *testing.F) {
