@@ -59,8 +59,9 @@ const (
 	pkgBench    = "test/bench"
 )
 
-// Figures is the Targets table of issue 6, in the order of the issue, with the names and units of
-// notes/bench-contract.md. Adding a figure is adding a line.
+// Figures is the Targets table of issue 6 in the order of the issue, read by the benchmark names and
+// b.ReportMetric units the benchmarks agreed on (BenchmarkSchedule/N=<n>/C=<c>: wall-ms, ideal-ms,
+// over-ideal-%; BenchmarkColdStart/fn=<fn>: start-ms-p50, ...). Adding a figure is adding a line.
 func Figures() []Figure {
 	const (
 		probe  = "BenchmarkProbeCPU"
