@@ -75,7 +75,7 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
-// TestEvaluateSample reads the sample output (names and units of notes/bench-contract.md): every figure
+// TestEvaluateSample reads the sample output (the agreed benchmark names and units): every figure
 // is found except the end-to-end ones, skipped for want of a local stack, and the sample's two slow
 // figures are missed.
 func TestEvaluateSample(t *testing.T) {
