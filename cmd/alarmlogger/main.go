@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
@@ -21,7 +20,7 @@ func main() {
 	if err != nil {
 		fail("invalid configuration", err)
 	}
-	awsCfg, err := awsconfig.Load(context.Background(), 5)
+	awsCfg, err := awsconfig.FromEnv(os.LookupEnv, 5)
 	if err != nil {
 		fail("AWS configuration", err)
 	}

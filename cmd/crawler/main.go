@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"runtime/debug"
@@ -26,13 +25,11 @@ var version = ""
 
 func main() {
 	slog.SetDefault(lambdacontext.NewLogger())
-	ctx := context.Background()
-
 	cfg, err := crawler.LoadConfig(os.LookupEnv)
 	if err != nil {
 		fail("configuration", err)
 	}
-	awsCfg, err := awsconfig.Load(ctx, 5)
+	awsCfg, err := awsconfig.FromEnv(os.LookupEnv, 5)
 	if err != nil {
 		fail("aws configuration", err)
 	}

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
@@ -26,7 +25,7 @@ func main() {
 		slog.Error("urlapi cannot start: bad configuration", slog.Any("error", err))
 		os.Exit(1)
 	}
-	awsCfg, err := awsconfig.Load(context.Background(), sdkMaxAttempts)
+	awsCfg, err := awsconfig.FromEnv(os.LookupEnv, sdkMaxAttempts)
 	if err != nil {
 		slog.Error("urlapi cannot start", slog.Any("error", err))
 		os.Exit(1)
