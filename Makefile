@@ -46,6 +46,20 @@ vet: ## go vet every package (the e2e suite included)
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/...
 
+# staticcheck and gosec, pinned in tools/go.mod (make tools installs them). staticcheck checks the tests too,
+# and runs again with the e2e and bench build tags so the tagged suites are checked. gosec scans every
+# package's non-test code (what ships, cmd/localrun, the test-support packages and testdata programs);
+# _test.go files are left out: reading fixtures, running built binaries and trusting httptest servers is
+# what they are for, and vet and staticcheck check them. Exceptions are single-line `#nosec Gxxx -- why`.
+.PHONY: lint
+lint: ## staticcheck (tests, e2e and bench suites included) and gosec over every package
+	@for t in staticcheck gosec; do \
+	  [ -x "$(GOBIN_DIR)/$$t" ] || { echo "lint: $$t is not installed: run make tools" >&2; exit 1; }; \
+	done
+	$(GOBIN_DIR)/staticcheck ./...
+	$(GOBIN_DIR)/staticcheck -tags e2e,bench ./...
+	$(GOBIN_DIR)/gosec -quiet -fmt text -exclude-generated -tags e2e,bench ./...
+
 .PHONY: unit
 unit: $(GOTESTSUM) ## Go unit tests, race detector on (JUnit: reports/unit-junit.xml)
 	@mkdir -p $(REPORTS_DIR)
@@ -474,9 +488,9 @@ tf-cli-config: ## Write .tf/cli.tfrc: providers from TF_PROVIDER_MIRROR when it 
 	@if cmp -s $(TF_CLI_CONFIG).tmp $(TF_CLI_CONFIG); then rm -f $(TF_CLI_CONFIG).tmp; else mv $(TF_CLI_CONFIG).tmp $(TF_CLI_CONFIG); echo "wrote $(TF_CLI_CONFIG)"; fi
 
 .PHONY: tools
-tools: ## Install the pinned tflint, tfsec, terraform-docs and gotestsum (tools/go.mod) into .tools/bin; skips ones already at that version
+tools: ## Install the pinned tflint, tfsec, terraform-docs, gotestsum, staticcheck and gosec (tools/go.mod) into .tools/bin; skips ones already at that version
 	@mkdir -p $(GOBIN_DIR)
-	@for spec in $(TF_TOOLS); do \
+	@for spec in $(TF_TOOLS) staticcheck=honnef.co/go/tools/cmd/staticcheck gosec=github.com/securego/gosec/v2/cmd/gosec; do \
 	  bin=$${spec%%=*}; pkg=$${spec#*=}; \
 	  mod=$$(cd tools && $(GO) list -f '{{.Module.Path}}' "$$pkg"); \
 	  want=$$(cd tools && $(GO) list -m -f '{{.Version}}' "$$mod"); \
@@ -745,7 +759,7 @@ e2e-only: $(GOTESTSUM) ## Run the end-to-end suite against the running local sta
 
 .PHONY: test
 test: ## The one test command: Go checks and unit tests, Terraform checks and tests, end-to-end on the local stack
-	$(MAKE) --no-print-directory fmt-check vet unit release-selftest
+	$(MAKE) --no-print-directory fmt-check vet lint unit release-selftest
 	$(MAKE) --no-print-directory tf-check tf-docs-check tf-test
 	$(MAKE) --no-print-directory e2e
 

@@ -1,12 +1,15 @@
 //go:build tools
 
-// Package tools pins the command-line tools the Terraform checks use. `make tools` installs them with
+// Package tools pins the command-line tools the checks use (Terraform: tflint, tfsec, terraform-docs; Go:
+// staticcheck, gosec, gotestsum). `make tools` installs them with
 // `go install` from this module, so the versions come from tools/go.mod and tools/go.sum and nowhere else.
 package tools
 
 import (
 	_ "github.com/aquasecurity/tfsec/cmd/tfsec"
+	_ "github.com/securego/gosec/v2/cmd/gosec"
 	_ "github.com/terraform-docs/terraform-docs"
 	_ "github.com/terraform-linters/tflint"
 	_ "gotest.tools/gotestsum"
+	_ "honnef.co/go/tools/cmd/staticcheck"
 )

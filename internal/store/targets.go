@@ -438,7 +438,7 @@ func pause(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(time.Duration(10+rand.IntN(40)) * time.Millisecond):
+	case <-time.After(time.Duration(10+rand.IntN(40)) * time.Millisecond): // #nosec G404 -- retry jitter, not a secret
 		return nil
 	}
 }

@@ -115,7 +115,7 @@ func (a *Artifacts) hash(path string) (string, error) {
 	if ok && h.size == st.Size() && h.mtime.Equal(st.ModTime()) {
 		return h.sum, nil
 	}
-	f, err := os.Open(path)
+	f, err := os.Open(path) // #nosec G304 -- a zip found in the operator's -artifacts directory; reading it is the point
 	if err != nil {
 		return "", fmt.Errorf("open artifact %s: %w", path, err)
 	}
@@ -147,7 +147,7 @@ func (a *Artifacts) Extract(path, sha string) (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
 		return dir, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
 		return "", fmt.Errorf("create code dir: %w", err)
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".extract-")
@@ -155,13 +155,13 @@ func (a *Artifacts) Extract(path, sha string) (string, error) {
 		return "", fmt.Errorf("create code dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	if err := unzip(path, tmp); err != nil {
+	if err := unzip(path, tmp, maxUnzipped); err != nil {
 		return "", fmt.Errorf("extract %s: %w", path, err)
 	}
 	if _, err := os.Stat(filepath.Join(tmp, "bootstrap")); err != nil {
 		return "", fmt.Errorf("extract %s: no bootstrap at the root of the zip (the provided.al2023 runtime runs ./bootstrap)", path)
 	}
-	if err := os.WriteFile(filepath.Join(tmp, ".complete"), []byte(sha+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tmp, ".complete"), []byte(sha+"\n"), 0o600); err != nil {
 		return "", err
 	}
 	_ = os.RemoveAll(dir)
@@ -171,25 +171,36 @@ func (a *Artifacts) Extract(path, sha string) (string, error) {
 	return dir, nil
 }
 
-func unzip(path, dst string) error {
+// maxUnzipped is Lambda's quota on the unzipped size of a function's deployment package (250 MB): a
+// zip that expands beyond it is refused, as Lambda refuses it, instead of filling the disk.
+const maxUnzipped = 262_144_000
+
+// unzip extracts the zip at path into dst, at most limit bytes in all. The entries are written
+// through an os.Root at dst, so none can land outside it (neither by its name nor by a symlink).
+func unzip(path, dst string, limit int64) error {
 	r, err := zip.OpenReader(path)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
+	root, err := os.OpenRoot(dst)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	left := limit
 	for _, f := range r.File {
 		name := filepath.FromSlash(f.Name)
 		if !filepath.IsLocal(name) {
 			return fmt.Errorf("entry %q escapes the task root", f.Name)
 		}
-		target := filepath.Join(dst, name)
 		if f.FileInfo().IsDir() {
-			if err := os.MkdirAll(target, 0o755); err != nil {
+			if err := root.MkdirAll(name, 0o750); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		if err := root.MkdirAll(filepath.Dir(name), 0o750); err != nil {
 			return err
 		}
 		mode := f.Mode().Perm()
@@ -199,26 +210,33 @@ func unzip(path, dst string) error {
 		if mode == 0 {
 			mode = 0o644
 		}
-		if err := writeEntry(f, target, mode); err != nil {
+		n, err := writeEntry(root, f, name, mode, left)
+		if err != nil {
 			return err
 		}
+		left -= n
 	}
 	return nil
 }
 
-func writeEntry(f *zip.File, target string, mode os.FileMode) error {
+// writeEntry writes the zip entry f to name under root, failing once it would exceed limit bytes.
+// It returns the bytes written.
+func writeEntry(root *os.Root, f *zip.File, name string, mode os.FileMode, limit int64) (int64, error) {
 	rc, err := f.Open()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rc.Close()
-	out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
+	out, err := root.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if _, err := io.Copy(out, rc); err != nil {
-		out.Close()
-		return err
+	n, err := io.Copy(out, io.LimitReader(rc, limit+1))
+	if err == nil && n > limit {
+		err = fmt.Errorf("entry %q: the zip expands beyond Lambda's %d-byte limit on an unzipped package", f.Name, maxUnzipped)
 	}
-	return out.Close()
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
 }

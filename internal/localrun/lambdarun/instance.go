@@ -91,6 +91,8 @@ func (p *pool) start(n int) (*instance, error) {
 
 	in.stdout = &lineWriter{sink: p.sink}
 	in.stderr = &lineWriter{sink: p.sink}
+	// #nosec G204 -- running the deployed function's bootstrap is the local runtime's job; the task root
+	// is the extracted zip whose CodeSha256 matched what the emulator reports as deployed.
 	cmd := exec.Command(filepath.Join(p.taskRoot, "bootstrap"))
 	cmd.Dir = p.taskRoot
 	cmd.Env = buildEnv(envInput{

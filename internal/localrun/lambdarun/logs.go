@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 )
 
@@ -28,10 +27,16 @@ func (l *logSinks) get(function string) (*logSink, error) {
 	if s, ok := l.sinks[function]; ok {
 		return s, nil
 	}
-	if err := os.MkdirAll(l.dir, 0o755); err != nil {
+	if err := os.MkdirAll(l.dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create log dir: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(l.dir, function+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	// Through an os.Root: the function name (from the emulator) cannot place the file outside the dir.
+	root, err := os.OpenRoot(l.dir)
+	if err != nil {
+		return nil, fmt.Errorf("open log dir: %w", err)
+	}
+	defer root.Close()
+	f, err := root.OpenFile(function+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open function log: %w", err)
 	}

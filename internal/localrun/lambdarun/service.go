@@ -219,7 +219,7 @@ func pickVersion(a *lambda.GetAliasOutput) string {
 	if a.RoutingConfig == nil || len(a.RoutingConfig.AdditionalVersionWeights) == 0 {
 		return v
 	}
-	x := rand.Float64()
+	x := rand.Float64() // #nosec G404 -- canary traffic split by weight, not a secret: math/rand is the right tool
 	for _, other := range slices.Sorted(maps.Keys(a.RoutingConfig.AdditionalVersionWeights)) {
 		w := a.RoutingConfig.AdditionalVersionWeights[other]
 		if x < w {

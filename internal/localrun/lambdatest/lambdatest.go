@@ -45,7 +45,7 @@ const OutDirEnv = "OUT_DIR"
 // invocation requestID.
 func Received(t testing.TB, dir, requestID string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, requestID+".json"))
+	b, err := os.ReadFile(filepath.Join(dir, requestID+".json")) // #nosec G304 -- the test's own dir, a request id the runtime made
 	if err != nil {
 		t.Fatalf("event of invocation %s: %v", requestID, err)
 	}
@@ -56,22 +56,29 @@ func Received(t testing.TB, dir, requestID string) []byte {
 const Role = "arn:aws:iam::123456789012:role/localrun-test"
 
 // Build compiles testdata/fn for the host (variant is baked in with -ldflags) and zips it with
-// bootstrap at the root, deterministically. Builds are cached in the OS temp dir by source hash,
-// so repeated test runs do not recompile.
+// bootstrap at the root, deterministically. Builds are cached by source hash in the user's cache
+// dir (the OS temp dir when there is none), so repeated test runs do not recompile.
 func Build(variant string) (Artifact, error) {
 	_, self, _, _ := runtime.Caller(0)
 	src := filepath.Join(filepath.Dir(self), "testdata", "fn")
-	code, err := os.ReadFile(filepath.Join(src, "main.go"))
+	code, err := os.ReadFile(filepath.Join(src, "main.go")) // #nosec G304 -- this package's own testdata
 	if err != nil {
 		return Artifact{}, fmt.Errorf("read test function source: %w", err)
 	}
 	sum := sha256.Sum256(append(append(code, variant...), runtime.Version()...))
-	dir := filepath.Join(os.TempDir(), "webhealth-localrun-fn-"+hex.EncodeToString(sum[:8]))
+	// The tests run the cached zip's bootstrap: a per-user dir, so no other user of the machine can
+	// plant one (as they could in a shared /tmp).
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "webhealth", "localrun-fn-"+hex.EncodeToString(sum[:8]))
 	zipPath := filepath.Join(dir, "fn.zip")
+	// #nosec G304 -- our own cache dir and a source hash
 	if b, err := os.ReadFile(zipPath); err == nil {
 		return artifact(zipPath, b), nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return Artifact{}, err
 	}
 	// Test processes of several packages may build at once: each builds and zips in files of its
@@ -82,6 +89,7 @@ func Build(variant string) (Artifact, error) {
 	}
 	defer os.RemoveAll(work)
 	bin := filepath.Join(work, "bootstrap")
+	// #nosec G204 -- the go tool building this package's testdata; variant comes from the tests' code
 	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc",
 		"-ldflags", "-s -w -buildid= -X main.variant="+variant, "-o", bin, ".")
 	cmd.Dir = src
@@ -89,7 +97,7 @@ func Build(variant string) (Artifact, error) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return Artifact{}, fmt.Errorf("build test function: %w\n%s", err, out)
 	}
-	exe, err := os.ReadFile(bin)
+	exe, err := os.ReadFile(bin) // #nosec G304 -- the binary just built into our own work dir
 	if err != nil {
 		return Artifact{}, err
 	}
@@ -98,7 +106,7 @@ func Build(variant string) (Artifact, error) {
 		return Artifact{}, err
 	}
 	tmp := filepath.Join(work, "fn.zip")
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return Artifact{}, err
 	}
 	if err := os.Rename(tmp, zipPath); err != nil {
@@ -164,10 +172,10 @@ func Zip(files map[string][]byte) ([]byte, error) {
 func Install(t testing.TB, a Artifact, dir, arch, name string) {
 	t.Helper()
 	p := filepath.Join(dir, arch, name+".zip")
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(p, a.Zip, 0o644); err != nil {
+	if err := os.WriteFile(p, a.Zip, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -134,7 +134,7 @@ func TestRunFiresOnSchedule(t *testing.T) {
 	var shift sync.Once
 	var offset time.Duration
 	s.now = func() time.Time {
-		shift.Do(func() { offset = boundary.Add(-700 * time.Millisecond).Sub(time.Now()) })
+		shift.Do(func() { offset = time.Until(boundary.Add(-700 * time.Millisecond)) })
 		return time.Now().Add(offset)
 	}
 	fired := make(chan struct{}, 10)

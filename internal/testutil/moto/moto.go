@@ -5,6 +5,7 @@ package moto
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -115,24 +116,24 @@ func launch(dir string) (*Server, error) {
 		return nil, fmt.Errorf("free port: %w", err)
 	}
 	logPath := filepath.Join(dir, "moto.log")
-	logFile, err := os.Create(logPath)
+	logFile, err := os.Create(logPath) // #nosec G304 -- in the temp dir Main/Start made for this server
 	if err != nil {
 		return nil, fmt.Errorf("moto log: %w", err)
 	}
+	// #nosec G204 -- python3 from PATH running the repository's tools/moto-serial.py; no outside input
 	cmd := exec.Command(python, serialScript(), "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// The server dies with the test process, even when that is killed (timeout, fuzz engine).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("start moto_server: %w", err)
+		return nil, errors.Join(fmt.Errorf("start moto_server: %w", err), logFile.Close())
 	}
 	s := &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logPath: logPath, logFile: logFile}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get(s.Endpoint + "/moto-api/")
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close() // answering at all is the readiness signal
 			return s, nil
 		}
 		if time.Now().After(deadline) {
