@@ -117,7 +117,7 @@ func (c *Crawler) retryThrottled(ctx context.Context, what string, op func(conte
 		if err == nil || !isThrottle(err) || retries >= c.throttleRetries {
 			return err
 		}
-		pause := backoff/2 + rand.N(backoff/2+1)
+		pause := backoff/2 + rand.N(backoff/2+1) // #nosec G404 -- backoff jitter, not a secret
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < pause {
 			return err
 		}
