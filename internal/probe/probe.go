@@ -188,7 +188,7 @@ func (p *Prober) attempt(parent context.Context, t target.Target) Result {
 	var body bodyResult
 	if err == nil {
 		body, err = p.readBody(resp.Body, t.BodyContains, method)
-		resp.Body.Close()
+		_ = resp.Body.Close() // the body is read (or abandoned) already; closing only frees the connection
 		res.StatusCode = resp.StatusCode
 	} else if resp != nil { // CheckRedirect refused to follow: the last response is kept
 		res.StatusCode = resp.StatusCode
