@@ -1,0 +1,245 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/webhealth/webhealth/internal/store"
+	"github.com/webhealth/webhealth/internal/target"
+)
+
+// The benchmarks' fakes of the crawler's DynamoDB and CloudWatch interfaces count the calls and
+// keep next to nothing on the heap, so that the memory benchmark measures the crawler and not the
+// fakes: the URL table is a list of URLs whose items are built afresh for each Scan page (as the
+// SDK decodes a page), the steady-state alarms are names built afresh into alarms for each
+// DescribeAlarms page. (fakeDB and fakeCW in fakes_test.go search linearly and keep every datum,
+// which is right for tests and wrong at 10,000 targets.)
+
+// benchCalls are the calls the fakes saw.
+type benchCalls struct {
+	Scan, UpdateItem                             int
+	PutMetricData, Datums                        int
+	DescribeAlarms, PutMetricAlarm, DeleteAlarms int
+}
+
+// benchDB is an in-memory URL table of targets testTarget(i, urls[i]). Scan pages by scanPage
+// items, like DynamoDB's 1 MB pages; UpdateItem applies the crawler's condition (the target
+// exists) and counts the writes of each target.
+type benchDB struct {
+	urls     []string
+	scanPage int
+
+	mu      sync.Mutex
+	written []int32 // UpdateItem calls per target since the last take
+	calls   benchCalls
+}
+
+func newBenchDB(urls []string) *benchDB {
+	return &benchDB{urls: urls, scanPage: 2000, written: make([]int32, len(urls))}
+}
+
+// target returns the i-th target.
+func (db *benchDB) target(i int) target.Target { return testTarget(i, db.urls[i]) }
+
+// targetIndex is the index of the target with id, or -1.
+func targetIndex(id string, n int) int {
+	i, err := strconv.ParseInt(id, 16, 64)
+	if err != nil || len(id) != 32 || i < 1 || i > int64(n) || testID(int(i-1)) != id {
+		return -1
+	}
+	return int(i - 1)
+}
+
+func (db *benchDB) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	db.mu.Lock()
+	db.calls.Scan++
+	db.mu.Unlock()
+	if aws.ToString(in.FilterExpression) != "#kind = :kind AND #enabled = :enabled" {
+		return nil, fmt.Errorf("bench db: unexpected filter %q", aws.ToString(in.FilterExpression))
+	}
+	start := 0
+	if in.ExclusiveStartKey != nil {
+		i := targetIndex(idOf(in.ExclusiveStartKey), len(db.urls))
+		if i < 0 {
+			return nil, errors.New("bench db: bad ExclusiveStartKey")
+		}
+		start = i + 1
+	}
+	limit := db.scanPage
+	if in.Limit != nil {
+		limit = int(*in.Limit)
+	}
+	end := min(start+limit, len(db.urls))
+	out := &dynamodb.ScanOutput{Items: make([]map[string]types.AttributeValue, 0, end-start)}
+	for i := start; i < end; i++ {
+		item, err := store.MarshalTarget(db.target(i))
+		if err != nil {
+			return nil, err
+		}
+		out.Items = append(out.Items, item)
+	}
+	if end < len(db.urls) {
+		out.LastEvaluatedKey = map[string]types.AttributeValue{store.AttrID: &types.AttributeValueMemberS{Value: testID(end - 1)}}
+	}
+	return out, nil
+}
+
+func (db *benchDB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	i := targetIndex(idOf(in.Key), len(db.urls))
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.calls.UpdateItem++
+	if i < 0 {
+		return nil, &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")}
+	}
+	if _, ok := in.ExpressionAttributeValues[":lc"].(*types.AttributeValueMemberM); !ok || aws.ToString(in.UpdateExpression) != "SET #lc = :lc" {
+		return nil, fmt.Errorf("bench db: unexpected update %q", aws.ToString(in.UpdateExpression))
+	}
+	db.written[i]++
+	return &dynamodb.UpdateItemOutput{}, nil
+}
+
+// take returns the calls counted since the last take, and an error unless every target's
+// last_check was written exactly once; it resets the counts.
+func (db *benchDB) take() (benchCalls, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	c := db.calls
+	db.calls = benchCalls{}
+	var err error
+	for i, n := range db.written {
+		if n != 1 && err == nil {
+			err = fmt.Errorf("target %d: last_check written %d times in the run", i, n)
+		}
+		db.written[i] = 0
+	}
+	return c, err
+}
+
+// benchCW counts metric calls and datums without keeping them. The alarms it holds are either
+// seeded (a name standing for the alarm the crawler wants, built when described) or put (kept as
+// put).
+type benchCW struct {
+	mu     sync.Mutex
+	seeded map[string]int // target index*2 + kind (0 availability, 1 latency)
+	want   func(i int, kind string) cwtypes.MetricAlarm
+	put    map[string]cwtypes.MetricAlarm
+	sorted []string // every alarm name in order; nil after a change
+	calls  benchCalls
+}
+
+func newBenchCW() *benchCW {
+	return &benchCW{seeded: map[string]int{}, put: map[string]cwtypes.MetricAlarm{}}
+}
+
+// seed holds the alarms c wants for db's targets, as a previous run would have left them.
+func (cw *benchCW) seed(c *Crawler, db *benchDB) {
+	cw.mu.Lock()
+	defer cw.mu.Unlock()
+	cw.want = func(i int, kind string) cwtypes.MetricAlarm {
+		t := db.target(i)
+		return alarmFromInput(c.desiredAlarm(&alarmTarget{ID: t.ID, URL: t.URL, Name: t.Name, LatencyThresholdMS: t.LatencyThresholdMS}, kind))
+	}
+	for i := range db.urls {
+		cw.seeded[AlarmName(c.cfg.AlarmPrefix, testID(i), AlarmKindAvailability)] = 2 * i
+		cw.seeded[AlarmName(c.cfg.AlarmPrefix, testID(i), AlarmKindLatency)] = 2*i + 1
+	}
+	cw.sorted = nil
+}
+
+func (cw *benchCW) PutMetricData(_ context.Context, in *cloudwatch.PutMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error) {
+	cw.mu.Lock()
+	defer cw.mu.Unlock()
+	cw.calls.PutMetricData++
+	if n := len(in.MetricData); n == 0 || n > maxDatumsPerCall {
+		return nil, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("%d datums", n)}
+	}
+	cw.calls.Datums += len(in.MetricData)
+	return &cloudwatch.PutMetricDataOutput{}, nil
+}
+
+func (cw *benchCW) DescribeAlarms(_ context.Context, in *cloudwatch.DescribeAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	cw.mu.Lock()
+	defer cw.mu.Unlock()
+	cw.calls.DescribeAlarms++
+	if cw.sorted == nil {
+		cw.sorted = slices.Sorted(maps.Keys(cw.put))
+		for name := range cw.seeded {
+			if _, ok := cw.put[name]; !ok {
+				cw.sorted = append(cw.sorted, name)
+			}
+		}
+		slices.Sort(cw.sorted)
+	}
+	prefix := aws.ToString(in.AlarmNamePrefix)
+	start, _ := slices.BinarySearch(cw.sorted, prefix)
+	if in.NextToken != nil {
+		var err error
+		if start, err = strconv.Atoi(*in.NextToken); err != nil {
+			return nil, &smithy.GenericAPIError{Code: "InvalidNextToken", Message: err.Error()}
+		}
+	}
+	limit := int(aws.ToInt32(in.MaxRecords))
+	if limit <= 0 || limit > maxDescribeRecords {
+		limit = 50
+	}
+	out := &cloudwatch.DescribeAlarmsOutput{}
+	i := start
+	for ; i < len(cw.sorted) && len(out.MetricAlarms) < limit && strings.HasPrefix(cw.sorted[i], prefix); i++ {
+		a, ok := cw.put[cw.sorted[i]]
+		if !ok {
+			j := cw.seeded[cw.sorted[i]]
+			a = cw.want(j/2, []string{AlarmKindAvailability, AlarmKindLatency}[j%2])
+		}
+		out.MetricAlarms = append(out.MetricAlarms, a)
+	}
+	if i < len(cw.sorted) && strings.HasPrefix(cw.sorted[i], prefix) {
+		out.NextToken = aws.String(strconv.Itoa(i))
+	}
+	return out, nil
+}
+
+func (cw *benchCW) PutMetricAlarm(_ context.Context, in *cloudwatch.PutMetricAlarmInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricAlarmOutput, error) {
+	cw.mu.Lock()
+	defer cw.mu.Unlock()
+	cw.calls.PutMetricAlarm++
+	cw.put[aws.ToString(in.AlarmName)] = alarmFromInput(in)
+	cw.sorted = nil
+	return &cloudwatch.PutMetricAlarmOutput{}, nil
+}
+
+func (cw *benchCW) DeleteAlarms(_ context.Context, in *cloudwatch.DeleteAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DeleteAlarmsOutput, error) {
+	cw.mu.Lock()
+	defer cw.mu.Unlock()
+	cw.calls.DeleteAlarms++
+	if len(in.AlarmNames) > maxDeleteAlarms {
+		return nil, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "at most 100 alarm names"}
+	}
+	for _, n := range in.AlarmNames {
+		delete(cw.put, n)
+		delete(cw.seeded, n)
+	}
+	cw.sorted = nil
+	return &cloudwatch.DeleteAlarmsOutput{}, nil
+}
+
+func (cw *benchCW) take() benchCalls {
+	cw.mu.Lock()
+	defer cw.mu.Unlock()
+	c := cw.calls
+	cw.calls = benchCalls{}
+	return c
+}
