@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -101,6 +102,39 @@ func TestLoadConfigRejects(t *testing.T) {
 			for _, w := range tc.want {
 				assert.Contains(t, err.Error(), w)
 			}
+		})
+	}
+}
+
+// TestLoadConfigLengthLimits: the namespace (255) and topic name (256, .fifo not counted) limits
+// hold at their edges, checked apart from the patterns.
+func TestLoadConfigLengthLimits(t *testing.T) {
+	t.Parallel()
+	arn := "arn:aws:sns:eu-west-1:123456789012:"
+	tests := []struct {
+		name, key, value string
+		ok               bool
+	}{
+		{name: "namespace at the limit", key: "METRIC_NAMESPACE", value: strings.Repeat("n", 255), ok: true},
+		{name: "namespace above the limit", key: "METRIC_NAMESPACE", value: strings.Repeat("n", 256)},
+		{name: "topic name at the limit", key: "ALARM_TOPIC_ARN", value: arn + strings.Repeat("t", 256), ok: true},
+		{name: "fifo topic name at the limit", key: "ALARM_TOPIC_ARN", value: arn + strings.Repeat("t", 256) + ".fifo", ok: true},
+		{name: "topic name above the limit", key: "ALARM_TOPIC_ARN", value: arn + strings.Repeat("t", 257)},
+		{name: "empty topic name", key: "ALARM_TOPIC_ARN", value: arn},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := required()
+			e[tc.key] = tc.value
+			cfg, err := LoadConfig(env(e))
+			if !tc.ok {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.key)
+				return
+			}
+			require.NoError(t, err)
+			assert.Contains(t, []string{cfg.MetricNamespace, cfg.AlarmTopicARN}, tc.value)
 		})
 	}
 }
