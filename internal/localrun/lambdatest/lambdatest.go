@@ -45,7 +45,8 @@ const OutDirEnv = "OUT_DIR"
 // invocation requestID.
 func Received(t testing.TB, dir, requestID string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, requestID+".json")) // #nosec G304 -- the test's own dir, a request id the runtime made
+	// #nosec G304 -- the test's own dir and a request id the runtime made
+	b, err := os.ReadFile(filepath.Join(dir, requestID+".json"))
 	if err != nil {
 		t.Fatalf("event of invocation %s: %v", requestID, err)
 	}
