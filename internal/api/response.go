@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // Error codes of the JSON error body {"error": {"code": ..., "message": ...}}. They are part of the API
@@ -92,10 +93,13 @@ func listReply[T any](items []T, nextToken string) reply {
 	return reply{status: http.StatusOK, body: listBody[T]{Items: items, NextToken: nextToken}}
 }
 
+// encodeBody is json.Marshal(v) as a string. The encoder writes straight into the string's builder:
+// json.Marshal would copy its output to a new slice and string() copy it again (a list page is ~20 KB).
 func encodeBody(v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var sb strings.Builder
+	if err := json.NewEncoder(&sb).Encode(v); err != nil {
 		return "", err
 	}
-	return string(b), nil
+	s := sb.String()
+	return s[:len(s)-1], nil // Encode ends the document with a newline
 }

@@ -95,3 +95,26 @@ func TestTargetJSONMatchesTarget(t *testing.T) {
 		assert.JSONEq(t, `{"items": []}`, empty)
 	})
 }
+
+// TestEncodeBodyIsMarshal: the answer body is exactly json.Marshal's document (HTML-safe escaping, no
+// trailing newline), for a target, an error and a page.
+func TestEncodeBodyIsMarshal(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		v    any
+	}{
+		{"target", targetBody(target.Target{ID: "a", URL: "https://example.com/?a=1&b=<2>", Name: "\u2028\xff"})},
+		{"error", errorReply(fieldError(CodeInvalidField, "url", `url "<x>" & more`)).body},
+		{"page", listReply([]targetJSON{}, "t").body},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			want, err := json.Marshal(tc.v)
+			require.NoError(t, err)
+			got, err := encodeBody(tc.v)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), got)
+		})
+	}
+}
