@@ -42,9 +42,10 @@ fmt-check: ## Fail when Go files are not gofmt-formatted
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 .PHONY: vet
-vet: ## go vet every package (the e2e suite included)
+vet: ## go vet every package (the e2e and bench suites included)
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/...
+	$(GO) vet -tags bench ./test/bench/...
 
 # staticcheck and gosec, pinned in tools/go.mod (make tools installs them). staticcheck checks the tests too,
 # and runs again with the e2e and bench build tags so the tagged suites are checked. gosec scans every
@@ -77,9 +78,43 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 10s)
 	done
 FUZZTIME ?= 10s
 
+# make bench: every benchmark of docs/benchmarks.md on this machine, one package at a time so they do not
+# slow each other; the raw `go test -bench` output is kept in reports/bench/, cmd/benchreport turns it into
+# docs/benchmarks.md (figures against the targets; the notes at its end are kept). Benchmarks report, they
+# never fail on a slow machine: the target exits non-zero only when a benchmark itself fails.
+#   in-process   every package's benchmarks (API handler, alarm logger, parsers, ...), default benchtime
+#   crawler      internal/crawler once each (-benchtime=1x): scheduling at N x C, CPU and memory per probe,
+#                AWS calls per run, against a loopback server in a child process (~3 minutes)
+#   artifacts    the arm64 zips' sizes; cold start of the host-arch binaries through the Runtime API
+#   end to end   the API through the local stack (make up; make down afterwards if bench started it);
+#                BENCH_STACK=0 leaves it out (its figures then read "not run")
+BENCH_DIR        := $(REPORTS_DIR)/bench
+BENCH_STACK      ?= 1
+BENCH_COLDSTARTS ?= 20
+BENCH_E2E_N      ?= 50
+HOST_ARCH        := $(shell $(GO) env GOARCH)
+
 .PHONY: bench
-bench: ## Go benchmarks (the performance record), one package at a time so they do not slow each other
-	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./...
+bench: ## Every benchmark (crawler scaling, probe cost, AWS calls, artifacts, cold start, API, alarm logger) -> docs/benchmarks.md
+	@rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR)
+	@start=$$(date +%s); rc=0; \
+	run() { local name=$$1; shift; echo "bench: $$name: $$*"; "$$@" 2>&1 | tee $(BENCH_DIR)/$$name.txt || rc=1; }; \
+	$(MAKE) --no-print-directory build ARCH=arm64 && $(MAKE) --no-print-directory build ARCH=$(HOST_ARCH) || exit 1; \
+	run in-process $(GO) test -p 1 -run '^$$' -bench . -benchmem \
+	  $$($(GO) list ./internal/... | grep -v '/internal/crawler$$'); \
+	run crawler $(GO) test -run '^$$' -bench . -benchmem -benchtime=1x -timeout 30m ./internal/crawler/; \
+	run artifacts env BENCH_ARTIFACT_DIR=$(BUILD_DIR)/arm64 BENCH_BOOTSTRAP_DIR=$(BUILD_DIR)/$(HOST_ARCH) \
+	  $(GO) test -v -tags bench -run '^$$' -bench '^Benchmark(Artifact|ColdStart)$$' -benchtime=$(BENCH_COLDSTARTS)x ./test/bench/; \
+	if [ "$(BENCH_STACK)" = 1 ]; then \
+	  started=0; curl -sf $(LOCAL_RUNTIME)/_local/health >/dev/null 2>&1 || started=1; \
+	  if $(MAKE) --no-print-directory up; then \
+	    run e2e $(GO) test -v -tags bench -run '^$$' -bench '^BenchmarkAPIEndToEnd$$' -benchtime=$(BENCH_E2E_N)x ./test/bench/; \
+	  else rc=1; fi; \
+	  [ $$started = 0 ] || $(MAKE) --no-print-directory down; \
+	fi; \
+	$(GO) run ./cmd/benchreport -in $(BENCH_DIR)/*.txt -out docs/benchmarks.md -command "make bench" \
+	  -elapsed "$$(( $$(date +%s) - start ))s" || rc=1; \
+	echo "bench: docs/benchmarks.md written ($$(( $$(date +%s) - start )) s)"; exit $$rc
 
 .PHONY: build
 build: $(foreach f,$(FUNCTIONS),$(BUILD_DIR)/$(ARCH)/$(f).zip) ## Build the three Lambda zips for ARCH (default arm64)
