@@ -140,6 +140,11 @@ func sameSet(a, b []string) bool {
 // touched. Work left when the run deadline comes is counted as pending and done by the next run.
 func (c *Crawler) reconcileAlarms(ctx context.Context, seen map[string]*alarmTarget, complete bool, st *runState) {
 	existing, err := c.ownedAlarms(ctx)
+	c.reconcileListed(ctx, existing, err, seen, complete, st)
+}
+
+// reconcileListed is reconcileAlarms with the existing alarms already listed (err: the listing failed).
+func (c *Crawler) reconcileListed(ctx context.Context, existing owned, err error, seen map[string]*alarmTarget, complete bool, st *runState) {
 	if err != nil {
 		st.update(func(s *Summary) { s.AlarmsFailed++ })
 		st.fail(fmt.Errorf("reconcile alarms: %w", err))

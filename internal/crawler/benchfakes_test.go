@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -35,12 +36,28 @@ type benchCalls struct {
 	DescribeAlarms, PutMetricAlarm, DeleteAlarms int
 }
 
+// pause waits d, or until ctx ends.
+func pause(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // benchDB is an in-memory URL table of targets testTarget(i, urls[i]). Scan pages by scanPage
 // items, like DynamoDB's 1 MB pages; UpdateItem applies the crawler's condition (the target
 // exists) and counts the writes of each target.
 type benchDB struct {
 	urls     []string
 	scanPage int
+	latency  time.Duration // of every call, as DynamoDB's round trip
 
 	mu      sync.Mutex
 	written []int32 // UpdateItem calls per target since the last take
@@ -63,7 +80,10 @@ func targetIndex(id string, n int) int {
 	return int(i - 1)
 }
 
-func (db *benchDB) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+func (db *benchDB) Scan(ctx context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	if err := pause(ctx, db.latency); err != nil {
+		return nil, err
+	}
 	db.mu.Lock()
 	db.calls.Scan++
 	db.mu.Unlock()
@@ -97,7 +117,10 @@ func (db *benchDB) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dy
 	return out, nil
 }
 
-func (db *benchDB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+func (db *benchDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if err := pause(ctx, db.latency); err != nil {
+		return nil, err
+	}
 	i := targetIndex(idOf(in.Key), len(db.urls))
 	db.mu.Lock()
 	defer db.mu.Unlock()
@@ -133,6 +156,8 @@ func (db *benchDB) take() (benchCalls, error) {
 // seeded (a name standing for the alarm the crawler wants, built when described) or put (kept as
 // put).
 type benchCW struct {
+	latency time.Duration // of every call, as CloudWatch's round trip
+
 	mu     sync.Mutex
 	seeded map[string]int // target index*2 + kind (0 availability, 1 latency)
 	want   func(i int, kind string) cwtypes.MetricAlarm
@@ -160,7 +185,10 @@ func (cw *benchCW) seed(c *Crawler, db *benchDB) {
 	cw.sorted = nil
 }
 
-func (cw *benchCW) PutMetricData(_ context.Context, in *cloudwatch.PutMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error) {
+func (cw *benchCW) PutMetricData(ctx context.Context, in *cloudwatch.PutMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error) {
+	if err := pause(ctx, cw.latency); err != nil {
+		return nil, err
+	}
 	cw.mu.Lock()
 	defer cw.mu.Unlock()
 	cw.calls.PutMetricData++
@@ -171,7 +199,10 @@ func (cw *benchCW) PutMetricData(_ context.Context, in *cloudwatch.PutMetricData
 	return &cloudwatch.PutMetricDataOutput{}, nil
 }
 
-func (cw *benchCW) DescribeAlarms(_ context.Context, in *cloudwatch.DescribeAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+func (cw *benchCW) DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	if err := pause(ctx, cw.latency); err != nil {
+		return nil, err
+	}
 	cw.mu.Lock()
 	defer cw.mu.Unlock()
 	cw.calls.DescribeAlarms++
@@ -212,7 +243,10 @@ func (cw *benchCW) DescribeAlarms(_ context.Context, in *cloudwatch.DescribeAlar
 	return out, nil
 }
 
-func (cw *benchCW) PutMetricAlarm(_ context.Context, in *cloudwatch.PutMetricAlarmInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricAlarmOutput, error) {
+func (cw *benchCW) PutMetricAlarm(ctx context.Context, in *cloudwatch.PutMetricAlarmInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricAlarmOutput, error) {
+	if err := pause(ctx, cw.latency); err != nil {
+		return nil, err
+	}
 	cw.mu.Lock()
 	defer cw.mu.Unlock()
 	cw.calls.PutMetricAlarm++
@@ -221,7 +255,10 @@ func (cw *benchCW) PutMetricAlarm(_ context.Context, in *cloudwatch.PutMetricAla
 	return &cloudwatch.PutMetricAlarmOutput{}, nil
 }
 
-func (cw *benchCW) DeleteAlarms(_ context.Context, in *cloudwatch.DeleteAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DeleteAlarmsOutput, error) {
+func (cw *benchCW) DeleteAlarms(ctx context.Context, in *cloudwatch.DeleteAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DeleteAlarmsOutput, error) {
+	if err := pause(ctx, cw.latency); err != nil {
+		return nil, err
+	}
 	cw.mu.Lock()
 	defer cw.mu.Unlock()
 	cw.calls.DeleteAlarms++

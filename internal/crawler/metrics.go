@@ -133,12 +133,18 @@ func (c *Crawler) retryThrottled(ctx context.Context, what string, op func(conte
 	}
 }
 
+// maxBatchesInFlight bounds the full batches being sent at once; beyond, add waits.
+const maxBatchesInFlight = 4
+
 // metricBatcher collects datums and sends them in PutMetricData-sized batches as they fill, so a
-// large run neither holds every datum nor sends one call per target. A failed batch is logged and
-// counted; the others are still sent.
+// large run neither holds every datum nor sends one call per target. A full batch is sent in the
+// background: the probe worker that filled it goes on probing instead of waiting out the call. A
+// failed batch is logged and counted; the others are still sent.
 type metricBatcher struct {
 	namespace string
 	send      func(context.Context, []types.MetricDatum) error
+	sending   sync.WaitGroup
+	slots     chan struct{} // one per batch in flight
 
 	mu      sync.Mutex
 	pending []types.MetricDatum
@@ -149,10 +155,10 @@ type metricBatcher struct {
 }
 
 func newMetricBatcher(namespace string, send func(context.Context, []types.MetricDatum) error) *metricBatcher {
-	return &metricBatcher{namespace: namespace, send: send}
+	return &metricBatcher{namespace: namespace, send: send, slots: make(chan struct{}, maxBatchesInFlight)}
 }
 
-// add queues datums, sending every batch that fills up.
+// add queues datums, starting to send every batch that fills up. ctx must outlive flush.
 func (b *metricBatcher) add(ctx context.Context, datums ...types.MetricDatum) {
 	var full [][]types.MetricDatum
 	b.mu.Lock()
@@ -171,12 +177,17 @@ func (b *metricBatcher) add(ctx context.Context, datums ...types.MetricDatum) {
 	}
 	b.mu.Unlock()
 	for _, batch := range full {
-		b.sendBatch(ctx, batch)
+		b.slots <- struct{}{}
+		b.sending.Go(func() {
+			defer func() { <-b.slots }()
+			b.sendBatch(ctx, batch)
+		})
 	}
 }
 
-// flush sends what is left.
+// flush waits for the batches being sent, then sends what is left.
 func (b *metricBatcher) flush(ctx context.Context) {
+	b.sending.Wait()
 	b.mu.Lock()
 	batch := b.pending
 	b.pending, b.bytes = nil, 0
