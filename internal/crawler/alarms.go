@@ -1,11 +1,15 @@
 package crawler
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"slices"
 	"unicode/utf8"
 
@@ -94,44 +98,108 @@ func truncate(s string, n int) string {
 // sameAlarm reports whether the existing alarm already is what PutMetricAlarm would make of want:
 // every field the crawler sets, and none it does not set.
 func sameAlarm(have types.MetricAlarm, want *cloudwatch.PutMetricAlarmInput) bool {
-	return aws.ToString(have.AlarmDescription) == aws.ToString(want.AlarmDescription) &&
-		aws.ToString(have.Namespace) == aws.ToString(want.Namespace) &&
-		aws.ToString(have.MetricName) == aws.ToString(want.MetricName) &&
-		have.Statistic == want.Statistic &&
-		aws.ToString(have.ExtendedStatistic) == "" &&
-		sameDimensions(have.Dimensions, want.Dimensions) &&
-		aws.ToInt32(have.Period) == aws.ToInt32(want.Period) &&
-		aws.ToInt32(have.EvaluationPeriods) == aws.ToInt32(want.EvaluationPeriods) &&
-		aws.ToInt32(have.DatapointsToAlarm) == aws.ToInt32(want.DatapointsToAlarm) &&
-		aws.ToFloat64(have.Threshold) == aws.ToFloat64(want.Threshold) &&
-		have.ComparisonOperator == want.ComparisonOperator &&
-		aws.ToString(have.TreatMissingData) == aws.ToString(want.TreatMissingData) &&
-		aws.ToBool(have.ActionsEnabled) == aws.ToBool(want.ActionsEnabled) &&
-		sameSet(have.AlarmActions, want.AlarmActions) &&
-		sameSet(have.OKActions, want.OKActions) &&
-		len(have.InsufficientDataActions) == 0 &&
-		(have.Unit == "" || have.Unit == want.Unit) &&
-		len(have.Metrics) == 0 &&
-		aws.ToString(have.ThresholdMetricId) == "" &&
-		aws.ToString(have.EvaluateLowSampleCountPercentile) == ""
+	return digestOfAlarm(have) == digestOfInput(want)
 }
 
-func sameDimensions(a, b []types.Dimension) bool {
-	toMap := func(ds []types.Dimension) map[string]string {
-		m := make(map[string]string, len(ds))
-		for _, d := range ds {
-			m[aws.ToString(d.Name)] = aws.ToString(d.Value)
-		}
-		return m
+// alarmDigest is a SHA-256 of the fields of an alarm the crawler compares, in one canonical form for
+// an existing alarm and for a PutMetricAlarm input (dimensions sorted, action lists as sorted sets).
+// The existing alarms are listed while the targets are probed and kept for the whole run: a digest
+// is 32 bytes where CloudWatch's description of an alarm (with its state, reason, reason data, ARN
+// and timestamps) is about 2 KB.
+type alarmDigest [sha256.Size]byte
+
+func digestOfAlarm(a types.MetricAlarm) alarmDigest {
+	return alarmShape{
+		description: aws.ToString(a.AlarmDescription), namespace: aws.ToString(a.Namespace),
+		metricName: aws.ToString(a.MetricName), statistic: string(a.Statistic),
+		extendedStatistic: aws.ToString(a.ExtendedStatistic), dimensions: a.Dimensions,
+		period: aws.ToInt32(a.Period), evaluationPeriods: aws.ToInt32(a.EvaluationPeriods),
+		datapointsToAlarm: aws.ToInt32(a.DatapointsToAlarm), threshold: aws.ToFloat64(a.Threshold),
+		comparison: string(a.ComparisonOperator), treatMissingData: aws.ToString(a.TreatMissingData),
+		actionsEnabled: aws.ToBool(a.ActionsEnabled), alarmActions: a.AlarmActions, okActions: a.OKActions,
+		insufficientDataActions: a.InsufficientDataActions, unit: string(a.Unit), metrics: len(a.Metrics),
+		thresholdMetricID: aws.ToString(a.ThresholdMetricId), lowSampleCountPercentile: aws.ToString(a.EvaluateLowSampleCountPercentile),
+	}.digest()
+}
+
+func digestOfInput(in *cloudwatch.PutMetricAlarmInput) alarmDigest {
+	return alarmShape{
+		description: aws.ToString(in.AlarmDescription), namespace: aws.ToString(in.Namespace),
+		metricName: aws.ToString(in.MetricName), statistic: string(in.Statistic),
+		extendedStatistic: aws.ToString(in.ExtendedStatistic), dimensions: in.Dimensions,
+		period: aws.ToInt32(in.Period), evaluationPeriods: aws.ToInt32(in.EvaluationPeriods),
+		datapointsToAlarm: aws.ToInt32(in.DatapointsToAlarm), threshold: aws.ToFloat64(in.Threshold),
+		comparison: string(in.ComparisonOperator), treatMissingData: aws.ToString(in.TreatMissingData),
+		actionsEnabled: aws.ToBool(in.ActionsEnabled), alarmActions: in.AlarmActions, okActions: in.OKActions,
+		insufficientDataActions: in.InsufficientDataActions, unit: string(in.Unit), metrics: len(in.Metrics),
+		thresholdMetricID: aws.ToString(in.ThresholdMetricId), lowSampleCountPercentile: aws.ToString(in.EvaluateLowSampleCountPercentile),
+	}.digest()
+}
+
+// alarmShape is what is compared of an alarm.
+type alarmShape struct {
+	description, namespace, metricName, statistic, extendedStatistic string
+	dimensions                                                       []types.Dimension
+	period, evaluationPeriods, datapointsToAlarm                     int32
+	threshold                                                        float64
+	comparison, treatMissingData                                     string
+	actionsEnabled                                                   bool
+	alarmActions, okActions, insufficientDataActions                 []string
+	unit                                                             string
+	metrics                                                          int
+	thresholdMetricID, lowSampleCountPercentile                      string
+}
+
+func (s alarmShape) digest() alarmDigest {
+	h := sha256.New()
+	var n [8]byte
+	num := func(v uint64) {
+		binary.BigEndian.PutUint64(n[:], v)
+		h.Write(n[:])
 	}
-	return len(a) == len(b) && maps.Equal(toMap(a), toMap(b))
-}
-
-func sameSet(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(slices.Compact(a), slices.Compact(b))
+	str := func(v string) { // length-prefixed, so that no two field lists write the same bytes
+		num(uint64(len(v)))
+		h.Write([]byte(v))
+	}
+	set := func(vs []string) {
+		vs = slices.Compact(slices.Sorted(slices.Values(vs)))
+		num(uint64(len(vs)))
+		for _, v := range vs {
+			str(v)
+		}
+	}
+	for _, v := range []string{s.description, s.namespace, s.metricName, s.statistic, s.extendedStatistic} {
+		str(v)
+	}
+	dims := slices.SortedFunc(slices.Values(s.dimensions), func(a, b types.Dimension) int {
+		return cmp.Or(cmp.Compare(aws.ToString(a.Name), aws.ToString(b.Name)), cmp.Compare(aws.ToString(a.Value), aws.ToString(b.Value)))
+	})
+	num(uint64(len(dims)))
+	for _, d := range dims {
+		str(aws.ToString(d.Name))
+		str(aws.ToString(d.Value))
+	}
+	num(uint64(uint32(s.period)))
+	num(uint64(uint32(s.evaluationPeriods)))
+	num(uint64(uint32(s.datapointsToAlarm)))
+	num(math.Float64bits(s.threshold))
+	str(s.comparison)
+	str(s.treatMissingData)
+	enabled := uint64(0)
+	if s.actionsEnabled {
+		enabled = 1
+	}
+	num(enabled)
+	set(s.alarmActions)
+	set(s.okActions)
+	set(s.insufficientDataActions)
+	str(s.unit)
+	num(uint64(s.metrics))
+	str(s.thresholdMetricID)
+	str(s.lowSampleCountPercentile)
+	var d alarmDigest
+	h.Sum(d[:0])
+	return d
 }
 
 // reconcileAlarms makes the alarms under the prefix follow the targets seen: two per enabled target,
@@ -170,7 +238,7 @@ func (c *Crawler) reconcileListed(ctx context.Context, existing owned, err error
 		}
 		for _, kind := range []string{AlarmKindAvailability, AlarmKindLatency} {
 			want := c.desiredAlarm(t, kind)
-			if have, ok := existing.alarms[aws.ToString(want.AlarmName)]; !ok || !sameAlarm(have, want) {
+			if have, ok := existing.alarms[aws.ToString(want.AlarmName)]; !ok || have != digestOfInput(want) {
 				puts = append(puts, want)
 			}
 		}
@@ -243,13 +311,13 @@ puts:
 
 // owned is the crawler's existing alarms by name, and the target id each belongs to.
 type owned struct {
-	alarms map[string]types.MetricAlarm
+	alarms map[string]alarmDigest
 	ids    map[string]string
 }
 
 // ownedAlarms lists the metric alarms named <prefix>-<32 hex>-<kind>, all pages.
 func (c *Crawler) ownedAlarms(ctx context.Context) (owned, error) {
-	o := owned{alarms: map[string]types.MetricAlarm{}, ids: map[string]string{}}
+	o := owned{alarms: map[string]alarmDigest{}, ids: map[string]string{}}
 	pages := cloudwatch.NewDescribeAlarmsPaginator(c.cw, &cloudwatch.DescribeAlarmsInput{
 		AlarmNamePrefix: aws.String(c.cfg.AlarmPrefix + "-"),
 		AlarmTypes:      []types.AlarmType{types.AlarmTypeMetricAlarm},
@@ -271,7 +339,7 @@ func (c *Crawler) ownedAlarms(ctx context.Context) (owned, error) {
 			if m == nil {
 				continue
 			}
-			o.alarms[name] = a
+			o.alarms[name] = digestOfAlarm(a)
 			o.ids[name] = m[1]
 		}
 	}

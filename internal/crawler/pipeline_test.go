@@ -3,11 +3,13 @@ package crawler
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -145,4 +147,17 @@ func TestFullMetricBatchIsSentWhileTheWorkerGoesOn(t *testing.T) {
 	require.NoError(t, b.err())
 	assert.False(t, waited.Load(), "add waited for the send of the batch it filled")
 	assert.Equal(t, int32(maxDatumsPerCall+len(datums)), sent.Load(), "flush sent the rest after the full batch")
+}
+
+func TestAlarmDigestKeepsFieldsApart(t *testing.T) {
+	t.Parallel()
+	c := newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{})
+	want := c.desiredAlarm(&alarmTarget{ID: testID(1), URL: "https://a/", Name: "a", LatencyThresholdMS: 500}, AlarmKindLatency)
+	have := alarmFromInput(want)
+	require.True(t, sameAlarm(have, want))
+	// The same bytes split differently between two fields are another alarm.
+	have.AlarmDescription = aws.String(aws.ToString(want.AlarmDescription) + "W")
+	have.Namespace = aws.String(strings.TrimPrefix(aws.ToString(want.Namespace), "W"))
+	require.NotEqual(t, aws.ToString(want.Namespace), aws.ToString(have.Namespace))
+	assert.False(t, sameAlarm(have, want))
 }
