@@ -61,52 +61,6 @@ func crawl(b *testing.B, c *Crawler, db *benchDB) (Summary, benchCalls) {
 	return sum, calls
 }
 
-// BenchmarkSchedule is the crawler's scheduling efficiency: N targets on a server that answers
-// after D, at concurrency C, against the ideal ceil(N/C)·D. C=1 is the sequential baseline (one URL
-// after another, as the seed projects probed). The AWS fakes answer at once: this is the pool's
-// own overhead.
-func BenchmarkSchedule(b *testing.B) {
-	cases := []struct{ n, c int }{{100, 1}}
-	for _, n := range []int{100, 1000, 10000} {
-		for _, c := range []int{10, 50, 200} {
-			cases = append(cases, struct{ n, c int }{n, c})
-		}
-	}
-	for _, tc := range cases {
-		b.Run(fmt.Sprintf("N=%d/C=%d", tc.n, tc.c), func(b *testing.B) { benchSchedule(b, tc.n, tc.c, 0, 0) })
-	}
-}
-
-// BenchmarkScheduleAWSLatency is BenchmarkSchedule with AWS answering after typical in-region
-// round trips (DynamoDB 5 ms, CloudWatch 20 ms a call): the last_check writes must not hold probe
-// slots, nor listing 2N alarms (a DescribeAlarms call per 100) lengthen the run.
-func BenchmarkScheduleAWSLatency(b *testing.B) {
-	for _, tc := range []struct{ n, c int }{{1000, 50}, {10000, 200}} {
-		b.Run(fmt.Sprintf("N=%d/C=%d", tc.n, tc.c), func(b *testing.B) {
-			benchSchedule(b, tc.n, tc.c, 5*time.Millisecond, 20*time.Millisecond)
-		})
-	}
-}
-
-func benchSchedule(b *testing.B, n, conc int, dbLatency, cwLatency time.Duration) {
-	const delay = 100 * time.Millisecond
-	c, db, cw := benchCrawler(b, conc, benchURLs(b, n, delay, 2))
-	db.latency, cw.latency = dbLatency, cwLatency
-	ideal := time.Duration(math.Ceil(float64(n)/float64(conc))) * delay
-	var wall time.Duration
-	runs := 0
-	for b.Loop() {
-		start := time.Now()
-		crawl(b, c, db)
-		wall += time.Since(start)
-		runs++
-	}
-	wall /= time.Duration(runs)
-	b.ReportMetric(ms(wall), "wall-ms")
-	b.ReportMetric(ms(ideal), "ideal-ms")
-	b.ReportMetric(float64(wall-ideal)/float64(ideal)*100, "over-ideal-%")
-}
-
 // BenchmarkProbeCPU is the prober's CPU time per probe (user+sys of this process from getrusage;
 // the server is another process) on plain HTTP with phase timing, one fresh connection per probe
 // as in a run. The probes run as the crawler runs them: DefaultConcurrency at a time; an operation
@@ -175,6 +129,9 @@ func BenchmarkProbeCPU(b *testing.B) {
 	b.ReportMetric(float64(bytes)/float64(probes), "B/op")
 	b.ReportMetric(float64(allocs)/float64(probes), "allocs/op")
 }
+
+// ms is d in milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // cpuTime is the user+sys CPU time this process has used.
 func cpuTime(b *testing.B) time.Duration {
@@ -323,4 +280,48 @@ func BenchmarkCrawlAWSCalls(b *testing.B) {
 	})
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+// BenchmarkSchedule is the crawler's scheduling efficiency: N targets on a server that answers
+// after D, at concurrency C, against the ideal ceil(N/C)·D. C=1 is the sequential baseline (one URL
+// after another, as the seed projects probed). The AWS fakes answer at once: this is the pool's
+// own overhead.
+func BenchmarkSchedule(b *testing.B) {
+	cases := []struct{ n, c int }{{100, 1}}
+	for _, n := range []int{100, 1000, 10000} {
+		for _, c := range []int{10, 50, 200} {
+			cases = append(cases, struct{ n, c int }{n, c})
+		}
+	}
+	for _, tc := range cases {
+		b.Run(fmt.Sprintf("N=%d/C=%d", tc.n, tc.c), func(b *testing.B) { benchSchedule(b, tc.n, tc.c, 0, 0) })
+	}
+}
+
+// BenchmarkScheduleAWSLatency is BenchmarkSchedule with AWS answering after typical in-region
+// round trips (DynamoDB 5 ms, CloudWatch 20 ms a call): the last_check writes must not hold probe
+// slots, nor listing 2N alarms (a DescribeAlarms call per 100) lengthen the run.
+func BenchmarkScheduleAWSLatency(b *testing.B) {
+	for _, tc := range []struct{ n, c int }{{1000, 50}, {10000, 200}} {
+		b.Run(fmt.Sprintf("N=%d/C=%d", tc.n, tc.c), func(b *testing.B) {
+			benchSchedule(b, tc.n, tc.c, 5*time.Millisecond, 20*time.Millisecond)
+		})
+	}
+}
+
+func benchSchedule(b *testing.B, n, conc int, dbLatency, cwLatency time.Duration) {
+	const delay = 100 * time.Millisecond
+	c, db, cw := benchCrawler(b, conc, benchURLs(b, n, delay, 2))
+	db.latency, cw.latency = dbLatency, cwLatency
+	ideal := time.Duration(math.Ceil(float64(n)/float64(conc))) * delay
+	var wall time.Duration
+	runs := 0
+	for b.Loop() {
+		start := time.Now()
+		crawl(b, c, db)
+		wall += time.Since(start)
+		runs++
+	}
+	wall /= time.Duration(runs)
+	b.ReportMetric(ms(wall), "wall-ms")
+	b.ReportMetric(ms(ideal), "ideal-ms")
+	b.ReportMetric(float64(wall-ideal)/float64(ideal)*100, "over-ideal-%")
+}
