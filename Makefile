@@ -102,7 +102,9 @@ bench: ## Every benchmark (crawler scaling, probe cost, AWS calls, artifacts, co
 	$(MAKE) --no-print-directory build ARCH=arm64 && $(MAKE) --no-print-directory build ARCH=$(HOST_ARCH) || exit 1; \
 	run in-process $(GO) test -p 1 -run '^$$' -bench . -benchmem \
 	  $$($(GO) list ./internal/... | grep -v '/internal/crawler$$'); \
-	run crawler $(GO) test -run '^$$' -bench . -benchmem -benchtime=1x -timeout 30m ./internal/crawler/; \
+	run crawler $(GO) test -run '^$$' -bench '^Benchmark(ProbeCPU|Crawl|Schedule)' -benchmem -benchtime=1x -timeout 30m \
+	  ./internal/crawler/; \
+	run crawler-pipeline $(GO) test -run '^$$' -bench '^BenchmarkMetricPipeline$$' -benchmem ./internal/crawler/; \
 	run artifacts env BENCH_ARTIFACT_DIR=$(BUILD_DIR)/arm64 BENCH_BOOTSTRAP_DIR=$(BUILD_DIR)/$(HOST_ARCH) \
 	  $(GO) test -v -tags bench -run '^$$' -bench '^Benchmark(Artifact|ColdStart)$$' -benchtime=$(BENCH_COLDSTARTS)x ./test/bench/; \
 	if [ "$(BENCH_STACK)" = 1 ]; then \

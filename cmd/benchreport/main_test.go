@@ -62,7 +62,7 @@ func TestRun(t *testing.T) {
 			args: func(dir, out string) []string {
 				return []string{"-in", filepath.Join(dir, "api.txt"), filepath.Join(dir, "crawler.txt"), "-out", out, "-command", "make bench", "-elapsed", "6m3.4s"}
 			},
-			wantCode: 0, wantErr: "2 met, 1 MISSED, 3 reported, 46 not run",
+			wantCode: 0, wantErr: "2 met, 1 MISSED, 3 reported, 47 not run",
 			wantDoc: []string{
 				"```sh\nmake bench\n```", "The run took 6m3s.", "- **Date:** 2026-05-01 10:30 UTC",
 				"| Crawl N=10000, C=50: wall time over ideal | ≤ 10 % | 13.4 % (wall 22680 ms, ideal 20000 ms) | MISSED |",
@@ -97,7 +97,7 @@ func TestRun(t *testing.T) {
 			name:    "stdin",
 			stdin:   crawlerOut,
 			args:    func(_, out string) []string { return []string{"-in", "-", "-out", out} },
-			wantDoc: []string{"| Probe CPU time | ≤ 0.2 ms | 0.143 ms | met |"},
+			wantDoc: []string{"| Probe CPU time (16 in flight, as a run probes) | ≤ 0.2 ms | 0.143 ms | met |"},
 		},
 		{
 			name:     "no benchmark line at all",
