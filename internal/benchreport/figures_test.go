@@ -105,14 +105,14 @@ func TestEvaluateSample(t *testing.T) {
 		"Crawl N=100, C=10: wall time over ideal":                    {Target: "≤ 10 %", Measured: "1.2 % (wall 1012 ms, ideal 1000 ms)", Outcome: Met},
 		"Crawl N=100, C=200: wall time over ideal":                   {Target: "—", Measured: "31 % (wall 131 ms, ideal 100 ms)", Outcome: Reported},
 		"Crawl N=100: speed-up of C=50 over the sequential baseline": {Target: "—", Measured: "49.5× (sequential 10093 ms, C=50 204 ms)", Outcome: Reported},
-		"Probe CPU time (16 in flight, as a run probes)":                          {Target: "≤ 0.2 ms", Measured: "0.143 ms", Outcome: Met},
-		"Probe allocations":                       {Target: "—", Measured: "52 allocs", Outcome: Reported},
-		"Peak heap, 1 MiB over 1 KiB bodies":      {Target: "≤ 1.25×", Measured: "1.14×", Outcome: Met},
-		"PutMetricData calls per crawl (N=10000)": {Target: "= floor", Measured: "40 (floor 40, datums 40000)", Outcome: Met},
-		"Artifact crawler (arm64): zip":           {Target: "≤ 3.5 MB", Measured: "3.21 MB", Outcome: Met},
-		"Cold start urlapi: package init":         {Target: "≤ 5 ms", Measured: "5.3 ms", Outcome: Missed},
-		"API list, in-process: p99":               {Target: "≤ 1000 µs", Measured: "122 µs", Outcome: Met},
-		"Alarm logger, batch=100":                 {Target: "—", Measured: "211977 records/s", Outcome: Reported},
+		"Probe CPU time (16 in flight, as a run probes)":             {Target: "≤ 0.2 ms", Measured: "0.143 ms", Outcome: Met},
+		"Probe allocations":                                          {Target: "—", Measured: "52 allocs", Outcome: Reported},
+		"Peak heap, 1 MiB over 1 KiB bodies":                         {Target: "≤ 1.25×", Measured: "1.14×", Outcome: Met},
+		"PutMetricData calls per crawl (N=10000)":                    {Target: "= floor", Measured: "40 (floor 40, datums 40000)", Outcome: Met},
+		"Artifact crawler (arm64): zip":                              {Target: "≤ 3.5 MB", Measured: "3.21 MB", Outcome: Met},
+		"Cold start urlapi: package init":                            {Target: "≤ 5 ms", Measured: "5.3 ms", Outcome: Missed},
+		"API list, in-process: p99":                                  {Target: "≤ 1000 µs", Measured: "122 µs", Outcome: Met},
+		"Alarm logger, batch=100":                                    {Target: "—", Measured: "211977 records/s", Outcome: Reported},
 	} {
 		want.Figure = name
 		assert.Equal(t, want, got[name], name)
