@@ -3,7 +3,6 @@
 package test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +20,8 @@ import (
 	"github.com/gruntwork-io/terratest/modules/logger"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 	"github.com/stretchr/testify/require"
+
+	"github.com/webhealth/webhealth/internal/testutil/localenv"
 )
 
 // The suite runs against one deployment, the "stack", found once per test binary:
@@ -105,7 +106,7 @@ func (s *stack) requireLocal(t *testing.T, why string) {
 }
 
 func discoverStack() (*stack, error) {
-	root, err := findRepoRoot()
+	root, err := repoRoot()
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func discoverStack() (*stack, error) {
 		s.source = "API_URL from the environment"
 	default:
 		file := filepath.Join(root, ".local", "env")
-		vals, err := readEnvFile(file)
+		vals, err := localenv.ReadFile(file)
 		if err != nil {
 			return nil, fmt.Errorf("API_URL is not set and the local stack's settings are unreadable (make up writes them): %w", err)
 		}
@@ -241,45 +242,13 @@ func terraformCLIEnv(root string) map[string]string {
 	return env
 }
 
-func findRepoRoot() (string, error) {
-	dir, err := os.Getwd()
+// repoRoot is the repository root above the working directory.
+func repoRoot() (string, error) {
+	wd, err := os.Getwd()
 	if err != nil {
 		return "", fmt.Errorf("working directory: %w", err)
 	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if fileExists(filepath.Join(d, "go.mod")) && fileExists(filepath.Join(d, "terraform", "workload")) {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no repository root (go.mod next to terraform/workload) above %s", dir)
-		}
-	}
-}
-
-// readEnvFile reads KEY=VALUE lines (the format of .local/env); blank lines and # comments are skipped.
-func readEnvFile(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	vals := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
-		if !ok {
-			return nil, fmt.Errorf("%s:%d: not KEY=VALUE: %q", path, n, line)
-		}
-		vals[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return vals, nil
+	return localenv.RepoRoot(wd)
 }
 
 // regionFromAPIURL takes the region out of an execute-api invoke URL (https://id.execute-api.<region>.amazonaws.com/stage).

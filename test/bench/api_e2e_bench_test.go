@@ -3,7 +3,6 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/webhealth/webhealth/internal/testutil/localenv"
 )
 
 // apiListPage is the page size of the list benchmark, and how many targets it stores first so the
@@ -107,12 +108,16 @@ func apiClientFromEnv(b *testing.B) *apiClient {
 	apiURL, key := strings.TrimSpace(os.Getenv("API_URL")), strings.TrimSpace(os.Getenv("API_KEY"))
 	source := "API_URL and API_KEY from the environment"
 	if apiURL == "" {
-		root, err := apiRepoRoot()
+		wd, err := os.Getwd()
+		if err != nil {
+			b.Fatalf("working directory: %v", err)
+		}
+		root, err := localenv.RepoRoot(wd)
 		if err != nil {
 			b.Skipf("no API to measure: API_URL is not set and %v", err)
 		}
 		file := filepath.Join(root, ".local", "env")
-		vals, err := apiReadEnvFile(file)
+		vals, err := localenv.ReadFile(file)
 		if err != nil {
 			b.Skipf("no API to measure: API_URL is not set and the local stack's settings are unreadable "+
 				"(make up writes them): %v", err)
@@ -237,53 +242,4 @@ func (l apiLatencies) report(b *testing.B) {
 func apiPercentile(sorted []time.Duration, p int) time.Duration {
 	rank := (len(sorted)*p + 99) / 100 // ceil(n*p/100), 1-based
 	return sorted[max(rank, 1)-1]
-}
-
-// apiRepoRoot is the repository root: the directory above the working directory holding go.mod and
-// terraform/workload (as the e2e suite finds it).
-func apiRepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("working directory: %w", err)
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if apiExists(filepath.Join(d, "go.mod")) && apiExists(filepath.Join(d, "terraform", "workload")) {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no repository root (go.mod next to terraform/workload) above %s", dir)
-		}
-	}
-}
-
-func apiExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
-// apiReadEnvFile reads KEY=VALUE lines (the format of .local/env, as the e2e suite reads it); blank
-// lines and # comments are skipped.
-func apiReadEnvFile(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	vals := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
-		if !ok {
-			return nil, fmt.Errorf("%s:%d: not KEY=VALUE: %q", path, n, line)
-		}
-		vals[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return vals, nil
 }
