@@ -95,12 +95,6 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// sameAlarm reports whether the existing alarm already is what PutMetricAlarm would make of want:
-// every field the crawler sets, and none it does not set.
-func sameAlarm(have types.MetricAlarm, want *cloudwatch.PutMetricAlarmInput) bool {
-	return digestOfAlarm(have) == digestOfInput(want)
-}
-
 // alarmDigest is a SHA-256 of the fields of an alarm the crawler compares, in one canonical form for
 // an existing alarm and for a PutMetricAlarm input (dimensions sorted, action lists as sorted sets).
 // The existing alarms are listed while the targets are probed and kept for the whole run: a digest
@@ -203,16 +197,12 @@ func (s alarmShape) digest() alarmDigest {
 }
 
 // reconcileAlarms makes the alarms under the prefix follow the targets seen: two per enabled target,
-// created when missing, rewritten when a field differs, and (only when the scan saw every target)
-// deleted when their target is gone or disabled. Only names matching <prefix>-<32 hex>-<kind> are
-// touched. Work left when the run deadline comes is counted as pending and done by the next run.
-func (c *Crawler) reconcileAlarms(ctx context.Context, seen map[string]*alarmTarget, complete bool, st *runState) {
-	existing, err := c.ownedAlarms(ctx)
-	c.reconcileListed(ctx, existing, err, seen, complete, st)
-}
-
-// reconcileListed is reconcileAlarms with the existing alarms already listed (err: the listing failed).
-func (c *Crawler) reconcileListed(ctx context.Context, existing owned, err error, seen map[string]*alarmTarget, complete bool, st *runState) {
+// created when missing, rewritten when a field differs (their digests differ: every field the
+// crawler sets, and none it does not set), and (only when the scan saw every target) deleted when
+// their target is gone or disabled. existing is what ownedAlarms listed (err: the listing failed);
+// only names matching <prefix>-<32 hex>-<kind> are touched. Work left when the run deadline comes
+// is counted as pending and done by the next run.
+func (c *Crawler) reconcileAlarms(ctx context.Context, existing owned, err error, seen map[string]*alarmTarget, complete bool, st *runState) {
 	if err != nil {
 		st.update(func(s *Summary) { s.AlarmsFailed++ })
 		st.fail(fmt.Errorf("reconcile alarms: %w", err))

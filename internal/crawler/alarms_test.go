@@ -140,7 +140,7 @@ func TestReconcileAlarms(t *testing.T) {
 	seen := map[string]*alarmTarget{a.ID: a, b.ID: b, d.ID: d}
 
 	st := &runState{}
-	c.reconcileAlarms(context.Background(), seen, true, st)
+	listAndReconcile(context.Background(), c, seen, true, st)
 	require.NoError(t, errors.Join(st.errs...))
 	assert.Equal(t, 2, st.sum.AlarmsCreated, "d's two alarms")
 	assert.Equal(t, 1, st.sum.AlarmsUpdated, "b's latency threshold changed")
@@ -156,7 +156,7 @@ func TestReconcileAlarms(t *testing.T) {
 	t.Run("second run is a no-op", func(t *testing.T) {
 		cw.alarmPuts, cw.deletes = nil, nil
 		st := &runState{}
-		c.reconcileAlarms(context.Background(), seen, true, st)
+		listAndReconcile(context.Background(), c, seen, true, st)
 		require.NoError(t, errors.Join(st.errs...))
 		assert.Zero(t, st.sum.AlarmsCreated+st.sum.AlarmsUpdated+st.sum.AlarmsDeleted)
 		assert.Empty(t, cw.alarmPuts)
@@ -164,7 +164,7 @@ func TestReconcileAlarms(t *testing.T) {
 	})
 	t.Run("incomplete target list deletes nothing", func(t *testing.T) {
 		st := &runState{}
-		c.reconcileAlarms(context.Background(), map[string]*alarmTarget{a.ID: a}, false, st)
+		listAndReconcile(context.Background(), c, map[string]*alarmTarget{a.ID: a}, false, st)
 		assert.Zero(t, st.sum.AlarmsDeleted)
 		assert.Contains(t, cw.alarms, AlarmName(testPrefix, d.ID, "latency"))
 	})
@@ -180,7 +180,7 @@ func TestReconcileDeletesInBatchesAcrossPages(t *testing.T) {
 		seed(c, cw, tg, AlarmKindLatency, nil)
 	}
 	st := &runState{}
-	c.reconcileAlarms(context.Background(), map[string]*alarmTarget{}, true, st)
+	listAndReconcile(context.Background(), c, map[string]*alarmTarget{}, true, st)
 	require.NoError(t, errors.Join(st.errs...))
 	assert.Equal(t, 300, st.sum.AlarmsDeleted)
 	require.Len(t, cw.deletes, 3)
@@ -211,7 +211,7 @@ func TestReconcileFailuresAndThrottling(t *testing.T) {
 		}}
 		c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
 		st := &runState{}
-		c.reconcileAlarms(context.Background(), seen, true, st)
+		listAndReconcile(context.Background(), c, seen, true, st)
 		require.NoError(t, errors.Join(st.errs...))
 		assert.Equal(t, 4, st.sum.AlarmsCreated)
 	})
@@ -226,7 +226,7 @@ func TestReconcileFailuresAndThrottling(t *testing.T) {
 		}}
 		c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
 		st := &runState{}
-		c.reconcileAlarms(context.Background(), seen, true, st)
+		listAndReconcile(context.Background(), c, seen, true, st)
 		err := errors.Join(st.errs...)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "put alarm "+bad)
@@ -243,7 +243,7 @@ func TestReconcileFailuresAndThrottling(t *testing.T) {
 		}}
 		c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
 		st := &runState{}
-		c.reconcileAlarms(context.Background(), seen, true, st)
+		listAndReconcile(context.Background(), c, seen, true, st)
 		require.Error(t, errors.Join(st.errs...))
 		assert.Empty(t, cw.alarmPuts)
 	})
@@ -254,10 +254,22 @@ func TestReconcileFailuresAndThrottling(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		st := &runState{}
-		c.reconcileAlarms(ctx, seen, true, st)
+		listAndReconcile(ctx, c, seen, true, st)
 		require.NoError(t, errors.Join(st.errs...))
 		assert.Equal(t, 4, st.sum.AlarmsPending)
 		assert.Zero(t, st.sum.AlarmsFailed)
 		assert.Empty(t, cw.alarmPuts)
 	})
+}
+
+// sameAlarm reports whether the existing alarm already is what PutMetricAlarm would make of want,
+// as reconcileAlarms decides it.
+func sameAlarm(have cwtypes.MetricAlarm, want *cloudwatch.PutMetricAlarmInput) bool {
+	return digestOfAlarm(have) == digestOfInput(want)
+}
+
+// listAndReconcile lists the existing alarms and reconciles them with seen, as a run does.
+func listAndReconcile(ctx context.Context, c *Crawler, seen map[string]*alarmTarget, complete bool, st *runState) {
+	existing, err := c.ownedAlarms(ctx)
+	c.reconcileAlarms(ctx, existing, err, seen, complete, st)
 }

@@ -169,7 +169,7 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 			st.fail(fmt.Errorf("read targets: %w", err))
 		}
 		l := <-listed
-		c.reconcileListed(runCtx, l.existing, l.err, seen, err == nil, st)
+		c.reconcileAlarms(runCtx, l.existing, l.err, seen, err == nil, st)
 	})
 	workers.Wait()
 	close(writes)
