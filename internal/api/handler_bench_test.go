@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/webhealth/webhealth/internal/target"
+	"github.com/webhealth/webhealth/internal/testutil/percentile"
 )
 
 // benchStage is the stage of the proxy events in the benchmarks, as on the deployed API.
@@ -41,26 +41,6 @@ func benchRequest(b *testing.B, method, resource, id string) events.APIGatewayPr
 	req.RequestContext.Stage = benchStage
 	req.RequestContext.Path = "/" + benchStage + path
 	return req
-}
-
-// latencies collects per-request durations and reports their percentiles in microseconds.
-type latencies []time.Duration
-
-func (l latencies) report(b *testing.B) {
-	b.Helper()
-	if len(l) == 0 {
-		return
-	}
-	s := slices.Clone(l)
-	slices.Sort(s)
-	b.ReportMetric(float64(percentile(s, 50))/float64(time.Microsecond), "p50-us")
-	b.ReportMetric(float64(percentile(s, 99))/float64(time.Microsecond), "p99-us")
-}
-
-// percentile is the nearest-rank percentile of sorted durations.
-func percentile(sorted []time.Duration, p int) time.Duration {
-	rank := (len(sorted)*p + 99) / 100 // ceil(n*p/100), 1-based
-	return sorted[max(rank, 1)-1]
 }
 
 // BenchmarkHandlerLatency measures the handler's own overhead per request (routing, decoding and
@@ -91,7 +71,7 @@ func BenchmarkHandlerLatency(b *testing.B) {
 
 	b.Run("op=create", func(b *testing.B) {
 		req := benchRequest(b, http.MethodPost, "/urls", "")
-		var lat latencies
+		var lat []time.Duration
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			req.Body = `{"url":"https://shop-` + strconv.Itoa(i) + `.example.com/health?probe=1","name":"shop ` + strconv.Itoa(i) +
@@ -107,7 +87,7 @@ func BenchmarkHandlerLatency(b *testing.B) {
 				b.Fatalf("drop created target %s: %v", id, err)
 			}
 		}
-		lat.report(b)
+		percentile.Report(b, lat, time.Microsecond, "us")
 	})
 
 	b.Run("op=get", func(b *testing.B) {
@@ -115,7 +95,7 @@ func BenchmarkHandlerLatency(b *testing.B) {
 		for i, id := range ids {
 			reqs[i] = benchRequest(b, http.MethodGet, "/urls/{id}", id)
 		}
-		var lat latencies
+		var lat []time.Duration
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			start := time.Now()
@@ -125,7 +105,7 @@ func BenchmarkHandlerLatency(b *testing.B) {
 				b.Fatalf("get: status %d %s: %v", resp.StatusCode, resp.Body, err)
 			}
 		}
-		lat.report(b)
+		percentile.Report(b, lat, time.Microsecond, "us")
 	})
 
 	b.Run("op=list", func(b *testing.B) {
@@ -136,7 +116,7 @@ func BenchmarkHandlerLatency(b *testing.B) {
 		if err != nil || json.Unmarshal([]byte(resp.Body), &page) != nil || len(page.Items) != 50 || page.NextToken == "" {
 			b.Fatalf("list should answer the first 50 of %d targets and a next_token: %d %.200s: %v", stored, resp.StatusCode, resp.Body, err)
 		}
-		var lat latencies
+		var lat []time.Duration
 		b.ReportAllocs()
 		for b.Loop() {
 			start := time.Now()
@@ -146,6 +126,6 @@ func BenchmarkHandlerLatency(b *testing.B) {
 				b.Fatalf("list: status %d %s: %v", resp.StatusCode, resp.Body, err)
 			}
 		}
-		lat.report(b)
+		percentile.Report(b, lat, time.Microsecond, "us")
 	})
 }

@@ -11,13 +11,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/webhealth/webhealth/internal/testutil/localenv"
+	"github.com/webhealth/webhealth/internal/testutil/percentile"
 )
 
 // apiListPage is the page size of the list benchmark, and how many targets it stores first so the
@@ -43,7 +43,7 @@ func BenchmarkAPIEndToEnd(b *testing.B) {
 
 	b.Run("op=create", func(b *testing.B) {
 		c.createTargets(b, runID+"-create-warm", 1) // the first request may start a function instance
-		var lat apiLatencies
+		var lat []time.Duration
 		for i := 0; b.Loop(); i++ {
 			body := apiSpec(fmt.Sprintf("%s-create-%d", runID, i))
 			start := time.Now()
@@ -51,19 +51,19 @@ func BenchmarkAPIEndToEnd(b *testing.B) {
 			lat = append(lat, time.Since(start))
 			c.keepCreated(b, resp, err)
 		}
-		lat.report(b)
+		percentile.Report(b, lat, time.Millisecond, "ms")
 	})
 
 	b.Run("op=get", func(b *testing.B) {
 		id := c.createTargets(b, runID+"-get", 1)[0]
-		var lat apiLatencies
+		var lat []time.Duration
 		for b.Loop() {
 			start := time.Now()
 			resp, err := c.do(b.Context(), http.MethodGet, "/urls/"+id, nil)
 			lat = append(lat, time.Since(start))
 			apiRequireStatus(b, resp, err, http.StatusOK)
 		}
-		lat.report(b)
+		percentile.Report(b, lat, time.Millisecond, "ms")
 	})
 
 	b.Run("op=list", func(b *testing.B) {
@@ -77,14 +77,14 @@ func BenchmarkAPIEndToEnd(b *testing.B) {
 		if err := json.Unmarshal(resp.body, &page); err != nil || len(page.Items) != apiListPage {
 			b.Fatalf("GET %s should answer a full page of %d targets: %v: %.300s", path, apiListPage, err, resp.body)
 		}
-		var lat apiLatencies
+		var lat []time.Duration
 		for b.Loop() {
 			start := time.Now()
 			resp, err := c.do(b.Context(), http.MethodGet, path, nil)
 			lat = append(lat, time.Since(start))
 			apiRequireStatus(b, resp, err, http.StatusOK)
 		}
-		lat.report(b)
+		percentile.Report(b, lat, time.Millisecond, "ms")
 	})
 }
 
@@ -222,24 +222,4 @@ func apiRequireStatus(b *testing.B, resp apiResponse, err error, want int) {
 	if resp.status != want {
 		b.Fatalf("status %d, want %d: %.300s", resp.status, want, resp.body)
 	}
-}
-
-// apiLatencies collects per-request durations and reports their percentiles in milliseconds.
-type apiLatencies []time.Duration
-
-func (l apiLatencies) report(b *testing.B) {
-	b.Helper()
-	if len(l) == 0 {
-		return
-	}
-	s := slices.Clone(l)
-	slices.Sort(s)
-	b.ReportMetric(float64(apiPercentile(s, 50))/float64(time.Millisecond), "p50-ms")
-	b.ReportMetric(float64(apiPercentile(s, 99))/float64(time.Millisecond), "p99-ms")
-}
-
-// apiPercentile is the nearest-rank percentile of sorted durations.
-func apiPercentile(sorted []time.Duration, p int) time.Duration {
-	rank := (len(sorted)*p + 99) / 100 // ceil(n*p/100), 1-based
-	return sorted[max(rank, 1)-1]
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -24,6 +23,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/webhealth/webhealth/internal/testutil/percentile"
 )
 
 // bootstrapDirEnv points BenchmarkColdStart at prebuilt host binaries, <dir>/<fn>/bootstrap (e.g.
@@ -176,13 +177,13 @@ func BenchmarkColdStart(b *testing.B) {
 			if err := fake.verify(fn.calls, b.N); err != nil {
 				b.Fatalf("%s: %v", fn.name, err)
 			}
-			b.ReportMetric(coldStartPercentile(answered, 50), "start-ms-p50")
-			b.ReportMetric(coldStartPercentile(answered, 90), "start-ms-p90")
-			b.ReportMetric(coldStartPercentile(ready, 50), "ready-ms")
-			b.ReportMetric(coldStartMedian(inits), "init-ms")
+			b.ReportMetric(coldStartMS(percentile.Of(answered, 50)), "start-ms-p50")
+			b.ReportMetric(coldStartMS(percentile.Of(answered, 90)), "start-ms-p90")
+			b.ReportMetric(coldStartMS(percentile.Of(ready, 50)), "ready-ms")
+			b.ReportMetric(percentile.Of(inits, 50), "init-ms")
 			if len(cpu) == b.N {
-				b.ReportMetric(coldStartPercentile(cpu, 50), "cpu-ms")
-				b.ReportMetric(coldStartPercentile(runq, 50), "runq-ms")
+				b.ReportMetric(coldStartMS(percentile.Of(cpu, 50)), "cpu-ms")
+				b.ReportMetric(coldStartMS(percentile.Of(runq, 50)), "runq-ms")
 			}
 		})
 	}
@@ -606,17 +607,5 @@ func coldStartBinaries(b *testing.B) func(b *testing.B, fn string) string {
 	}
 }
 
-// coldStartPercentile is the nearest-rank p-th percentile, in milliseconds.
-func coldStartPercentile(d []time.Duration, p float64) float64 {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	i := int(math.Ceil(p/100*float64(len(s)))) - 1
-	return float64(s[max(i, 0)]) / float64(time.Millisecond)
-}
-
-// coldStartMedian is the nearest-rank median.
-func coldStartMedian(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[max(int(math.Ceil(float64(len(s))/2))-1, 0)]
-}
+// coldStartMS is d in milliseconds.
+func coldStartMS(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
