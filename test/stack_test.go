@@ -21,7 +21,7 @@ import (
 	"github.com/gruntwork-io/terratest/modules/terraform"
 	"github.com/stretchr/testify/require"
 
-	"github.com/webhealth/webhealth/internal/testutil/localenv"
+	"github.com/webhealth/webhealth/test/internal/localenv"
 )
 
 // The suite runs against one deployment, the "stack", found once per test binary:

@@ -1,3 +1,5 @@
+//go:build integration
+
 package alarmlog_test
 
 import (
@@ -40,7 +42,7 @@ func history(t *testing.T, db *dynamodb.Client, table, id string) []map[string]s
 // key schema, number encoding of the TTL attribute, and a real missing-table failure.
 func TestHandleAgainstDynamoDB(t *testing.T) {
 	t.Parallel()
-	srv := moto.Start(t)
+	srv := moto.Shared(t)
 	db := dynamodb.NewFromConfig(srv.Config())
 	ctx := context.Background()
 	table := moto.CreateAlarmTable(t, db)

@@ -1,3 +1,5 @@
+//go:build integration
+
 package api
 
 import (
@@ -14,9 +16,6 @@ import (
 )
 
 // One moto_server for the package (only TestHandlerWithDynamoDB uses it).
-func TestMain(m *testing.M) {
-	moto.Main(m)
-}
 
 // The handler over the real store on moto: create → get → put (current, then stale) → duplicate →
 // list → alarms → delete → 404, and the URL is free again.

@@ -6,11 +6,9 @@ import (
 	"log/slog"
 	"os"
 	"testing"
-
-	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
-// TestMain shares one moto_server among the integration tests and keeps the crawler's logs out of
+// TestMain keeps the crawler's logs out of
 // the test output unless -v is given. Run with benchServerEnv set, the binary is instead the
 // benchmarks' HTTP server (benchserver_test.go).
 func TestMain(m *testing.M) {
@@ -21,5 +19,5 @@ func TestMain(m *testing.M) {
 	if !testing.Verbose() {
 		slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	}
-	moto.Main(m)
+	os.Exit(m.Run())
 }

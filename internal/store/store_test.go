@@ -1,3 +1,5 @@
+//go:build integration
+
 package store
 
 import (
@@ -13,11 +15,6 @@ import (
 
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
-
-// One moto_server serves every test of the package; each test creates its own uniquely named tables.
-func TestMain(m *testing.M) {
-	moto.Main(m)
-}
 
 func newDynamo(t testing.TB) *dynamodb.Client {
 	t.Helper()

@@ -1,8 +1,9 @@
+//go:build integration
+
 package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -526,14 +527,3 @@ func flip(c byte) string {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func TestErrorTypes(t *testing.T) {
-	t.Parallel()
-	dup := fmt.Errorf("wrap: %w", &DuplicateURLError{URL: "https://x/", ExistingID: "abc"})
-	assert.ErrorIs(t, dup, ErrDuplicateURL)
-	assert.Contains(t, dup.Error(), "abc")
-	vc := fmt.Errorf("wrap: %w", &VersionConflictError{Expected: 1, Current: 4})
-	assert.ErrorIs(t, vc, ErrVersionConflict)
-	assert.Contains(t, vc.Error(), "current version is 4")
-	assert.False(t, errors.Is(dup, ErrVersionConflict))
-}

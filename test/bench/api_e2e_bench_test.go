@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/webhealth/webhealth/internal/testutil/localenv"
+	"github.com/webhealth/webhealth/test/internal/localenv"
 	"github.com/webhealth/webhealth/internal/testutil/percentile"
 )
 

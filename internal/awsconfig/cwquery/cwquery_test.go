@@ -1,3 +1,5 @@
+//go:build integration
+
 package cwquery
 
 import (
@@ -22,7 +24,7 @@ import (
 // default protocol (Smithy RPC v2 CBOR) moto answers 404 to the very same call.
 func TestOptionOnMoto(t *testing.T) {
 	t.Parallel()
-	cfg := moto.Start(t).Config()
+	cfg := moto.Shared(t).Config()
 	tests := []struct {
 		name       string
 		opts       []func(*cloudwatch.Options)
