@@ -35,6 +35,7 @@ import (
 	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
 	"github.com/webhealth/webhealth/platform/localrun/alarms"
 	"github.com/webhealth/webhealth/platform/localrun/apigw"
+	"github.com/webhealth/webhealth/platform/localrun/internal/loopback"
 	"github.com/webhealth/webhealth/platform/localrun/lambdarun"
 	"github.com/webhealth/webhealth/platform/localrun/schedule"
 	"github.com/webhealth/webhealth/platform/localrun/snsdeliver"
@@ -113,7 +114,13 @@ func (r *Runtime) Run(ctx context.Context) error {
 
 // Serve is Run on an existing listener.
 func (r *Runtime) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: r.mux, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	// API stages may be called from pages of other origins (the function answers CORS, the API key guards
+	// them); the control endpoints and the Invoke API may not.
+	stage := func(req *http.Request) bool {
+		return !strings.HasPrefix(req.URL.Path, "/_local/") && !strings.HasPrefix(req.URL.Path, "/2015-03-31/")
+	}
+	handler := loopback.New(ln.Addr()).Wrap(r.mux, stage)
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
 	base := "http://" + ln.Addr().String()
 	r.log.InfoContext(ctx, "local runtime ready", "url", base, "emulator", r.cfg.Endpoint, "region", r.cfg.Region,
 		"apis", base+"/<api-id>/<stage>/", "health", base+"/_local/health")

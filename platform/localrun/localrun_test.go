@@ -150,6 +150,10 @@ func call(t *testing.T, method, url string, header map[string]string, v any) int
 	req, err := http.NewRequest(method, url, nil)
 	require.NoError(t, err)
 	for k, val := range header {
+		if k == "Host" {
+			req.Host = val
+			continue
+		}
 		req.Header.Set(k, val)
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -190,6 +194,14 @@ func TestRuntimeEndToEnd(t *testing.T) {
 	require.Equal(t, 200, call(t, "GET", s.base+"/"+s.apiID+"/local/urls", map[string]string{"x-api-key": s.key}, &ev))
 	assert.Equal(t, "/urls", ev.Resource)
 	assert.Equal(t, "local", ev.RequestContext.Stage)
+
+	// A page in the user's browser cannot drive the runtime: a rebound name and cross-site requests to the
+	// control and invoke endpoints are refused; an API stage answers other origins (its CORS is the function's).
+	assert.Equal(t, 403, call(t, "GET", s.base+"/_local/health", map[string]string{"Host": "rebound.example" + s.base[strings.LastIndex(s.base, ":"):]}, nil))
+	assert.Equal(t, 403, call(t, "GET", s.base+"/"+s.apiID+"/local/urls", map[string]string{"Host": "rebound.example" + s.base[strings.LastIndex(s.base, ":"):], "x-api-key": s.key}, nil))
+	assert.Equal(t, 403, call(t, "POST", s.base+"/_local/schedules/fire?rule="+s.rule, map[string]string{"Origin": "https://attacker.example"}, nil))
+	assert.Equal(t, 403, call(t, "POST", s.base+"/2015-03-31/functions/webhealth-local-fn/invocations", map[string]string{"Origin": "https://attacker.example"}, nil))
+	assert.Equal(t, 200, call(t, "GET", s.base+"/"+s.apiID+"/local/urls", map[string]string{"x-api-key": s.key, "Origin": "https://console.example"}, nil))
 
 	// Firing the schedule now runs the target and reports its outcome.
 	var fired FireResponse

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/webhealth/webhealth/platform/localrun/internal/loopback"
 )
 
 const (
@@ -87,7 +89,7 @@ func (p *pool) start(n int) (*instance, error) {
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", in.handleResponse)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", in.handleError)
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", in.handleInitError)
-	in.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	in.srv = &http.Server{Handler: loopback.New(ln.Addr()).Wrap(mux, nil), ReadHeaderTimeout: 10 * time.Second}
 
 	in.stdout = &lineWriter{sink: p.sink}
 	in.stderr = &lineWriter{sink: p.sink}

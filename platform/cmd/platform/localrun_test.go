@@ -22,12 +22,12 @@ import (
 	"github.com/webhealth/webhealth/platform/moto"
 )
 
-// TestSignalsLeaveNoProcessBehind runs the real binary, starts a function process through it,
+// TestLocalrunSignalsLeaveNoProcessBehind runs the real binary as `platform localrun`, starts a function process through it,
 // and checks that SIGTERM (graceful) and SIGKILL (no cleanup possible) both end that process.
-func TestSignalsLeaveNoProcessBehind(t *testing.T) {
+func TestLocalrunSignalsLeaveNoProcessBehind(t *testing.T) {
 	fn, err := lambdatest.Build("a")
 	require.NoError(t, err)
-	bin := filepath.Join(t.TempDir(), "localrun")
+	bin := filepath.Join(t.TempDir(), "platform")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	m := moto.Start(t)
@@ -38,7 +38,7 @@ func TestSignalsLeaveNoProcessBehind(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			addr := freeAddr(t)
-			cmd := exec.Command(bin, "-endpoint", m.Endpoint, "-region", moto.Region, "-listen", addr,
+			cmd := exec.Command(bin, "localrun", "-endpoint", m.Endpoint, "-region", moto.Region, "-listen", addr,
 				"-artifacts", build, "-state", t.TempDir(), "-log-format", "json")
 			stderr, err := cmd.StderrPipe()
 			require.NoError(t, err)
