@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
-	"github.com/webhealth/webhealth/internal/crawler"
+	"github.com/webhealth/webhealth/internal/contract"
 )
 
 // Bounded waits. Locally a crawl is synchronous and the alarm evaluation follows it, so a few rounds
@@ -104,15 +104,15 @@ func TestCrawlerChecksTarget(t *testing.T) {
 	t.Run("metrics in CloudWatch", func(t *testing.T) {
 		cw := cloudwatch.NewFromConfig(s.awsCfg, cwquery.Option)
 		dims := []cwtypes.Dimension{
-			{Name: aws.String(crawler.DimensionTargetID), Value: aws.String(created.ID)},
-			{Name: aws.String(crawler.DimensionRegion), Value: aws.String(s.region)},
+			{Name: aws.String(contract.DimensionTargetID), Value: aws.String(created.ID)},
+			{Name: aws.String(contract.DimensionRegion), Value: aws.String(s.region)},
 		}
-		want := []string{crawler.MetricAvailability, crawler.MetricLatency, crawler.MetricDNSLatency, crawler.MetricConnectLatency, crawler.MetricTTFB}
+		want := []string{contract.MetricAvailability, contract.MetricLatency, contract.MetricDNSLatency, contract.MetricConnectLatency, contract.MetricTTFB}
 		retry.DoWithRetry(t, "the target's metrics are listed", s.rounds(10, 20), s.pause(), func() (string, error) {
 			var names []string
 			p := cloudwatch.NewListMetricsPaginator(cw, &cloudwatch.ListMetricsInput{
 				Namespace:  aws.String(out.MetricNamespace),
-				Dimensions: []cwtypes.DimensionFilter{{Name: aws.String(crawler.DimensionTargetID), Value: aws.String(created.ID)}},
+				Dimensions: []cwtypes.DimensionFilter{{Name: aws.String(contract.DimensionTargetID), Value: aws.String(created.ID)}},
 			})
 			for p.HasMorePages() {
 				page, err := p.NextPage(t.Context())
@@ -142,8 +142,8 @@ func TestCrawlerChecksTarget(t *testing.T) {
 			res, err := cw.GetMetricData(t.Context(), &cloudwatch.GetMetricDataInput{
 				StartTime: aws.Time(now.Add(-15 * time.Minute)), EndTime: aws.Time(now.Add(5 * time.Minute)),
 				MetricDataQueries: []cwtypes.MetricDataQuery{
-					query("availability", crawler.MetricAvailability, "Minimum"),
-					query("latency", crawler.MetricLatency, "Maximum"),
+					query("availability", contract.MetricAvailability, "Minimum"),
+					query("latency", contract.MetricLatency, "Maximum"),
 				},
 			})
 			if err != nil {

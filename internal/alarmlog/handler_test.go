@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/alarmlog"
+	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -350,7 +351,7 @@ func FuzzHandle(f *testing.F) {
 			return
 		}
 		assert.True(t, target.ValidID(it["target_id"]), it["target_id"])
-		assert.Contains(t, []string{alarmlog.KindAvailability, alarmlog.KindLatency}, it["alarm_kind"])
+		assert.Contains(t, []string{contract.AlarmKindAvailability, contract.AlarmKindLatency}, it["alarm_kind"])
 		assert.Equal(t, it["state_change_time"]+"#3f1c8a52-9d4e-5b7f-8a21-6c0e9d4b2f13", it["sk"])
 	})
 }

@@ -15,13 +15,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/target"
-)
-
-// Alarm kinds (the alarm_kind attribute), the suffixes of the alarm names the crawler creates.
-const (
-	KindAvailability = "availability"
-	KindLatency      = "latency"
 )
 
 // CloudWatch alarm states.
@@ -30,9 +25,6 @@ const (
 	StateAlarm            = "ALARM"
 	StateInsufficientData = "INSUFFICIENT_DATA"
 )
-
-// TargetIDDimension is the metric dimension naming the target (set by the crawler).
-const TargetIDDimension = "TargetId"
 
 // Reasons a message cannot be recorded under a target; the message is then stored raw.
 var (
@@ -47,7 +39,7 @@ var (
 // StateChange is one alarm state change of a target, parsed from a CloudWatch alarm notification.
 type StateChange struct {
 	TargetID        string
-	Kind            string // KindAvailability or KindLatency
+	Kind            string // contract.AlarmKindAvailability or contract.AlarmKindLatency
 	AlarmName       string
 	NewState        string
 	OldState        string
@@ -58,11 +50,11 @@ type StateChange struct {
 
 // Parser parses CloudWatch alarm notifications of the alarms named "<prefix>-<target id>-<kind>".
 type Parser struct {
-	namePrefix string // "<prefix>-"
+	prefix string
 }
 
 // NewParser returns a parser for the alarms owned under prefix (ALARM_PREFIX).
-func NewParser(prefix string) *Parser { return &Parser{namePrefix: prefix + "-"} }
+func NewParser(prefix string) *Parser { return &Parser{prefix: prefix} }
 
 // Parse decodes the Message of an SNS record sent by a CloudWatch alarm, in either form CloudWatch
 // uses: a single metric (Trigger.MetricName/Dimensions) or metric queries (Trigger.Metrics, for
@@ -97,14 +89,14 @@ func (p *Parser) Parse(message string) (StateChange, error) {
 	}
 
 	metric, dimID := triggerMetric(n.Trigger)
-	nameID, nameKind := p.fromName(n.AlarmName)
+	nameID, nameKind, _ := contract.ParseAlarmName(p.prefix, n.AlarmName)
 	id := dimID
 	if !target.ValidID(id) {
 		id = nameID
 	}
 	if id == "" {
-		return StateChange{}, fmt.Errorf("%w: alarm %q has no valid %s dimension and its name is not %s<target id>-(availability|latency)",
-			ErrNoTarget, n.AlarmName, TargetIDDimension, p.namePrefix)
+		return StateChange{}, fmt.Errorf("%w: alarm %q has no valid %s dimension and its name is not %s",
+			ErrNoTarget, n.AlarmName, contract.DimensionTargetID, contract.AlarmName(p.prefix, "<target id>", "("+strings.Join(contract.AlarmKinds(), "|")+")"))
 	}
 	kind := nameKind
 	if kind == "" {
@@ -177,14 +169,14 @@ type trigger struct {
 // In the metric-query form it prefers the metric that carries a TargetId dimension.
 func triggerMetric(tr trigger) (metric, targetID string) {
 	if tr.MetricName != "" || len(tr.Dimensions) > 0 {
-		return tr.MetricName, dimension(tr.Dimensions, TargetIDDimension)
+		return tr.MetricName, dimension(tr.Dimensions, contract.DimensionTargetID)
 	}
 	for _, q := range tr.Metrics {
 		m := q.MetricStat.Metric
 		if m.MetricName == "" {
 			continue
 		}
-		if id := dimension(m.Dimensions, TargetIDDimension); id != "" {
+		if id := dimension(m.Dimensions, contract.DimensionTargetID); id != "" {
 			return m.MetricName, id
 		}
 		if metric == "" {
@@ -203,26 +195,13 @@ func dimension(dims []events.CloudWatchDimension, name string) string {
 	return ""
 }
 
-// fromName maps "<prefix>-<32 hex id>-<kind>" to its id and kind.
-func (p *Parser) fromName(name string) (id, kind string) {
-	rest, ok := strings.CutPrefix(name, p.namePrefix)
-	if !ok {
-		return "", ""
-	}
-	id, kind, ok = strings.Cut(rest, "-")
-	if !ok || !target.ValidID(id) || (kind != KindAvailability && kind != KindLatency) {
-		return "", ""
-	}
-	return id, kind
-}
-
 // kindOf infers the kind of an alarm whose name does not follow the pattern.
 func kindOf(alarmName, metric string) string {
 	switch {
-	case strings.HasSuffix(alarmName, "-"+KindAvailability), metric == "Availability":
-		return KindAvailability
-	case strings.HasSuffix(alarmName, "-"+KindLatency), metric == "Latency":
-		return KindLatency
+	case strings.HasSuffix(alarmName, "-"+contract.AlarmKindAvailability), metric == contract.MetricAvailability:
+		return contract.AlarmKindAvailability
+	case strings.HasSuffix(alarmName, "-"+contract.AlarmKindLatency), metric == contract.MetricLatency:
+		return contract.AlarmKindLatency
 	}
 	return ""
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/alarmlog"
+	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -81,7 +82,7 @@ func TestParse(t *testing.T) {
 	t.Parallel()
 	ourName := prefix + "-" + targetID + "-availability"
 	alarm := alarmlog.StateChange{
-		TargetID: targetID, Kind: alarmlog.KindAvailability, AlarmName: ourName,
+		TargetID: targetID, Kind: contract.AlarmKindAvailability, AlarmName: ourName,
 		NewState: "ALARM", OldState: "OK", Reason: alarmReason,
 		StateChangeTime: ms("2026-11-21T10:03:12.345Z"), MetricName: "Availability",
 	}
@@ -115,7 +116,7 @@ func TestParse(t *testing.T) {
 				delete(trigger(m), "Dimensions")
 			}),
 			want: with(func(c *alarmlog.StateChange) {
-				c.AlarmName, c.Kind, c.MetricName = prefix+"-"+targetID+"-latency", alarmlog.KindLatency, "Latency"
+				c.AlarmName, c.Kind, c.MetricName = prefix+"-"+targetID+"-latency", contract.AlarmKindLatency, "Latency"
 				c.NewState, c.OldState = "INSUFFICIENT_DATA", "ALARM"
 			}),
 		},
@@ -160,7 +161,7 @@ func TestParse(t *testing.T) {
 				}
 			}),
 			want: with(func(c *alarmlog.StateChange) {
-				c.AlarmName, c.Kind, c.MetricName = "ops-p99-math", alarmlog.KindLatency, "Latency"
+				c.AlarmName, c.Kind, c.MetricName = "ops-p99-math", contract.AlarmKindLatency, "Latency"
 			}),
 		},
 		{
@@ -259,7 +260,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		assert.True(t, target.ValidID(c.TargetID), "target id %q", c.TargetID)
-		assert.Contains(t, []string{alarmlog.KindAvailability, alarmlog.KindLatency}, c.Kind)
+		assert.Contains(t, []string{contract.AlarmKindAvailability, contract.AlarmKindLatency}, c.Kind)
 		assert.Contains(t, []string{"OK", "ALARM", "INSUFFICIENT_DATA"}, c.NewState)
 		assert.NotEmpty(t, c.AlarmName)
 		assert.False(t, c.StateChangeTime.IsZero())

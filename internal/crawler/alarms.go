@@ -16,18 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-)
 
-// Alarm kinds: the last part of an alarm's name.
-const (
-	AlarmKindAvailability = "availability"
-	AlarmKindLatency      = "latency"
-)
-
-// Tags set on the alarms the crawler creates (CloudWatch ignores tags when an alarm is updated).
-const (
-	TagTargetID  = "webhealth:target-id"
-	TagAlarmKind = "webhealth:alarm-kind"
+	"github.com/webhealth/webhealth/internal/contract"
+	"github.com/webhealth/webhealth/internal/target"
 )
 
 const (
@@ -36,19 +27,14 @@ const (
 	maxAlarmDescription = 1024
 )
 
-// AlarmName is the name of a target's alarm of the given kind.
-func AlarmName(prefix, targetID, kind string) string {
-	return prefix + "-" + targetID + "-" + kind
-}
-
 // desiredAlarm is the alarm the crawler wants for t and kind.
 func (c *Crawler) desiredAlarm(t *alarmTarget, kind string) *cloudwatch.PutMetricAlarmInput {
 	in := &cloudwatch.PutMetricAlarmInput{
-		AlarmName: aws.String(AlarmName(c.cfg.AlarmPrefix, t.ID, kind)),
+		AlarmName: aws.String(contract.AlarmName(c.cfg.AlarmPrefix, t.ID, kind)),
 		Namespace: aws.String(c.cfg.MetricNamespace),
 		Dimensions: []types.Dimension{
-			{Name: aws.String(DimensionTargetID), Value: aws.String(t.ID)},
-			{Name: aws.String(DimensionRegion), Value: aws.String(c.region)},
+			{Name: aws.String(contract.DimensionTargetID), Value: aws.String(t.ID)},
+			{Name: aws.String(contract.DimensionRegion), Value: aws.String(c.region)},
 		},
 		Period:            aws.Int32(int32(c.cfg.AlarmPeriodSeconds)),
 		EvaluationPeriods: aws.Int32(int32(c.cfg.AlarmEvalPeriods)),
@@ -58,23 +44,23 @@ func (c *Crawler) desiredAlarm(t *alarmTarget, kind string) *cloudwatch.PutMetri
 		AlarmActions:      []string{c.cfg.AlarmTopicARN},
 		OKActions:         []string{c.cfg.AlarmTopicARN},
 		Tags: []types.Tag{
-			{Key: aws.String(TagTargetID), Value: aws.String(t.ID)},
-			{Key: aws.String(TagAlarmKind), Value: aws.String(kind)},
+			{Key: aws.String(contract.TagTargetID), Value: aws.String(t.ID)},
+			{Key: aws.String(contract.TagAlarmKind), Value: aws.String(kind)},
 		},
 	}
 	switch kind {
-	case AlarmKindAvailability:
-		in.MetricName = aws.String(MetricAvailability)
+	case contract.AlarmKindAvailability:
+		in.MetricName = aws.String(contract.MetricAvailability)
 		in.Statistic = types.StatisticMinimum
 		in.ComparisonOperator = types.ComparisonOperatorLessThanThreshold
 		in.Threshold = aws.Float64(1)
 		in.AlarmDescription = aws.String(truncate(fmt.Sprintf("webhealth: %s (%s) is not available", t.URL, t.Name), maxAlarmDescription))
-	case AlarmKindLatency:
+	case contract.AlarmKindLatency:
 		threshold := t.LatencyThresholdMS
 		if threshold <= 0 {
-			threshold = 1000
+			threshold = target.DefaultLatencyThresholdMS
 		}
-		in.MetricName = aws.String(MetricLatency)
+		in.MetricName = aws.String(contract.MetricLatency)
 		in.Statistic = types.StatisticAverage
 		in.ComparisonOperator = types.ComparisonOperatorGreaterThanThreshold
 		in.Threshold = aws.Float64(float64(threshold))
@@ -226,7 +212,7 @@ func (c *Crawler) reconcileAlarms(ctx context.Context, existing owned, err error
 		if t == nil {
 			continue
 		}
-		for _, kind := range []string{AlarmKindAvailability, AlarmKindLatency} {
+		for _, kind := range contract.AlarmKinds() {
 			want := c.desiredAlarm(t, kind)
 			if have, ok := existing.alarms[aws.ToString(want.AlarmName)]; !ok || have != digestOfInput(want) {
 				puts = append(puts, want)
@@ -325,12 +311,12 @@ func (c *Crawler) ownedAlarms(ctx context.Context) (owned, error) {
 		}
 		for _, a := range page.MetricAlarms {
 			name := aws.ToString(a.AlarmName)
-			m := c.alarmName.FindStringSubmatch(name)
-			if m == nil {
+			id, _, ok := contract.ParseAlarmName(c.cfg.AlarmPrefix, name)
+			if !ok {
 				continue
 			}
 			o.alarms[name] = digestOfAlarm(a)
-			o.ids[name] = m[1]
+			o.ids[name] = id
 		}
 	}
 	return o, nil

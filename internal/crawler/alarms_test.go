@@ -11,6 +11,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/webhealth/webhealth/internal/contract"
 )
 
 func TestDesiredAlarmShape(t *testing.T) {
@@ -42,11 +43,11 @@ func TestDesiredAlarmShape(t *testing.T) {
 	lat.ComparisonOperator, lat.Threshold = cwtypes.ComparisonOperatorGreaterThanThreshold, aws.Float64(750)
 	lat.AlarmDescription = aws.String("webhealth: https://example.com/health (example) latency above 750 ms")
 
-	assert.Equal(t, avail, c.desiredAlarm(tg, AlarmKindAvailability))
-	assert.Equal(t, lat, c.desiredAlarm(tg, AlarmKindLatency))
+	assert.Equal(t, avail, c.desiredAlarm(tg, contract.AlarmKindAvailability))
+	assert.Equal(t, lat, c.desiredAlarm(tg, contract.AlarmKindLatency))
 
 	long := &alarmTarget{ID: testID(8), URL: "https://example.com/" + strings.Repeat("é", 1500), Name: "x", LatencyThresholdMS: 1}
-	desc := aws.ToString(c.desiredAlarm(long, AlarmKindLatency).AlarmDescription)
+	desc := aws.ToString(c.desiredAlarm(long, contract.AlarmKindLatency).AlarmDescription)
 	assert.LessOrEqual(t, len(desc), 1024, "CloudWatch limits descriptions to 1024 characters")
 	assert.True(t, strings.HasPrefix(desc, "webhealth: https://example.com/é"))
 }
@@ -54,7 +55,7 @@ func TestDesiredAlarmShape(t *testing.T) {
 func TestSameAlarmComparesEveryFieldSet(t *testing.T) {
 	t.Parallel()
 	c := newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{})
-	want := c.desiredAlarm(&alarmTarget{ID: testID(1), URL: "https://a/", Name: "a", LatencyThresholdMS: 500}, AlarmKindLatency)
+	want := c.desiredAlarm(&alarmTarget{ID: testID(1), URL: "https://a/", Name: "a", LatencyThresholdMS: 500}, contract.AlarmKindLatency)
 	tests := []struct {
 		name   string
 		mutate func(a *cwtypes.MetricAlarm)
@@ -121,12 +122,12 @@ func TestReconcileAlarms(t *testing.T) {
 	b := &alarmTarget{ID: testID(1), URL: "https://b.example/", Name: "b", LatencyThresholdMS: 800}
 	gone := &alarmTarget{ID: testID(2), URL: "https://gone.example/", Name: "gone", LatencyThresholdMS: 1000}
 	d := &alarmTarget{ID: testID(3), URL: "https://d.example/", Name: "d", LatencyThresholdMS: 1000}
-	seed(c, cw, a, AlarmKindAvailability, nil)
-	seed(c, cw, a, AlarmKindLatency, nil)
-	seed(c, cw, b, AlarmKindAvailability, nil)
-	bLatency := seed(c, cw, b, AlarmKindLatency, func(in *cloudwatch.PutMetricAlarmInput) { in.Threshold = aws.Float64(500) })
-	goneAvail := seed(c, cw, gone, AlarmKindAvailability, nil)
-	goneLatency := seed(c, cw, gone, AlarmKindLatency, nil)
+	seed(c, cw, a, contract.AlarmKindAvailability, nil)
+	seed(c, cw, a, contract.AlarmKindLatency, nil)
+	seed(c, cw, b, contract.AlarmKindAvailability, nil)
+	bLatency := seed(c, cw, b, contract.AlarmKindLatency, func(in *cloudwatch.PutMetricAlarmInput) { in.Threshold = aws.Float64(500) })
+	goneAvail := seed(c, cw, gone, contract.AlarmKindAvailability, nil)
+	goneLatency := seed(c, cw, gone, contract.AlarmKindLatency, nil)
 	untouchable := []string{
 		testPrefix + "-notatarget",
 		testPrefix + "-" + testID(2) + "-other",
@@ -145,7 +146,7 @@ func TestReconcileAlarms(t *testing.T) {
 	assert.Equal(t, 2, st.sum.AlarmsCreated, "d's two alarms")
 	assert.Equal(t, 1, st.sum.AlarmsUpdated, "b's latency threshold changed")
 	assert.Equal(t, 2, st.sum.AlarmsDeleted, "the removed target's two alarms")
-	assert.Equal(t, []string{bLatency, AlarmName(testPrefix, d.ID, "availability"), AlarmName(testPrefix, d.ID, "latency")}, cw.alarmPuts,
+	assert.Equal(t, []string{bLatency, contract.AlarmName(testPrefix, d.ID, "availability"), contract.AlarmName(testPrefix, d.ID, "latency")}, cw.alarmPuts,
 		"only missing or changed alarms are written")
 	assert.Equal(t, [][]string{{goneAvail, goneLatency}}, cw.deletes)
 	assert.Equal(t, 800.0, aws.ToFloat64(cw.alarms[bLatency].Threshold))
@@ -166,7 +167,7 @@ func TestReconcileAlarms(t *testing.T) {
 		st := &runState{}
 		listAndReconcile(context.Background(), c, map[string]*alarmTarget{a.ID: a}, false, st)
 		assert.Zero(t, st.sum.AlarmsDeleted)
-		assert.Contains(t, cw.alarms, AlarmName(testPrefix, d.ID, "latency"))
+		assert.Contains(t, cw.alarms, contract.AlarmName(testPrefix, d.ID, "latency"))
 	})
 }
 
@@ -176,8 +177,8 @@ func TestReconcileDeletesInBatchesAcrossPages(t *testing.T) {
 	c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
 	for i := range 150 {
 		tg := &alarmTarget{ID: testID(i), URL: "https://x/", Name: "x", LatencyThresholdMS: 1000}
-		seed(c, cw, tg, AlarmKindAvailability, nil)
-		seed(c, cw, tg, AlarmKindLatency, nil)
+		seed(c, cw, tg, contract.AlarmKindAvailability, nil)
+		seed(c, cw, tg, contract.AlarmKindLatency, nil)
 	}
 	st := &runState{}
 	listAndReconcile(context.Background(), c, map[string]*alarmTarget{}, true, st)
@@ -217,7 +218,7 @@ func TestReconcileFailuresAndThrottling(t *testing.T) {
 	})
 	t.Run("one failed put does not stop the others", func(t *testing.T) {
 		t.Parallel()
-		bad := AlarmName(testPrefix, tgA.ID, AlarmKindLatency)
+		bad := contract.AlarmName(testPrefix, tgA.ID, contract.AlarmKindLatency)
 		cw := &fakeCW{alarmErr: func(op, name string) error {
 			if op == "put" && name == bad {
 				return errors.New("LimitExceeded: too many alarms")

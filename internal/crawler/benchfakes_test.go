@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
 )
@@ -179,8 +180,8 @@ func (cw *benchCW) seed(c *Crawler, db *benchDB) {
 		return alarmFromInput(c.desiredAlarm(&alarmTarget{ID: t.ID, URL: t.URL, Name: t.Name, LatencyThresholdMS: t.LatencyThresholdMS}, kind))
 	}
 	for i := range db.urls {
-		cw.seeded[AlarmName(c.cfg.AlarmPrefix, testID(i), AlarmKindAvailability)] = 2 * i
-		cw.seeded[AlarmName(c.cfg.AlarmPrefix, testID(i), AlarmKindLatency)] = 2*i + 1
+		cw.seeded[contract.AlarmName(c.cfg.AlarmPrefix, testID(i), contract.AlarmKindAvailability)] = 2 * i
+		cw.seeded[contract.AlarmName(c.cfg.AlarmPrefix, testID(i), contract.AlarmKindLatency)] = 2*i + 1
 	}
 	cw.sorted = nil
 }
@@ -233,7 +234,7 @@ func (cw *benchCW) DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAl
 		a, ok := cw.put[cw.sorted[i]]
 		if !ok {
 			j := cw.seeded[cw.sorted[i]]
-			a = cw.want(j/2, []string{AlarmKindAvailability, AlarmKindLatency}[j%2])
+			a = cw.want(j/2, []string{contract.AlarmKindAvailability, contract.AlarmKindLatency}[j%2])
 		}
 		out.MetricAlarms = append(out.MetricAlarms, a)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/webhealth/webhealth/internal/envconfig"
+	"github.com/webhealth/webhealth/internal/probe"
 )
 
 // Config is the crawler's configuration, read once from the environment (docs/design.md).
@@ -27,14 +28,11 @@ type Config struct {
 	AlarmDatapoints     int
 }
 
-// Defaults and limits of the crawler's settings.
+// Defaults and limits of the crawler's settings (the probe's own are probe.Default*).
 const (
 	DefaultMetricNamespace = "WebHealth"
 	DefaultConcurrency     = 16
 	DefaultDeadlineMargin  = 5 * time.Second
-	DefaultMaxBodyBytes    = 1 << 20
-	DefaultMaxRedirects    = 5
-	DefaultRetryDelay      = 500 * time.Millisecond
 	DefaultAlarmPeriod     = 60
 	DefaultAlarmEvalPeriod = 2
 	DefaultAlarmDatapoints = 2
@@ -64,9 +62,9 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 		Concurrency:         r.Int("CONCURRENCY", DefaultConcurrency, 1, 256),
 		DeadlineMargin:      r.Duration("DEADLINE_MARGIN", DefaultDeadlineMargin, 500*time.Millisecond, 5*time.Minute),
 		AllowPrivateTargets: r.Bool("ALLOW_PRIVATE_TARGETS", false),
-		MaxBodyBytes:        int64(r.Int("MAX_BODY_BYTES", DefaultMaxBodyBytes, 1, 10<<20)),
-		MaxRedirects:        r.Int("MAX_REDIRECTS", DefaultMaxRedirects, 0, 20),
-		RetryDelay:          r.Duration("RETRY_DELAY", DefaultRetryDelay, 0, 10*time.Second),
+		MaxBodyBytes:        int64(r.Int("MAX_BODY_BYTES", probe.DefaultMaxBodyBytes, 1, 10<<20)),
+		MaxRedirects:        r.Int("MAX_REDIRECTS", probe.DefaultMaxRedirects, 0, 20),
+		RetryDelay:          r.Duration("RETRY_DELAY", probe.DefaultRetryDelay, 0, 10*time.Second),
 		AlarmPeriodSeconds:  r.Int("ALARM_PERIOD_SECONDS", DefaultAlarmPeriod, 60, 86400),
 		AlarmEvalPeriods:    r.Int("ALARM_EVALUATION_PERIODS", DefaultAlarmEvalPeriod, 1, 1440),
 		AlarmDatapoints:     r.Int("ALARM_DATAPOINTS_TO_ALARM", DefaultAlarmDatapoints, 1, 1440),

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"sync"
 	"time"
 
@@ -65,7 +64,6 @@ type Crawler struct {
 	cw     CloudWatch
 	prober Prober
 
-	alarmName *regexp.Regexp
 	// Tunables, shortened by tests.
 	scanPageSize    int32         // 0: DynamoDB's 1 MB pages
 	throttleRetries int           // extra attempts after the SDK's own retries gave up on throttling
@@ -84,7 +82,6 @@ func New(cfg Config, region string, db DynamoDB, cw CloudWatch, prober Prober) (
 	}
 	return &Crawler{
 		cfg: cfg, region: region, db: db, cw: cw, prober: prober,
-		alarmName:       regexp.MustCompile(`^` + regexp.QuoteMeta(cfg.AlarmPrefix) + `-([0-9a-f]{32})-(availability|latency)$`),
 		throttleRetries: 3,
 		throttleBackoff: 500 * time.Millisecond,
 	}, nil

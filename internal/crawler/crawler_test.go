@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
+	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -36,7 +37,7 @@ func datumsNamed(all []cwtypes.MetricDatum, metric, targetID string) []cwtypes.M
 		}
 		id := ""
 		for _, dim := range d.Dimensions {
-			if aws.ToString(dim.Name) == DimensionTargetID {
+			if aws.ToString(dim.Name) == contract.DimensionTargetID {
 				id = aws.ToString(dim.Value)
 			}
 		}
@@ -79,15 +80,15 @@ func TestRunChecksPublishesAndWritesLastCheck(t *testing.T) {
 		avail float64
 		timed bool
 	}{{up.ID, 1, true}, {down.ID, 0, true}, {refused.ID, 0, false}} {
-		av := datumsNamed(all, MetricAvailability, tc.id)
+		av := datumsNamed(all, contract.MetricAvailability, tc.id)
 		require.Len(t, av, 1, tc.id)
 		assert.Equal(t, tc.avail, aws.ToFloat64(av[0].Value))
 		assert.Equal(t, cwtypes.StandardUnitNone, av[0].Unit)
 		assert.ElementsMatch(t, []cwtypes.Dimension{
-			{Name: aws.String(DimensionTargetID), Value: aws.String(tc.id)},
-			{Name: aws.String(DimensionRegion), Value: aws.String(testRegion)},
+			{Name: aws.String(contract.DimensionTargetID), Value: aws.String(tc.id)},
+			{Name: aws.String(contract.DimensionRegion), Value: aws.String(testRegion)},
 		}, av[0].Dimensions)
-		for _, m := range []string{MetricLatency, MetricDNSLatency, MetricConnectLatency, MetricTTFB} {
+		for _, m := range []string{contract.MetricLatency, contract.MetricDNSLatency, contract.MetricConnectLatency, contract.MetricTTFB} {
 			ds := datumsNamed(all, m, tc.id)
 			if tc.timed {
 				require.Len(t, ds, 1, "%s %s", m, tc.id)
@@ -96,21 +97,21 @@ func TestRunChecksPublishesAndWritesLastCheck(t *testing.T) {
 				assert.Empty(t, ds, "no timings without a response: %s", m)
 			}
 		}
-		assert.Empty(t, datumsNamed(all, MetricTLSLatency, tc.id), "plain http")
-		assert.Empty(t, datumsNamed(all, MetricCertDaysRemaining, tc.id), "plain http")
+		assert.Empty(t, datumsNamed(all, contract.MetricTLSLatency, tc.id), "plain http")
+		assert.Empty(t, datumsNamed(all, contract.MetricCertDaysRemaining, tc.id), "plain http")
 	}
-	assert.Empty(t, datumsNamed(all, MetricAvailability, disabled.ID), "disabled targets are not probed")
+	assert.Empty(t, datumsNamed(all, contract.MetricAvailability, disabled.ID), "disabled targets are not probed")
 	runLevel := map[string]float64{}
-	for _, m := range []string{MetricTargetsChecked, MetricTargetsDown, MetricTargetsSkipped, MetricRunDuration} {
+	for _, m := range []string{contract.MetricTargetsChecked, contract.MetricTargetsDown, contract.MetricTargetsSkipped, contract.MetricRunDuration} {
 		ds := datumsNamed(all, m, "")
 		require.Len(t, ds, 1, m)
-		assert.Equal(t, []cwtypes.Dimension{{Name: aws.String(DimensionRegion), Value: aws.String(testRegion)}}, ds[0].Dimensions)
+		assert.Equal(t, []cwtypes.Dimension{{Name: aws.String(contract.DimensionRegion), Value: aws.String(testRegion)}}, ds[0].Dimensions)
 		runLevel[m] = aws.ToFloat64(ds[0].Value)
 	}
-	assert.Equal(t, 3.0, runLevel[MetricTargetsChecked])
-	assert.Equal(t, 2.0, runLevel[MetricTargetsDown])
-	assert.Equal(t, 0.0, runLevel[MetricTargetsSkipped])
-	assert.Positive(t, runLevel[MetricRunDuration])
+	assert.Equal(t, 3.0, runLevel[contract.MetricTargetsChecked])
+	assert.Equal(t, 2.0, runLevel[contract.MetricTargetsDown])
+	assert.Equal(t, 0.0, runLevel[contract.MetricTargetsSkipped])
+	assert.Positive(t, runLevel[contract.MetricRunDuration])
 
 	checks := db.lastChecks()
 	require.Len(t, checks, 3)
@@ -136,9 +137,36 @@ func TestRunPublishesTLSMetrics(t *testing.T) {
 	for _, d := range ds {
 		names[aws.ToString(d.MetricName)] = aws.ToFloat64(d.Value)
 	}
-	assert.Equal(t, 42.0, names[MetricCertDaysRemaining])
-	assert.Equal(t, 12.5, names[MetricTLSLatency])
+	assert.Equal(t, 42.0, names[contract.MetricCertDaysRemaining])
+	assert.Equal(t, 12.5, names[contract.MetricTLSLatency])
 	assert.Len(t, ds, 7, "availability, latency, 4 phases, cert days")
+}
+
+// TestDatumsFollowTheContract: every datum the crawler builds is a metric of internal/contract with
+// exactly its dimensions, and every metric of the contract is published.
+func TestDatumsFollowTheContract(t *testing.T) {
+	t.Parallel()
+	days := 42
+	c := newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{})
+	datums := append(c.targetDatums(testTarget(0, "https://example.com/"), probeResult(true, 200, &days, 12.5)),
+		c.runDatums(Summary{Checked: 1}, time.Now())...)
+	published := map[string]bool{}
+	for _, d := range datums {
+		name := aws.ToString(d.MetricName)
+		published[name] = true
+		m, ok := contract.LookupMetric(name)
+		if !assert.True(t, ok, "%s is not a metric of the contract", name) {
+			continue
+		}
+		var dims []string
+		for _, dim := range d.Dimensions {
+			dims = append(dims, aws.ToString(dim.Name))
+		}
+		assert.ElementsMatch(t, m.Dimensions, dims, name)
+	}
+	for _, m := range contract.Metrics() {
+		assert.True(t, published[m.Name], "%s is in the contract but never published", m.Name)
+	}
 }
 
 func TestMetricBatchesRespectLimits(t *testing.T) {
@@ -379,12 +407,12 @@ func TestRunDeadline(t *testing.T) {
 
 	all := cw.datums()
 	for _, tg := range cut {
-		assert.Empty(t, datumsNamed(all, MetricAvailability, tg.ID), "a probe cut by the run deadline is not reported")
+		assert.Empty(t, datumsNamed(all, contract.MetricAvailability, tg.ID), "a probe cut by the run deadline is not reported")
 	}
-	require.Len(t, datumsNamed(all, MetricAvailability, ownTimeout.ID), 1)
-	assert.Equal(t, 0.0, aws.ToFloat64(datumsNamed(all, MetricAvailability, ownTimeout.ID)[0].Value))
-	assert.Equal(t, 1.0, aws.ToFloat64(datumsNamed(all, MetricAvailability, healthy.ID)[0].Value))
-	skipped := datumsNamed(all, MetricTargetsSkipped, "")
+	require.Len(t, datumsNamed(all, contract.MetricAvailability, ownTimeout.ID), 1)
+	assert.Equal(t, 0.0, aws.ToFloat64(datumsNamed(all, contract.MetricAvailability, ownTimeout.ID)[0].Value))
+	assert.Equal(t, 1.0, aws.ToFloat64(datumsNamed(all, contract.MetricAvailability, healthy.ID)[0].Value))
+	skipped := datumsNamed(all, contract.MetricTargetsSkipped, "")
 	require.Len(t, skipped, 1)
 	assert.Equal(t, float64(len(cut)), aws.ToFloat64(skipped[0].Value))
 
@@ -459,7 +487,7 @@ func TestScanFailureIsAnErrorAndKeepsAlarms(t *testing.T) {
 	cw := &fakeCW{alarms: map[string]cwtypes.MetricAlarm{}}
 	// Target 1 (on the unread page) has alarms: they must survive an incomplete scan.
 	c := newTestCrawler(t, testConfig(), db, cw)
-	for _, kind := range []string{AlarmKindAvailability, AlarmKindLatency} {
+	for _, kind := range []string{contract.AlarmKindAvailability, contract.AlarmKindLatency} {
 		in := c.desiredAlarm(&alarmTarget{ID: testID(1), URL: srv.URL + "/1", Name: "target 1", LatencyThresholdMS: 1000}, kind)
 		cw.alarms[aws.ToString(in.AlarmName)] = alarmFromInput(in)
 	}
@@ -481,7 +509,7 @@ func TestUndecodableItem(t *testing.T) {
 	db.add(t, targetItem(t, good), broken)
 	cw := &fakeCW{alarms: map[string]cwtypes.MetricAlarm{}}
 	c := newTestCrawler(t, testConfig(), db, cw)
-	old := c.desiredAlarm(&alarmTarget{ID: testID(1), URL: srv.URL + "/1", Name: "target 1", LatencyThresholdMS: 1000}, AlarmKindLatency)
+	old := c.desiredAlarm(&alarmTarget{ID: testID(1), URL: srv.URL + "/1", Name: "target 1", LatencyThresholdMS: 1000}, contract.AlarmKindLatency)
 	cw.alarms[aws.ToString(old.AlarmName)] = alarmFromInput(old)
 
 	sum, err := c.Run(context.Background())
@@ -564,11 +592,11 @@ func TestMetricRequestsStayUnderOneMegabyte(t *testing.T) {
 	const n = 1000
 	for i := range n {
 		b.add(context.Background(), cwtypes.MetricDatum{
-			MetricName: aws.String(MetricLatency), Value: aws.Float64(float64(i)), Unit: cwtypes.StandardUnitMilliseconds,
+			MetricName: aws.String(contract.MetricLatency), Value: aws.Float64(float64(i)), Unit: cwtypes.StandardUnitMilliseconds,
 			Timestamp: aws.Time(time.Now()),
 			Dimensions: []cwtypes.Dimension{
-				{Name: aws.String(DimensionTargetID), Value: aws.String(value)},
-				{Name: aws.String(DimensionRegion), Value: aws.String(value)},
+				{Name: aws.String(contract.DimensionTargetID), Value: aws.String(value)},
+				{Name: aws.String(contract.DimensionRegion), Value: aws.String(value)},
 			},
 		})
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
+	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/netguard"
 	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/store"
@@ -135,16 +136,16 @@ func TestIntegrationLargeMetricBatches(t *testing.T) {
 	now := time.Now()
 	for i := range 1001 {
 		b.add(context.Background(), cwtypes.MetricDatum{
-			MetricName: aws.String(MetricLatency), Value: aws.Float64(float64(i)), Unit: cwtypes.StandardUnitMilliseconds,
+			MetricName: aws.String(contract.MetricLatency), Value: aws.Float64(float64(i)), Unit: cwtypes.StandardUnitMilliseconds,
 			Timestamp:  aws.Time(now),
-			Dimensions: []cwtypes.Dimension{{Name: aws.String(DimensionRegion), Value: aws.String(moto.Region)}},
+			Dimensions: []cwtypes.Dimension{{Name: aws.String(contract.DimensionRegion), Value: aws.String(moto.Region)}},
 		})
 	}
 	b.flush(context.Background())
 	require.NoError(t, b.err())
 	out, err := s.cw.GetMetricStatistics(context.Background(), &cloudwatch.GetMetricStatisticsInput{
-		Namespace: aws.String(s.ns), MetricName: aws.String(MetricLatency),
-		Dimensions: []cwtypes.Dimension{{Name: aws.String(DimensionRegion), Value: aws.String(moto.Region)}},
+		Namespace: aws.String(s.ns), MetricName: aws.String(contract.MetricLatency),
+		Dimensions: []cwtypes.Dimension{{Name: aws.String(contract.DimensionRegion), Value: aws.String(moto.Region)}},
 		StartTime:  aws.Time(now.Add(-time.Hour)), EndTime: aws.Time(now.Add(time.Hour)), Period: aws.Int32(7200),
 		Statistics: []cwtypes.Statistic{cwtypes.StatisticSampleCount, cwtypes.StatisticMaximum},
 	})
@@ -231,7 +232,7 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 
 	t.Run("metrics visible in CloudWatch", func(t *testing.T) {
 		ctx := context.Background()
-		listed, err := s.cw.ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String(s.ns), MetricName: aws.String(MetricAvailability)})
+		listed, err := s.cw.ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String(s.ns), MetricName: aws.String(contract.MetricAvailability)})
 		require.NoError(t, err)
 		var ids []string
 		for _, m := range listed.Metrics {
@@ -239,8 +240,8 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 			for _, d := range m.Dimensions {
 				dims[aws.ToString(d.Name)] = aws.ToString(d.Value)
 			}
-			assert.Equal(t, moto.Region, dims[DimensionRegion])
-			ids = append(ids, dims[DimensionTargetID])
+			assert.Equal(t, moto.Region, dims[contract.DimensionRegion])
+			ids = append(ids, dims[contract.DimensionTargetID])
 		}
 		var want []string
 		for _, tg := range enabled {
@@ -269,25 +270,25 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 		}
 		targetDims := func(id string) []cwtypes.Dimension {
 			return []cwtypes.Dimension{
-				{Name: aws.String(DimensionTargetID), Value: aws.String(id)},
-				{Name: aws.String(DimensionRegion), Value: aws.String(moto.Region)},
+				{Name: aws.String(contract.DimensionTargetID), Value: aws.String(id)},
+				{Name: aws.String(contract.DimensionRegion), Value: aws.String(moto.Region)},
 			}
 		}
-		regionDims := []cwtypes.Dimension{{Name: aws.String(DimensionRegion), Value: aws.String(moto.Region)}}
-		assert.Equal(t, 1.0, stat(MetricAvailability, targetDims(enabled[0].ID), cwtypes.StatisticMinimum))
-		assert.Equal(t, 0.0, stat(MetricAvailability, targetDims(enabled[5].ID), cwtypes.StatisticMinimum))
-		assert.Positive(t, stat(MetricLatency, targetDims(enabled[0].ID), cwtypes.StatisticAverage))
-		assert.Equal(t, float64(len(enabled)), stat(MetricTargetsChecked, regionDims, cwtypes.StatisticSum))
-		assert.Equal(t, 2.0, stat(MetricTargetsDown, regionDims, cwtypes.StatisticSum))
-		assert.Equal(t, 0.0, stat(MetricTargetsSkipped, regionDims, cwtypes.StatisticSum))
-		assert.Positive(t, stat(MetricRunDuration, regionDims, cwtypes.StatisticSum))
+		regionDims := []cwtypes.Dimension{{Name: aws.String(contract.DimensionRegion), Value: aws.String(moto.Region)}}
+		assert.Equal(t, 1.0, stat(contract.MetricAvailability, targetDims(enabled[0].ID), cwtypes.StatisticMinimum))
+		assert.Equal(t, 0.0, stat(contract.MetricAvailability, targetDims(enabled[5].ID), cwtypes.StatisticMinimum))
+		assert.Positive(t, stat(contract.MetricLatency, targetDims(enabled[0].ID), cwtypes.StatisticAverage))
+		assert.Equal(t, float64(len(enabled)), stat(contract.MetricTargetsChecked, regionDims, cwtypes.StatisticSum))
+		assert.Equal(t, 2.0, stat(contract.MetricTargetsDown, regionDims, cwtypes.StatisticSum))
+		assert.Equal(t, 0.0, stat(contract.MetricTargetsSkipped, regionDims, cwtypes.StatisticSum))
+		assert.Positive(t, stat(contract.MetricRunDuration, regionDims, cwtypes.StatisticSum))
 	})
 
 	t.Run("alarms created with the contract's shape", func(t *testing.T) {
 		alarms := s.alarms(t)
 		assert.Len(t, alarms, 2*len(enabled)+1)
-		a := alarms[AlarmName(s.prefix, enabled[0].ID, AlarmKindAvailability)]
-		assert.Equal(t, MetricAvailability, aws.ToString(a.MetricName))
+		a := alarms[contract.AlarmName(s.prefix, enabled[0].ID, contract.AlarmKindAvailability)]
+		assert.Equal(t, contract.MetricAvailability, aws.ToString(a.MetricName))
 		assert.Equal(t, s.ns, aws.ToString(a.Namespace))
 		assert.Equal(t, cwtypes.StatisticMinimum, a.Statistic)
 		assert.Equal(t, cwtypes.ComparisonOperatorLessThanThreshold, a.ComparisonOperator)
@@ -299,12 +300,12 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 		assert.Equal(t, []string{s.config().AlarmTopicARN}, a.AlarmActions)
 		assert.Equal(t, []string{s.config().AlarmTopicARN}, a.OKActions)
 		assert.ElementsMatch(t, []cwtypes.Dimension{
-			{Name: aws.String(DimensionTargetID), Value: aws.String(enabled[0].ID)},
-			{Name: aws.String(DimensionRegion), Value: aws.String(moto.Region)},
+			{Name: aws.String(contract.DimensionTargetID), Value: aws.String(enabled[0].ID)},
+			{Name: aws.String(contract.DimensionRegion), Value: aws.String(moto.Region)},
 		}, a.Dimensions)
 		assert.Contains(t, aws.ToString(a.AlarmDescription), enabled[0].URL)
-		l := alarms[AlarmName(s.prefix, enabled[0].ID, AlarmKindLatency)]
-		assert.Equal(t, MetricLatency, aws.ToString(l.MetricName))
+		l := alarms[contract.AlarmName(s.prefix, enabled[0].ID, contract.AlarmKindLatency)]
+		assert.Equal(t, contract.MetricLatency, aws.ToString(l.MetricName))
 		assert.Equal(t, cwtypes.StatisticAverage, l.Statistic)
 		assert.Equal(t, cwtypes.ComparisonOperatorGreaterThanThreshold, l.ComparisonOperator)
 		assert.Equal(t, 1000.0, aws.ToFloat64(l.Threshold))
@@ -315,7 +316,7 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 		for _, tag := range tags.Tags {
 			gotTags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
 		}
-		assert.Equal(t, map[string]string{TagTargetID: enabled[0].ID, TagAlarmKind: AlarmKindAvailability}, gotTags)
+		assert.Equal(t, map[string]string{contract.TagTargetID: enabled[0].ID, contract.TagAlarmKind: contract.AlarmKindAvailability}, gotTags)
 	})
 
 	// Run 2: a threshold changes and a target is disabled; the deleted target's alarms go too.
@@ -338,10 +339,10 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 	assert.Equal(t, 1, sum.AlarmsUpdated)
 	assert.Equal(t, 4, sum.AlarmsDeleted)
 	alarms := s.alarms(t)
-	assert.Equal(t, 2500.0, aws.ToFloat64(alarms[AlarmName(s.prefix, enabled[0].ID, AlarmKindLatency)].Threshold))
+	assert.Equal(t, 2500.0, aws.ToFloat64(alarms[contract.AlarmName(s.prefix, enabled[0].ID, contract.AlarmKindLatency)].Threshold))
 	for _, id := range []string{enabled[1].ID, doomed.ID} {
-		assert.NotContains(t, alarms, AlarmName(s.prefix, id, AlarmKindAvailability))
-		assert.NotContains(t, alarms, AlarmName(s.prefix, id, AlarmKindLatency))
+		assert.NotContains(t, alarms, contract.AlarmName(s.prefix, id, contract.AlarmKindAvailability))
+		assert.NotContains(t, alarms, contract.AlarmName(s.prefix, id, contract.AlarmKindLatency))
 	}
 	assert.Contains(t, alarms, manual, "an alarm outside the naming pattern is never touched")
 	assert.Len(t, alarms, 2*(len(enabled)-2)+1)

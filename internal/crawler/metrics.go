@@ -13,26 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/target"
-)
-
-// Metric and dimension names (docs/design.md, "Metrics and alarms").
-const (
-	MetricAvailability      = "Availability"
-	MetricLatency           = "Latency"
-	MetricDNSLatency        = "DNSLatency"
-	MetricConnectLatency    = "ConnectLatency"
-	MetricTLSLatency        = "TLSLatency"
-	MetricTTFB              = "TTFB"
-	MetricCertDaysRemaining = "CertDaysRemaining"
-	MetricTargetsChecked    = "TargetsChecked"
-	MetricTargetsDown       = "TargetsDown"
-	MetricTargetsSkipped    = "TargetsSkipped"
-	MetricRunDuration       = "RunDuration"
-
-	DimensionTargetID = "TargetId"
-	DimensionRegion   = "Region"
 )
 
 // PutMetricData limits: 1000 datums and 1 MB of request per call.
@@ -48,39 +31,39 @@ const (
 // latency alarm); TLS timing and certificate days only for a TLS connection.
 func (c *Crawler) targetDatums(t target.Target, r probe.Result) []types.MetricDatum {
 	datum := datumMaker(r.CheckedAt,
-		types.Dimension{Name: aws.String(DimensionTargetID), Value: aws.String(t.ID)},
-		types.Dimension{Name: aws.String(DimensionRegion), Value: aws.String(c.region)},
+		types.Dimension{Name: aws.String(contract.DimensionTargetID), Value: aws.String(t.ID)},
+		types.Dimension{Name: aws.String(contract.DimensionRegion), Value: aws.String(c.region)},
 	)
 	avail := 0.0
 	if r.Available {
 		avail = 1
 	}
-	out := []types.MetricDatum{datum(MetricAvailability, avail, types.StandardUnitNone)}
+	out := []types.MetricDatum{datum(contract.MetricAvailability, avail, types.StandardUnitNone)}
 	if r.StatusCode != 0 {
 		out = append(out,
-			datum(MetricLatency, r.LatencyMS, types.StandardUnitMilliseconds),
-			datum(MetricDNSLatency, r.DNSMS, types.StandardUnitMilliseconds),
-			datum(MetricConnectLatency, r.ConnectMS, types.StandardUnitMilliseconds),
-			datum(MetricTTFB, r.TTFBMS, types.StandardUnitMilliseconds),
+			datum(contract.MetricLatency, r.LatencyMS, types.StandardUnitMilliseconds),
+			datum(contract.MetricDNSLatency, r.DNSMS, types.StandardUnitMilliseconds),
+			datum(contract.MetricConnectLatency, r.ConnectMS, types.StandardUnitMilliseconds),
+			datum(contract.MetricTTFB, r.TTFBMS, types.StandardUnitMilliseconds),
 		)
 		if r.TLSMS > 0 {
-			out = append(out, datum(MetricTLSLatency, r.TLSMS, types.StandardUnitMilliseconds))
+			out = append(out, datum(contract.MetricTLSLatency, r.TLSMS, types.StandardUnitMilliseconds))
 		}
 	}
 	if r.CertDaysRemaining != nil {
-		out = append(out, datum(MetricCertDaysRemaining, float64(*r.CertDaysRemaining), types.StandardUnitNone))
+		out = append(out, datum(contract.MetricCertDaysRemaining, float64(*r.CertDaysRemaining), types.StandardUnitNone))
 	}
 	return out
 }
 
 // runDatums are the run-level metrics, dimension Region only.
 func (c *Crawler) runDatums(s Summary, at time.Time) []types.MetricDatum {
-	datum := datumMaker(at, types.Dimension{Name: aws.String(DimensionRegion), Value: aws.String(c.region)})
+	datum := datumMaker(at, types.Dimension{Name: aws.String(contract.DimensionRegion), Value: aws.String(c.region)})
 	return []types.MetricDatum{
-		datum(MetricTargetsChecked, float64(s.Checked), types.StandardUnitCount),
-		datum(MetricTargetsDown, float64(s.Down), types.StandardUnitCount),
-		datum(MetricTargetsSkipped, float64(s.Skipped), types.StandardUnitCount),
-		datum(MetricRunDuration, s.DurationMS, types.StandardUnitMilliseconds),
+		datum(contract.MetricTargetsChecked, float64(s.Checked), types.StandardUnitCount),
+		datum(contract.MetricTargetsDown, float64(s.Down), types.StandardUnitCount),
+		datum(contract.MetricTargetsSkipped, float64(s.Skipped), types.StandardUnitCount),
+		datum(contract.MetricRunDuration, s.DurationMS, types.StandardUnitMilliseconds),
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/target"
 )
@@ -152,7 +153,7 @@ func TestFullMetricBatchIsSentWhileTheWorkerGoesOn(t *testing.T) {
 func TestAlarmDigestKeepsFieldsApart(t *testing.T) {
 	t.Parallel()
 	c := newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{})
-	want := c.desiredAlarm(&alarmTarget{ID: testID(1), URL: "https://a/", Name: "a", LatencyThresholdMS: 500}, AlarmKindLatency)
+	want := c.desiredAlarm(&alarmTarget{ID: testID(1), URL: "https://a/", Name: "a", LatencyThresholdMS: 500}, contract.AlarmKindLatency)
 	have := alarmFromInput(want)
 	require.True(t, sameAlarm(have, want))
 	// The same bytes split differently between two fields are another alarm.

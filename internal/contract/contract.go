@@ -1,0 +1,106 @@
+// Package contract holds the names webhealth's parts agree on outside Go (docs/design.md, "Metrics and
+// alarms"): the CloudWatch metrics and dimensions the crawler publishes and the dashboard and alarms
+// read, and the names, kinds and tags of the per-target alarms the crawler keeps and the alarm logger
+// (later a notifier) reads back.
+package contract
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/webhealth/webhealth/internal/target"
+)
+
+// Metric names.
+const (
+	// Per target (dimensions TargetId, Region).
+	MetricAvailability      = "Availability"
+	MetricLatency           = "Latency"
+	MetricDNSLatency        = "DNSLatency"
+	MetricConnectLatency    = "ConnectLatency"
+	MetricTLSLatency        = "TLSLatency"
+	MetricTTFB              = "TTFB"
+	MetricCertDaysRemaining = "CertDaysRemaining"
+
+	// Per run (dimension Region).
+	MetricTargetsChecked = "TargetsChecked"
+	MetricTargetsDown    = "TargetsDown"
+	MetricTargetsSkipped = "TargetsSkipped"
+	MetricRunDuration    = "RunDuration"
+)
+
+// Dimension names.
+const (
+	DimensionTargetID = "TargetId"
+	DimensionRegion   = "Region"
+)
+
+// Metric is a metric the crawler publishes and the dimensions every datum of it carries (a query
+// naming other dimensions finds nothing).
+type Metric struct {
+	Name       string
+	Dimensions []string
+}
+
+// Metrics lists every metric the crawler publishes.
+func Metrics() []Metric {
+	perTarget := []string{DimensionTargetID, DimensionRegion}
+	perRun := []string{DimensionRegion}
+	return []Metric{
+		{MetricAvailability, perTarget},
+		{MetricLatency, perTarget},
+		{MetricDNSLatency, perTarget},
+		{MetricConnectLatency, perTarget},
+		{MetricTLSLatency, perTarget},
+		{MetricTTFB, perTarget},
+		{MetricCertDaysRemaining, perTarget},
+		{MetricTargetsChecked, perRun},
+		{MetricTargetsDown, perRun},
+		{MetricTargetsSkipped, perRun},
+		{MetricRunDuration, perRun},
+	}
+}
+
+// LookupMetric returns the metric named name.
+func LookupMetric(name string) (Metric, bool) {
+	ms := Metrics()
+	i := slices.IndexFunc(ms, func(m Metric) bool { return m.Name == name })
+	if i < 0 {
+		return Metric{}, false
+	}
+	return ms[i], true
+}
+
+// Alarm kinds: the last part of a per-target alarm's name and its alarm_kind in the alarm history.
+const (
+	AlarmKindAvailability = "availability"
+	AlarmKindLatency      = "latency"
+)
+
+// AlarmKinds lists the kinds; every enabled target has one alarm of each.
+func AlarmKinds() []string { return []string{AlarmKindAvailability, AlarmKindLatency} }
+
+// Tags the crawler sets on the alarms it creates.
+const (
+	TagTargetID  = "webhealth:target-id"
+	TagAlarmKind = "webhealth:alarm-kind"
+)
+
+// AlarmName is the name of a target's alarm of the given kind: "<prefix>-<target id>-<kind>".
+func AlarmName(prefix, targetID, kind string) string {
+	return prefix + "-" + targetID + "-" + kind
+}
+
+// ParseAlarmName is AlarmName's inverse: ok only for "<prefix>-<32 lowercase hex>-<kind>" with a
+// known kind, so an alarm of another owner (another prefix, a hand-made name) is never taken for ours.
+func ParseAlarmName(prefix, name string) (targetID, kind string, ok bool) {
+	rest, ok := strings.CutPrefix(name, prefix+"-")
+	if !ok {
+		return "", "", false
+	}
+	targetID, kind, ok = strings.Cut(rest, "-")
+	if !ok || !target.ValidID(targetID) || !slices.Contains(AlarmKinds(), kind) {
+		return "", "", false
+	}
+	return targetID, kind, true
+}
