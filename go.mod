@@ -13,6 +13,8 @@ require (
 	github.com/aws/smithy-go v1.28.8
 	github.com/mccutchen/go-httpbin/v2 v2.26.0
 	github.com/stretchr/testify v1.12.1
+	golang.org/x/net v0.47.0
+	golang.org/x/text v0.31.0
 )
 
 require (

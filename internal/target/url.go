@@ -4,12 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/netip"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // AddrChecker judges a literal IP address (netguard.Policy implements it).
@@ -17,9 +20,22 @@ type AddrChecker interface {
 	CheckAddr(ip netip.Addr) error
 }
 
-// CheckURL parses raw, applies the URL rules and returns it normalized:
-// scheme and host lower-cased, default port and fragment dropped, empty path made "/".
-// A host that is a literal IP address is judged by policy (nil policy: no address check).
+// hostProfile maps a host name as browsers do (WHATWG URL "domain to ASCII"): UTS-46 mapping,
+// non-transitional, joiner and bidi rules; hyphen and STD3 rules off, so names such as
+// r3---sn-x.example and host_name.example stay valid (the character rules are checkHostname's).
+var hostProfile = idna.New(
+	idna.MapForLookup(),
+	idna.BidiRule(),
+	idna.Transitional(false),
+	idna.StrictDomainName(false),
+	idna.CheckHyphens(false),
+)
+
+// CheckURL parses raw, applies the URL rules and returns it normalized: scheme and host lower-cased,
+// the host mapped by UTS-46 (fullwidth and other compatibility forms, ideographic full stops) to its
+// ASCII form without a trailing dot, default port and fragment dropped, empty path made "/",
+// percent-escapes of unreserved characters decoded and the hex of the others upper-cased.
+// A host that is a literal IP address after mapping is judged by policy (nil policy: no address check).
 func CheckURL(raw string, policy AddrChecker) (*url.URL, error) {
 	raw = strings.TrimSpace(raw)
 	switch {
@@ -35,7 +51,7 @@ func CheckURL(raw string, policy AddrChecker) (*url.URL, error) {
 			return nil, invalid("url", "must not contain spaces or control characters")
 		}
 	}
-	u, err := url.Parse(raw)
+	u, err := url.Parse(decodeAuthority(raw))
 	if err != nil {
 		var uerr *url.Error
 		msg := err.Error()
@@ -54,8 +70,7 @@ func CheckURL(raw string, policy AddrChecker) (*url.URL, error) {
 	if u.User != nil {
 		return nil, invalid("url", "must not contain user information (user:password@)")
 	}
-	host := strings.ToLower(u.Hostname())
-	if host == "" {
+	if u.Hostname() == "" {
 		return nil, invalid("url", "must have a host")
 	}
 	port := u.Port()
@@ -67,32 +82,106 @@ func CheckURL(raw string, policy AddrChecker) (*url.URL, error) {
 			port = ""
 		}
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if ip.Zone() != "" {
-			return nil, invalid("url", "IPv6 zone identifiers are not allowed")
-		}
-		if policy != nil {
-			if err := policy.CheckAddr(ip); err != nil {
-				return nil, invalid("url", "host %s is not allowed: %s", host, reason(err))
-			}
-		}
-	} else if err := checkHostname(host, u.Host); err != nil {
+	host, err := checkHost(u.Hostname(), strings.HasPrefix(u.Host, "["), policy)
+	if err != nil {
 		return nil, err
 	}
+	path, err := normalizeEscapes(rawPath(u), pathChars)
+	if err != nil {
+		return nil, invalid("url", "path %s", err)
+	}
+	query, err := normalizeEscapes(u.RawQuery, queryChars)
+	if err != nil {
+		return nil, invalid("url", "query %s", err)
+	}
 
-	hostport := host
-	if strings.Contains(host, ":") { // IPv6 literal
-		hostport = "[" + host + "]"
-	}
 	if port != "" {
-		hostport += ":" + port
+		host += ":" + port
 	}
-	u.Host = hostport
+	u.Host = host
+	if path == "" {
+		path = "/"
+	}
+	u.Path, err = url.PathUnescape(path)
+	if err != nil { // unreachable: normalizeEscapes leaves only well-formed escapes
+		return nil, invalid("url", "path is not a valid URL path: %s", err)
+	}
+	u.RawPath = path
+	u.RawQuery = query
 	u.Fragment, u.RawFragment = "", ""
-	if u.Path == "" && u.RawPath == "" {
-		u.Path = "/"
-	}
 	return u, nil
+}
+
+// checkHost returns the canonical host (IPv6 in brackets) or the reason it is refused.
+// The canonical form of a name is ASCII (punycode): what DNS, the Host header and SNI carry, and
+// one spelling for both the xn-- and the Unicode input of a name.
+func checkHost(host string, bracketed bool, policy AddrChecker) (string, error) {
+	if bracketed {
+		ip, err := netip.ParseAddr(host)
+		if err != nil || !ip.Is6() {
+			return "", invalid("url", "host %q is not a valid IPv6 address", host)
+		}
+		if ip.Zone() != "" {
+			return "", invalid("url", "IPv6 zone identifiers are not allowed")
+		}
+		if err := checkAddr(ip, strconv.Quote(host), policy); err != nil {
+			return "", err
+		}
+		if ip.Is4In6() { // the same address as its IPv4 form, so the same target
+			return ip.Unmap().String(), nil
+		}
+		return "[" + ip.String() + "]", nil
+	}
+	if !utf8.ValidString(host) {
+		return "", invalid("url", "host must be valid UTF-8")
+	}
+	mapped, err := mapHost(host)
+	if err != nil {
+		return "", err
+	}
+	if mapped == "" {
+		return "", invalid("url", "must have a host")
+	}
+	// An IPv6 address needs brackets: a mapped "1::1" is left to checkHostname, which refuses ':'.
+	if ip, err := netip.ParseAddr(mapped); err == nil && ip.Is4() {
+		return ip.String(), checkAddr(ip, spelled(host, mapped), policy)
+	}
+	return mapped, checkHostname(mapped, spelled(host, mapped))
+}
+
+// mapHost applies UTS-46 to host and drops one trailing dot (the root label: example.com. is
+// example.com). Mapping the result again must give it back, else the host is refused: unassigned
+// code points map to U+FFFD without an error, which would make many hosts one.
+func mapHost(host string) (string, error) {
+	ascii, err := hostProfile.ToASCII(host)
+	if err == nil {
+		var again string
+		if again, err = hostProfile.ToASCII(ascii); err == nil && again != ascii {
+			err = fmt.Errorf("maps to %s, which is not stable", ascii)
+		}
+	}
+	if err != nil {
+		return "", invalid("url", "host %q is not a valid domain name: %s", host, strings.TrimPrefix(err.Error(), "idna: "))
+	}
+	return strings.TrimSuffix(ascii, "."), nil
+}
+
+// spelled names a host in messages: as sent, and as read when mapping changed more than its case.
+func spelled(host, mapped string) string {
+	if strings.ToLower(host) == mapped {
+		return strconv.Quote(mapped)
+	}
+	return fmt.Sprintf("%q (read as %q)", host, mapped)
+}
+
+func checkAddr(ip netip.Addr, shown string, policy AddrChecker) error {
+	if policy == nil {
+		return nil
+	}
+	if err := policy.CheckAddr(ip); err != nil {
+		return invalid("url", "host %s is not allowed: %s", shown, reason(err))
+	}
+	return nil
 }
 
 func reason(err error) string {
@@ -132,31 +221,150 @@ func URLKey(normalized string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// DisplayHost is the host of a normalized URL as people read it: an IDN in Unicode, anything else as is.
+func DisplayHost(u *url.URL) string {
+	host := u.Hostname()
+	if !strings.Contains(host, "xn--") {
+		return host
+	}
+	if uni, err := hostProfile.ToUnicode(host); err == nil {
+		return uni
+	}
+	return host
+}
+
 // numericHost matches the inet_aton forms: one to four labels each decimal, octal or 0x-hex.
 var numericHost = regexp.MustCompile(`^((0x[0-9a-f]*|[0-9]+)\.){0,3}(0x[0-9a-f]*|[0-9]+)\.?$`)
 
-// checkHostname accepts DNS names (IDN letters included) and refuses what only looks like an address:
-// brackets that did not parse as IPv6, and numeric forms such as 127.1 or 0x7f.0.0.1 that some
-// resolvers read as IPv4 addresses.
-func checkHostname(host, rawHost string) error {
-	if strings.HasPrefix(rawHost, "[") {
-		return invalid("url", "host %q is not a valid IPv6 address", host)
-	}
+// checkHostname judges a mapped (ASCII, lower-case) host name: letters, digits, '-', '_' and dots,
+// labels of 1 to 63 characters, at most 253 in all, and nothing that only looks like an address:
+// numeric forms such as 127.1 or 0x7f.0.0.1 that some resolvers read as IPv4 addresses.
+func checkHostname(host, shown string) error {
 	if len(host) > 253 {
 		return invalid("url", "host name must be at most 253 characters")
 	}
 	for _, r := range host {
 		switch {
-		case r == '.' || r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+		case r == '.' || r == '-' || r == '_' || (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9'):
 		default:
-			return invalid("url", "host %q contains %q, which is not allowed in a host name", host, r)
+			return invalid("url", "host %s contains %q, which is not allowed in a host name", shown, r)
 		}
 	}
-	if strings.HasPrefix(host, ".") || strings.Contains(host, "..") {
-		return invalid("url", "host %q has an empty label", host)
+	for label := range strings.SplitSeq(host, ".") {
+		switch {
+		case label == "":
+			return invalid("url", "host %s has an empty label", shown)
+		case len(label) > 63:
+			return invalid("url", "host %s has a label longer than 63 characters", shown)
+		}
 	}
 	if numericHost.MatchString(host) {
-		return invalid("url", "host %q looks like a numeric address but is not a valid IP address", host)
+		return invalid("url", "host %s looks like a numeric address but is not a valid IP address", shown)
 	}
 	return nil
+}
+
+// decodeAuthority decodes percent-escapes of unreserved characters in the authority of raw
+// (ex%61mple.com is example.com), which url.Parse would refuse; other escapes are left to it.
+// Unreserved characters are no delimiters, so decoding them cannot change how raw parses.
+func decodeAuthority(raw string) string {
+	i := strings.Index(raw, "://")
+	if i <= 0 || strings.ContainsAny(raw[:i], "/?#") {
+		return raw
+	}
+	start := i + 3
+	end := len(raw)
+	if j := strings.IndexAny(raw[start:], "/?#"); j >= 0 {
+		end = start + j
+	}
+	auth := raw[start:end]
+	if !strings.Contains(auth, "%") {
+		return raw
+	}
+	var b strings.Builder
+	for k := 0; k < len(auth); k++ {
+		if c, ok := unreservedEscape(auth, k); ok {
+			b.WriteByte(c)
+			k += 2
+			continue
+		}
+		b.WriteByte(auth[k])
+	}
+	return raw[:start] + b.String() + raw[end:]
+}
+
+// rawPath is the path of u as sent: RawPath when url.Parse kept it, else Path's default escaping
+// (which is then what was sent, url.URL's invariant).
+func rawPath(u *url.URL) string {
+	if u.RawPath != "" {
+		return u.RawPath
+	}
+	return u.EscapedPath()
+}
+
+// Characters a path or a query may carry unescaped (RFC 3986 3.3, 3.4): besides the unreserved ones,
+// the sub-delimiters, ':' and '@', '/' and, in a query, '?'.
+const (
+	pathChars  = "!$&'()*+,;=:@/"
+	queryChars = pathChars + "?"
+)
+
+// normalizeEscapes puts a raw path or query in the normal form of RFC 3986 6.2.2: escapes of
+// unreserved characters decoded (%7E is ~), the hex of other escapes upper-cased, and characters
+// that may not appear unescaped (non-ASCII bytes, '[', '"', ...) escaped. Reserved escapes such as
+// %2F stay escaped: they mean something else than the character.
+func normalizeEscapes(s, allowed string) (string, error) {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				end := min(i+3, len(s))
+				return "", fmt.Errorf("has an invalid percent-escape %q (a %% starts two hex digits)", s[i:end])
+			}
+			if d, ok := unreservedEscape(s, i); ok {
+				b.WriteByte(d)
+			} else {
+				b.WriteString(strings.ToUpper(s[i : i+3]))
+			}
+			i += 2
+		case isUnreserved(c) || strings.IndexByte(allowed, c) >= 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String(), nil
+}
+
+// unreservedEscape reports the character of the escape at s[i] when it is well formed and unreserved.
+func unreservedEscape(s string, i int) (byte, bool) {
+	if s[i] != '%' || i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+		return 0, false
+	}
+	c := unhex(s[i+1])<<4 | unhex(s[i+2])
+	return c, isUnreserved(c)
+}
+
+// isUnreserved: ALPHA / DIGIT / "-" / "." / "_" / "~" (RFC 3986 2.3).
+func isUnreserved(c byte) bool {
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	default:
+		return c - '0'
+	}
 }

@@ -3,6 +3,7 @@ package target
 import (
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -17,15 +18,13 @@ func Resolve(spec Spec, urlPolicy AddrChecker) (Target, error) {
 	}
 	t.URL = u.String()
 
-	t.Name = u.Hostname()
+	t.Name = DisplayHost(u)
 	if spec.Name != nil {
-		name := strings.TrimSpace(*spec.Name)
-		switch {
-		case !utf8.ValidString(name):
-			return Target{}, invalid("name", "must be valid UTF-8")
-		case utf8.RuneCountInString(name) > MaxNameLength:
-			return Target{}, invalid("name", "must be at most %d characters", MaxNameLength)
-		case name != "":
+		name, err := checkName(*spec.Name)
+		if err != nil {
+			return Target{}, err
+		}
+		if name != "" {
 			t.Name = name
 		}
 	}
@@ -89,4 +88,42 @@ func Resolve(spec Spec, urlPolicy AddrChecker) (Target, error) {
 		t.BodyContains = bc
 	}
 	return t, nil
+}
+
+// checkName returns the name trimmed, or why it is refused. A name reaches alarm descriptions,
+// notifications and logs, so it may not carry what changes how the text around it reads: control
+// characters (C0, DEL, C1: NUL, ESC, CR, LF, TAB...), line and paragraph separators, and the bidi
+// embeddings, overrides and isolates. The bidi marks (U+200E, U+200F, U+061C) stay allowed: they
+// only set the direction of neighbouring neutral characters, and mixed-script names need them.
+// Other format characters (ZWJ in emoji and scripts) are allowed too.
+func checkName(raw string) (string, error) {
+	if !utf8.ValidString(raw) {
+		return "", invalid("name", "must be valid UTF-8")
+	}
+	name := strings.TrimSpace(raw)
+	if utf8.RuneCountInString(name) > MaxNameLength {
+		return "", invalid("name", "must be at most %d characters", MaxNameLength)
+	}
+	// Positions count characters of the name as sent, from 1.
+	pos := utf8.RuneCountInString(raw[:len(raw)-len(strings.TrimLeftFunc(raw, unicode.IsSpace))])
+	for _, r := range name {
+		pos++
+		if what := refusedInName(r); what != "" {
+			return "", invalid("name", "must not contain %s: %U at character %d", what, r, pos)
+		}
+	}
+	return name, nil
+}
+
+// refusedInName says what kind of character r is when a name may not carry it, else "".
+func refusedInName(r rune) string {
+	switch {
+	case unicode.IsControl(r):
+		return "control characters"
+	case r == '\u2028' || r == '\u2029':
+		return "line or paragraph separators"
+	case (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069'):
+		return "bidirectional embedding, override or isolate characters"
+	}
+	return ""
 }
