@@ -12,6 +12,7 @@ import (
 
 	"github.com/webhealth/webhealth/internal/alarmlog"
 	"github.com/webhealth/webhealth/internal/awsconfig"
+	"github.com/webhealth/webhealth/internal/store"
 )
 
 func main() {
@@ -24,7 +25,7 @@ func main() {
 	if err != nil {
 		fail("AWS configuration", err)
 	}
-	h := alarmlog.New(dynamodb.NewFromConfig(awsCfg), cfg)
+	h := alarmlog.New(store.NewAlarms(dynamodb.NewFromConfig(awsCfg), cfg.Table), cfg)
 	lambda.Start(h.Handle)
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/webhealth/webhealth/internal/crawler"
 	"github.com/webhealth/webhealth/internal/netguard"
 	"github.com/webhealth/webhealth/internal/probe"
+	"github.com/webhealth/webhealth/internal/store"
 )
 
 // version is set at build time (-ldflags "-X main.version=<release>"); it goes into the User-Agent.
@@ -44,7 +45,7 @@ func main() {
 		fail("prober", err)
 	}
 	c, err := crawler.New(cfg, awsCfg.Region,
-		dynamodb.NewFromConfig(awsCfg),
+		store.NewTargets(dynamodb.NewFromConfig(awsCfg), cfg.URLsTable),
 		cloudwatch.NewFromConfig(awsCfg, cwquery.Option),
 		prober)
 	if err != nil {

@@ -11,28 +11,20 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/webhealth/webhealth/internal/store"
 )
 
-// UnparsedTargetID is the hash key under which messages that are not our alarm notifications are kept.
-const UnparsedTargetID = store.UnparsedTargetID
-
-// conditionNew makes a write a no-op when the item (same target_id and sk) is already stored.
-const conditionNew = "attribute_not_exists(" + store.AttrAlarmSK + ")"
-
-// PutItemAPI is the DynamoDB operation the handler uses.
-type PutItemAPI interface {
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+// Recorder stores alarm records (*store.Alarms implements it); a record already stored is
+// store.ErrAlreadyRecorded.
+type Recorder interface {
+	Record(ctx context.Context, it store.AlarmItem) error
+	RecordUnparsed(ctx context.Context, it store.UnparsedAlarmItem) error
 }
 
 // Handler records the alarm notifications of an SNS event.
 type Handler struct {
-	db        PutItemAPI
-	table     string
+	records   Recorder
 	retention time.Duration
 	parser    *Parser
 	now       func() time.Time
@@ -48,11 +40,10 @@ func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = 
 // WithLogger replaces slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 
-// New returns a handler writing to cfg.Table through db.
-func New(db PutItemAPI, cfg Config, opts ...Option) *Handler {
+// New returns a handler storing its records through records.
+func New(records Recorder, cfg Config, opts ...Option) *Handler {
 	h := &Handler{
-		db:        db,
-		table:     cfg.Table,
+		records:   records,
 		retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 		parser:    NewParser(cfg.AlarmPrefix),
 		now:       time.Now,
@@ -86,43 +77,28 @@ func (h *Handler) record(ctx context.Context, msg events.SNSEntity) error {
 	change, parseErr := h.parser.Parse(msg.Message)
 
 	var (
-		item    map[string]types.AttributeValue
-		key     string
 		err     error
 		logAttr = []any{slog.String("message_id", msgID)}
 	)
 	if parseErr != nil {
 		it := h.rawItem(msg, msgID, parseErr, now)
-		key = UnparsedTargetID + "/" + it.SK
-		item, err = store.MarshalUnparsedAlarm(it)
-		logAttr = append(logAttr, slog.String("topic_arn", msg.TopicArn), slog.String("subject", msg.Subject),
-			slog.String("parse_error", parseErr.Error()))
+		err = h.records.RecordUnparsed(ctx, it)
+		logAttr = append(logAttr, slog.String("key", store.UnparsedTargetID+"/"+it.SK), slog.String("topic_arn", msg.TopicArn),
+			slog.String("subject", msg.Subject), slog.String("parse_error", parseErr.Error()))
 	} else {
 		it := h.changeItem(change, msgID, now)
-		key = it.TargetID + "/" + it.SK
-		item, err = store.MarshalAlarm(it)
-		logAttr = append(logAttr, slog.String("target_id", change.TargetID), slog.String("alarm_name", change.AlarmName),
-			slog.String("alarm_kind", change.Kind), slog.String("new_state", change.NewState), slog.String("old_state", change.OldState))
+		err = h.records.Record(ctx, it)
+		logAttr = append(logAttr, slog.String("key", it.TargetID+"/"+it.SK), slog.String("target_id", change.TargetID),
+			slog.String("alarm_name", change.AlarmName), slog.String("alarm_kind", change.Kind),
+			slog.String("new_state", change.NewState), slog.String("old_state", change.OldState))
 	}
-	logAttr = append(logAttr, slog.String("key", key))
-	if err != nil {
-		h.log.ErrorContext(ctx, "encode alarm record failed", append(logAttr, slog.Any("error", err))...)
-		return fmt.Errorf("put alarm record %s (message %s): %w", key, msgID, err)
-	}
-
-	_, err = h.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(h.table),
-		Item:                item,
-		ConditionExpression: aws.String(conditionNew),
-	})
-	var dup *types.ConditionalCheckFailedException
 	switch {
-	case errors.As(err, &dup):
+	case errors.Is(err, store.ErrAlreadyRecorded):
 		h.log.InfoContext(ctx, "duplicate delivery: alarm record already stored", logAttr...)
 		return nil
 	case err != nil:
 		h.log.ErrorContext(ctx, "store alarm record failed", append(logAttr, slog.Any("error", err))...)
-		return fmt.Errorf("put alarm record %s (message %s): %w", key, msgID, err)
+		return fmt.Errorf("message %s: %w", msgID, err)
 	case parseErr != nil:
 		h.log.WarnContext(ctx, "SNS message is not an alarm of a target: stored raw", logAttr...)
 	default:

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/webhealth/webhealth/internal/alarmlog"
+	"github.com/webhealth/webhealth/internal/store"
 )
 
 // benchEvent is an SNS event of n records made from our ALARM and OK fixtures (CloudWatch's exact
@@ -39,14 +40,14 @@ func BenchmarkHandlerThroughput(b *testing.B) {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			ev := benchEvent(b, batch)
 			db := newFakeDB()
-			h := alarmlog.New(db, config(), alarmlog.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))))
+			h := alarmlog.New(store.NewAlarms(db, config().Table), config(), alarmlog.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))))
 			ctx := context.Background()
 
 			if err := h.Handle(ctx, ev); err != nil {
 				b.Fatal(err)
 			}
 			for _, it := range db.all() {
-				if it["target_id"] == alarmlog.UnparsedTargetID {
+				if it["target_id"] == store.UnparsedTargetID {
 					b.Fatalf("a benchmark record was not parsed as an alarm state change: %v", it)
 				}
 			}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/webhealth/webhealth/internal/alarmlog"
 	"github.com/webhealth/webhealth/internal/contract"
+	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -69,6 +70,11 @@ func (f *fakeDB) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func
 	}
 	f.items[key] = in.Item
 	return &dynamodb.PutItemOutput{}, nil
+}
+
+// Query is not called by the handler.
+func (f *fakeDB) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return nil, errors.New("fake: the alarm logger does not query")
 }
 
 func (f *fakeDB) all() []map[string]string {
@@ -133,12 +139,13 @@ func (l *logBuffer) lines(t *testing.T) []map[string]any {
 	return out
 }
 
-func newHandler(db alarmlog.PutItemAPI, cfg alarmlog.Config, logs *logBuffer) *alarmlog.Handler {
+// newHandler is the handler as main wires it: recording through the store, into db.
+func newHandler(db store.AlarmsDB, cfg alarmlog.Config, logs *logBuffer) *alarmlog.Handler {
 	logger := slog.New(slog.DiscardHandler)
 	if logs != nil {
 		logger = slog.New(slog.NewJSONHandler(logs, nil))
 	}
-	return alarmlog.New(db, cfg, alarmlog.WithClock(func() time.Time { return now }), alarmlog.WithLogger(logger))
+	return alarmlog.New(store.NewAlarms(db, cfg.Table), cfg, alarmlog.WithClock(func() time.Time { return now }), alarmlog.WithLogger(logger))
 }
 
 func expiresAt(days int) string {
@@ -331,7 +338,7 @@ func FuzzHandle(f *testing.F) {
 	}
 	f.Add("\xff\xfe not utf-8", "\xff")
 	h := func(db *fakeDB) *alarmlog.Handler {
-		return alarmlog.New(db, config(), alarmlog.WithLogger(slog.New(slog.DiscardHandler)))
+		return alarmlog.New(store.NewAlarms(db, config().Table), config(), alarmlog.WithLogger(slog.New(slog.DiscardHandler)))
 	}
 	base := loadEvent(f, ourAlarm).Records[0]
 	f.Fuzz(func(t *testing.T, msg, subject string) {
@@ -345,7 +352,7 @@ func FuzzHandle(f *testing.F) {
 		it := items[0]
 		assert.True(t, strings.HasSuffix(it["sk"], "#3f1c8a52-9d4e-5b7f-8a21-6c0e9d4b2f13"), it["sk"])
 		assert.True(t, strings.HasPrefix(it["expires_at"], "N:"))
-		if it["target_id"] == alarmlog.UnparsedTargetID {
+		if it["target_id"] == store.UnparsedTargetID {
 			assert.Equal(t, strings.ToValidUTF8(msg, "\uFFFD"), it["raw"])
 			assert.NotEmpty(t, it["parse_error"])
 			return

@@ -50,7 +50,7 @@ func TestHandleAgainstDynamoDB(t *testing.T) {
 	cfg.Table = table
 	h := newHandler(db, cfg, nil)
 	// A redelivery handled an hour later: if it overwrote the first item, recorded_at would change.
-	later := alarmlog.New(db, cfg, alarmlog.WithClock(func() time.Time { return now.Add(time.Hour) }),
+	later := alarmlog.New(store.NewAlarms(db, cfg.Table), cfg, alarmlog.WithClock(func() time.Time { return now.Add(time.Hour) }),
 		alarmlog.WithLogger(slog.New(slog.DiscardHandler)))
 
 	t.Run("each state change once, newest first, duplicates ignored", func(t *testing.T) {
@@ -84,7 +84,7 @@ func TestHandleAgainstDynamoDB(t *testing.T) {
 				require.NoError(t, handler.Handle(ctx, loadEvent(t, file)))
 			}
 		}
-		got := history(t, db, table, alarmlog.UnparsedTargetID)
+		got := history(t, db, table, store.UnparsedTargetID)
 		// Both aws examples share a MessageId and SNS timestamp: they are one delivery as far as the key goes.
 		require.Len(t, got, 1)
 		assert.Equal(t, message(t, awsSNSEvent), got[0]["raw"])
@@ -96,7 +96,7 @@ func TestHandleAgainstDynamoDB(t *testing.T) {
 		ev := loadEvent(t, awsSingleMetric)
 		ev.Records[0].SNS.MessageID = "b1d2c3e4-0000-5000-8000-000000000001"
 		require.NoError(t, h.Handle(ctx, ev))
-		got = history(t, db, table, alarmlog.UnparsedTargetID)
+		got = history(t, db, table, store.UnparsedTargetID)
 		require.Len(t, got, 2)
 		assert.Contains(t, got[0]["parse_error"]+got[1]["parse_error"], "does not name a target")
 	})

@@ -23,7 +23,7 @@ import (
 	"github.com/webhealth/webhealth/internal/target"
 )
 
-// The benchmarks' fakes of the crawler's DynamoDB and CloudWatch interfaces count the calls and
+// The benchmarks' fakes of DynamoDB (under the store) and CloudWatch count the calls and
 // keep next to nothing on the heap, so that the memory benchmark measures the crawler and not the
 // fakes: the URL table is a list of URLs whose items are built afresh for each Scan page (as the
 // SDK decodes a page), the steady-state alarms are names built afresh into alarms for each
@@ -134,6 +134,15 @@ func (db *benchDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput,
 	}
 	db.written[i]++
 	return &dynamodb.UpdateItemOutput{}, nil
+}
+
+// GetItem and TransactWriteItems are the API's; the crawler does not call them.
+func (db *benchDB) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return nil, errors.New("bench db: the crawler does not call GetItem")
+}
+
+func (db *benchDB) TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	return nil, errors.New("bench db: the crawler does not call TransactWriteItems")
 }
 
 // take returns the calls counted since the last take, and an error unless every target's

@@ -15,17 +15,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/target"
 )
-
-// DynamoDB is the part of the DynamoDB API the crawler uses.
-type DynamoDB interface {
-	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
-}
 
 // CloudWatch is the part of the CloudWatch API the crawler uses.
 type CloudWatch interface {
@@ -58,30 +51,30 @@ type Summary struct {
 
 // Crawler runs crawls; safe for concurrent use (each Run has its own state).
 type Crawler struct {
-	cfg    Config
-	region string
-	db     DynamoDB
-	cw     CloudWatch
-	prober Prober
+	cfg     Config
+	region  string
+	targets Targets
+	cw      CloudWatch
+	prober  Prober
 
 	// Tunables, shortened by tests.
-	scanPageSize    int32         // 0: DynamoDB's 1 MB pages
+	scanPageSize    int32         // items read per scan page; 0: DynamoDB's 1 MB pages
 	throttleRetries int           // extra attempts after the SDK's own retries gave up on throttling
 	throttleBackoff time.Duration // first pause between those attempts, doubled each time
 }
 
 // New returns a Crawler. region is the Region dimension of every metric (the function's AWS region).
-func New(cfg Config, region string, db DynamoDB, cw CloudWatch, prober Prober) (*Crawler, error) {
+func New(cfg Config, region string, targets Targets, cw CloudWatch, prober Prober) (*Crawler, error) {
 	switch {
 	case region == "":
 		return nil, errors.New("crawler: region is required")
-	case db == nil || cw == nil || prober == nil:
-		return nil, errors.New("crawler: DynamoDB, CloudWatch and Prober are required")
+	case targets == nil || cw == nil || prober == nil:
+		return nil, errors.New("crawler: Targets, CloudWatch and Prober are required")
 	case cfg.Concurrency < 1:
 		return nil, fmt.Errorf("crawler: concurrency %d < 1", cfg.Concurrency)
 	}
 	return &Crawler{
-		cfg: cfg, region: region, db: db, cw: cw, prober: prober,
+		cfg: cfg, region: region, targets: targets, cw: cw, prober: prober,
 		throttleRetries: 3,
 		throttleBackoff: 500 * time.Millisecond,
 	}, nil

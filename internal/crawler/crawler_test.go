@@ -25,6 +25,7 @@ import (
 
 	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
 	"github.com/webhealth/webhealth/internal/contract"
+	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -550,12 +551,16 @@ func TestHandleAcceptsAnyPayload(t *testing.T) {
 func TestNewValidates(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig()
-	_, err := New(cfg, "", &fakeDB{}, &fakeCW{}, nil)
+	targets := store.NewTargets(&fakeDB{}, cfg.URLsTable)
+	prober := newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{}).prober
+	_, err := New(cfg, "", targets, &fakeCW{}, prober)
 	assert.Error(t, err)
-	_, err = New(cfg, testRegion, nil, &fakeCW{}, nil)
+	_, err = New(cfg, testRegion, nil, &fakeCW{}, prober)
+	assert.Error(t, err)
+	_, err = New(cfg, testRegion, targets, &fakeCW{}, nil)
 	assert.Error(t, err)
 	cfg.Concurrency = 0
-	_, err = New(cfg, testRegion, &fakeDB{}, &fakeCW{}, newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{}).prober)
+	_, err = New(cfg, testRegion, targets, &fakeCW{}, prober)
 	assert.Error(t, err)
 }
 

@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -40,15 +41,16 @@ func testConfig() Config {
 	}
 }
 
-// newTestCrawler builds a Crawler with a real prober (loopback allowed: the test servers live there).
-func newTestCrawler(t testing.TB, cfg Config, db DynamoDB, cw CloudWatch) *Crawler {
+// newTestCrawler builds a Crawler with a real prober (loopback allowed: the test servers live there),
+// reading and writing the URL table through the store, on db.
+func newTestCrawler(t testing.TB, cfg Config, db store.TargetsDB, cw CloudWatch) *Crawler {
 	t.Helper()
 	p, err := probe.New(probe.Options{
 		Guard: netguard.New(true), MaxBodyBytes: cfg.MaxBodyBytes, MaxRedirects: cfg.MaxRedirects,
 		RetryDelay: cfg.RetryDelay, UserAgent: "webhealth/test",
 	})
 	require.NoError(t, err)
-	c, err := New(cfg, testRegion, db, cw, p)
+	c, err := New(cfg, testRegion, store.NewTargets(db, cfg.URLsTable), cw, p)
 	require.NoError(t, err)
 	c.throttleBackoff = time.Millisecond
 	return c
@@ -182,6 +184,15 @@ func (f *fakeDB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ .
 	f.updates[id] = *tg.LastCheck
 	f.updateIDs = append(f.updateIDs, id)
 	return &dynamodb.UpdateItemOutput{}, nil
+}
+
+// GetItem and TransactWriteItems are the API's; the crawler does not call them.
+func (f *fakeDB) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return nil, errors.New("fake: the crawler does not call GetItem")
+}
+
+func (f *fakeDB) TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	return nil, errors.New("fake: the crawler does not call TransactWriteItems")
 }
 
 func (f *fakeDB) lastChecks() map[string]target.LastCheck {

@@ -117,19 +117,19 @@ func (d deletingProber) Probe(ctx context.Context, t target.Target) probe.Result
 
 // countingScans counts Scan calls (pages read).
 type countingScans struct {
-	DynamoDB
+	store.TargetsDB
 	scans atomic.Int64
 }
 
 func (c *countingScans) Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
 	c.scans.Add(1)
-	return c.DynamoDB.Scan(ctx, in, optFns...)
+	return c.TargetsDB.Scan(ctx, in, optFns...)
 }
 
 func TestIntegrationLargeMetricBatches(t *testing.T) {
 	t.Parallel()
 	s := newMotoStack(t)
-	c, err := New(s.config(), moto.Region, s.db, s.cw, deletingProber{})
+	c, err := New(s.config(), moto.Region, store.NewTargets(s.db, s.table), s.cw, deletingProber{})
 	require.NoError(t, err)
 	// 1001 datums: a full batch of 1000 (large enough for the SDK to gzip it) and one more.
 	b := newMetricBatcher(s.ns, c.putMetricData)
@@ -194,9 +194,9 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 
 	p, err := probe.New(probe.Options{Guard: netguard.New(true), RetryDelay: 10 * time.Millisecond, UserAgent: "webhealth/it"})
 	require.NoError(t, err)
-	db := &countingScans{DynamoDB: s.db}
+	db := &countingScans{TargetsDB: s.db}
 	newCrawler := func(prober Prober) *Crawler {
-		c, err := New(s.config(), moto.Region, db, s.cw, prober)
+		c, err := New(s.config(), moto.Region, store.NewTargets(db, s.table), s.cw, prober)
 		require.NoError(t, err)
 		c.scanPageSize = 3 // 22 items: eight pages, streamed
 		c.throttleBackoff = time.Millisecond

@@ -16,6 +16,7 @@ import (
 
 	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/probe"
+	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -67,7 +68,7 @@ func TestLastCheckWritesDoNotHoldProbeSlots(t *testing.T) {
 			}
 			cfg := testConfig()
 			cfg.Concurrency = 1
-			c, err := New(cfg, testRegion, db, &fakeCW{}, p)
+			c, err := New(cfg, testRegion, store.NewTargets(db, cfg.URLsTable), &fakeCW{}, p)
 			require.NoError(t, err)
 
 			sum, err := c.Run(context.Background())
@@ -112,7 +113,7 @@ func TestAlarmsAreListedWhileTargetsAreScanned(t *testing.T) {
 	for i := range n {
 		db.add(t, targetItem(t, testTarget(i, "http://192.0.2.1/")))
 	}
-	c, err := New(testConfig(), testRegion, db, cw, &upProber{n: n, all: make(chan struct{})})
+	c, err := New(testConfig(), testRegion, store.NewTargets(db, testConfig().URLsTable), cw, &upProber{n: n, all: make(chan struct{})})
 	require.NoError(t, err)
 
 	sum, err := c.Run(context.Background())

@@ -1,7 +1,7 @@
 package store
 
-// alarm_item.go is the one codec of the alarm table (docs/design.md): the alarm logger writes its items
-// with MarshalAlarm and MarshalUnparsedAlarm, the history reader decodes them with UnmarshalAlarm.
+// alarm_item.go is the one codec of the alarm table (docs/design.md): Alarms.Record and RecordUnparsed
+// write its items with MarshalAlarm and MarshalUnparsedAlarm, the history reader decodes them with UnmarshalAlarm.
 
 import (
 	"fmt"

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,10 +12,14 @@ import (
 	"github.com/webhealth/webhealth/internal/target"
 )
 
-// AlarmsDB is the part of the DynamoDB API the alarm history reader calls (*dynamodb.Client implements it).
+// AlarmsDB is the part of the DynamoDB API the alarm table's repository calls (*dynamodb.Client implements it).
 type AlarmsDB interface {
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 }
+
+// ErrAlreadyRecorded: an item with the same key is stored already (a redelivered SNS message); nothing was written.
+var ErrAlreadyRecorded = errors.New("alarm record already stored")
 
 // AlarmPage is one page of an alarm history. NextToken is empty on the last page.
 type AlarmPage struct {
@@ -22,13 +27,14 @@ type AlarmPage struct {
 	NextToken string
 }
 
-// Alarms reads the alarm history table. Safe for concurrent use.
+// Alarms is the repository of the alarm table: the alarm logger records, the API reads the history.
+// Safe for concurrent use.
 type Alarms struct {
 	db    AlarmsDB
 	table string
 }
 
-// NewAlarms returns the reader over the alarm table named table.
+// NewAlarms returns the repository over the alarm table named table.
 func NewAlarms(db AlarmsDB, table string) *Alarms { return &Alarms{db: db, table: table} }
 
 // History returns up to limit (1..MaxPageSize) records of targetID, newest first, after the position in
@@ -83,4 +89,41 @@ func (a *Alarms) History(ctx context.Context, targetID string, limit int, token 
 		page.NextToken = encodeAlarmsToken(targetID, page.Items[limit-1].SK)
 	}
 	return page, nil
+}
+
+// Record stores a state change, unless an item with its key (target id and sort key) is stored
+// already: then it writes nothing and returns ErrAlreadyRecorded, since SNS delivers at least once.
+func (a *Alarms) Record(ctx context.Context, it AlarmItem) error {
+	item, err := MarshalAlarm(it)
+	if err != nil {
+		return fmt.Errorf("put alarm record %s/%s: %w", it.TargetID, it.SK, err)
+	}
+	return a.putNew(ctx, item, it.TargetID+"/"+it.SK)
+}
+
+// RecordUnparsed stores a message that is not an alarm notification of a target under
+// UnparsedTargetID, with Record's at-most-once rule.
+func (a *Alarms) RecordUnparsed(ctx context.Context, it UnparsedAlarmItem) error {
+	item, err := MarshalUnparsedAlarm(it)
+	if err != nil {
+		return fmt.Errorf("put alarm record %s/%s: %w", UnparsedTargetID, it.SK, err)
+	}
+	return a.putNew(ctx, item, UnparsedTargetID+"/"+it.SK)
+}
+
+// putNew puts item on condition that its key is not stored yet.
+func (a *Alarms) putNew(ctx context.Context, item map[string]types.AttributeValue, key string) error {
+	_, err := a.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(a.table),
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(" + AttrAlarmSK + ")"),
+	})
+	var dup *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &dup):
+		return fmt.Errorf("put alarm record %s: %w", key, ErrAlreadyRecorded)
+	case err != nil:
+		return fmt.Errorf("put alarm record %s: %w", key, err)
+	}
+	return nil
 }

@@ -1,6 +1,6 @@
-// Package store persists webhealth's data in DynamoDB (schemas in docs/design.md).
-// item.go is the one codec between target.Target and its DynamoDB item; every reader and writer
-// of the URL table (API, crawler) goes through it.
+// Package store owns webhealth's DynamoDB tables (schemas in docs/design.md): every query and write of
+// the URL table (Targets: the API's CRUD, the crawler's scan and last_check) and of the alarm table
+// (Alarms: the alarm logger's records, the API's history) is here, with the items' codecs.
 package store
 
 import (

@@ -22,11 +22,12 @@ type TargetsDB interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 }
 
 // Errors of the target repository; the API maps them to HTTP statuses with errors.Is.
 var (
-	// ErrNotFound: no target has this id.
+	// ErrNotFound: no target has this id (or it was deleted before a write reached it).
 	ErrNotFound = errors.New("target not found")
 	// ErrDuplicateURL: another target already watches the normalized URL (see DuplicateURLError).
 	ErrDuplicateURL = errors.New("url already monitored")

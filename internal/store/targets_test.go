@@ -81,19 +81,10 @@ func (f *fixture) owner(t *testing.T, normalizedURL string) string {
 	return out.Item[AttrTargetID].(*types.AttributeValueMemberS).Value
 }
 
-// setLastCheck writes last_check the way the crawler does (UpdateItem, version untouched).
+// setLastCheck writes last_check as the crawler does.
 func (f *fixture) setLastCheck(t *testing.T, id string, lc target.LastCheck) {
 	t.Helper()
-	av, err := MarshalLastCheck(lc)
-	require.NoError(t, err)
-	_, err = f.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
-		TableName: aws.String(f.table), Key: idKey(id),
-		UpdateExpression:          aws.String("SET #lc = :lc"),
-		ConditionExpression:       aws.String("attribute_exists(id)"),
-		ExpressionAttributeNames:  map[string]string{"#lc": AttrLastCheck},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":lc": av},
-	})
-	require.NoError(t, err)
+	require.NoError(t, f.repo.WriteLastCheck(context.Background(), id, lc))
 }
 
 func TestCreateAndGet(t *testing.T) {
