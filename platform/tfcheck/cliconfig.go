@@ -101,7 +101,8 @@ func (c *Checker) CLIConfig() error {
 	}
 	want := []byte(CLIConfigText(mirror, providers, ok))
 	path := c.cliConfigPath()
-	if have, err := os.ReadFile(path); err == nil && bytes.Equal(have, want) { // #nosec G304 -- the repository's .tf/cli.tfrc
+	have, err := os.ReadFile(path) // #nosec G304 -- the repository's .tf/cli.tfrc
+	if err == nil && bytes.Equal(have, want) {
 		return nil
 	}
 	tmp := path + ".tmp"
