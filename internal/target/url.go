@@ -109,6 +109,10 @@ func CheckURL(raw string, policy AddrChecker) (*url.URL, error) {
 	u.RawPath = path
 	u.RawQuery = query
 	u.Fragment, u.RawFragment = "", ""
+	// Escaping and punycode can lengthen a URL: the limit holds for what is stored too.
+	if n := len(u.String()); n > MaxURLLength {
+		return nil, invalid("url", "must be at most %d bytes once normalized (escaped, host in ASCII): it is %d", MaxURLLength, n)
+	}
 	return u, nil
 }
 

@@ -150,6 +150,8 @@ func TestCheckURLRejects(t *testing.T) {
 	}{
 		{"empty", "", "required"},
 		{"too long", "https://example.com/" + strings.Repeat("a", MaxURLLength), "at most"},
+		{"too long once escaped", "https://example.com/" + strings.Repeat(`"`, 700), "must be at most 2048 bytes once normalized"},
+		{"too long once in punycode", "https://例え.jp/" + strings.Repeat("a", MaxURLLength-len("https://例え.jp/")), "once normalized"},
 		{"ftp", "ftp://example.com/", "scheme must be http or https"},
 		{"no scheme", "example.com/path", "scheme must be http or https"},
 		{"javascript", "javascript:alert(1)", "scheme must be http or https"},
