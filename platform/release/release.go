@@ -28,7 +28,9 @@ const RefPrefix = "refs/tags/"
 // Limits.
 const (
 	MaxTagLength     = 256
-	MaxSlugLength    = 32
+	MaxSlugLength    = 32 // environment names
+	MinTeamLength    = 2
+	MaxTeamLength    = 12
 	MaxVersionLength = 128
 	maxBucketLength  = 63
 )
@@ -54,7 +56,7 @@ type Release struct {
 	Environment string
 	Region      string
 	Team        string
-	Version     string // exactly as in the tag, including a leading "v" and any pre-release/build part
+	Version     string // exactly as in the tag, including any pre-release/build part
 }
 
 // String is the tag without any refs/tags/ prefix.
@@ -63,8 +65,13 @@ func (r Release) String() string {
 }
 
 var (
-	// slugPattern: team and environment names. Lowercase letters, digits, inner hyphens, 1–32.
+	// slugPattern: environment names. Lowercase letters, digits, inner hyphens, 1–32.
 	slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$`)
+
+	// teamPattern: team names, as terraform/workload's var.team: 2-12 characters, a letter first,
+	// letters, digits and hyphens, a letter or digit last (and no "--", checked apart). The team is part
+	// of every resource name, whose AWS limits leave it 12 characters.
+	teamPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,10}[a-z0-9]$`)
 
 	// regionPattern: <geo>[-<partition qualifier>]-<direction>-<number>, following the region
 	// patterns of the AWS partitions (aws-sdk-go-v2 internal/endpoints/awsrulesfn/partitions.json:
@@ -72,8 +79,10 @@ var (
 	regionPattern = regexp.MustCompile(`^(?:us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)` +
 		`-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$`)
 
-	// versionPattern: semantic version 2.0.0 (semver.org's regular expression) with an optional "v".
-	versionPattern = regexp.MustCompile(`^v?(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)` +
+	// versionPattern: semantic version 2.0.0 (semver.org's regular expression), without a "v": the
+	// version is recorded on resources and Lambda versions as it is, and terraform/workload's
+	// var.release_version takes the same form.
+	versionPattern = regexp.MustCompile(`^(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)` +
 		`(?:-(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?` +
 		`(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$`)
 )
@@ -81,11 +90,14 @@ var (
 // regionExamples is shown when a region is rejected.
 const regionExamples = "an AWS region name such as eu-west-1, us-east-1, us-gov-west-1 or cn-north-1"
 
+// VersionForm describes the version part in messages.
+const VersionForm = "MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.4.0 or 2.0.0-rc.1"
+
 // Parse parses tag (optionally a full refs/tags/ ref) against the configured environments.
 // Tag problems are *TagError values (errors.Is(err, ErrInvalidTag)); a bad environment list is a
 // plain error.
 func Parse(tag string, environments []string) (Release, error) {
-	if err := checkEnvironments(environments); err != nil {
+	if err := CheckEnvironments(environments); err != nil {
 		return Release{}, err
 	}
 	bad := func(format string, args ...any) (Release, error) {
@@ -140,31 +152,60 @@ func Parse(tag string, environments []string) (Release, error) {
 		}
 		return bad(`first part %q is not <env>_<region>`, envRegion)
 	}
-	if !slices.Contains(environments, env) {
-		if slices.Contains(environments, strings.ToLower(env)) {
-			return bad("environment %q must be lower case", env)
+	for _, err := range []error{CheckEnvironment(env, environments), CheckRegion(region), CheckTeam(team), CheckVersion(version)} {
+		if err != nil {
+			return bad("%s", err.Error())
 		}
-		return bad("environment %q is not one of %s", env, strings.Join(environments, ", "))
-	}
-	if !regionPattern.MatchString(region) {
-		if regionPattern.MatchString(strings.ToLower(region)) {
-			return bad("region %q must be lower case", region)
-		}
-		return bad("region %q is not %s", region, regionExamples)
-	}
-	if !slugPattern.MatchString(team) {
-		if slugPattern.MatchString(strings.ToLower(team)) {
-			return bad("team %q must be lower case", team)
-		}
-		return bad("team %q is not a slug (1-%d lowercase letters, digits and hyphens, not starting or ending with a hyphen)", team, MaxSlugLength)
-	}
-	if len(version) > MaxVersionLength {
-		return bad("version is %d bytes long, at most %d are allowed", len(version), MaxVersionLength)
-	}
-	if !versionPattern.MatchString(version) {
-		return bad("version %q is not a semantic version (MAJOR.MINOR.PATCH with optional v prefix, -pre-release and +build, e.g. 1.4.0 or v2.0.0-rc.1)", version)
 	}
 	return Release{Environment: env, Region: region, Team: team, Version: version}, nil
+}
+
+// CheckEnvironment says whether env is one of the configured environments.
+func CheckEnvironment(env string, environments []string) error {
+	if slices.Contains(environments, env) {
+		return nil
+	}
+	if slices.Contains(environments, strings.ToLower(env)) {
+		return fmt.Errorf("environment %q must be lower case", env)
+	}
+	return fmt.Errorf("environment %q is not one of %s", env, strings.Join(environments, ", "))
+}
+
+// CheckRegion says whether region is an AWS region name (the tag's region, STATE_REGION, LOCAL_REGION).
+func CheckRegion(region string) error {
+	if regionPattern.MatchString(region) {
+		return nil
+	}
+	if regionPattern.MatchString(strings.ToLower(region)) {
+		return fmt.Errorf("region %q must be lower case", region)
+	}
+	return fmt.Errorf("region %q is not %s", region, regionExamples)
+}
+
+// CheckTeam says whether team is a team name (the tag's team, LOCAL_TEAM).
+func CheckTeam(team string) error {
+	if teamPattern.MatchString(team) && !strings.Contains(team, "--") {
+		return nil
+	}
+	if lower := strings.ToLower(team); lower != team && teamPattern.MatchString(lower) && !strings.Contains(lower, "--") {
+		return fmt.Errorf("team %q must be lower case", team)
+	}
+	return fmt.Errorf("team %q is not a team name (%d-%d lowercase letters, digits and single hyphens, starting with a letter and ending with a letter or digit)", team, MinTeamLength, MaxTeamLength)
+}
+
+// CheckVersion says whether version is a release version: semantic version 2.0.0 without a leading v,
+// at most MaxVersionLength bytes.
+func CheckVersion(version string) error {
+	if len(version) > MaxVersionLength {
+		return fmt.Errorf("version is %d bytes long, at most %d are allowed", len(version), MaxVersionLength)
+	}
+	if versionPattern.MatchString(version) {
+		return nil
+	}
+	if rest, ok := strings.CutPrefix(version, "v"); ok && versionPattern.MatchString(rest) {
+		return fmt.Errorf("version %q has a leading v: write %s (%s)", version, rest, VersionForm)
+	}
+	return fmt.Errorf("version %q is not a semantic version (%s)", version, VersionForm)
 }
 
 // allowedRune: letters, digits and . _ - + /, ASCII only. Everything else (shell metacharacters,
@@ -177,7 +218,8 @@ func allowedRune(r rune) bool {
 	return strings.ContainsRune("._-+/", r)
 }
 
-func checkEnvironments(envs []string) error {
+// CheckEnvironments checks the configured environment list (ENVIRONMENTS).
+func CheckEnvironments(envs []string) error {
 	if len(envs) == 0 {
 		return errors.New("no environments configured")
 	}

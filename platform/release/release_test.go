@@ -24,8 +24,8 @@ func TestParseValid(t *testing.T) {
 	}{
 		{"prod_eu-west-1/web/1.4.0", rel("prod", "eu-west-1", "web", "1.4.0")},
 		{"refs/tags/prod_eu-west-1/web/1.4.0", rel("prod", "eu-west-1", "web", "1.4.0")},
-		{"dev_us-east-1/payments-team/v2.0.0-rc.1+build.5", rel("dev", "us-east-1", "payments-team", "v2.0.0-rc.1+build.5")},
-		{"beta_us-gov-west-1/a/0.0.1", rel("beta", "us-gov-west-1", "a", "0.0.1")},
+		{"dev_us-east-1/payments-te/2.0.0-rc.1+build.5", rel("dev", "us-east-1", "payments-te", "2.0.0-rc.1+build.5")},
+		{"beta_us-gov-west-1/ab/0.0.1", rel("beta", "us-gov-west-1", "ab", "0.0.1")},
 		{"prod_cn-north-1/web/1.0.0", rel("prod", "cn-north-1", "web", "1.0.0")},
 		{"prod_cn-northwest-1/web/1.0.0", rel("prod", "cn-northwest-1", "web", "1.0.0")},
 		{"prod_eu-central-2/web/1.0.0", rel("prod", "eu-central-2", "web", "1.0.0")},
@@ -39,8 +39,10 @@ func TestParseValid(t *testing.T) {
 		{"prod_eu-isoe-west-1/web/1.0.0", rel("prod", "eu-isoe-west-1", "web", "1.0.0")},
 		{"prod_eusc-de-east-1/web/1.0.0", rel("prod", "eusc-de-east-1", "web", "1.0.0")},
 		{"local_ap-northeast-3/web2/1.0.0-alpha", rel("local", "ap-northeast-3", "web2", "1.0.0-alpha")},
-		{"prod_eu-west-1/" + strings.Repeat("a", 32) + "/10.20.30", rel("prod", "eu-west-1", strings.Repeat("a", 32), "10.20.30")},
-		{"prod_eu-west-1/9/1.0.0-0A.is.legal", rel("prod", "eu-west-1", "9", "1.0.0-0A.is.legal")},
+		{"prod_eu-west-1/" + strings.Repeat("a", 12) + "/10.20.30", rel("prod", "eu-west-1", strings.Repeat("a", 12), "10.20.30")},
+		{"prod_eu-west-1/w9/1.0.0-0A.is.legal", rel("prod", "eu-west-1", "w9", "1.0.0-0A.is.legal")},
+		{"prod_eu-west-1/a-b-c/1.0.0", rel("prod", "eu-west-1", "a-b-c", "1.0.0")},
+		{"prod_eu-west-10/web/1.0.0", rel("prod", "eu-west-10", "web", "1.0.0")},
 		{"prod_eu-west-1/web/1.0.0+0.build.1-rc.10000aaa-kk-0.1", rel("prod", "eu-west-1", "web", "1.0.0+0.build.1-rc.10000aaa-kk-0.1")},
 		{"prod_eu-west-1/web/1.0.0-RC1", rel("prod", "eu-west-1", "web", "1.0.0-RC1")},
 	}
@@ -92,12 +94,19 @@ func TestParseInvalid(t *testing.T) {
 		{"region with underscores", "prod_eu_west_1/web/1.4.0", `region "eu_west_1" is not an AWS region name`},
 		{"empty region", "prod_/web/1.4.0", `region "" is not an AWS region name`},
 		{"upper-case team", "prod_eu-west-1/Web/1.4.0", `team "Web" must be lower case`},
-		{"team starts with hyphen", "prod_eu-west-1/-web/1.4.0", `team "-web" is not a slug (1-32 lowercase letters, digits and hyphens, not starting or ending with a hyphen)`},
-		{"team ends with hyphen", "prod_eu-west-1/web-/1.4.0", `team "web-" is not a slug`},
-		{"team too long", "prod_eu-west-1/" + strings.Repeat("a", 33) + "/1.4.0", `team "` + strings.Repeat("a", 33) + `" is not a slug`},
-		{"team with underscore", "prod_eu-west-1/web_team/1.4.0", `team "web_team" is not a slug`},
-		{"team with dot", "prod_eu-west-1/web.team/1.4.0", `team "web.team" is not a slug`},
-		{"version two numbers", "prod_eu-west-1/web/1.4", `version "1.4" is not a semantic version (MAJOR.MINOR.PATCH with optional v prefix, -pre-release and +build, e.g. 1.4.0 or v2.0.0-rc.1)`},
+		{"team starts with hyphen", "prod_eu-west-1/-web/1.4.0", `team "-web" is not a team name (2-12 lowercase letters, digits and single hyphens, starting with a letter and ending with a letter or digit)`},
+		{"team ends with hyphen", "prod_eu-west-1/web-/1.4.0", `team "web-" is not a team name`},
+		{"team starts with digit", "prod_eu-west-1/9web/1.4.0", `team "9web" is not a team name`},
+		{"team of one letter", "prod_eu-west-1/a/1.4.0", `team "a" is not a team name`},
+		{"team too long", "prod_eu-west-1/" + strings.Repeat("a", 13) + "/1.4.0", `team "` + strings.Repeat("a", 13) + `" is not a team name`},
+		{"team with double hyphen", "prod_eu-west-1/web--ops/1.4.0", `team "web--ops" is not a team name`},
+		{"upper-case team with double hyphen", "prod_eu-west-1/Web--ops/1.4.0", `team "Web--ops" is not a team name`},
+		{"team with underscore", "prod_eu-west-1/web_team/1.4.0", `team "web_team" is not a team name`},
+		{"team with dot", "prod_eu-west-1/web.team/1.4.0", `team "web.team" is not a team name`},
+		{"version two numbers", "prod_eu-west-1/web/1.4", `version "1.4" is not a semantic version (MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.4.0 or 2.0.0-rc.1)`},
+		{"version leading v", "prod_eu-west-1/web/v1.4.0", `version "v1.4.0" has a leading v: write 1.4.0 (MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.4.0 or 2.0.0-rc.1)`},
+		{"version leading v with pre-release", "prod_eu-west-1/web/v2.0.0-rc.1", `version "v2.0.0-rc.1" has a leading v: write 2.0.0-rc.1`},
+		{"version leading v, two numbers", "prod_eu-west-1/web/v1.4", `version "v1.4" is not a semantic version`},
 		{"version leading zero", "prod_eu-west-1/web/01.4.0", `version "01.4.0" is not a semantic version`},
 		{"version upper-case V", "prod_eu-west-1/web/V1.4.0", `version "V1.4.0" is not a semantic version`},
 		{"version empty pre-release", "prod_eu-west-1/web/1.4.0-", `version "1.4.0-" is not a semantic version`},
@@ -179,12 +188,12 @@ func TestParseEnvironments(t *testing.T) {
 
 func TestSettings(t *testing.T) {
 	t.Parallel()
-	r, err := release.Parse("refs/tags/prod_eu-west-1/web/v1.4.0-rc.1+build.7", envs)
+	r, err := release.Parse("refs/tags/prod_eu-west-1/web/1.4.0-rc.1+build.7", envs)
 	require.NoError(t, err)
 	s, err := r.Settings("webhealth-tfstate")
 	require.NoError(t, err)
 	assert.Equal(t, release.Settings{
-		Environment: "prod", Region: "eu-west-1", Team: "web", Version: "v1.4.0-rc.1+build.7",
+		Environment: "prod", Region: "eu-west-1", Team: "web", Version: "1.4.0-rc.1+build.7",
 		StateBucket: "webhealth-tfstate-prod", StateKey: "web/prod-eu-west-1/terraform.tfstate", LockTable: "webhealth-tfstate-lock-prod",
 	}, s)
 }
@@ -220,7 +229,7 @@ func TestSettingsRejectsBadPrefix(t *testing.T) {
 
 var (
 	safeValue = regexp.MustCompile(`^[A-Za-z0-9._+/-]+$`)
-	safeKey   = regexp.MustCompile(`^[a-z0-9-]{1,32}/[a-z0-9-]+-[a-z0-9-]+/terraform\.tfstate$`)
+	safeKey   = regexp.MustCompile(`^[a-z][a-z0-9-]{1,11}/[a-z0-9-]+-[a-z0-9-]+/terraform\.tfstate$`)
 )
 
 // FuzzParse: Parse never panics; an accepted tag re-parses (with and without refs/tags/) to the same
@@ -228,9 +237,10 @@ var (
 // gets a TagError that shows the expected form.
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
-		"prod_eu-west-1/web/1.4.0", "refs/tags/dev_us-gov-west-1/a-b/v2.0.0-rc.1+build.5", "prod-eu-west-1/web/1.0",
+		"prod_eu-west-1/web/1.4.0", "refs/tags/dev_us-gov-west-1/a-b/2.0.0-rc.1+build.5", "prod-eu-west-1/web/1.0",
+		"prod_eu-west-1/web/v1.4.0", "prod_eu-west-1/web--x/1.4.0",
 		"", "/", "//", "prod_eu-west-1/web/1.4.0/", "prod_eu-west-1/web/$(id)", "PROD_EU-WEST-1/Web/V1.0.0",
-		"local_eusc-de-east-1/x/0.0.0-0", "beta_cn-northwest-1/9/1.0.0+0", "refs/heads/x", "prod_eu-west-1/wéb/1.4.0",
+		"local_eusc-de-east-1/xy/0.0.0-0", "beta_cn-northwest-1/a9/1.0.0+0", "refs/heads/x", "prod_eu-west-1/wéb/1.4.0",
 	} {
 		f.Add(seed)
 	}
@@ -265,7 +275,7 @@ func FuzzParse(f *testing.F) {
 
 func BenchmarkParse(b *testing.B) {
 	for b.Loop() {
-		if _, err := release.Parse("refs/tags/prod_eu-west-1/web/v1.4.0-rc.1+build.7", envs); err != nil {
+		if _, err := release.Parse("refs/tags/prod_eu-west-1/web/1.4.0-rc.1+build.7", envs); err != nil {
 			b.Fatal(err)
 		}
 	}

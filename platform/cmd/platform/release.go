@@ -2,11 +2,145 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
+
+	"github.com/webhealth/webhealth/platform/release"
+	"github.com/webhealth/webhealth/platform/release/awsdeploy"
+	"github.com/webhealth/webhealth/platform/tfexec"
 )
 
-// releaseCmd is being written (issue 10): this placeholder is replaced by the group's implementation.
-func releaseCmd(_ context.Context, _ []string, env Env) int {
-	fmt.Fprintln(env.Stderr, "platform release: not written yet")
-	return exitFail
+var releaseCommands = []string{"env", "build", "plan", "apply", "deploy", "smoke", "drift", "record", "run"}
+
+const releaseUsage = `usage: platform release <command> -tag <env>_<region>/<team>/<version> [flags]
+
+  env     print the release settings (RELEASE_ENV ... LOCK_TABLE, STATE_REGION; -format json)
+  build   the Lambda zips of the tag's version for ARCH
+  plan    plan into build/plans/<env>-<region>-<team>.tfplan (.tag, .tfplan.txt, .summary), print the summary
+  apply   apply exactly the saved plan of the tag (refuses without one)
+  deploy  shift each live alias to its new version with CodeDeploy and wait (a rollback fails it)
+  smoke   the end-to-end TestSmoke against the tag's API (JUnit: reports/smoke-<name>.xml)
+  drift   plan the tag's code against live infrastructure: exit 0 none, 2 DRIFT, 1 the check could not run
+  record  store the release snapshot at RELEASE_SNAPSHOT_URI/<region>/<team>/current.zip
+  run     env, build, plan, apply, deploy, smoke (what the pipeline does)
+
+The tag is checked before anything runs (a refs/tags/ prefix is accepted); so is every setting.
+
+`
+
+// releaseCmd is `platform release`.
+func releaseCmd(ctx context.Context, args []string, env Env) int {
+	cmd, rest, ok := subcommand("release", releaseCommands, args, env.Stderr)
+	if !ok {
+		fmt.Fprint(env.Stderr, releaseUsage)
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			return exitOK
+		}
+		return exitUsage
+	}
+	fs, s := newSettings("release "+cmd, releaseUsage, env)
+	s.add("tag", "TAG", "release tag <env>_<region>/<team>/<version>")
+	s.add("environments", "ENVIRONMENTS", "environments a tag may name, space or comma separated (default local dev beta prod)")
+	s.add("state-prefix", "STATE_PREFIX", "state buckets <prefix>-<env>, lock tables <prefix>-lock-<env> (default webhealth-tfstate)")
+	s.add("state-region", "STATE_REGION", "region of the state buckets (default the tag's region)")
+	s.add("state-locking", "STATE_LOCKING", "dynamodb or lockfile (default dynamodb)")
+	s.add("assume-role-arn", "ASSUME_ROLE_ARN", "deployment role in the workload account")
+	s.add("expect-env", "EXPECT_ENV", "refuse a tag of another environment")
+	s.add("snapshot-uri", "RELEASE_SNAPSHOT_URI", "s3://bucket[/prefix] of release snapshots (record)")
+	s.add("arch", "ARCH", "architecture of the zips: arm64 or amd64 (default arm64; this machine's with LOCALRUN_URL set)")
+	tagFile := fs.String("tag-file", "", "read the tag from this file (build/release/tag of a release snapshot)")
+	format := fs.String("format", release.FormatEnv, "env: output format, env or json")
+	if code, done := parseFlags(fs, rest, env); done {
+		return code
+	}
+	// drift tells drift (2) from a check that could not run (1), whatever stopped it.
+	fail := func(err error) int {
+		fmt.Fprintf(env.Stderr, "platform release %s: %v\n", cmd, err)
+		var in *release.InputError
+		if errors.As(err, &in) && cmd != "drift" {
+			return exitUsage
+		}
+		return exitFail
+	}
+	get := s.getenv()
+	tag := get("TAG")
+	if *tagFile != "" {
+		b, err := os.ReadFile(*tagFile) // #nosec G304 -- the tag file the operator names
+		if err != nil {
+			return fail(&release.InputError{Err: fmt.Errorf("%s is missing: this source is not a release snapshot (platform release record writes it): %w", *tagFile, err)})
+		}
+		tag = strings.TrimSuffix(string(b), "\n")
+	}
+	cfg, err := release.LoadConfig(get)
+	if err != nil {
+		return fail(&release.InputError{Err: err})
+	}
+	root, err := repoRoot()
+	if err != nil {
+		return fail(err)
+	}
+	flow, err := newFlow(root, cfg, env)
+	if err != nil {
+		return fail(err)
+	}
+	t, err := flow.Prepare(tag)
+	if err != nil {
+		return fail(err)
+	}
+	switch cmd {
+	case "env":
+		out, err := flow.EnvOutput(t, *format)
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := env.Stdout.Write(out); err != nil {
+			return fail(err)
+		}
+		return exitOK
+	case "build":
+		err = flow.Build(ctx, cfg.Arch, t.Version)
+	case "plan":
+		err = flow.Plan(ctx, t)
+	case "apply":
+		err = flow.Apply(ctx, t)
+	case "deploy":
+		err = flow.Deploy(ctx, t)
+	case "smoke":
+		err = flow.Smoke(ctx, t)
+	case "record":
+		err = flow.Record(ctx, t)
+	case "run":
+		err = flow.Run(ctx, t)
+	case "drift":
+		drifted, err := flow.Drift(ctx, t)
+		if err != nil {
+			return fail(err)
+		}
+		if drifted {
+			return 2
+		}
+		return exitOK
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return exitOK
+}
+
+// newFlow wires the release flow to the real tools: terraform and go as argument lists, the SDK for
+// CodeDeploy, Lambda and S3.
+func newFlow(root string, cfg release.Config, env Env) (*release.Flow, error) {
+	childEnv, err := toolEnv(root)
+	if err != nil {
+		return nil, err
+	}
+	return &release.Flow{
+		Root: root, Config: cfg, TF: terraformCommand(env), Go: goCommand(env),
+		Runner: tfexec.Exec{}, Env: childEnv, Stdout: env.Stdout, Stderr: env.Stderr,
+		Build:    builder(root, env),
+		Deployer: &awsdeploy.Deployer{Out: env.Stdout, Err: env.Stderr},
+		Uploader: &awsdeploy.Uploader{},
+	}, nil
 }

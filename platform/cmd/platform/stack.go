@@ -3,10 +3,86 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+
+	"github.com/webhealth/webhealth/platform/stack"
+	"github.com/webhealth/webhealth/platform/tfexec"
 )
 
-// stackCmd is being written (issue 10): this placeholder is replaced by the group's implementation.
-func stackCmd(_ context.Context, _ []string, env Env) int {
-	fmt.Fprintln(env.Stderr, "platform stack: not written yet")
-	return exitFail
+var stackCommands = []string{"up", "down", "status", "crawl", "logs"}
+
+const stackUsage = `usage: platform stack up|down|status|crawl|logs [flags]
+
+  up      moto and the local runtime in the background, the state backends bootstrapped on moto,
+          terraform/workload applied as local_<LOCAL_REGION>/<LOCAL_TEAM>/<LOCAL_VERSION>;
+          prints API_URL and API_KEY and writes .local/env. Running it again is safe.
+  down    stop exactly what up started (the recorded processes, if they are still ours)
+  status  what runs, and what the local runtime discovered in moto
+  crawl   fire the crawler's schedule now; prints the crawl result and alarm transitions
+  logs    follow .local/logs/*.log
+
+`
+
+// stackCmd is `platform stack`.
+func stackCmd(ctx context.Context, args []string, env Env) int {
+	cmd, rest, ok := subcommand("stack", stackCommands, args, env.Stderr)
+	if !ok {
+		fmt.Fprint(env.Stderr, stackUsage)
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			return exitOK
+		}
+		return exitUsage
+	}
+	fs, s := newSettings("stack "+cmd, stackUsage, env)
+	s.add("moto-port", "MOTO_PORT", "port of moto on 127.0.0.1 (default 4566)")
+	s.add("localrun-port", "LOCALRUN_PORT", "port of the local runtime on 127.0.0.1 (default 4567)")
+	s.add("region", "LOCAL_REGION", "region of the local release (default us-east-1)")
+	s.add("team", "LOCAL_TEAM", "team of the local release (default local)")
+	s.add("version", "LOCAL_VERSION", "version of the local release (default 0.0.0-local)")
+	s.add("state-prefix", "STATE_PREFIX", "state buckets <prefix>-<env> (default webhealth-tfstate)")
+	if code, done := parseFlags(fs, rest, env); done {
+		return code
+	}
+	fail := func(err error, code int) int {
+		fmt.Fprintf(env.Stderr, "platform stack %s: %v\n", cmd, err)
+		return code
+	}
+	cfg, err := stack.LoadConfig(s.getenv())
+	if err != nil {
+		return fail(err, exitUsage)
+	}
+	root, err := repoRoot()
+	if err != nil {
+		return fail(err, exitUsage)
+	}
+	childEnv, err := toolEnv(root)
+	if err != nil {
+		return fail(err, exitFail)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fail(fmt.Errorf("the platform binary (it runs the local runtime): %w", err), exitFail)
+	}
+	st := &stack.Stack{
+		Config: cfg, Root: root, TF: terraformCommand(env), Go: goCommand(env),
+		Runner: tfexec.Exec{}, Env: childEnv, Stdout: env.Stdout, Stderr: env.Stderr,
+		Build:   builder(root, env),
+		Runtime: []string{self, "localrun"},
+	}
+	switch cmd {
+	case "up":
+		err = st.Up(ctx)
+	case "down":
+		err = st.Down()
+	case "status":
+		err = st.Status(ctx)
+	case "crawl":
+		err = st.Crawl(ctx)
+	case "logs":
+		err = st.Logs(ctx)
+	}
+	if err != nil {
+		return fail(err, exitFail)
+	}
+	return exitOK
 }
