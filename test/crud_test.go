@@ -3,6 +3,7 @@
 package test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -205,8 +206,10 @@ func TestURLsDuplicate(t *testing.T) {
 	first, _ := api.createTarget(t, map[string]any{"url": s.inertURL("dup"), "enabled": false})
 
 	for name, spelling := range map[string]string{
-		"same spelling":      first.URL,
-		"different spelling": respell(t, first.URL),
+		"same spelling":                 first.URL,
+		"different spelling":            respell(t, first.URL),
+		"fullwidth host":                fullwidthHost(t, first.URL),
+		"trailing dot and escaped path": dotAndEscapes(t, first.URL),
 	} {
 		t.Run("create with the "+name, func(t *testing.T) {
 			resp := api.do(t, apiRequest{Method: http.MethodPost, Path: "/urls", Body: mustJSON(t, map[string]any{"url": spelling, "name": "dup", "enabled": false})})
@@ -247,6 +250,52 @@ func respell(t *testing.T, raw string) string {
 		host = "[" + host + "]"
 	}
 	return strings.ToUpper(u.Scheme) + "://" + host + ":" + port + u.EscapedPath() + queryPart(u) + "#e2e-fragment"
+}
+
+// fullwidthHost writes the host in fullwidth forms (ｅｘａｍｐｌｅ．ｃｏｍ, １２７．０．０．１), which UTS-46
+// maps back to the ASCII host.
+func fullwidthHost(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	require.NotContains(t, u.Host, "[", "an IPv6 literal has no fullwidth spelling")
+	wide := strings.Map(func(r rune) rune {
+		if r > ' ' && r < 0x7f {
+			return r + 0xfee0 // U+FF01..U+FF5E: the fullwidth forms of '!'..'~'
+		}
+		return r
+	}, u.Hostname())
+	if u.Port() != "" {
+		wide += ":" + u.Port()
+	}
+	return u.Scheme + "://" + wide + u.EscapedPath() + queryPart(u)
+}
+
+// dotAndEscapes writes the host with a trailing dot (the DNS root) and every unreserved character of
+// the path as a percent-escape with lower-case hex (/e2e -> /%65%32%65). Normalization maps it back.
+func dotAndEscapes(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	require.NotContains(t, u.Host, "[", "an IPv6 literal takes no trailing dot")
+	var path strings.Builder
+	p := u.EscapedPath()
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '%': // an escape already: as it is
+			path.WriteString(p[i : i+3])
+			i += 2
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("-._~", c) >= 0:
+			fmt.Fprintf(&path, "%%%02x", c)
+		default:
+			path.WriteByte(c)
+		}
+	}
+	host := u.Hostname() + "."
+	if u.Port() != "" {
+		host += ":" + u.Port()
+	}
+	return u.Scheme + "://" + host + path.String() + queryPart(u)
 }
 
 func queryPart(u *url.URL) string {
