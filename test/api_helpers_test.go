@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/gruntwork-io/terratest/modules/random"
 	"github.com/stretchr/testify/require"
+
+	"github.com/webhealth/webhealth/internal/target"
 )
 
 // apiClient talks to the URL API of one deployment (its stage URL and an API key of its usage plan).
@@ -66,35 +69,12 @@ type apiErrorBody struct {
 	CurrentVersion int64  `json:"current_version"`
 }
 
-// apiTarget is a target as the API speaks it (docs/design.md, "Target").
+// apiTarget is a target as the API speaks it (docs/design.md, "Target"): the model, with created_at and
+// updated_at kept as the text the API sent (the tests compare them as written).
 type apiTarget struct {
-	ID                 string     `json:"id"`
-	URL                string     `json:"url"`
-	Name               string     `json:"name"`
-	Enabled            bool       `json:"enabled"`
-	ExpectedStatus     []int      `json:"expected_status"`
-	LatencyThresholdMS int        `json:"latency_threshold_ms"`
-	TimeoutMS          int        `json:"timeout_ms"`
-	Method             string     `json:"method"`
-	BodyContains       string     `json:"body_contains"`
-	CreatedAt          string     `json:"created_at"`
-	UpdatedAt          string     `json:"updated_at"`
-	Version            int64      `json:"version"`
-	LastCheck          *lastCheck `json:"last_check"`
-}
-
-type lastCheck struct {
-	CheckedAt         time.Time `json:"checked_at"`
-	Available         bool      `json:"available"`
-	StatusCode        int       `json:"status_code"`
-	LatencyMS         *float64  `json:"latency_ms"`
-	DNSMS             *float64  `json:"dns_ms"`
-	ConnectMS         *float64  `json:"connect_ms"`
-	TLSMS             *float64  `json:"tls_ms"`
-	TTFBMS            *float64  `json:"ttfb_ms"`
-	CertDaysRemaining *int      `json:"cert_days_remaining"`
-	Attempts          int       `json:"attempts"`
-	Error             string    `json:"error"`
+	target.Target
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
 }
 
 // alarmRecord is one entry of GET /urls/{id}/alarms.
@@ -231,18 +211,28 @@ func (c apiClient) getTarget(t *testing.T, id string) apiTarget {
 
 // getTargetE is getTarget for retry loops.
 func (c apiClient) getTargetE(ctx context.Context, id string) (apiTarget, error) {
+	tg, _, err := c.getTargetRawE(ctx, id)
+	return tg, err
+}
+
+// getTargetRawE is getTargetE that also returns the members of the answer's last_check object as sent
+// (nil without one), so a test can tell a member that is absent from one that is zero.
+func (c apiClient) getTargetRawE(ctx context.Context, id string) (apiTarget, map[string]json.RawMessage, error) {
 	resp, err := c.doE(ctx, apiRequest{Method: http.MethodGet, Path: "/urls/" + id})
 	if err != nil {
-		return apiTarget{}, err
+		return apiTarget{}, nil, err
 	}
 	if resp.Status != http.StatusOK {
-		return apiTarget{}, fmt.Errorf("GET /urls/%s answered %s", id, resp)
+		return apiTarget{}, nil, fmt.Errorf("GET /urls/%s answered %s", id, resp)
 	}
 	var tg apiTarget
-	if err := json.Unmarshal(resp.Body, &tg); err != nil {
-		return apiTarget{}, fmt.Errorf("GET /urls/%s: %w: %s", id, err, resp.Body)
+	var raw struct {
+		LastCheck map[string]json.RawMessage `json:"last_check"`
 	}
-	return tg, nil
+	if err := errors.Join(json.Unmarshal(resp.Body, &tg), json.Unmarshal(resp.Body, &raw)); err != nil {
+		return apiTarget{}, nil, fmt.Errorf("GET /urls/%s: %w: %s", id, err, resp.Body)
+	}
+	return tg, raw.LastCheck, nil
 }
 
 // alarmHistoryE reads a target's whole alarm history (newest first).

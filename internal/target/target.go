@@ -45,36 +45,38 @@ func invalid(field, format string, args ...any) error {
 	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// Target is one monitored URL and how to judge it.
+// Target is one monitored URL and how to judge it. It is the one model of a target: the API's JSON
+// (json tags) and the URL table's item (dynamodbav tags; the store adds the item kind) are its encodings.
 type Target struct {
-	ID                 string     `json:"id"`
-	URL                string     `json:"url"`
-	Name               string     `json:"name"`
-	Enabled            bool       `json:"enabled"`
-	ExpectedStatus     []int      `json:"expected_status"`
-	LatencyThresholdMS int        `json:"latency_threshold_ms"`
-	TimeoutMS          int        `json:"timeout_ms"`
-	Method             string     `json:"method"`
-	BodyContains       string     `json:"body_contains"`
-	CreatedAt          time.Time  `json:"created_at"`
-	UpdatedAt          time.Time  `json:"updated_at"`
-	Version            int64      `json:"version"`
-	LastCheck          *LastCheck `json:"last_check,omitempty"`
+	ID                 string     `json:"id" dynamodbav:"id"`
+	URL                string     `json:"url" dynamodbav:"url"`
+	Name               string     `json:"name" dynamodbav:"name"`
+	Enabled            bool       `json:"enabled" dynamodbav:"enabled"`
+	ExpectedStatus     []int      `json:"expected_status" dynamodbav:"expected_status"`
+	LatencyThresholdMS int        `json:"latency_threshold_ms" dynamodbav:"latency_threshold_ms"`
+	TimeoutMS          int        `json:"timeout_ms" dynamodbav:"timeout_ms"`
+	Method             string     `json:"method" dynamodbav:"method"`
+	BodyContains       string     `json:"body_contains" dynamodbav:"body_contains"`
+	CreatedAt          time.Time  `json:"created_at" dynamodbav:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at" dynamodbav:"updated_at"`
+	Version            int64      `json:"version" dynamodbav:"version"`
+	LastCheck          *LastCheck `json:"last_check,omitempty" dynamodbav:"last_check,omitempty"`
 }
 
-// LastCheck is the result of the crawler's most recent probe of a target.
+// LastCheck is the verdict of the crawler's most recent check of a target, as the
+// API answers it and the URL table stores it.
 type LastCheck struct {
-	CheckedAt         time.Time `json:"checked_at"`
-	Available         bool      `json:"available"`
-	StatusCode        int       `json:"status_code,omitempty"`
-	LatencyMS         float64   `json:"latency_ms"`
-	DNSMS             float64   `json:"dns_ms"`
-	ConnectMS         float64   `json:"connect_ms"`
-	TLSMS             float64   `json:"tls_ms"`
-	TTFBMS            float64   `json:"ttfb_ms"`
-	CertDaysRemaining *int      `json:"cert_days_remaining,omitempty"`
-	Attempts          int       `json:"attempts"`
-	Error             string    `json:"error,omitempty"`
+	CheckedAt         time.Time `json:"checked_at" dynamodbav:"checked_at"`
+	Available         bool      `json:"available" dynamodbav:"available"`
+	StatusCode        int       `json:"status_code,omitempty" dynamodbav:"status_code"`
+	LatencyMS         float64   `json:"latency_ms" dynamodbav:"latency_ms"`
+	DNSMS             float64   `json:"dns_ms" dynamodbav:"dns_ms"`
+	ConnectMS         float64   `json:"connect_ms" dynamodbav:"connect_ms"`
+	TLSMS             float64   `json:"tls_ms" dynamodbav:"tls_ms"`
+	TTFBMS            float64   `json:"ttfb_ms" dynamodbav:"ttfb_ms"`
+	CertDaysRemaining *int      `json:"cert_days_remaining,omitempty" dynamodbav:"cert_days_remaining,omitempty"`
+	Attempts          int       `json:"attempts" dynamodbav:"attempts"`
+	Error             string    `json:"error,omitempty" dynamodbav:"error"`
 }
 
 // Spec is what a client sends to create or replace a target: only URL is required.
