@@ -14,7 +14,7 @@ import (
 	"github.com/webhealth/webhealth/platform/benchreport"
 )
 
-const crawlerOut = `goos: linux
+const benchCrawlerOut = `goos: linux
 goarch: amd64
 pkg: github.com/webhealth/webhealth/internal/crawler
 cpu: AMD EPYC
@@ -24,7 +24,7 @@ PASS
 ok  	github.com/webhealth/webhealth/internal/crawler	31.2s
 `
 
-const apiOut = `goos: linux
+const benchAPIOut = `goos: linux
 goarch: amd64
 pkg: github.com/webhealth/webhealth/internal/api
 cpu: AMD EPYC
@@ -33,15 +33,15 @@ PASS
 ok  	github.com/webhealth/webhealth/internal/api	0.821s
 `
 
-var fixedNow = func() time.Time { return time.Date(2026, 5, 1, 10, 30, 0, 0, time.UTC) }
+var benchFixedNow = func() time.Time { return time.Date(2026, 5, 1, 10, 30, 0, 0, time.UTC) }
 
-func write(t *testing.T, path, content string) string {
+func benchWrite(t *testing.T, path, content string) string {
 	t.Helper()
 	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
 	return path
 }
 
-func TestRun(t *testing.T) {
+func TestBenchReport(t *testing.T) {
 	t.Parallel()
 	notes := "\n## What was changed to meet the targets\n\n- crawler: reused the transport, 0.31 → 0.14 ms/probe\n"
 
@@ -58,7 +58,7 @@ func TestRun(t *testing.T) {
 	}{
 		{
 			name:  "files of a shell glob after -in, flags after them; a missed target still exits 0",
-			files: map[string]string{"api.txt": apiOut, "crawler.txt": crawlerOut},
+			files: map[string]string{"api.txt": benchAPIOut, "crawler.txt": benchCrawlerOut},
 			args: func(dir, out string) []string {
 				return []string{"-in", filepath.Join(dir, "api.txt"), filepath.Join(dir, "crawler.txt"), "-out", out, "-command", "make bench", "-elapsed", "6m3.4s"}
 			},
@@ -74,8 +74,8 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name:     "notes after the marker are kept verbatim",
-			files:    map[string]string{"crawler.txt": crawlerOut},
-			existing: ptr("# Benchmarks\n\nold table\n\n" + benchreport.NotesMarker + "\n" + notes),
+			files:    map[string]string{"crawler.txt": benchCrawlerOut},
+			existing: benchPtr("# Benchmarks\n\nold table\n\n" + benchreport.NotesMarker + "\n" + notes),
 			args: func(dir, out string) []string {
 				return []string{"-in", filepath.Join(dir, "crawler.txt"), "-out", out, "-now", "2026-06-01T08:00:00Z"}
 			},
@@ -85,8 +85,8 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name:     "a document without the marker gets the placeholder",
-			files:    map[string]string{"crawler.txt": crawlerOut},
-			existing: ptr("# Benchmarks\n\nhand-written, no marker\n"),
+			files:    map[string]string{"crawler.txt": benchCrawlerOut},
+			existing: benchPtr("# Benchmarks\n\nhand-written, no marker\n"),
 			args: func(dir, out string) []string {
 				return []string{"-out", out, filepath.Join(dir, "crawler.txt")}
 			},
@@ -95,14 +95,14 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name:    "stdin",
-			stdin:   crawlerOut,
+			stdin:   benchCrawlerOut,
 			args:    func(_, out string) []string { return []string{"-in", "-", "-out", out} },
 			wantDoc: []string{"| Probe CPU time (16 in flight, as a run probes) | ≤ 0.2 ms | 0.143 ms | met |"},
 		},
 		{
 			name:     "no benchmark line at all",
 			files:    map[string]string{"empty.txt": "goos: linux\nPASS\nok  \tx\t0.1s\n"},
-			existing: ptr("previous document\n"),
+			existing: benchPtr("previous document\n"),
 			args: func(dir, out string) []string {
 				return []string{"-in", filepath.Join(dir, "empty.txt"), "-out", out}
 			},
@@ -110,7 +110,7 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name:  "an unreadable input",
-			files: map[string]string{"crawler.txt": crawlerOut},
+			files: map[string]string{"crawler.txt": benchCrawlerOut},
 			args: func(dir, out string) []string {
 				return []string{"-in", filepath.Join(dir, "crawler.txt"), filepath.Join(dir, "missing.txt"), "-out", out}
 			},
@@ -123,7 +123,7 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name:  "a bad -now",
-			files: map[string]string{"crawler.txt": crawlerOut},
+			files: map[string]string{"crawler.txt": benchCrawlerOut},
 			args: func(dir, out string) []string {
 				return []string{"-in", filepath.Join(dir, "crawler.txt"), "-out", out, "-now", "yesterday"}
 			},
@@ -135,15 +135,15 @@ func TestRun(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			for name, content := range tc.files {
-				write(t, filepath.Join(dir, name), content)
+				benchWrite(t, filepath.Join(dir, name), content)
 			}
 			out := filepath.Join(dir, "docs", "benchmarks.md")
 			if tc.existing != nil {
 				require.NoError(t, os.MkdirAll(filepath.Dir(out), 0o755))
-				write(t, out, *tc.existing)
+				benchWrite(t, out, *tc.existing)
 			}
 			var stderr bytes.Buffer
-			code := run(tc.args(dir, out), strings.NewReader(tc.stdin), &stderr, fixedNow)
+			code := benchReport(tc.args(dir, out), strings.NewReader(tc.stdin), &stderr, benchFixedNow)
 			assert.Equal(t, tc.wantCode, code, stderr.String())
 			assert.Contains(t, stderr.String(), tc.wantErr)
 
@@ -173,20 +173,20 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// TestRerunIsStable: running twice on the same input gives the same document (the notes do not grow).
-func TestRerunIsStable(t *testing.T) {
+// TestBenchReportRerunIsStable: running twice on the same input gives the same document (the notes do not grow).
+func TestBenchReportRerunIsStable(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	in := write(t, filepath.Join(dir, "crawler.txt"), crawlerOut)
+	in := benchWrite(t, filepath.Join(dir, "crawler.txt"), benchCrawlerOut)
 	out := filepath.Join(dir, "benchmarks.md")
 	var stderr bytes.Buffer
-	require.Equal(t, 0, run([]string{"-in", in, "-out", out}, nil, &stderr, fixedNow), stderr.String())
+	require.Equal(t, 0, benchReport([]string{"-in", in, "-out", out}, nil, &stderr, benchFixedNow), stderr.String())
 	first, err := os.ReadFile(out)
 	require.NoError(t, err)
-	require.Equal(t, 0, run([]string{"-in", in, "-out", out}, nil, &stderr, fixedNow), stderr.String())
+	require.Equal(t, 0, benchReport([]string{"-in", in, "-out", out}, nil, &stderr, benchFixedNow), stderr.String())
 	second, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Equal(t, string(first), string(second))
 }
 
-func ptr(s string) *string { return &s }
+func benchPtr(s string) *string { return &s }
