@@ -130,8 +130,8 @@ func Zip(bootstrap []byte) ([]byte, error) {
 }
 
 func dosDateTime(t time.Time) (date, clock uint16) {
-	date = uint16(t.Day() + int(t.Month())<<5 + (t.Year()-1980)<<9)    // #nosec G115 -- a fixed 2020 date
-	clock = uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11)        // #nosec G115 -- within 16 bits
+	date = uint16(t.Day() + int(t.Month())<<5 + (t.Year()-1980)<<9) // #nosec G115 -- a fixed 2020 date
+	clock = uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11)     // #nosec G115 -- within 16 bits
 	return date, clock
 }
 

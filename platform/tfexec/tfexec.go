@@ -29,18 +29,6 @@ type Cmd struct {
 	Stderr io.Writer
 }
 
-// String is the command line for messages (arguments quoted when they need it).
-func (c Cmd) String() string {
-	parts := []string{c.Path}
-	for _, a := range c.Args {
-		if a == "" || strings.ContainsAny(a, " \t\n\"'\\$`;&|<>(){}*?#") {
-			a = fmt.Sprintf("%q", a)
-		}
-		parts = append(parts, a)
-	}
-	return strings.Join(parts, " ")
-}
-
 // Runner runs a command to its end and returns its exit status. err is set only when the command could
 // not start or was stopped by the context; a non-zero exit status alone is not an error.
 type Runner interface {
