@@ -97,7 +97,7 @@ func Check(ctx context.Context, r Runner, c Cmd) error {
 		return err
 	}
 	if code != 0 {
-		return &ExitError{Cmd: filepath.Base(c.Path) + " " + strings.Join(firstArgs(c.Args, 2), " "), Code: code}
+		return &ExitError{Cmd: filepath.Base(c.Path) + " " + strings.Join(firstArgs(c.Args, 1), " "), Code: code}
 	}
 	return nil
 }
@@ -118,7 +118,7 @@ func firstArgs(args []string, n int) []string {
 		if len(out) == n {
 			break
 		}
-		if !strings.HasPrefix(a, "-") || strings.HasPrefix(a, "-chdir=") {
+		if !strings.HasPrefix(a, "-") {
 			out = append(out, a)
 		}
 	}

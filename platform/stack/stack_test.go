@@ -1,0 +1,475 @@
+package stack_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/webhealth/webhealth/platform/moto"
+	"github.com/webhealth/webhealth/platform/release"
+	"github.com/webhealth/webhealth/platform/stack"
+	"github.com/webhealth/webhealth/platform/tfexec"
+)
+
+// The test binary doubles as the stack's two daemons: `<test binary> localrun <flags>` is a fake local
+// runtime, `<test binary> fakemoto <script> <port>` a fake emulator.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "localrun":
+			fakeRuntime(os.Args[2:])
+			return
+		case "fakemoto":
+			serveUntilTerm("127.0.0.1:"+os.Args[3], http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/moto-api/" {
+					_, _ = io.WriteString(w, "moto")
+					return
+				}
+				http.NotFound(w, r)
+			}))
+			return
+		}
+	}
+	os.Exit(m.Run())
+}
+
+const healthDoc = `{"status":"ok","emulator":"http://127.0.0.1:1","region":"us-east-1",
+ "apis":[{"id":"abc","name":"webhealth","stages":[{"name":"v1","url":"http://127.0.0.1:2/abc/v1"}],"routes":[]}],
+ "functions":[{"name":"fn-crawler","qualifier":"live","version":"3","artifact":"build/amd64/crawler.zip","instances":1},
+              {"name":"fn-urlapi","qualifier":"live","instances":0}],
+ "schedule_rules":[{"name":"rule-1","event_bus":"default","schedule_expression":"rate(1 minute)","next_fire":"2026-01-01T00:01:00Z","targets":[]}],
+ "alarms":[{"name":"a-availability","state":"OK","evaluated_at":"2026-01-01T00:00:00Z"},{"name":"a-latency","state":"ALARM"}]}`
+
+func fakeRuntime(args []string) {
+	fs := flag.NewFlagSet("localrun", flag.ExitOnError)
+	listen := fs.String("listen", "", "")
+	for _, f := range []string{"endpoint", "region", "artifacts", "state"} {
+		fs.String(f, "", "")
+	}
+	_ = fs.Parse(args)
+	serveUntilTerm(*listen, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/_local/health":
+			_, _ = io.WriteString(w, healthDoc)
+		case "/_local/schedules/fire":
+			_, _ = fmt.Fprintf(w, `{"results":[{"rule":%q}],"alarm_transitions":[]}`, r.URL.Query().Get("rule"))
+		case "/abc/v1/urls":
+			if r.Header.Get("x-api-key") != "the-key" {
+				w.WriteHeader(http.StatusForbidden)
+				return
+			}
+			_, _ = io.WriteString(w, `{"items":[]}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+}
+
+func serveUntilTerm(addr string, h http.Handler) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	go func() { _ = http.Serve(l, h) }()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	<-sig
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// fakeTerraform records terraform commands and answers output -json.
+type fakeTerraform struct {
+	mu    sync.Mutex
+	calls []tfexec.Cmd
+}
+
+func (f *fakeTerraform) Run(_ context.Context, c tfexec.Cmd) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, c)
+	if c.Path == "terraform" && len(c.Args) > 1 && c.Args[1] == "output" {
+		_, _ = io.WriteString(c.Stdout, `{"api_id":{"value":"abc"},"stage_name":{"value":"v1"},"api_key":{"value":"the-key"},"crawler_schedule_rule":{"value":"rule-1"}}`)
+	}
+	return 0, nil
+}
+
+func (f *fakeTerraform) find(dir, sub string) []tfexec.Cmd {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []tfexec.Cmd
+	for _, c := range f.calls {
+		if len(c.Args) > 1 && c.Args[0] == "-chdir="+dir && c.Args[1] == sub {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+type fixture struct {
+	st     *stack.Stack
+	tf     *fakeTerraform
+	out    *bytes.Buffer
+	root   string
+	binary string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	root := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "terraform", "workload", "envs"), 0o750))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "terraform", "workload", "envs", "local.tfvars"), nil, 0o600))
+	// The runtime binary is a copy of the test binary, so a test can make it "newer".
+	self, err := os.Executable()
+	require.NoError(t, err)
+	bin := filepath.Join(t.TempDir(), "platform")
+	data, err := os.ReadFile(self)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(bin, data, 0o700))
+
+	out := &bytes.Buffer{}
+	tf := &fakeTerraform{}
+	cfg, err := stack.LoadConfig(func(k string) string {
+		return map[string]string{"MOTO_PORT": strconv.Itoa(freePort(t)), "LOCALRUN_PORT": strconv.Itoa(freePort(t))}[k]
+	})
+	require.NoError(t, err)
+	st := &stack.Stack{
+		Config: cfg, Root: root, TF: "terraform", Go: "go", Runner: tf, Env: os.Environ(), Stdout: out, Stderr: out,
+		Build: func(_ context.Context, arch, version string) error {
+			for _, fn := range release.Functions {
+				p := filepath.Join(root, "build", arch, fn+".zip")
+				if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+					return err
+				}
+				if err := os.WriteFile(p, []byte(fn+" "+version), 0o600); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Runtime: []string{bin, "localrun"},
+		LaunchMoto: func(_ context.Context, o moto.Options) (int, error) {
+			script := filepath.Join(o.Dir, "moto-serial.py")
+			if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+				return 0, err
+			}
+			cmd := exec.Command(self, "fakemoto", script, strconv.Itoa(o.Port))
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			if err := cmd.Start(); err != nil {
+				return 0, err
+			}
+			go func() { _ = cmd.Wait() }()
+			return cmd.Process.Pid, nil
+		},
+		LookPath: func(string) (string, error) { return "/bin/true", nil },
+		Grace:    2 * time.Second,
+		Wait:     0.2,
+	}
+	fx := &fixture{st: st, tf: tf, out: out, root: root, binary: bin}
+	t.Cleanup(func() { _ = st.Down() })
+	return fx
+}
+
+func pidOf(t *testing.T, root, name string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, ".local", "pids", name+".pid"))
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	require.NoError(t, err)
+	return pid
+}
+
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	return err != nil || !strings.Contains(string(stat[bytes.LastIndexByte(stat, ')'):]), ") Z")
+}
+
+func TestUpStatusCrawlDown(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	st, root := fx.st, fx.root
+	ctx := context.Background()
+	require.NoError(t, st.Up(ctx), fx.out.String())
+
+	out := fx.out.String()
+	assert.Contains(t, out, "up: started moto on "+st.MotoURL()+" (fresh emulator: fresh local bootstrap state)")
+	assert.Contains(t, out, "up: started the local runtime on "+st.RuntimeURL())
+	apiURL := st.RuntimeURL() + "/abc/v1"
+	assert.Contains(t, out, "API_URL="+apiURL+"\nAPI_KEY=the-key\n")
+
+	// The bootstrap: its own TF_DATA_DIR and state file, the emulator's settings, dummy credentials.
+	boot := fx.tf.find(filepath.Join(root, "terraform", "bootstrap"), "apply")
+	require.Len(t, boot, 1)
+	assert.Equal(t, []string{"-input=false", "-auto-approve", "-state=" + filepath.Join(root, ".local", "tf", "bootstrap.tfstate"),
+		"-var", "region=us-east-1", "-var", "state_prefix=webhealth-tfstate", "-var", "aws_endpoint_url=" + st.MotoURL()}, boot[0].Args[2:])
+	for _, kv := range []string{"TF_DATA_DIR=" + filepath.Join(root, ".local", "tf", "bootstrap"), "AWS_ENDPOINT_URL=" + st.MotoURL(),
+		"AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_REGION=us-east-1"} {
+		assert.Contains(t, boot[0].Env, kv)
+	}
+	// The workload: the local release through the release flow (its backend writer and variable list).
+	wl := filepath.Join(root, "terraform", "workload")
+	apply := fx.tf.find(wl, "apply")
+	require.Len(t, apply, 1)
+	arch := runtime.GOARCH
+	assert.Equal(t, []string{"-chdir=" + wl, "apply", "-input=false", "-no-color", "-auto-approve", "-lock-timeout=2m",
+		"-var-file=envs/local.tfvars", "-var", "environment=local", "-var", "region=us-east-1", "-var", "team=local",
+		"-var", "release_version=0.0.0-local", "-var", "artifacts_dir=../../build/" + arch, "-var", "lambda_architecture=" + release.LambdaArchitecture(arch),
+		"-var", "aws_endpoint_url=" + st.MotoURL()}, apply[0].Args)
+	assert.Contains(t, apply[0].Env, "TF_DATA_DIR="+filepath.Join(root, ".local", "tf", "workload"))
+	backend, err := os.ReadFile(filepath.Join(root, ".local", "tf", "workload", "backend.hcl"))
+	require.NoError(t, err)
+	assert.Contains(t, string(backend), "key    = \"local/local-us-east-1/terraform.tfstate\"\nregion = \"us-east-1\"\ndynamodb_table = \"webhealth-tfstate-lock-local\"\n")
+	assert.Contains(t, string(backend), "s3       = \""+st.MotoURL()+"\"")
+	emu, _ := filepath.Glob(filepath.Join(root, "build", "emulator-deployed", "*.zip"))
+	assert.Len(t, emu, 3, "every zip deployed to the emulator is kept")
+
+	env, err := os.ReadFile(filepath.Join(root, ".local", "env"))
+	require.NoError(t, err)
+	assert.Equal(t, "API_URL="+apiURL+"\nAPI_KEY=the-key\nLOCALRUN_URL="+st.RuntimeURL()+"\nAWS_ENDPOINT_URL="+st.MotoURL()+
+		"\nAWS_REGION=us-east-1\nAWS_DEFAULT_REGION=us-east-1\nAWS_ACCESS_KEY_ID=local\nAWS_SECRET_ACCESS_KEY=local\n"+
+		"STATE_PREFIX=webhealth-tfstate\nSTATE_REGION=us-east-1\n", string(env))
+
+	motoPid, runtimePid := pidOf(t, root, "moto"), pidOf(t, root, "localrun")
+
+	// Again: nothing is restarted.
+	fx.out.Reset()
+	require.NoError(t, st.Up(ctx), fx.out.String())
+	assert.NotContains(t, fx.out.String(), "started")
+	assert.Equal(t, motoPid, pidOf(t, root, "moto"))
+	assert.Equal(t, runtimePid, pidOf(t, root, "localrun"))
+
+	fx.out.Reset()
+	require.NoError(t, st.Status(ctx))
+	assert.Equal(t, fmt.Sprintf("moto:     running (pid %d) on %s\nlocalrun: running (pid %d) on %s\n", motoPid, st.MotoURL(), runtimePid, st.RuntimeURL())+
+		`{
+  "status": "ok",
+  "errors": null,
+  "apis": [
+    {
+      "id": "abc",
+      "name": "webhealth",
+      "stages": [
+        "http://127.0.0.1:2/abc/v1"
+      ]
+    }
+  ],
+  "functions": [
+    {
+      "name": "fn-crawler",
+      "version": "3",
+      "artifact": "build/amd64/crawler.zip",
+      "instances": 1
+    },
+    {
+      "name": "fn-urlapi",
+      "version": null,
+      "artifact": null,
+      "instances": 0
+    }
+  ],
+  "schedules": [
+    {
+      "name": "rule-1",
+      "schedule_expression": "rate(1 minute)",
+      "next_fire": "2026-01-01T00:01:00Z"
+    }
+  ],
+  "alarms": [
+    "OK  a-availability",
+    "ALARM  a-latency"
+  ]
+}
+`, fx.out.String())
+
+	fx.out.Reset()
+	require.NoError(t, st.Crawl(ctx))
+	assert.Equal(t, "{\n  \"results\": [\n    {\n      \"rule\": \"rule-1\"\n    }\n  ],\n  \"alarm_transitions\": []\n}\n", fx.out.String())
+
+	fx.out.Reset()
+	require.NoError(t, st.Down())
+	assert.Equal(t, fmt.Sprintf("stopped the local runtime (pid %d)\nstopped moto (pid %d)\ndown: the local stack is stopped (state of the next stack up starts fresh)\n", runtimePid, motoPid), fx.out.String())
+	assert.Eventually(t, func() bool { return !alive(motoPid) && !alive(runtimePid) }, 5*time.Second, 50*time.Millisecond)
+	assert.NoFileExists(t, filepath.Join(root, ".local", "pids", "moto.pid"))
+
+	fx.out.Reset()
+	require.NoError(t, st.Status(ctx))
+	assert.Equal(t, "moto:     not running\nlocalrun: not running\n", fx.out.String())
+	err = st.Crawl(ctx)
+	assert.ErrorContains(t, err, "is the local stack up? (platform stack up)")
+}
+
+// A newer runtime binary, or other settings, restart the local runtime; moto stays.
+func TestUpRestartsAChangedRuntime(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	ctx := context.Background()
+	require.NoError(t, fx.st.Up(ctx), fx.out.String())
+	motoPid, first := pidOf(t, fx.root, "moto"), pidOf(t, fx.root, "localrun")
+
+	future := time.Now().Add(time.Hour)
+	require.NoError(t, os.Chtimes(fx.binary, future, future))
+	fx.out.Reset()
+	require.NoError(t, fx.st.Up(ctx), fx.out.String())
+	assert.Contains(t, fx.out.String(), fmt.Sprintf("up: stopped the local runtime (pid %d): its binary or settings changed", first))
+	second := pidOf(t, fx.root, "localrun")
+	assert.NotEqual(t, first, second)
+	assert.False(t, alive(first))
+	assert.Equal(t, motoPid, pidOf(t, fx.root, "moto"))
+	assert.NotContains(t, fx.out.String(), "started moto")
+
+	fx.st.LocalrunPort = freePort(t)
+	fx.out.Reset()
+	require.NoError(t, fx.st.Up(ctx), fx.out.String())
+	assert.Contains(t, fx.out.String(), "its binary or settings changed")
+	assert.NotEqual(t, second, pidOf(t, fx.root, "localrun"))
+}
+
+func TestUpNamesABusyPort(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	fx.st.MotoPort = l.Addr().(*net.TCPAddr).Port
+	err = fx.st.Up(context.Background())
+	require.Error(t, err)
+	assert.Equal(t, fmt.Sprintf("port %d is busy (MOTO_PORT): stop what listens there or set MOTO_PORT=<free port>", fx.st.MotoPort), err.Error())
+	assert.Empty(t, fx.tf.calls, "nothing ran")
+}
+
+func TestUpNamesMissingPrerequisites(t *testing.T) {
+	t.Parallel()
+	for _, missing := range []string{"terraform", "moto_server", "python3", "go"} {
+		t.Run(missing, func(t *testing.T) {
+			t.Parallel()
+			fx := newFixture(t)
+			fx.st.LookPath = func(name string) (string, error) {
+				if name == missing {
+					return "", fmt.Errorf("%s: not found", name)
+				}
+				return "/bin/true", nil
+			}
+			err := fx.st.Up(context.Background())
+			require.Error(t, err)
+			assert.True(t, strings.HasPrefix(err.Error(), missing+" is not installed: "), err.Error())
+			assert.NoDirExists(t, filepath.Join(fx.root, ".local", "pids"))
+		})
+	}
+}
+
+// Down stops only what is still ours: a recorded pid now used by another program is left alone.
+func TestDownLeavesOthersAlone(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	other := exec.Command("sleep", "30")
+	require.NoError(t, other.Start())
+	t.Cleanup(func() { _ = other.Process.Kill(); _ = other.Wait() })
+	pids := filepath.Join(fx.root, ".local", "pids")
+	require.NoError(t, os.MkdirAll(pids, 0o750))
+	for _, f := range []string{"moto.pid", "localrun.pid"} {
+		require.NoError(t, os.WriteFile(filepath.Join(pids, f), []byte(strconv.Itoa(other.Process.Pid)+"\n"), 0o600))
+	}
+	require.NoError(t, fx.st.Down())
+	assert.Equal(t, "down: the local stack is stopped (state of the next stack up starts fresh)\n", fx.out.String())
+	assert.True(t, alive(other.Process.Pid), "not ours: not stopped")
+	assert.NoFileExists(t, filepath.Join(pids, "moto.pid"), "the stale pid is forgotten")
+}
+
+// A failing step shows the end of its log and names it.
+func TestUpShowsTheFailingLog(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	fx.st.Runner = runnerFunc(func(_ context.Context, c tfexec.Cmd) (int, error) {
+		if strings.HasSuffix(c.Args[0], "bootstrap") && c.Args[1] == "apply" {
+			_, _ = io.WriteString(c.Stderr, "Error: creating S3 bucket: boom\n")
+			return 1, nil
+		}
+		return 0, nil
+	})
+	err := fx.st.Up(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bootstrap: terraform apply exited with status 1 (log: "+filepath.Join(fx.root, ".local", "logs", "bootstrap.log")+")")
+	assert.Contains(t, fx.out.String(), "Error: creating S3 bucket: boom\n")
+}
+
+type runnerFunc func(context.Context, tfexec.Cmd) (int, error)
+
+func (f runnerFunc) Run(ctx context.Context, c tfexec.Cmd) (int, error) { return f(ctx, c) }
+
+func TestLogs(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	err := fx.st.Logs(context.Background())
+	assert.ErrorContains(t, err, "nothing in "+filepath.Join(fx.root, ".local", "logs")+": run platform stack up")
+
+	logs := filepath.Join(fx.root, ".local", "logs")
+	require.NoError(t, os.MkdirAll(logs, 0o750))
+	for _, f := range []string{"moto.log", "crawler.log"} {
+		require.NoError(t, os.WriteFile(filepath.Join(logs, f), nil, 0o600))
+	}
+	var got tfexec.Cmd
+	fx.st.Runner = runnerFunc(func(_ context.Context, c tfexec.Cmd) (int, error) { got = c; return 0, nil })
+	require.NoError(t, fx.st.Logs(context.Background()))
+	assert.Equal(t, "tail", got.Path)
+	assert.Equal(t, []string{"-n", "30", "-F", filepath.Join(logs, "crawler.log"), filepath.Join(logs, "moto.log")}, got.Args)
+}
+
+func TestLoadConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := stack.LoadConfig(func(string) string { return "" })
+	require.NoError(t, err)
+	assert.Equal(t, stack.Config{MotoPort: 4566, LocalrunPort: 4567, Region: "us-east-1", Team: "local", Version: "0.0.0-local", StatePrefix: "webhealth-tfstate"}, cfg)
+	assert.Equal(t, "local_us-east-1/local/0.0.0-local", cfg.Tag())
+
+	_, err = stack.LoadConfig(func(k string) string {
+		return map[string]string{"MOTO_PORT": "99999", "LOCALRUN_PORT": "x", "LOCAL_REGION": "Mars", "LOCAL_TEAM": "Local",
+			"LOCAL_VERSION": "v1.0.0", "STATE_PREFIX": "$(id)"}[k]
+	})
+	require.Error(t, err)
+	for _, want := range []string{`MOTO_PORT="99999": must be a port number`, `LOCALRUN_PORT="x"`, `LOCAL_REGION: region "Mars"`,
+		`LOCAL_TEAM: team "Local" must be lower case`, `LOCAL_VERSION: version "v1.0.0" has a leading v`, `STATE_PREFIX: state prefix "$(id)"`} {
+		assert.Contains(t, err.Error(), want)
+	}
+	_, err = stack.LoadConfig(func(k string) string { return map[string]string{"MOTO_PORT": "4567"}[k] })
+	assert.ErrorContains(t, err, "MOTO_PORT and LOCALRUN_PORT are both 4567")
+}
+
+func TestHealthSummaryRefusesGarbage(t *testing.T) {
+	t.Parallel()
+	_, err := stack.HealthSummary([]byte("<html>"))
+	assert.ErrorContains(t, err, "read the local runtime's health")
+	out, err := stack.HealthSummary([]byte(`{}`))
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(out, &m))
+	assert.Equal(t, map[string]any{"status": nil, "errors": nil, "apis": []any{}, "functions": []any{}, "schedules": []any{}, "alarms": []any{}}, m)
+}
