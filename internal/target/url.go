@@ -23,13 +23,17 @@ type AddrChecker interface {
 // hostProfile maps a host name as browsers do (WHATWG URL "domain to ASCII"): UTS-46 mapping,
 // non-transitional, joiner and bidi rules; hyphen and STD3 rules off, so names such as
 // r3---sn-x.example and host_name.example stay valid (the character rules are checkHostname's).
-var hostProfile = idna.New(
-	idna.MapForLookup(),
-	idna.BidiRule(),
-	idna.Transitional(false),
-	idna.StrictDomainName(false),
-	idna.CheckHyphens(false),
-)
+// Built per call rather than held in a package variable, so binaries that never check a URL (the
+// crawler, the alarm logger) link only what the idna packages' init needs, not the mapping tables.
+func hostProfile() *idna.Profile {
+	return idna.New(
+		idna.MapForLookup(),
+		idna.BidiRule(),
+		idna.Transitional(false),
+		idna.StrictDomainName(false),
+		idna.CheckHyphens(false),
+	)
+}
 
 // CheckURL parses raw, applies the URL rules and returns it normalized: scheme and host lower-cased,
 // the host mapped by UTS-46 (fullwidth and other compatibility forms, ideographic full stops) to its
@@ -109,8 +113,13 @@ func CheckURL(raw string, policy AddrChecker) (*url.URL, error) {
 	u.RawPath = path
 	u.RawQuery = query
 	u.Fragment, u.RawFragment = "", ""
-	// Escaping and punycode can lengthen a URL: the limit holds for what is stored too.
-	if n := len(u.String()); n > MaxURLLength {
+	// Escaping and punycode can lengthen a URL: the limit holds for what is stored too
+	// (u.String()'s length, counted without building it).
+	n := len(u.Scheme) + len("://") + len(u.Host) + len(u.RawPath)
+	if u.ForceQuery || u.RawQuery != "" {
+		n += 1 + len(u.RawQuery)
+	}
+	if n > MaxURLLength {
 		return nil, invalid("url", "must be at most %d bytes once normalized (escaped, host in ASCII): it is %d", MaxURLLength, n)
 	}
 	return u, nil
@@ -128,7 +137,7 @@ func checkHost(host string, bracketed bool, policy AddrChecker) (string, error) 
 		if ip.Zone() != "" {
 			return "", invalid("url", "IPv6 zone identifiers are not allowed")
 		}
-		if err := checkAddr(ip, strconv.Quote(host), policy); err != nil {
+		if err := checkAddr(ip, host, host, policy); err != nil {
 			return "", err
 		}
 		if ip.Is4In6() { // the same address as its IPv4 form, so the same target
@@ -148,19 +157,43 @@ func checkHost(host string, bracketed bool, policy AddrChecker) (string, error) 
 	}
 	// An IPv6 address needs brackets: a mapped "1::1" is left to checkHostname, which refuses ':'.
 	if ip, err := netip.ParseAddr(mapped); err == nil && ip.Is4() {
-		return ip.String(), checkAddr(ip, spelled(host, mapped), policy)
+		return ip.String(), checkAddr(ip, host, mapped, policy)
 	}
-	return mapped, checkHostname(mapped, spelled(host, mapped))
+	return mapped, checkHostname(host, mapped)
 }
 
 // mapHost applies UTS-46 to host and drops one trailing dot (the root label: example.com. is
-// example.com). Mapping the result again must give it back, else the host is refused: unassigned
-// code points map to U+FFFD without an error, which would make many hosts one.
+// example.com).
 func mapHost(host string) (string, error) {
-	ascii, err := hostProfile.ToASCII(host)
+	if plainASCII(host) { // what UTS-46 does to it, without building a profile (FuzzMapHostASCII)
+		return strings.TrimSuffix(strings.ToLower(host), "."), nil
+	}
+	return mapHostIDNA(host)
+}
+
+// plainASCII: printable ASCII with no xn-- label, which UTS-46 (STD3 rules off) only lower-cases.
+func plainASCII(host string) bool {
+	for i := range len(host) {
+		if c := host[i]; c <= ' ' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	for label := range strings.SplitSeq(host, ".") {
+		if len(label) >= 4 && strings.EqualFold(label[:4], "xn--") {
+			return false
+		}
+	}
+	return true
+}
+
+// mapHostIDNA is mapHost by the IDNA profile. Mapping the result again must give it back, else the
+// host is refused: unassigned code points map to U+FFFD without an error, which would make many hosts one.
+func mapHostIDNA(host string) (string, error) {
+	p := hostProfile()
+	ascii, err := p.ToASCII(host)
 	if err == nil {
 		var again string
-		if again, err = hostProfile.ToASCII(ascii); err == nil && again != ascii {
+		if again, err = p.ToASCII(ascii); err == nil && again != ascii {
 			err = fmt.Errorf("maps to %s, which is not stable", ascii)
 		}
 	}
@@ -178,12 +211,13 @@ func spelled(host, mapped string) string {
 	return fmt.Sprintf("%q (read as %q)", host, mapped)
 }
 
-func checkAddr(ip netip.Addr, shown string, policy AddrChecker) error {
+// checkAddr judges the address ip that host (mapped: as read) names.
+func checkAddr(ip netip.Addr, host, mapped string, policy AddrChecker) error {
 	if policy == nil {
 		return nil
 	}
 	if err := policy.CheckAddr(ip); err != nil {
-		return invalid("url", "host %s is not allowed: %s", shown, reason(err))
+		return invalid("url", "host %s is not allowed: %s", spelled(host, mapped), reason(err))
 	}
 	return nil
 }
@@ -231,7 +265,7 @@ func DisplayHost(u *url.URL) string {
 	if !strings.Contains(host, "xn--") {
 		return host
 	}
-	if uni, err := hostProfile.ToUnicode(host); err == nil {
+	if uni, err := hostProfile().ToUnicode(host); err == nil {
 		return uni
 	}
 	return host
@@ -243,7 +277,8 @@ var numericHost = regexp.MustCompile(`^((0x[0-9a-f]*|[0-9]+)\.){0,3}(0x[0-9a-f]*
 // checkHostname judges a mapped (ASCII, lower-case) host name: letters, digits, '-', '_' and dots,
 // labels of 1 to 63 characters, at most 253 in all, and nothing that only looks like an address:
 // numeric forms such as 127.1 or 0x7f.0.0.1 that some resolvers read as IPv4 addresses.
-func checkHostname(host, shown string) error {
+// raw is the host as sent, for messages.
+func checkHostname(raw, host string) error {
 	if len(host) > 253 {
 		return invalid("url", "host name must be at most 253 characters")
 	}
@@ -251,19 +286,19 @@ func checkHostname(host, shown string) error {
 		switch {
 		case r == '.' || r == '-' || r == '_' || (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9'):
 		default:
-			return invalid("url", "host %s contains %q, which is not allowed in a host name", shown, r)
+			return invalid("url", "host %s contains %q, which is not allowed in a host name", spelled(raw, host), r)
 		}
 	}
 	for label := range strings.SplitSeq(host, ".") {
 		switch {
 		case label == "":
-			return invalid("url", "host %s has an empty label", shown)
+			return invalid("url", "host %s has an empty label", spelled(raw, host))
 		case len(label) > 63:
-			return invalid("url", "host %s has a label longer than 63 characters", shown)
+			return invalid("url", "host %s has a label longer than 63 characters", spelled(raw, host))
 		}
 	}
 	if numericHost.MatchString(host) {
-		return invalid("url", "host %s looks like a numeric address but is not a valid IP address", shown)
+		return invalid("url", "host %s looks like a numeric address but is not a valid IP address", spelled(raw, host))
 	}
 	return nil
 }
@@ -318,6 +353,9 @@ const (
 // that may not appear unescaped (non-ASCII bytes, '[', '"', ...) escaped. Reserved escapes such as
 // %2F stay escaped: they mean something else than the character.
 func normalizeEscapes(s, allowed string) (string, error) {
+	if isNormal(s, allowed) {
+		return s, nil
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
@@ -342,6 +380,29 @@ func normalizeEscapes(s, allowed string) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// isNormal reports whether normalizeEscapes would return s as it is.
+func isNormal(s, allowed string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) || isLowerHex(s[i+1]) || isLowerHex(s[i+2]) {
+				return false
+			}
+			if _, unreserved := unreservedEscape(s, i); unreserved {
+				return false
+			}
+			i += 2
+		case isUnreserved(c) || strings.IndexByte(allowed, c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerHex(c byte) bool { return c >= 'a' && c <= 'f' }
 
 // unreservedEscape reports the character of the escape at s[i] when it is well formed and unreserved.
 func unreservedEscape(s string, i int) (byte, bool) {

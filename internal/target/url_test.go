@@ -355,3 +355,26 @@ func compatibilityAddr(raw string) (netip.Addr, bool) {
 	ip, err := netip.ParseAddr(strings.TrimSuffix(h, "."))
 	return ip, err == nil
 }
+
+// FuzzMapHostASCII: the shortcut for plain ASCII hosts gives what the IDNA profile gives.
+func FuzzMapHostASCII(f *testing.F) {
+	for _, s := range []string{"Example.COM", "example.com.", "a_b.example", "r3---sn.example", "exa$mple.com", "-a-.b", "..", "", "XN--R8JZ45G.jp", "axn--b.c", "1.2.3.4"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, host string) {
+		if !plainASCII(host) {
+			return
+		}
+		got, err := mapHost(host)
+		if err != nil {
+			t.Fatalf("%q: %v", host, err)
+		}
+		want, err := mapHostIDNA(host)
+		if err != nil {
+			t.Fatalf("%q: the profile refuses what the shortcut takes: %v", host, err)
+		}
+		if got != want {
+			t.Fatalf("%q: shortcut %q, profile %q", host, got, want)
+		}
+	})
+}
