@@ -39,6 +39,14 @@ func buildCmd(ctx context.Context, args []string, env Env) int {
 	if version == "" {
 		version = build.DevVersion
 	}
+	if err := release.CheckArch(arch); err != nil {
+		fmt.Fprintln(env.Stderr, "platform build: ARCH:", err)
+		return exitUsage
+	}
+	if err := build.CheckVersion(version); err != nil {
+		fmt.Fprintln(env.Stderr, "platform build: VERSION:", err)
+		return exitUsage
+	}
 	root, err := repoRoot()
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "platform build:", err)
