@@ -81,8 +81,9 @@ func BenchmarkProbeCPU(b *testing.B) {
 	}
 	b.ReportAllocs()
 	probe := func(i int) {
-		if res := c.prober.Probe(ctx, tgs[i%len(tgs)]); !res.Available {
-			b.Error(res.Error)
+		tg := tgs[i%len(tgs)]
+		if lc := target.Judge(tg, c.prober.Probe(ctx, tg)); !lc.Available {
+			b.Error(lc.Error)
 		}
 	}
 

@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
-	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -28,9 +27,9 @@ type CloudWatch interface {
 	DeleteAlarms(ctx context.Context, in *cloudwatch.DeleteAlarmsInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.DeleteAlarmsOutput, error)
 }
 
-// Prober checks one target (probe.Prober implements it).
+// Prober observes one target (probe.Prober implements it); target.Judge gives the verdict.
 type Prober interface {
-	Probe(ctx context.Context, t target.Target) probe.Result
+	Probe(ctx context.Context, t target.Target) target.Observation
 }
 
 // Summary is what a run did; the handler returns it (and logs it).
@@ -231,8 +230,9 @@ func (c *Crawler) check(runCtx, probeCtx context.Context, t target.Target, st *r
 		slog.DebugContext(runCtx, "target skipped: run deadline reached before its probe", "target_id", t.ID)
 		return
 	}
-	res := c.prober.Probe(probeCtx, t)
-	if res.Interrupted {
+	obs := c.prober.Probe(probeCtx, t)
+	res := target.Judge(t, obs)
+	if obs.Interrupted() {
 		st.update(func(s *Summary) { s.Skipped++ })
 		slog.WarnContext(runCtx, "target skipped: probe cut short by the run deadline", "target_id", t.ID, "url", t.URL, "detail", res.Error)
 		return
@@ -246,10 +246,11 @@ func (c *Crawler) check(runCtx, probeCtx context.Context, t target.Target, st *r
 	if res.Available {
 		slog.DebugContext(runCtx, "target up", "target_id", t.ID, "status", res.StatusCode, "latency_ms", res.LatencyMS, "attempts", res.Attempts)
 	} else {
-		slog.WarnContext(runCtx, "target down", "target_id", t.ID, "url", t.URL, "status", res.StatusCode, "attempts", res.Attempts, "error", res.Error)
+		slog.WarnContext(runCtx, "target down", "target_id", t.ID, "url", t.URL, "status", res.StatusCode, "attempts", res.Attempts,
+			"failure", string(obs.Failure), "error", res.Error)
 	}
 	metrics.add(runCtx, c.targetDatums(t, res)...)
-	writes <- lastCheckWrite{id: t.ID, lc: res.LastCheck()}
+	writes <- lastCheckWrite{id: t.ID, lc: res}
 }
 
 // lastCheckWrite is a check result on its way to its target's item.

@@ -333,9 +333,9 @@ func throttled() error {
 	return &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded", Fault: smithy.FaultClient}
 }
 
-// probeResult is a probe outcome for tests of the metric mapping.
-func probeResult(available bool, status int, certDays *int, tlsMS float64) probe.Result {
-	return probe.Result{
+// probeResult is a check's verdict for tests of the metric mapping.
+func probeResult(available bool, status int, certDays *int, tlsMS float64) target.LastCheck {
+	return target.LastCheck{
 		CheckedAt: time.Now().UTC(), Available: available, StatusCode: status, LatencyMS: 20, DNSMS: 1, ConnectMS: 2,
 		TLSMS: tlsMS, TTFBMS: 15, CertDaysRemaining: certDays, Attempts: 1,
 	}

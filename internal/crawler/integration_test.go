@@ -102,7 +102,7 @@ type deletingProber struct {
 	id    string
 }
 
-func (d deletingProber) Probe(ctx context.Context, t target.Target) probe.Result {
+func (d deletingProber) Probe(ctx context.Context, t target.Target) target.Observation {
 	if t.ID == d.id {
 		_, err := d.s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 			TableName: aws.String(d.s.table),

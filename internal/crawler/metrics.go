@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/webhealth/webhealth/internal/contract"
-	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -29,7 +28,7 @@ const (
 // targetDatums are a target's metrics for one check. Availability is always sent; the timings only
 // when a response arrived (a connection failure has no meaningful latency, and must not feed the
 // latency alarm); TLS timing and certificate days only for a TLS connection.
-func (c *Crawler) targetDatums(t target.Target, r probe.Result) []types.MetricDatum {
+func (c *Crawler) targetDatums(t target.Target, r target.LastCheck) []types.MetricDatum {
 	datum := datumMaker(r.CheckedAt,
 		types.Dimension{Name: aws.String(contract.DimensionTargetID), Value: aws.String(t.ID)},
 		types.Dimension{Name: aws.String(contract.DimensionRegion), Value: aws.String(c.region)},

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/contract"
-	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
 )
@@ -27,11 +26,11 @@ type upProber struct {
 	all    chan struct{}
 }
 
-func (p *upProber) Probe(_ context.Context, _ target.Target) probe.Result {
+func (p *upProber) Probe(_ context.Context, _ target.Target) target.Observation {
 	if p.probed.Add(1) == p.n {
 		close(p.all)
 	}
-	return probe.Result{CheckedAt: time.Now().UTC(), Available: true, StatusCode: 200, Attempts: 1}
+	return target.Observation{CheckedAt: time.Now().UTC(), StatusCode: 200, Attempts: 1}
 }
 
 func TestLastCheckWritesDoNotHoldProbeSlots(t *testing.T) {

@@ -43,6 +43,12 @@ func newProber(t testing.TB, guard Guard, mods ...func(*Options)) *Prober {
 	return p
 }
 
+// check probes tg and judges it, as the crawler does.
+func check(p *Prober, ctx context.Context, tg target.Target) (target.Observation, target.LastCheck) {
+	obs := p.Probe(ctx, tg)
+	return obs, target.Judge(tg, obs)
+}
+
 // privateOK is the policy of a local stack: loopback allowed (test servers listen there), metadata refused.
 func privateOK() Guard { return netguard.New(true) }
 

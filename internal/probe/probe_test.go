@@ -51,7 +51,7 @@ func TestProbeStatusAndBody(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res := p.Probe(context.Background(), tc.target)
+			obs, res := check(p, context.Background(), tc.target)
 			assert.Equal(t, tc.available, res.Available, res.Error)
 			assert.Equal(t, tc.status, res.StatusCode)
 			if tc.errText == "" {
@@ -61,7 +61,7 @@ func TestProbeStatusAndBody(t *testing.T) {
 				assert.Contains(t, res.Error, tc.errText)
 				assert.Equal(t, 2, res.Attempts, "a failed check is retried once")
 			}
-			assert.False(t, res.Interrupted)
+			assert.False(t, obs.Interrupted())
 			assert.False(t, res.CheckedAt.IsZero())
 		})
 	}
@@ -111,9 +111,9 @@ func TestBodyContainsSplitAcrossNetworkWrites(t *testing.T) {
 		_, _ = w.Write([]byte("THY\n"))
 	}))
 	p := newProber(t, privateOK())
-	res := p.Probe(context.Background(), tgt(srv.URL, func(t *target.Target) { t.BodyContains = "status: HEALTHY" }))
+	obs, res := check(p, context.Background(), tgt(srv.URL, func(t *target.Target) { t.BodyContains = "status: HEALTHY" }))
 	assert.True(t, res.Available, res.Error)
-	assert.Equal(t, int64(40000+len("status: HEALTHY\n")), res.BodyBytes)
+	assert.Equal(t, int64(40000+len("status: HEALTHY\n")), obs.BodyBytes)
 }
 
 func TestBodyReadIsBounded(t *testing.T) {
@@ -137,16 +137,16 @@ func TestBodyReadIsBounded(t *testing.T) {
 	p := newProber(t, privateOK(), func(o *Options) { o.MaxBodyBytes = limit })
 
 	t.Run("huge body read up to the bound only", func(t *testing.T) {
-		res := p.Probe(context.Background(), tgt(endless.URL))
+		obs, res := check(p, context.Background(), tgt(endless.URL))
 		assert.True(t, res.Available, res.Error)
-		assert.Equal(t, int64(limit), res.BodyBytes)
+		assert.Equal(t, int64(limit), obs.BodyBytes)
 		// The server stops once the connection is closed; socket buffers hold a few MiB at most.
 		assert.Less(t, written.Load(), int64(256<<20), "the body was drained instead of abandoned")
 	})
 	t.Run("marker past the bound is not searched", func(t *testing.T) {
-		res := p.Probe(context.Background(), tgt(late.URL, func(t *target.Target) { t.BodyContains = "MARKER" }))
+		obs, res := check(p, context.Background(), tgt(late.URL, func(t *target.Target) { t.BodyContains = "MARKER" }))
 		assert.False(t, res.Available)
-		assert.Equal(t, int64(limit), res.BodyBytes)
+		assert.Equal(t, int64(limit), obs.BodyBytes)
 		assert.Contains(t, res.Error, fmt.Sprintf("searched the first %d bytes", limit))
 	})
 }
@@ -172,7 +172,7 @@ func TestRedirects(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res := tc.prober.Probe(context.Background(), tgt(bin.URL+tc.path))
+			_, res := check(tc.prober, context.Background(), tgt(bin.URL+tc.path))
 			assert.Equal(t, tc.available, res.Available, res.Error)
 			if tc.errText != "" {
 				assert.Contains(t, res.Error, tc.errText)
@@ -195,9 +195,9 @@ func TestRedirectIntoBlockedRangeIsRefused(t *testing.T) {
 	t.Run("metadata refused even with private targets allowed", func(t *testing.T) {
 		t.Parallel()
 		p := newProber(t, privateOK())
-		res := p.Probe(context.Background(), tgt(redirectTo("http://169.254.169.254/latest/meta-data/")))
+		obs, res := check(p, context.Background(), tgt(redirectTo("http://169.254.169.254/latest/meta-data/")))
 		assert.False(t, res.Available)
-		assert.True(t, res.Refused)
+		assert.Equal(t, target.FailureRefused, obs.Failure)
 		assert.Contains(t, res.Error, "address 169.254.169.254 refused by the SSRF guard: a cloud metadata address")
 		assert.Equal(t, 1, res.Attempts, "a refused address is not retried")
 	})
@@ -206,9 +206,9 @@ func TestRedirectIntoBlockedRangeIsRefused(t *testing.T) {
 		// Only the redirecting server's own address passes; everything else is judged as on AWS.
 		guard := onlyAddr{allowed: bin.Listener.Addr().String(), policy: netguard.New(false)}
 		p := newProber(t, guard)
-		res := p.Probe(context.Background(), tgt(redirectTo(internal.URL+"/admin")))
+		obs, res := check(p, context.Background(), tgt(redirectTo(internal.URL+"/admin")))
 		assert.False(t, res.Available)
-		assert.True(t, res.Refused)
+		assert.Equal(t, target.FailureRefused, obs.Failure)
 		assert.Contains(t, res.Error, "address 127.0.0.1 refused by the SSRF guard")
 		assert.Zero(t, internal.conns.Load(), "the internal server must never see a connection")
 	})
@@ -273,9 +273,9 @@ func TestSSRFGuardAtDialTime(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res := p.Probe(context.Background(), tgt(tc.url))
+			obs, res := check(p, context.Background(), tgt(tc.url))
 			assert.False(t, res.Available)
-			assert.True(t, res.Refused, res.Error)
+			assert.Equal(t, target.FailureRefused, obs.Failure, res.Error)
 			assert.Contains(t, res.Error, "address "+tc.addr+" refused by the SSRF guard")
 			assert.Zero(t, res.StatusCode)
 			assert.Equal(t, 1, res.Attempts)
@@ -289,13 +289,13 @@ func TestSSRFGuardAtDialTime(t *testing.T) {
 
 	t.Run("private allowed: loopback reachable, metadata still refused", func(t *testing.T) {
 		local := newProber(t, netguard.New(true), func(o *Options) { o.Resolver = resolver })
-		res := local.Probe(context.Background(), tgt("http://loopback.test:"+port4+"/"))
+		obs, res := check(local, context.Background(), tgt("http://loopback.test:"+port4+"/"))
 		assert.True(t, res.Available, res.Error)
-		res = local.Probe(context.Background(), tgt("http://[::1]:"+port6+"/"))
+		obs, res = check(local, context.Background(), tgt("http://[::1]:"+port6+"/"))
 		assert.True(t, res.Available, res.Error)
 		for _, u := range []string{"http://metadata.test/", "http://169.254.169.254/", "http://metadata6.test/", "http://[fd00:ec2::254]/"} {
-			res = local.Probe(context.Background(), tgt(u))
-			assert.True(t, res.Refused, u)
+			obs, res = check(local, context.Background(), tgt(u))
+			assert.Equal(t, target.FailureRefused, obs.Failure, u)
 			assert.Contains(t, res.Error, "cloud metadata address (refused always)", u)
 		}
 	})
@@ -310,7 +310,7 @@ func TestTLSCertificateDays(t *testing.T) {
 	t.Run("45 days left", func(t *testing.T) {
 		t.Parallel()
 		p := newProber(t, privateOK(), func(o *Options) { o.RootCAs = pool45 })
-		res := p.Probe(context.Background(), tgt(srv45.URL))
+		_, res := check(p, context.Background(), tgt(srv45.URL))
 		require.True(t, res.Available, res.Error)
 		require.NotNil(t, res.CertDaysRemaining)
 		assert.Equal(t, 45, *res.CertDaysRemaining)
@@ -319,7 +319,7 @@ func TestTLSCertificateDays(t *testing.T) {
 	t.Run("3 days left", func(t *testing.T) {
 		t.Parallel()
 		p := newProber(t, privateOK(), func(o *Options) { o.RootCAs = pool3 })
-		res := p.Probe(context.Background(), tgt(srv3.URL))
+		_, res := check(p, context.Background(), tgt(srv3.URL))
 		require.True(t, res.Available, res.Error)
 		require.NotNil(t, res.CertDaysRemaining)
 		assert.Equal(t, 3, *res.CertDaysRemaining)
@@ -327,7 +327,7 @@ func TestTLSCertificateDays(t *testing.T) {
 	t.Run("untrusted certificate is a failure without days", func(t *testing.T) {
 		t.Parallel()
 		p := newProber(t, privateOK()) // system roots do not know the test CA
-		res := p.Probe(context.Background(), tgt(srv45.URL))
+		_, res := check(p, context.Background(), tgt(srv45.URL))
 		assert.False(t, res.Available)
 		assert.Contains(t, res.Error, "certificate")
 		assert.Nil(t, res.CertDaysRemaining)
@@ -335,11 +335,65 @@ func TestTLSCertificateDays(t *testing.T) {
 	t.Run("plain http has no certificate days", func(t *testing.T) {
 		t.Parallel()
 		bin := httpbinServer(t)
-		res := newProber(t, privateOK()).Probe(context.Background(), tgt(bin.URL+"/get"))
+		_, res := check(newProber(t, privateOK()), context.Background(), tgt(bin.URL+"/get"))
 		require.True(t, res.Available, res.Error)
 		assert.Nil(t, res.CertDaysRemaining)
 		assert.Zero(t, res.TLSMS)
 	})
+}
+
+// TestFailureClassification: each way an attempt fails is told apart, with its text.
+func TestFailureClassification(t *testing.T) {
+	t.Parallel()
+	bin := httpbinServer(t)
+	tlsSrv, _ := tlsServer(t, time.Now().Add(24*time.Hour), http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	garbage, err := net.Listen("tcp4", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = garbage.Close() })
+	go func() {
+		for {
+			c, err := garbage.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("HELLO\r\n\r\n"))
+			_ = c.Close()
+		}
+	}()
+	hang := hangingServer(t)
+	resolver := fixedResolver{"empty.test": {}}
+	p := newProber(t, privateOK(), func(o *Options) { o.Resolver = resolver; o.MaxRedirects = 1 })
+	tests := []struct {
+		name    string
+		target  target.Target
+		failure target.Failure
+		text    string
+	}{
+		{name: "refused by the guard", target: tgt("http://169.254.169.254/"), failure: target.FailureRefused, text: "refused by the SSRF guard"},
+		{name: "redirect limit", target: tgt(bin.URL + "/redirect/2"), failure: target.FailureRedirects, text: "stopped after 1 redirects (the limit)"},
+		{name: "timeout", target: tgt(hang.URL, func(t *target.Target) { t.TimeoutMS = 100 }), failure: target.FailureTimeout, text: "timeout after 100ms"},
+		{name: "unknown host", target: tgt("http://nowhere.test/"), failure: target.FailureDNS, text: "no such host"},
+		{name: "host without addresses", target: tgt("http://empty.test/"), failure: target.FailureDNS, text: "resolve empty.test: no addresses"},
+		{name: "connection refused", target: tgt("http://127.0.0.1:1/"), failure: target.FailureConnect, text: "refused"},
+		{name: "untrusted certificate", target: tgt(tlsSrv.URL), failure: target.FailureTLS, text: "certificate"},
+		{name: "https to a server that is not TLS", target: tgt("https://" + garbage.Addr().String() + "/"), failure: target.FailureTLS, text: "tls"},
+		// net/http replaces this handshake error with a text of its own, not wrapping the TLS error.
+		{name: "https to a plain http server", target: tgt(strings.Replace(bin.URL, "http://", "https://", 1)), failure: target.FailureOther,
+			text: "server gave HTTP response to HTTPS client"},
+		{name: "malformed response", target: tgt("http://" + garbage.Addr().String() + "/"), failure: target.FailureOther, text: "malformed HTTP"},
+		{name: "bad method", target: tgt(bin.URL, func(t *target.Target) { t.Method = "GE T" }), failure: target.FailureOther, text: "bad request"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			obs, res := check(p, context.Background(), tc.target)
+			assert.Equal(t, tc.failure, obs.Failure, obs.FailureText)
+			assert.Contains(t, obs.FailureText, tc.text)
+			assert.Equal(t, obs.FailureText, res.Error, "the verdict's error is the failure's text")
+			assert.False(t, res.Available)
+			assert.False(t, obs.Interrupted())
+		})
+	}
 }
 
 func TestRetry(t *testing.T) {
@@ -360,7 +414,7 @@ func TestRetry(t *testing.T) {
 	t.Run("fails once then succeeds", func(t *testing.T) {
 		t.Parallel()
 		srv, n := flaky(1)
-		res := p.Probe(context.Background(), tgt(srv.URL))
+		_, res := check(p, context.Background(), tgt(srv.URL))
 		assert.True(t, res.Available, res.Error)
 		assert.Equal(t, 2, res.Attempts)
 		assert.Equal(t, int64(2), n.Load())
@@ -369,17 +423,17 @@ func TestRetry(t *testing.T) {
 	t.Run("always failing", func(t *testing.T) {
 		t.Parallel()
 		srv, n := flaky(1000)
-		res := p.Probe(context.Background(), tgt(srv.URL))
+		obs, res := check(p, context.Background(), tgt(srv.URL))
 		assert.False(t, res.Available)
 		assert.Equal(t, 2, res.Attempts)
 		assert.Equal(t, int64(2), n.Load(), "exactly one retry")
 		assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
-		assert.False(t, res.Interrupted)
+		assert.False(t, obs.Interrupted())
 	})
 	t.Run("first attempt succeeds: no retry", func(t *testing.T) {
 		t.Parallel()
 		srv, n := flaky(0)
-		res := p.Probe(context.Background(), tgt(srv.URL))
+		_, res := check(p, context.Background(), tgt(srv.URL))
 		assert.True(t, res.Available)
 		assert.Equal(t, 1, res.Attempts)
 		assert.Equal(t, int64(1), n.Load())
@@ -390,11 +444,11 @@ func TestRetry(t *testing.T) {
 		slow := newProber(t, privateOK(), func(o *Options) { o.RetryDelay = time.Hour })
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		res := slow.Probe(ctx, tgt(srv.URL))
+		obs, res := check(slow, ctx, tgt(srv.URL))
 		assert.False(t, res.Available)
 		assert.Equal(t, 1, res.Attempts)
 		assert.Equal(t, int64(1), n.Load())
-		assert.True(t, res.Interrupted, "the check could not finish: not a verdict on the target")
+		assert.True(t, obs.Interrupted(), "the check could not finish: not a verdict on the target")
 		assert.Contains(t, res.Error, "retry skipped")
 	})
 }
@@ -406,9 +460,9 @@ func TestTimeouts(t *testing.T) {
 
 	t.Run("target timeout: down after two attempts", func(t *testing.T) {
 		t.Parallel()
-		res := p.Probe(context.Background(), tgt(hang.URL, func(t *target.Target) { t.TimeoutMS = 100 }))
+		obs, res := check(p, context.Background(), tgt(hang.URL, func(t *target.Target) { t.TimeoutMS = 100 }))
 		assert.False(t, res.Available)
-		assert.False(t, res.Interrupted, "the target's own timeout is a verdict")
+		assert.False(t, obs.Interrupted(), "the target's own timeout is a verdict")
 		assert.Equal(t, 2, res.Attempts)
 		assert.Equal(t, "timeout after 100ms", res.Error)
 		assert.GreaterOrEqual(t, res.LatencyMS, 100.0)
@@ -417,9 +471,9 @@ func TestTimeouts(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
-		res := p.Probe(ctx, tgt(hang.URL, func(t *target.Target) { t.TimeoutMS = 30000 }))
+		obs, res := check(p, ctx, tgt(hang.URL, func(t *target.Target) { t.TimeoutMS = 30000 }))
 		assert.False(t, res.Available)
-		assert.True(t, res.Interrupted)
+		assert.True(t, obs.Interrupted())
 		assert.Equal(t, 1, res.Attempts)
 		assert.Contains(t, res.Error, "interrupted by the caller's deadline")
 	})
@@ -434,7 +488,7 @@ func TestPhasesOnARealConnection(t *testing.T) {
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	// "localhost" goes through the system resolver, so the DNS phase is real too.
 	p := newProber(t, privateOK(), func(o *Options) { o.RootCAs = pool })
-	res := p.Probe(context.Background(), tgt("https://localhost:"+port+"/"))
+	obs, res := check(p, context.Background(), tgt("https://localhost:"+port+"/"))
 	require.True(t, res.Available, res.Error)
 	assert.Positive(t, res.DNSMS, "dns")
 	assert.Positive(t, res.ConnectMS, "connect")
@@ -442,14 +496,13 @@ func TestPhasesOnARealConnection(t *testing.T) {
 	assert.Positive(t, res.TTFBMS, "ttfb")
 	assert.GreaterOrEqual(t, res.TTFBMS, res.TLSMS)
 	assert.GreaterOrEqual(t, res.LatencyMS, res.TTFBMS)
-	assert.Equal(t, int64(2), res.BodyBytes)
+	assert.Equal(t, int64(2), obs.BodyBytes)
 
-	lc := res.LastCheck()
 	assert.Equal(t, target.LastCheck{
-		CheckedAt: res.CheckedAt, Available: true, StatusCode: 200, LatencyMS: res.LatencyMS,
-		DNSMS: res.DNSMS, ConnectMS: res.ConnectMS, TLSMS: res.TLSMS, TTFBMS: res.TTFBMS,
-		CertDaysRemaining: res.CertDaysRemaining, Attempts: 1,
-	}, lc)
+		CheckedAt: obs.CheckedAt, Available: true, StatusCode: 200, LatencyMS: obs.LatencyMS,
+		DNSMS: obs.DNSMS, ConnectMS: obs.ConnectMS, TLSMS: obs.TLSMS, TTFBMS: obs.TTFBMS,
+		CertDaysRemaining: obs.CertDaysRemaining, Attempts: 1,
+	}, res, "the verdict carries the observation's timings")
 }
 
 func BenchmarkProbe(b *testing.B) {
@@ -460,7 +513,7 @@ func BenchmarkProbe(b *testing.B) {
 	tg := tgt(srv.URL, func(t *target.Target) { t.BodyContains = "ok ok" })
 	ctx := context.Background()
 	for b.Loop() {
-		if res := p.Probe(ctx, tg); !res.Available {
+		if _, res := check(p, ctx, tg); !res.Available {
 			b.Fatal(res.Error)
 		}
 	}

@@ -22,6 +22,7 @@ const (
 	MinLatencyThresholdMS = 1
 	MaxLatencyThresholdMS = 30000
 
+	DefaultExpectedStatus     = 200 // when expected_status is not given
 	DefaultTimeoutMS          = 10000
 	DefaultLatencyThresholdMS = 1000
 	DefaultMethod             = "GET"
@@ -63,8 +64,8 @@ type Target struct {
 	LastCheck          *LastCheck `json:"last_check,omitempty" dynamodbav:"last_check,omitempty"`
 }
 
-// LastCheck is the verdict of the crawler's most recent check of a target, as the
-// API answers it and the URL table stores it.
+// LastCheck is the verdict on the crawler's most recent check of a target (Judge gives it), as the API
+// answers it and the URL table stores it.
 type LastCheck struct {
 	CheckedAt         time.Time `json:"checked_at" dynamodbav:"checked_at"`
 	Available         bool      `json:"available" dynamodbav:"available"`
