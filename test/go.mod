@@ -12,6 +12,7 @@ require (
 	github.com/gruntwork-io/terratest v0.54.0
 	github.com/stretchr/testify v1.12.1
 	github.com/webhealth/webhealth v0.0.0
+	github.com/webhealth/webhealth/platform v0.0.0
 )
 
 require (

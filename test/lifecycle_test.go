@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +16,8 @@ import (
 	"github.com/gruntwork-io/terratest/modules/terraform"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/webhealth/webhealth/platform/release"
 )
 
 // TestWorkloadLifecycle applies terraform/workload to the emulator as a second deployment under a team
@@ -28,47 +29,40 @@ func TestWorkloadLifecycle(t *testing.T) {
 	s := testStack(t)
 	s.requireLocal(t, "it applies terraform/workload to the local emulator; against AWS the pipeline's own apply and this suite are the lifecycle")
 
-	team := "e2e-" + uniqueName() // a team slug: 2-12 lower-case letters, digits and '-'
+	team := "e2e-" + uniqueName() // a team name: 2-12 lower-case letters, digits and '-'
 	arch := runtime.GOARCH
-	lambdaArch := map[string]string{"amd64": "x86_64", "arm64": "arm64"}[arch]
-	require.NotEmpty(t, lambdaArch, "no Lambda architecture for GOARCH %s", arch)
+	require.NoError(t, release.CheckArch(arch), "the local stack runs this machine's zips")
 	artifacts := filepath.Join(s.repoRoot, "build", arch)
 	for _, f := range []string{"crawler.zip", "alarmlogger.zip", "urlapi.zip"} {
-		require.FileExists(t, filepath.Join(artifacts, f), "make up builds the host-arch zips the local runtime runs")
+		require.FileExists(t, filepath.Join(artifacts, f), "platform stack up builds the host-arch zips the local runtime runs")
 	}
 	workloadDir := filepath.Join(s.repoRoot, "terraform", "workload")
 	relArtifacts, err := filepath.Rel(workloadDir, artifacts)
 	require.NoError(t, err)
 
-	statePrefix := firstNonEmpty(os.Getenv("STATE_PREFIX"), "webhealth-tfstate")
+	// The backend of the second deployment comes from the platform's one backend writer, as every release's.
+	rel, err := release.Parse("local_"+s.region+"/"+team+"/0.0.0-e2e", release.DefaultEnvironments)
+	require.NoError(t, err)
+	settings, err := rel.Settings(firstNonEmpty(os.Getenv("STATE_PREFIX"), release.DefaultStatePrefix))
+	require.NoError(t, err)
+	backendCfg, err := settings.Backend(release.BackendOptions{StateRegion: s.region, Endpoint: s.endpoint})
+	require.NoError(t, err)
 	dataDir := t.TempDir()
 	backend := filepath.Join(dataDir, "backend.hcl")
-	require.NoError(t, os.WriteFile(backend, []byte(strings.Join([]string{
-		fmt.Sprintf("bucket         = %q", statePrefix+"-local"),
-		fmt.Sprintf("key            = %q", fmt.Sprintf("%s/local-%s/terraform.tfstate", team, s.region)),
-		fmt.Sprintf("region         = %q", s.region),
-		// No encrypt: the state bucket's default SSE-KMS applies, as for releases (Makefile rel_init).
-		fmt.Sprintf("dynamodb_table = %q", statePrefix+"-lock-local"),
-		fmt.Sprintf("endpoints = { s3 = %q, dynamodb = %q, iam = %q, sts = %q }", s.endpoint, s.endpoint, s.endpoint, s.endpoint),
-		"use_path_style              = true",
-		"skip_credentials_validation = true",
-		"skip_requesting_account_id  = true",
-		"skip_metadata_api_check     = true",
-		"skip_s3_checksum            = true",
-	}, "\n")+"\n"), 0o600))
+	require.NoError(t, backendCfg.WriteFile(backend))
 
 	opts := terraform.WithDefaultRetryableErrors(t, &terraform.Options{
 		TerraformDir: workloadDir,
-		// As make up applies the local stack: the environment's settings first, the deployment's on top.
+		// As platform stack up applies the local stack: the environment's settings first, the deployment's on top.
 		VarFiles:             []string{"envs/local.tfvars"},
 		SetVarsAfterVarFiles: true,
 		Vars: map[string]any{
-			"environment":         "local",
-			"region":              s.region,
-			"team":                team,
-			"release_version":     "0.0.0-e2e",
+			"environment":         rel.Environment,
+			"region":              rel.Region,
+			"team":                rel.Team,
+			"release_version":     rel.Version,
 			"artifacts_dir":       relArtifacts,
-			"lambda_architecture": lambdaArch,
+			"lambda_architecture": release.LambdaArchitecture(arch),
 			"aws_endpoint_url":    s.endpoint,
 		},
 		BackendConfig: map[string]any{backend: nil}, // -backend-config=<file>
