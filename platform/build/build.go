@@ -146,7 +146,8 @@ func WriteZip(bootstrap, dest string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("zip %s: %w", bootstrap, err)
 	}
-	if old, err := os.ReadFile(dest); err == nil && bytes.Equal(old, z) { // #nosec G304 -- the zip it replaces
+	old, err := os.ReadFile(dest) // #nosec G304 -- the zip it replaces
+	if err == nil && bytes.Equal(old, z) {
 		return false, nil
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp*")
@@ -176,7 +177,8 @@ func FindRoot(dir string) (string, error) {
 		return "", err
 	}
 	for d := dir; ; d = filepath.Dir(d) {
-		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && modulePath(b) == ProductModule { // #nosec G304 -- a go.mod above the working directory
+		b, err := os.ReadFile(filepath.Join(d, "go.mod")) // #nosec G304 -- a go.mod above the working directory
+		if err == nil && modulePath(b) == ProductModule {
 			return d, nil
 		}
 		if filepath.Dir(d) == d {

@@ -378,7 +378,8 @@ func (s *Stack) logged(ctx context.Context, name string, step func(context.Conte
 		return err
 	}
 	if stepErr != nil {
-		if b, err := os.ReadFile(path); err == nil { // #nosec G304 -- the log just written
+		b, err := os.ReadFile(path) // #nosec G304 -- the log just written
+		if err == nil {
 			fmt.Fprint(s.Stderr, lastLines(string(b), 40))
 		}
 		return fmt.Errorf("%w (log: %s)", stepErr, path)
