@@ -138,9 +138,8 @@ func parseStateChangeTime(s string) (time.Time, error) {
 }
 
 // notification holds the fields of a CloudWatch alarm notification (events.CloudWatchAlarmSNSPayload)
-// that Parse reads. Decoding only these skips the strings and arrays it would discard (description,
-// ARNs, actions, thresholds...): a fifth less time and a quarter fewer allocations per message. A field
-// Parse does not read no longer fails the message when its type is unexpected.
+// that Parse reads: the rest is not decoded, so it costs nothing and a field of an unexpected type
+// that Parse does not read cannot fail the message.
 type notification struct {
 	AlarmName       string  `json:"AlarmName"`
 	NewStateValue   string  `json:"NewStateValue"`

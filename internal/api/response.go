@@ -93,8 +93,8 @@ func listReply[T any](items []T, nextToken string) reply {
 	return reply{status: http.StatusOK, body: listBody[T]{Items: items, NextToken: nextToken}}
 }
 
-// encodeBody is json.Marshal(v) as a string. The encoder writes straight into the string's builder:
-// json.Marshal would copy its output to a new slice and string() copy it again (a list page is ~20 KB).
+// encodeBody is json.Marshal(v) as a string. The encoder writes straight into the string's builder,
+// where json.Marshal would copy its output to a new slice and string() copy it again.
 func encodeBody(v any) (string, error) {
 	var sb strings.Builder
 	if err := json.NewEncoder(&sb).Encode(v); err != nil {

@@ -1,25 +1,8 @@
-// Package awsconfig builds the AWS SDK configuration of the Lambda functions from the environment
-// Lambda gives them.
-//
-// It deliberately does not use config.LoadDefaultConfig: the SDK's default chain (shared config
-// and credentials files, profiles, SSO, web identity, IMDS) links the STS, SSO, SSO-OIDC, sign-in
-// and IMDS clients and a shared-config parser into every binary — about 1.8 MB of each bootstrap —
-// and none of it can apply inside Lambda. What Lambda and the local stack (cmd/localrun) set is
-// read here:
-//
-//   - region: AWS_REGION, else AWS_DEFAULT_REGION (required);
-//   - credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (the execution
-//     role's, set by Lambda), else the container credentials endpoint
-//     (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI with AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]),
-//     which Lambda uses where an environment outlives one set of keys;
-//   - endpoints: AWS_ENDPOINT_URL and the per-service AWS_ENDPOINT_URL_<SERVICE> (the local emulator),
-//     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT;
-//   - AWS_CA_BUNDLE: a PEM file whose certificates replace the system roots (as in the SDK);
-//   - AWS_SDK_UA_APP_ID;
-//   - the retry policy of the caller (standard retries, throttling retried with backoff).
-//
-// Everything else keeps the SDK's defaults. The one client option the emulator needs lives in the
-// cwquery sub-package, so only the binaries that call CloudWatch link its client.
+// Package awsconfig builds the Lambda functions' AWS SDK configuration from the environment Lambda
+// (or the local stack) gives them. It does not use config.LoadDefaultConfig: its shared-config, SSO,
+// web-identity and IMDS support cannot apply inside Lambda and would be linked into every binary.
+// The one client option the emulator needs lives in the cwquery sub-package, so only the binaries that
+// call CloudWatch link its client.
 package awsconfig
 
 import (
@@ -46,9 +29,18 @@ import (
 // PutMetricData); config.LoadDefaultConfig sets it, a bare aws.Config would compress every body.
 const minCompressBytes = 10240
 
-// FromEnv returns the SDK configuration described in the package documentation, read through
-// lookup (os.LookupEnv in main), with standard retries of up to maxAttempts attempts. Every bad or
-// missing variable is reported at once.
+// FromEnv returns the SDK configuration read through lookup (os.LookupEnv in main), with standard
+// retries of up to maxAttempts attempts (throttling retried with backoff); everything else keeps the
+// SDK's defaults. Every bad or missing variable is reported at once. It reads:
+//
+//   - region: AWS_REGION, else AWS_DEFAULT_REGION (required);
+//   - credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (the execution
+//     role's, set by Lambda), else the container credentials endpoint
+//     (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI with AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]);
+//   - endpoints: AWS_ENDPOINT_URL and the per-service AWS_ENDPOINT_URL_<SERVICE> (the local emulator),
+//     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT;
+//   - AWS_CA_BUNDLE: a PEM file whose certificates replace the system roots (as in the SDK);
+//   - AWS_SDK_UA_APP_ID.
 func FromEnv(lookup envconfig.Lookup, maxAttempts int) (aws.Config, error) {
 	r := envconfig.New(lookup)
 	src := &envSource{

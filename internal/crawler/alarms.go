@@ -83,9 +83,7 @@ func truncate(s string, n int) string {
 
 // alarmDigest is a SHA-256 of the fields of an alarm the crawler compares, in one canonical form for
 // an existing alarm and for a PutMetricAlarm input (dimensions sorted, action lists as sorted sets).
-// The existing alarms are listed while the targets are probed and kept for the whole run: a digest
-// is 32 bytes where CloudWatch's description of an alarm (with its state, reason, reason data, ARN
-// and timestamps) is about 2 KB.
+// The existing alarms are kept for the whole run as digests rather than CloudWatch's whole descriptions.
 type alarmDigest [sha256.Size]byte
 
 func digestOfAlarm(a types.MetricAlarm) alarmDigest {

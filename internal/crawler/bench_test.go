@@ -238,21 +238,10 @@ func procStatus(b *testing.B, field string) uint64 {
 }
 
 // BenchmarkCrawlAWSCalls counts the AWS calls of a steady-state run of 10,000 targets (the alarms
-// reconciled by a first run), against their floors.
-//
-// PutMetricData's floor is ceil(datums/1000): 1000 datums is the most a call takes (and they stay
-// under its 1 MB request limit; TestMetricRequestsStayUnderOneMegabyte).
-//
-// The DynamoDB write floor is one UpdateItem per checked target. last_check is set with
-// "SET last_check = :lc" on the target item, conditioned on the target still existing, so that an
-// edit the URL API makes during the run (name, thresholds, version...) is kept and a target deleted
-// during the run stays deleted. BatchWriteItem, the only multi-item write (25 per call), can only
-// put or delete whole items, without conditions: it would overwrite those edits (or resurrect a
-// deleted target) with the copy the scan read. TransactWriteItems takes conditional updates, 100
-// per call, but costs twice the write units and fails as a whole when one condition fails.
-//
-// The alarm calls of a steady-state run are the listing, ceil(2N/100) DescribeAlarms pages; nothing
-// is put or deleted.
+// reconciled by a first run), against their floors: ceil(datums/1000) PutMetricData calls (1000 datums
+// is the most a call takes, TestMetricRequestsStayUnderOneMegabyte), one UpdateItem per checked target
+// (store.Targets.WriteLastCheck says why), and for the alarms only the listing, ceil(2N/100)
+// DescribeAlarms pages.
 func BenchmarkCrawlAWSCalls(b *testing.B) {
 	const n, conc = 10000, 200
 	b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {

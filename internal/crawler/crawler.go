@@ -124,9 +124,8 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 	})
 
 	// The probing workers hand each result's last_check to writers and take their next target at
-	// once: a probe slot does not wait out a DynamoDB round trip (a few ms, 5% of a 100 ms probe,
-	// more of a faster one). As many writers as workers, so writes keep up whenever a write is
-	// quicker than a probe; when they do not, the full channel holds the workers back.
+	// once, so a probe slot never waits out a DynamoDB round trip. As many writers as workers; when
+	// writes fall behind, the full channel holds the workers back.
 	writes := make(chan lastCheckWrite, c.cfg.Concurrency)
 	var writers sync.WaitGroup
 	for range c.cfg.Concurrency {

@@ -60,7 +60,8 @@ type Options struct {
 // Prober probes targets; safe for concurrent use.
 type Prober struct {
 	opts Options
-	// bufs recycles the body read buffers (*[copyBufferSize]byte) across attempts.
+	// bufs recycles the body read buffers (*[copyBufferSize]byte): one per attempt would be most of
+	// what a probe allocates.
 	bufs sync.Pool
 }
 
