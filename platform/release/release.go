@@ -1,7 +1,10 @@
-// Package release parses release tags of the form <env>_<region>/<team>/<version>
-// (e.g. prod_eu-west-1/web/1.4.0) and derives the Terraform backend settings of the release:
-// state bucket <prefix>-<env>, lock table <prefix>-lock-<env>, state key
-// <team>/<env>-<region>/terraform.tfstate and the provider region.
+// Package release is the release flow of a tag <env>_<region>/<team>/<version> (e.g.
+// prod_eu-west-1/web/1.4.0): the tag grammar (Parse; its per-part checks are the rules
+// terraform/workload's variables validate too), the derived backend settings (state bucket
+// <prefix>-<env>, lock table <prefix>-lock-<env>, key <team>/<env>-<region>/terraform.tfstate) and
+// their one writer (Backend), the settings of a release (Config), and the steps `platform release`
+// runs (Flow: plan, apply, deploy, smoke, drift, record), with terraform and every other tool run as
+// argument lists after everything was checked.
 //
 // Every accepted part consists only of characters that are safe unquoted in a shell, a Makefile,
 // an S3 key and an AWS tag value, so the derived settings can be printed as KEY=value lines.
