@@ -149,15 +149,21 @@ func Env(base []string, set map[string]string, unset ...string) []string {
 }
 
 // TerraformEnv adds the project's Terraform settings to env where they are not set: the CLI config the
-// platform writes (.tf/cli.tfrc, when present), the plugin cache, no checkpoint calls, automation mode.
+// platform writes (.tf/cli.tfrc, when present; also over a TF_CLI_CONFIG_FILE naming no file), the plugin
+// cache, no checkpoint calls, automation mode.
 func TerraformEnv(env []string, root string) ([]string, error) {
 	have := map[string]bool{}
+	cliConfig := ""
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		have[k] = v != ""
+		if k == "TF_CLI_CONFIG_FILE" {
+			cliConfig = v
+		}
 	}
 	set := map[string]string{}
-	if !have["TF_CLI_CONFIG_FILE"] {
+	// A CLI config named but missing (a stale TF_CLI_CONFIG_FILE) is replaced too, as the e2e suite does.
+	if !have["TF_CLI_CONFIG_FILE"] || !fileExists(cliConfig) {
 		if f := filepath.Join(root, ".tf", "cli.tfrc"); fileExists(f) {
 			set["TF_CLI_CONFIG_FILE"] = f
 		}

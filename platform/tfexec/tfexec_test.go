@@ -64,8 +64,14 @@ func TestTerraformEnv(t *testing.T) {
 		"TF_CLI_CONFIG_FILE=" + filepath.Join(root, ".tf", "cli.tfrc"), "TF_PLUGIN_CACHE_DIR=" + filepath.Join(root, ".tf", "plugin-cache")}, env)
 	assert.DirExists(t, filepath.Join(root, ".tf", "plugin-cache"))
 
-	// What the caller set stays.
-	env, err = tfexec.TerraformEnv([]string{"TF_CLI_CONFIG_FILE=/mine", "TF_PLUGIN_CACHE_DIR=/cache", "TF_IN_AUTOMATION=0", "CHECKPOINT_DISABLE=0"}, root)
+	// What the caller set stays; a CLI config file that does not exist is replaced.
+	mine := filepath.Join(root, "mine.tfrc")
+	require.NoError(t, os.WriteFile(mine, nil, 0o600))
+	env, err = tfexec.TerraformEnv([]string{"TF_CLI_CONFIG_FILE=" + mine, "TF_PLUGIN_CACHE_DIR=/cache", "TF_IN_AUTOMATION=0", "CHECKPOINT_DISABLE=0"}, root)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"TF_CLI_CONFIG_FILE=/mine", "TF_PLUGIN_CACHE_DIR=/cache", "TF_IN_AUTOMATION=0", "CHECKPOINT_DISABLE=0"}, env)
+	assert.Equal(t, []string{"TF_CLI_CONFIG_FILE=" + mine, "TF_PLUGIN_CACHE_DIR=/cache", "TF_IN_AUTOMATION=0", "CHECKPOINT_DISABLE=0"}, env)
+	env, err = tfexec.TerraformEnv([]string{"TF_CLI_CONFIG_FILE=/root/.terraformrc-missing"}, root)
+	require.NoError(t, err)
+	assert.Contains(t, env, "TF_CLI_CONFIG_FILE="+filepath.Join(root, ".tf", "cli.tfrc"))
+	assert.NotContains(t, env, "TF_CLI_CONFIG_FILE=/root/.terraformrc-missing")
 }
