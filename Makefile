@@ -41,7 +41,7 @@ TOOL_PKG_tfsec          := github.com/aquasecurity/tfsec/cmd/tfsec
 TOOL_PKG_terraform-docs := github.com/terraform-docs/terraform-docs
 TOOLS := $(addprefix $(BIN)/,gotestsum staticcheck gosec tflint tfsec terraform-docs)
 
-.PHONY: tools FORCE
+.PHONY: tools
 tools: $(TOOLS) ## Install the pinned gotestsum, staticcheck, gosec, tflint, tfsec and terraform-docs into .tools/bin
 
 $(TOOLS): $(BIN)/%: tools/go.mod tools/go.sum
@@ -49,11 +49,9 @@ $(TOOLS): $(BIN)/%: tools/go.mod tools/go.sum
 	cd tools && GOBIN='$(CURDIR)/$(BIN)' go install -trimpath $(TOOL_PKG_$*)
 	@touch $@
 
-# The platform command, rebuilt whenever platform/ or the product changes (go build's cache makes it cheap).
-$(PLATFORM): FORCE
-	@cd platform && go build -o ../$@ ./cmd/platform
-
-FORCE:
+# The platform command, rebuilt when a file of platform/, of the product packages it imports or a go.mod changes.
+$(PLATFORM): $(shell find platform internal -type f -not -path '*/testdata/*') go.mod go.sum
+	@cd platform && go build -o ../$@ ./cmd/platform && touch ../$@
 
 ##@ Go
 

@@ -130,8 +130,8 @@ func TestRunCases(t *testing.T) {
 			ran: []string{"build -arch arm64"}, notRan: []string{"build -arch amd64"},
 		},
 		{
-			name: "a failed group: the others run, the document is written, the run fails",
-			fail: func(l string) bool { return strings.Contains(l, "BenchmarkMetricPipeline") },
+			name:    "a failed group: the others run, the document is written, the run fails",
+			fail:    func(l string) bool { return strings.Contains(l, "BenchmarkMetricPipeline") },
 			wantErr: "benchmarks failed: crawler-pipeline", ran: []string{"Benchmark(Artifact|ColdStart)", "BenchmarkAPIEndToEnd"},
 		},
 		{
@@ -139,13 +139,13 @@ func TestRunCases(t *testing.T) {
 			ran: []string{"BenchmarkAPIEndToEnd"}, notRan: []string{"stack up", "stack down"},
 		},
 		{
-			name: "a stack that does not start: no end-to-end run, nothing to stop",
-			fail: func(l string) bool { return strings.HasSuffix(l, "stack up") },
+			name:    "a stack that does not start: no end-to-end run, nothing to stop",
+			fail:    func(l string) bool { return strings.HasSuffix(l, "stack up") },
 			wantErr: "benchmarks failed: e2e", notRan: []string{"BenchmarkAPIEndToEnd", "stack down"},
 		},
 		{
-			name: "the stack it started is stopped when the end-to-end run fails",
-			fail: func(l string) bool { return strings.Contains(l, "BenchmarkAPIEndToEnd") },
+			name:    "the stack it started is stopped when the end-to-end run fails",
+			fail:    func(l string) bool { return strings.Contains(l, "BenchmarkAPIEndToEnd") },
 			wantErr: "benchmarks failed: e2e", ran: []string{"stack up", "stack down"},
 		},
 		{

@@ -93,10 +93,17 @@ func Look(name, hint string) (string, error) {
 	}
 	p, err := exec.LookPath(name)
 	if err != nil {
-		return "", fmt.Errorf("%s is not installed: %s", name, hint)
+		shown := name
+		if strings.ContainsFunc(name, func(r rune) bool { return !strings.ContainsRune(plainNameChars, r) }) {
+			shown = fmt.Sprintf("%q", name)
+		}
+		return "", fmt.Errorf("%s is not installed: %s", shown, hint)
 	}
 	return p, nil
 }
+
+// plainNameChars are shown unquoted in a message about a program name.
+const plainNameChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+"
 
 // Tool is a pinned tool of .tools/bin (tools/go.mod), which `make tools` installs.
 func Tool(root, name string) (string, error) {

@@ -14,13 +14,15 @@ import (
 // providerPattern is a provider address as a mirror lays it out: <hostname>/<namespace>/<type>.
 var providerPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*/[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_-]*$`)
 
-// checkMirrorPath refuses what cannot be written as a plain HCL string: quotes, backslashes,
-// template sequences and control characters.
+// mirrorPathChars are the characters of a mirror path: it is written into an HCL string, and a path
+// with quotes, escapes, template sequences or shell syntax in it is far more likely an attack than a
+// directory.
+const mirrorPathChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+~@,: "
+
 func checkMirrorPath(p string) error {
-	bad := strings.ContainsAny(p, "\"\\") || strings.Contains(p, "${") || strings.Contains(p, "%{") ||
-		strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	bad := strings.ContainsFunc(p, func(r rune) bool { return !strings.ContainsRune(mirrorPathChars, r) })
 	if p == "" || bad || !filepath.IsAbs(p) {
-		return fmt.Errorf("TF_PROVIDER_MIRROR=%q: expected an absolute directory path without quotes, backslashes, ${, %%{ or control characters", p)
+		return fmt.Errorf("TF_PROVIDER_MIRROR=%q: expected an absolute directory path of letters, digits, spaces and the characters /._-+~@,: only", p)
 	}
 	return nil
 }

@@ -212,6 +212,9 @@ func (c *Checker) Validate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := c.terraform(); err != nil {
+		return err
+	}
 	for _, d := range l.All() {
 		data, err := c.initDir(ctx, d)
 		if err != nil {
@@ -250,6 +253,9 @@ func (c *Checker) Test(ctx context.Context) error {
 	dirs := l.TestDirs(c.Root)
 	if len(dirs) == 0 {
 		return errors.New("no tests/*.tftest.hcl in any module or root")
+	}
+	if _, err := c.terraform(); err != nil {
+		return err
 	}
 	for _, d := range dirs {
 		data, err := c.initDir(ctx, d)

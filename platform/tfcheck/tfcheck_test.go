@@ -403,10 +403,11 @@ func TestCLIConfig(t *testing.T) {
 			},
 		},
 		{name: "no mirror: the registries", mirror: filepath.Join(mirror, "absent"), want: []string{"providers are installed from their registries"}},
-		{name: "a quote would end the HCL string", mirror: `/opt/x" } direct {`, wantErr: "without quotes"},
+		{name: "a quote would end the HCL string", mirror: `/opt/x" } direct {`, wantErr: "expected an absolute directory path"},
 		{name: "a template sequence", mirror: "/opt/${file(\"/etc/passwd\")}", wantErr: "TF_PROVIDER_MIRROR="},
-		{name: "a newline", mirror: "/opt/x\nprovider_installation {}", wantErr: "control characters"},
+		{name: "a newline", mirror: "/opt/x\nprovider_installation {}", wantErr: `TF_PROVIDER_MIRROR="/opt/x\nprovider_installation {}"`},
 		{name: "a relative path", mirror: "opt/tf-plugins", wantErr: "absolute directory path"},
+		{name: "shell syntax", mirror: "/opt/tf-plugins'; touch x; '", wantErr: "letters, digits, spaces and the characters /._-+~@,: only"},
 		{name: "a provider directory that is not a provider name", mirror: badMirror, wantErr: "is not a <hostname>/<namespace>/<type> provider directory"},
 	}
 	for _, tc := range tests {
