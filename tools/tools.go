@@ -1,8 +1,9 @@
 //go:build tools
 
 // Package tools pins the command-line tools the checks use (Terraform: tflint, tfsec, terraform-docs; Go:
-// staticcheck, gosec, gotestsum). `make tools` installs them with
-// `go install` from this module, so the versions come from tools/go.mod and tools/go.sum and nowhere else.
+// staticcheck, gosec, gotestsum). The Makefile installs each into .tools/bin with `go install` from this
+// module when a target needs it (`make tools` installs them all), so the versions come from tools/go.mod
+// and tools/go.sum and nowhere else.
 package tools
 
 import (
