@@ -10,7 +10,7 @@ MAKEFLAGS     += --no-builtin-rules --warn-undefined-variables
 # make never expands them: every variable set on the command line, and each of these when it comes from the
 # environment, is exported with its raw text ($(value ...)); no recipe line names one.
 SETTINGS := TAG ENVIRONMENTS STATE_PREFIX STATE_REGION STATE_LOCKING ASSUME_ROLE_ARN EXPECT_ENV \
-  RELEASE_SNAPSHOT_URI ARCH VERSION GO TF AWS_ENDPOINT_URL LOCALRUN_URL MOTO_PORT LOCALRUN_PORT LOCAL_REGION \
+  RELEASE_SNAPSHOT_URI ARCH VERSION GO TF CI AWS_ENDPOINT_URL LOCALRUN_URL MOTO_PORT LOCALRUN_PORT LOCAL_REGION \
   LOCAL_TEAM LOCAL_VERSION TF_PROVIDER_MIRROR TF_LOCK_PLATFORMS FUZZTIME BENCH_STACK BENCH_COLDSTARTS \
   BENCH_E2E_N BENCH_OUT E2E_TIMEOUT E2E_PARALLEL E2E_RUN TERRAFORM_VERSION MOTO_VERSION
 $(foreach v,$(sort $(SETTINGS) $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $v)),$v))),\
