@@ -31,7 +31,7 @@ resource "aws_lambda_function" "this" {
   }
 
   dynamic "logging_config" {
-    for_each = var.manage_logging_config ? [1] : []
+    for_each = var.emulator_compatibility.omit_logging_config ? [] : [1]
     content {
       log_format            = "JSON"
       log_group             = aws_cloudwatch_log_group.this.name

@@ -95,3 +95,16 @@ output "environment_variables" {
   description = "Environment variables configured on the function."
   value       = var.environment_variables
 }
+
+output "configuration" {
+  description = "The function's settings as planned: memory_size, timeout, architecture, reserved_concurrency (null: the unreserved pool), log_retention_days, application_log_level (null when the logging config is omitted for an emulator) and codedeploy_config (null without CodeDeploy)."
+  value = {
+    memory_size           = aws_lambda_function.this.memory_size
+    timeout               = aws_lambda_function.this.timeout
+    architecture          = one(aws_lambda_function.this.architectures)
+    reserved_concurrency  = aws_lambda_function.this.reserved_concurrent_executions == -1 ? null : aws_lambda_function.this.reserved_concurrent_executions
+    log_retention_days    = aws_cloudwatch_log_group.this.retention_in_days
+    application_log_level = one(aws_lambda_function.this.logging_config[*].application_log_level)
+    codedeploy_config     = one(aws_codedeploy_deployment_group.this[*].deployment_config_name)
+  }
+}

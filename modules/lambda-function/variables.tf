@@ -24,8 +24,8 @@ variable "release_version" {
   type        = string
 
   validation {
-    condition     = can(regex("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$", var.release_version))
-    error_message = "release_version must be a semantic version such as 1.4.0, 1.4.0-rc.1 or 1.4.0+build.7."
+    condition     = length(var.release_version) <= 128 && can(regex("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(\\+[0-9a-zA-Z-]+(\\.[0-9a-zA-Z-]+)*)?$", var.release_version))
+    error_message = "release_version must be a semantic version (semver 2.0.0) without a leading v and at most 128 characters: MAJOR.MINOR.PATCH, an optional -pre.release and +build, no leading zeros in numeric parts, e.g. 1.4.0, 1.4.0-rc.1 or 1.4.0+build.7."
   }
 }
 
@@ -159,10 +159,19 @@ variable "application_log_level" {
   }
 }
 
-variable "manage_logging_config" {
-  description = "Configure the function's logging (JSON format, log group, levels). Keep true on AWS. false only for an emulator that does not store LoggingConfig (moto 5.2 drops it, which would publish a new version on every apply); Lambda then writes text logs to the same /aws/lambda/<name> group."
-  type        = bool
-  default     = true
+variable "emulator_compatibility" {
+  description = <<-EOT
+    Work-arounds for gaps of a local AWS emulator (moto 5.2); all false (the default) is AWS behaviour. Only a root
+    sets them, from its aws_endpoint_url (README "Local emulator"):
+      omit_logging_config - send no logging config (JSON format, log group, levels): moto does not store
+                            LoggingConfig, so every apply would publish a new version; Lambda then writes text
+                            logs to the same /aws/lambda/<name> group
+  EOT
+  type = object({
+    omit_logging_config = optional(bool, false)
+  })
+  default  = {}
+  nullable = false
 }
 
 variable "reserved_concurrency" {

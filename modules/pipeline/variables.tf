@@ -15,7 +15,7 @@ variable "environment" {
 
   validation {
     condition     = contains(["dev", "beta", "prod"], var.environment)
-    error_message = "environment must be one of dev, beta, prod."
+    error_message = "environment must be one of dev, beta, prod (local has no pipeline), e.g. prod."
   }
 }
 
@@ -72,7 +72,7 @@ variable "connection_arn" {
   default     = null
 
   validation {
-    condition     = var.connection_arn == null || can(regex("^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:connection/[0-9a-f-]{36}$", var.connection_arn))
+    condition     = var.connection_arn == null || can(regex("^arn:aws[a-z-]*:(codeconnections|codestar-connections):(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?:[0-9]{12}:connection/[0-9a-f-]{36}$", var.connection_arn))
     error_message = "connection_arn must be null or a connection ARN: arn:aws:codeconnections:<region>:<12-digit account>:connection/<uuid> (the older codestar-connections service name is accepted too)."
   }
 }
@@ -117,8 +117,8 @@ variable "state_region" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", var.state_region))
-    error_message = "state_region must be an AWS region name such as eu-west-1: the region of the state bucket <state_prefix>-<environment>."
+    condition     = can(regex("^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$", var.state_region))
+    error_message = "state_region (the region of the state bucket <state_prefix>-<environment>) must be an AWS region name: a prefix (us, eu, ap, sa, ca, me, af, il, mx, cn, us-gov, us-iso, us-isob, us-isof, eu-isoe, eusc-de), a direction (north, south, east, west, central, northeast, northwest, southeast, southwest) and a number 1-99 without a leading zero, joined by '-', e.g. eu-west-1."
   }
 }
 
@@ -184,13 +184,13 @@ variable "drift_releases" {
   default = []
 
   validation {
-    condition     = alltrue([for r in var.drift_releases : can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", r.region))])
-    error_message = "drift_releases[*].region must be an AWS region name such as eu-west-1."
+    condition     = alltrue([for r in var.drift_releases : can(regex("^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$", r.region))])
+    error_message = "drift_releases[*].region must be an AWS region name: a prefix (us, eu, ap, sa, ca, me, af, il, mx, cn, us-gov, us-iso, us-isob, us-isof, eu-isoe, eusc-de), a direction (north, south, east, west, central, northeast, northwest, southeast, southwest) and a number 1-99 without a leading zero, joined by '-', e.g. eu-west-1."
   }
 
   validation {
-    condition     = alltrue([for r in var.drift_releases : can(regex("^[a-z][a-z0-9-]{0,30}[a-z0-9]$", r.team))])
-    error_message = "drift_releases[*].team must be a slug: 2-32 lower-case letters, digits and hyphens, starting with a letter."
+    condition     = alltrue([for r in var.drift_releases : can(regex("^[a-z][a-z0-9-]{0,10}[a-z0-9]$", r.team)) && !strcontains(r.team, "--")])
+    error_message = "drift_releases[*].team must be 2-12 characters of lowercase letters, digits and single '-' (no \"--\"), starting with a letter and ending with a letter or digit (the workload's resource names must fit IAM's 64), e.g. web or web-platform."
   }
 
   validation {

@@ -56,7 +56,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
 
     noncurrent_version_expiration {
       noncurrent_days           = var.noncurrent_version_expiration_days
-      newer_noncurrent_versions = var.noncurrent_versions_to_keep
+      newer_noncurrent_versions = var.emulator_compatibility.omit_newer_noncurrent_versions ? null : var.noncurrent_versions_to_keep
     }
 
     abort_incomplete_multipart_upload {
@@ -69,7 +69,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
 }
 
 resource "aws_s3_bucket_policy" "state" {
-  count = var.deny_insecure_transport ? 1 : 0
+  count = var.emulator_compatibility.omit_tls_only_policy ? 0 : 1
 
   bucket = aws_s3_bucket.state.id
 

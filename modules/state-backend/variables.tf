@@ -64,13 +64,14 @@ variable "noncurrent_version_expiration_days" {
 }
 
 variable "noncurrent_versions_to_keep" {
-  description = "Superseded state versions always kept regardless of age (for rollback). null keeps none beyond noncurrent_version_expiration_days: only for emulators that do not support NewerNoncurrentVersions (moto drops it, so the provider never sees its configuration applied)."
+  description = "Superseded state versions always kept regardless of age (for rollback); older ones expire after noncurrent_version_expiration_days."
   type        = number
   default     = 10
+  nullable    = false
 
   validation {
-    condition     = var.noncurrent_versions_to_keep == null || try(var.noncurrent_versions_to_keep >= 1 && var.noncurrent_versions_to_keep <= 100 && floor(var.noncurrent_versions_to_keep) == var.noncurrent_versions_to_keep, false)
-    error_message = "noncurrent_versions_to_keep must be null or a whole number from 1 to 100."
+    condition     = var.noncurrent_versions_to_keep >= 1 && var.noncurrent_versions_to_keep <= 100 && floor(var.noncurrent_versions_to_keep) == var.noncurrent_versions_to_keep
+    error_message = "noncurrent_versions_to_keep must be a whole number from 1 to 100, e.g. 10."
   }
 }
 
@@ -91,10 +92,22 @@ variable "deletion_protection" {
   default     = true
 }
 
-variable "deny_insecure_transport" {
-  description = "Attach the bucket policy that denies requests without TLS (and TLS < 1.2). Keep true on AWS. false only for an emulator: moto serves plain HTTP and applies Deny statements without evaluating their conditions, so the policy would lock everyone out."
-  type        = bool
-  default     = true
+variable "emulator_compatibility" {
+  description = <<-EOT
+    Work-arounds for gaps of a local AWS emulator (moto 5.2); all false (the default) is AWS behaviour. Only a root
+    sets them, from its aws_endpoint_url (README "Local emulator"):
+      omit_tls_only_policy           - attach no bucket policy denying requests without TLS (and TLS < 1.2): moto
+                                       serves plain HTTP and applies Deny statements without evaluating their
+                                       conditions, so the policy would lock everyone out
+      omit_newer_noncurrent_versions - set no NewerNoncurrentVersions in the lifecycle rule (noncurrent_versions_to_keep
+                                       is not applied): moto drops it, so the provider would wait for it forever
+  EOT
+  type = object({
+    omit_tls_only_policy           = optional(bool, false)
+    omit_newer_noncurrent_versions = optional(bool, false)
+  })
+  default  = {}
+  nullable = false
 }
 
 variable "tags" {

@@ -80,7 +80,7 @@ resource "aws_lambda_permission" "urlapi_from_api" {
   function_name = module.urlapi.function_name
   qualifier     = module.urlapi.alias_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/${var.api_stage_name}/*"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/${var.api.stage_name}/*"
 }
 
 resource "aws_api_gateway_deployment" "this" {
@@ -103,7 +103,7 @@ resource "aws_api_gateway_deployment" "this" {
 
 resource "aws_cloudwatch_log_group" "api_access" {
   name              = "/aws/apigateway/${local.name}/access"
-  retention_in_days = var.log_retention_days
+  retention_in_days = var.logging.retention_days
   kms_key_id        = aws_kms_key.this.arn
   tags              = local.tags
 }
@@ -111,7 +111,7 @@ resource "aws_cloudwatch_log_group" "api_access" {
 resource "aws_api_gateway_stage" "this" {
   rest_api_id   = aws_api_gateway_rest_api.this.id
   deployment_id = aws_api_gateway_deployment.this.id
-  stage_name    = var.api_stage_name
+  stage_name    = var.api.stage_name
 
   access_log_settings {
     destination_arn = aws_cloudwatch_log_group.api_access.arn
@@ -149,10 +149,10 @@ resource "aws_api_gateway_method_settings" "all" {
 
   settings {
     metrics_enabled        = true
-    logging_level          = var.api_logging_level
+    logging_level          = var.api.logging_level
     data_trace_enabled     = false
-    throttling_rate_limit  = var.api_throttle.rate_limit
-    throttling_burst_limit = var.api_throttle.burst_limit
+    throttling_rate_limit  = var.api.throttle.rate_limit
+    throttling_burst_limit = var.api.throttle.burst_limit
     caching_enabled        = false
     cache_data_encrypted   = true
   }
@@ -175,13 +175,13 @@ resource "aws_api_gateway_usage_plan" "this" {
   }
 
   throttle_settings {
-    rate_limit  = var.usage_plan.rate_limit
-    burst_limit = var.usage_plan.burst_limit
+    rate_limit  = var.api.usage_plan.rate_limit
+    burst_limit = var.api.usage_plan.burst_limit
   }
 
   quota_settings {
-    limit  = var.usage_plan.quota_limit
-    period = var.usage_plan.quota_period
+    limit  = var.api.usage_plan.quota_limit
+    period = var.api.usage_plan.quota_period
   }
 
   tags = local.apigateway_tags

@@ -1,9 +1,9 @@
 # API Gateway writes access (and execution) logs with one role per account and region: the account settings
-# are a regional singleton, not a resource of this stack. manage_apigateway_account = true makes this stack
+# are a regional singleton, not a resource of this stack. api.manage_account = true makes this stack
 # own them; enable it in exactly one stack per account and region (README: "API Gateway account settings").
 
 resource "aws_iam_role" "apigateway_cloudwatch" {
-  count = var.manage_apigateway_account ? 1 : 0
+  count = var.api.manage_account ? 1 : 0
 
   name        = "${var.name_prefix}-apigw-logs-${local.region}"
   description = "API Gateway account-level role writing API logs to CloudWatch Logs in ${local.region}"
@@ -22,7 +22,7 @@ resource "aws_iam_role" "apigateway_cloudwatch" {
 
 # What AmazonAPIGatewayPushToCloudWatchLogs grants, limited to this account and region.
 resource "aws_iam_role_policy" "apigateway_cloudwatch" {
-  count = var.manage_apigateway_account ? 1 : 0
+  count = var.api.manage_account ? 1 : 0
 
   name = "push-to-cloudwatch-logs"
   role = aws_iam_role.apigateway_cloudwatch[0].id
@@ -41,7 +41,7 @@ resource "aws_iam_role_policy" "apigateway_cloudwatch" {
 }
 
 resource "aws_api_gateway_account" "this" {
-  count = var.manage_apigateway_account ? 1 : 0
+  count = var.api.manage_account ? 1 : 0
 
   cloudwatch_role_arn = aws_iam_role.apigateway_cloudwatch[0].arn
   # Destroying this stack clears the setting again instead of leaving a dangling role ARN.

@@ -13,7 +13,7 @@ locals {
           title   = "Availability per target"
           region  = local.region
           view    = "timeSeries"
-          period  = var.alarm_period_seconds
+          period  = var.alarms.period_seconds
           metrics = [[{ expression = local.insights.availability, id = "availability", label = "" }]]
           yAxis   = { left = { min = 0, max = 1 } }
         }
@@ -24,7 +24,7 @@ locals {
           title   = "Latency per target (ms)"
           region  = local.region
           view    = "timeSeries"
-          period  = var.alarm_period_seconds
+          period  = var.alarms.period_seconds
           metrics = [[{ expression = local.insights.latency, id = "latency", label = "" }]]
         }
       },
@@ -34,7 +34,7 @@ locals {
           title  = "Crawl runs"
           region = local.region
           view   = "timeSeries"
-          period = var.alarm_period_seconds
+          period = var.alarms.period_seconds
           stat   = "Maximum"
           metrics = [
             [local.metric_namespace, "TargetsChecked", "Region", local.region],

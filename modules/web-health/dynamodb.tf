@@ -18,7 +18,7 @@ resource "aws_dynamodb_table" "urls" {
     kms_key_arn = aws_kms_key.this.arn
   }
 
-  deletion_protection_enabled = var.deletion_protection
+  deletion_protection_enabled = var.data_protection.deletion_protection
 
   tags = local.tags
 }
@@ -54,7 +54,7 @@ resource "aws_dynamodb_table" "alarms" {
     kms_key_arn = aws_kms_key.this.arn
   }
 
-  deletion_protection_enabled = var.deletion_protection
+  deletion_protection_enabled = var.data_protection.deletion_protection
 
   tags = local.tags
 }

@@ -14,12 +14,12 @@ locals {
   function_defaults = {
     release_version          = var.release_version
     architecture             = var.lambda_architecture
-    log_retention_days       = var.log_retention_days
+    log_retention_days       = var.logging.retention_days
     log_kms_key_arn          = aws_kms_key.this.arn
-    application_log_level    = var.log_level
-    manage_logging_config    = !var.emulator_compatibility.omit_lambda_logging_config
-    enable_codedeploy        = var.enable_codedeploy
-    deployment_config_name   = var.canary_deployment_config
+    application_log_level    = var.logging.level
+    emulator_compatibility   = { omit_logging_config = var.emulator_compatibility.omit_lambda_logging_config }
+    enable_codedeploy        = var.deployment.codedeploy
+    deployment_config_name   = var.deployment.codedeploy_config
     alarm_topic_arn          = aws_sns_topic.ops.arn
     alarm_evaluation_periods = 1
   }
@@ -31,27 +31,27 @@ locals {
         ALARMS_TABLE          = aws_dynamodb_table.alarms.name
         ALLOW_PRIVATE_TARGETS = tostring(var.allow_private_targets)
       },
-      length(var.cors_allow_origins) > 0 ? { CORS_ALLOW_ORIGINS = join(",", var.cors_allow_origins) } : null,
+      length(var.api.cors_allow_origins) > 0 ? { CORS_ALLOW_ORIGINS = join(",", var.api.cors_allow_origins) } : null,
     )
     crawler = {
       URLS_TABLE                = aws_dynamodb_table.urls.name
       ALARM_TOPIC_ARN           = aws_sns_topic.alarms.arn
       ALARM_PREFIX              = local.alarm_prefix
       METRIC_NAMESPACE          = local.metric_namespace
-      CONCURRENCY               = tostring(var.crawler_concurrency)
-      DEADLINE_MARGIN           = var.crawler_probe_settings.deadline_margin
+      CONCURRENCY               = tostring(var.crawler.concurrency)
+      DEADLINE_MARGIN           = var.crawler.deadline_margin
       ALLOW_PRIVATE_TARGETS     = tostring(var.allow_private_targets)
-      MAX_BODY_BYTES            = tostring(var.crawler_probe_settings.max_body_bytes)
-      MAX_REDIRECTS             = tostring(var.crawler_probe_settings.max_redirects)
-      RETRY_DELAY               = var.crawler_probe_settings.retry_delay
-      ALARM_PERIOD_SECONDS      = tostring(var.alarm_period_seconds)
-      ALARM_EVALUATION_PERIODS  = tostring(var.alarm_evaluation_periods)
-      ALARM_DATAPOINTS_TO_ALARM = tostring(var.alarm_datapoints_to_alarm)
+      MAX_BODY_BYTES            = tostring(var.crawler.max_body_bytes)
+      MAX_REDIRECTS             = tostring(var.crawler.max_redirects)
+      RETRY_DELAY               = var.crawler.retry_delay
+      ALARM_PERIOD_SECONDS      = tostring(var.alarms.period_seconds)
+      ALARM_EVALUATION_PERIODS  = tostring(var.alarms.evaluation_periods)
+      ALARM_DATAPOINTS_TO_ALARM = tostring(var.alarms.datapoints_to_alarm)
     }
     alarmlogger = {
       ALARMS_TABLE         = aws_dynamodb_table.alarms.name
       ALARM_PREFIX         = local.alarm_prefix
-      ALARM_RETENTION_DAYS = tostring(var.alarm_retention_days)
+      ALARM_RETENTION_DAYS = tostring(var.alarms.retention_days)
     }
   }
 }
@@ -85,7 +85,7 @@ module "urlapi" {
   log_retention_days       = local.function_defaults.log_retention_days
   log_kms_key_arn          = local.function_defaults.log_kms_key_arn
   application_log_level    = local.function_defaults.application_log_level
-  manage_logging_config    = local.function_defaults.manage_logging_config
+  emulator_compatibility   = local.function_defaults.emulator_compatibility
   enable_codedeploy        = local.function_defaults.enable_codedeploy
   deployment_config_name   = local.function_defaults.deployment_config_name
   alarm_topic_arn          = local.function_defaults.alarm_topic_arn
@@ -99,9 +99,9 @@ module "crawler" {
   function_name         = local.function_names.crawler
   description           = "webhealth crawler (${var.environment})"
   zip_path              = "${var.artifacts_dir}/crawler.zip"
-  memory_size           = var.crawler_memory_mb
-  timeout               = var.crawler_timeout_seconds
-  reserved_concurrency  = var.crawler_reserved_concurrency
+  memory_size           = var.crawler.memory_mb
+  timeout               = var.crawler.timeout_seconds
+  reserved_concurrency  = var.crawler.reserved_concurrency
   environment_variables = local.environment_variables.crawler
 
   policy_statements = [
@@ -136,7 +136,7 @@ module "crawler" {
   log_retention_days       = local.function_defaults.log_retention_days
   log_kms_key_arn          = local.function_defaults.log_kms_key_arn
   application_log_level    = local.function_defaults.application_log_level
-  manage_logging_config    = local.function_defaults.manage_logging_config
+  emulator_compatibility   = local.function_defaults.emulator_compatibility
   enable_codedeploy        = local.function_defaults.enable_codedeploy
   deployment_config_name   = local.function_defaults.deployment_config_name
   alarm_topic_arn          = local.function_defaults.alarm_topic_arn
@@ -169,7 +169,7 @@ module "alarmlogger" {
   log_retention_days       = local.function_defaults.log_retention_days
   log_kms_key_arn          = local.function_defaults.log_kms_key_arn
   application_log_level    = local.function_defaults.application_log_level
-  manage_logging_config    = local.function_defaults.manage_logging_config
+  emulator_compatibility   = local.function_defaults.emulator_compatibility
   enable_codedeploy        = local.function_defaults.enable_codedeploy
   deployment_config_name   = local.function_defaults.deployment_config_name
   alarm_topic_arn          = local.function_defaults.alarm_topic_arn

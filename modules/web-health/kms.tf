@@ -54,7 +54,7 @@ locals {
 resource "aws_kms_key" "this" {
   description             = "webhealth ${local.name}: tables, logs, topics, queue"
   enable_key_rotation     = true
-  deletion_window_in_days = var.kms_deletion_window_days
+  deletion_window_in_days = var.data_protection.kms_deletion_window_days
   policy                  = jsonencode(local.key_policy)
   tags                    = local.tags
 }

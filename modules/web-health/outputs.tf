@@ -63,6 +63,15 @@ output "function_names" {
   }
 }
 
+output "function_configurations" {
+  description = "Per function (crawler, alarmlogger, urlapi): memory_size, timeout, architecture, reserved_concurrency, log_retention_days, application_log_level and codedeploy_config as planned (modules/lambda-function output configuration)."
+  value = {
+    crawler     = module.crawler.configuration
+    alarmlogger = module.alarmlogger.configuration
+    urlapi      = module.urlapi.configuration
+  }
+}
+
 output "function_alias_arns" {
   description = "ARNs of the live aliases by role."
   value = {
@@ -94,7 +103,7 @@ output "alarmlogger_failure_queue_url" {
 
 output "codedeploy" {
   description = "Per function: CodeDeploy application, deployment group and the AppSpec content of the pending shift of the live alias (null when CodeDeploy is off or nothing is pending). Create a deployment with it after apply."
-  value = var.enable_codedeploy ? {
+  value = var.deployment.codedeploy ? {
     for k, m in { crawler = module.crawler, alarmlogger = module.alarmlogger, urlapi = module.urlapi } : k => {
       application         = m.codedeploy_app_name
       deployment_group    = m.codedeploy_deployment_group_name

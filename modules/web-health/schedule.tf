@@ -1,7 +1,7 @@
 resource "aws_cloudwatch_event_rule" "crawl" {
   name                = "${local.name}-crawl"
-  description         = "Runs the webhealth crawler (${var.crawler_schedule_expression})"
-  schedule_expression = var.crawler_schedule_expression
+  description         = "Runs the webhealth crawler (${var.crawler.schedule_expression})"
+  schedule_expression = var.crawler.schedule_expression
   state               = "ENABLED"
   tags                = local.tags
 }

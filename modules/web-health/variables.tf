@@ -1,3 +1,5 @@
+# Who and what is deployed: scalars the release tag and the build decide.
+
 variable "name_prefix" {
   description = "First part of every resource name: <name_prefix>-<team>-<environment>-<region>-<part>."
   type        = string
@@ -5,7 +7,7 @@ variable "name_prefix" {
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.name_prefix))
-    error_message = "name_prefix must be 2-10 lowercase letters and digits starting with a letter (names must fit IAM's 64 characters)."
+    error_message = "name_prefix must be 2-10 lowercase letters and digits starting with a letter (names must fit IAM's 64 characters), e.g. webhealth."
   }
 }
 
@@ -15,17 +17,17 @@ variable "team" {
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{0,10}[a-z0-9]$", var.team)) && !strcontains(var.team, "--")
-    error_message = "team must be a slug of 2-12 lowercase letters, digits and single '-', starting with a letter and not ending with '-'."
+    error_message = "team must be 2-12 characters of lowercase letters, digits and single '-' (no \"--\"), starting with a letter and ending with a letter or digit (resource names must fit IAM's 64), e.g. web or web-platform."
   }
 }
 
 variable "environment" {
-  description = "Environment of this deployment."
+  description = "Environment of this deployment: local, dev, beta or prod."
   type        = string
 
   validation {
     condition     = contains(["local", "dev", "beta", "prod"], var.environment)
-    error_message = "environment must be one of local, dev, beta, prod."
+    error_message = "environment must be one of local, dev, beta, prod, e.g. dev."
   }
 }
 
@@ -34,8 +36,8 @@ variable "release_version" {
   type        = string
 
   validation {
-    condition     = can(regex("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$", var.release_version))
-    error_message = "release_version must be a semantic version such as 1.4.0, 1.4.0-rc.1 or 1.4.0+build.7."
+    condition     = length(var.release_version) <= 128 && can(regex("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(\\+[0-9a-zA-Z-]+(\\.[0-9a-zA-Z-]+)*)?$", var.release_version))
+    error_message = "release_version must be a semantic version (semver 2.0.0) without a leading v and at most 128 characters: MAJOR.MINOR.PATCH, an optional -pre.release and +build, no leading zeros in numeric parts, e.g. 1.4.0, 1.4.0-rc.1 or 1.4.0+build.7."
   }
 }
 
@@ -50,13 +52,13 @@ variable "artifacts_dir" {
 }
 
 variable "lambda_architecture" {
-  description = "Instruction set the zips were built for."
+  description = "Instruction set the zips were built for: arm64 or x86_64."
   type        = string
   default     = "arm64"
 
   validation {
     condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
-    error_message = "lambda_architecture must be arm64 or x86_64."
+    error_message = "lambda_architecture must be arm64 or x86_64, e.g. arm64."
   }
 }
 
@@ -64,172 +66,267 @@ variable "allow_private_targets" {
   description = "Let targets use private, loopback and link-local addresses (cloud metadata stays refused). Only for environment local, where the watched servers run on the same machine."
   type        = bool
   default     = false
+  nullable    = false
 
   validation {
     condition     = !var.allow_private_targets || var.environment == "local"
-    error_message = "allow_private_targets may only be true when environment is local (elsewhere it would let the crawler and API reach private networks)."
+    error_message = "allow_private_targets may only be true when environment is local (elsewhere it would let the crawler and API reach private networks), e.g. environment = \"local\" with allow_private_targets = true."
   }
 }
 
-variable "cors_allow_origins" {
-  description = "Origins the API answers CORS requests from (CORS_ALLOW_ORIGINS); empty disables CORS, [\"*\"] allows any origin."
-  type        = list(string)
-  default     = []
+# Settings, grouped. Every attribute is optional; its default is in the type, its rule in a validation below.
 
-  validation {
-    condition     = alltrue([for o in var.cors_allow_origins : o == "*" || can(regex("^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$", o))])
-    error_message = "cors_allow_origins entries must be \"*\" or an origin like https://app.example.com or http://localhost:3000 (scheme, host, optional port, no path)."
-  }
-}
-
-variable "crawler_schedule_expression" {
-  description = "EventBridge schedule of the crawler: rate(...) or cron(...)."
-  type        = string
-  default     = "rate(5 minutes)"
-
-  validation {
-    condition     = can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\(\\S+( \\S+){5}\\))$", var.crawler_schedule_expression))
-    error_message = "crawler_schedule_expression must be rate(1 minute), rate(<n> minutes|hours|days) with n >= 2, rate(1 hour), rate(1 day), or cron(<6 fields>)."
-  }
-}
-
-variable "crawler_concurrency" {
-  description = "Parallel probes of one crawl (CONCURRENCY)."
-  type        = number
-  default     = 16
-
-  validation {
-    condition     = var.crawler_concurrency >= 1 && var.crawler_concurrency <= 256 && floor(var.crawler_concurrency) == var.crawler_concurrency
-    error_message = "crawler_concurrency must be a whole number from 1 to 256."
-  }
-}
-
-variable "crawler_timeout_seconds" {
-  description = "Timeout of one crawl; the crawler stops DEADLINE_MARGIN before it."
-  type        = number
-  default     = 240
-
-  validation {
-    condition     = var.crawler_timeout_seconds >= 30 && var.crawler_timeout_seconds <= 900
-    error_message = "crawler_timeout_seconds must be from 30 to 900 (a probe may take up to 30 s plus a retry)."
-  }
-}
-
-variable "crawler_memory_mb" {
-  description = "Memory of the crawler function in MB."
-  type        = number
-  default     = 256
-
-  validation {
-    condition     = var.crawler_memory_mb >= 128 && var.crawler_memory_mb <= 10240
-    error_message = "crawler_memory_mb must be from 128 to 10240."
-  }
-}
-
-variable "crawler_reserved_concurrency" {
-  description = "Reserved concurrency of the crawler (1 keeps crawls from overlapping); null uses the unreserved pool (new accounts cannot reserve)."
-  type        = number
-  default     = null
-
-  validation {
-    condition     = var.crawler_reserved_concurrency == null || try(var.crawler_reserved_concurrency >= 1 && var.crawler_reserved_concurrency <= 10, false)
-    error_message = "crawler_reserved_concurrency must be null or from 1 to 10."
-  }
-}
-
-variable "crawler_probe_settings" {
-  description = "Probe tuning of the crawler: deadline_margin (DEADLINE_MARGIN, Go duration), max_body_bytes (MAX_BODY_BYTES), max_redirects (MAX_REDIRECTS), retry_delay (RETRY_DELAY, Go duration)."
+variable "crawler" {
+  description = <<-EOT
+    The crawler function and its schedule (defaults in brackets):
+      schedule_expression  - EventBridge schedule, rate(...) or cron(...) [rate(5 minutes)]
+      timeout_seconds      - timeout of one crawl, 30-900; the crawler stops deadline_margin before it [240]
+      memory_mb            - memory of the function, 128-10240 MB [256]
+      concurrency          - parallel probes of one crawl (CONCURRENCY), 1-256 [16]
+      reserved_concurrency - reserved concurrency, 1-10 (1 keeps crawls from overlapping); null uses the unreserved pool, as new accounts must [null]
+      deadline_margin      - DEADLINE_MARGIN, a Go duration in ms, s or m [5s]
+      max_body_bytes       - MAX_BODY_BYTES, 1024-10485760 [1048576]
+      max_redirects        - MAX_REDIRECTS, 0-10 [5]
+      retry_delay          - RETRY_DELAY, a Go duration in ms or s [500ms]
+  EOT
   type = object({
-    deadline_margin = optional(string, "5s")
-    max_body_bytes  = optional(number, 1048576)
-    max_redirects   = optional(number, 5)
-    retry_delay     = optional(string, "500ms")
+    schedule_expression  = optional(string, "rate(5 minutes)")
+    timeout_seconds      = optional(number, 240)
+    memory_mb            = optional(number, 256)
+    concurrency          = optional(number, 16)
+    reserved_concurrency = optional(number)
+    deadline_margin      = optional(string, "5s")
+    max_body_bytes       = optional(number, 1048576)
+    max_redirects        = optional(number, 5)
+    retry_delay          = optional(string, "500ms")
   })
-  default = {}
+  default  = {}
+  nullable = false
 
   validation {
-    condition     = can(regex("^[0-9]+(ms|s|m)$", var.crawler_probe_settings.deadline_margin)) && can(regex("^[0-9]+(ms|s)$", var.crawler_probe_settings.retry_delay))
-    error_message = "deadline_margin must be a Go duration in ms, s or m (e.g. 5s) and retry_delay one in ms or s (e.g. 500ms)."
+    condition     = can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\(\\S+( \\S+){5}\\))$", var.crawler.schedule_expression))
+    error_message = "crawler.schedule_expression must be rate(1 minute|hour|day), rate(<n> minutes|hours|days) with n >= 2, or cron(<6 fields>), e.g. rate(5 minutes)."
   }
 
   validation {
-    condition     = var.crawler_probe_settings.max_body_bytes >= 1024 && var.crawler_probe_settings.max_body_bytes <= 10485760 && var.crawler_probe_settings.max_redirects >= 0 && var.crawler_probe_settings.max_redirects <= 10
-    error_message = "max_body_bytes must be from 1024 to 10485760 and max_redirects from 0 to 10."
+    condition     = var.crawler.timeout_seconds >= 30 && var.crawler.timeout_seconds <= 900 && floor(var.crawler.timeout_seconds) == var.crawler.timeout_seconds
+    error_message = "crawler.timeout_seconds must be a whole number from 30 to 900 (a probe may take up to 30 s plus a retry), e.g. 240."
   }
-}
-
-variable "alarm_period_seconds" {
-  description = "Period of the per-target alarms the crawler creates (ALARM_PERIOD_SECONDS)."
-  type        = number
-  default     = 60
 
   validation {
-    condition     = contains([10, 20, 30], var.alarm_period_seconds) || (var.alarm_period_seconds >= 60 && var.alarm_period_seconds <= 86400 && var.alarm_period_seconds % 60 == 0)
-    error_message = "alarm_period_seconds must be 10, 20, 30 or a multiple of 60 up to 86400."
+    condition     = var.crawler.memory_mb >= 128 && var.crawler.memory_mb <= 10240 && floor(var.crawler.memory_mb) == var.crawler.memory_mb
+    error_message = "crawler.memory_mb must be a whole number from 128 to 10240, e.g. 256."
   }
-}
-
-variable "alarm_evaluation_periods" {
-  description = "Periods a per-target alarm evaluates (ALARM_EVALUATION_PERIODS)."
-  type        = number
-  default     = 2
 
   validation {
-    condition     = var.alarm_evaluation_periods >= 1 && var.alarm_evaluation_periods <= 100 && floor(var.alarm_evaluation_periods) == var.alarm_evaluation_periods
-    error_message = "alarm_evaluation_periods must be a whole number from 1 to 100."
+    condition     = var.crawler.concurrency >= 1 && var.crawler.concurrency <= 256 && floor(var.crawler.concurrency) == var.crawler.concurrency
+    error_message = "crawler.concurrency must be a whole number from 1 to 256, e.g. 16."
   }
-}
-
-variable "alarm_datapoints_to_alarm" {
-  description = "Breaching periods among the evaluated ones that raise a per-target alarm (ALARM_DATAPOINTS_TO_ALARM)."
-  type        = number
-  default     = 2
 
   validation {
-    condition     = var.alarm_datapoints_to_alarm >= 1 && var.alarm_datapoints_to_alarm <= var.alarm_evaluation_periods && floor(var.alarm_datapoints_to_alarm) == var.alarm_datapoints_to_alarm
-    error_message = "alarm_datapoints_to_alarm must be a whole number from 1 to alarm_evaluation_periods."
+    condition     = var.crawler.reserved_concurrency == null || try(var.crawler.reserved_concurrency >= 1 && var.crawler.reserved_concurrency <= 10 && floor(var.crawler.reserved_concurrency) == var.crawler.reserved_concurrency, false)
+    error_message = "crawler.reserved_concurrency must be null or a whole number from 1 to 10, e.g. 1."
   }
-}
-
-variable "alarm_retention_days" {
-  description = "Days an alarm record is kept before the table's TTL removes it (ALARM_RETENTION_DAYS)."
-  type        = number
-  default     = 90
 
   validation {
-    condition     = var.alarm_retention_days >= 1 && var.alarm_retention_days <= 3650 && floor(var.alarm_retention_days) == var.alarm_retention_days
-    error_message = "alarm_retention_days must be a whole number from 1 to 3650."
+    condition     = can(regex("^[0-9]+(ms|s|m)$", var.crawler.deadline_margin))
+    error_message = "crawler.deadline_margin must be a Go duration of whole ms, s or m, e.g. 5s."
+  }
+
+  validation {
+    condition     = var.crawler.max_body_bytes >= 1024 && var.crawler.max_body_bytes <= 10485760 && floor(var.crawler.max_body_bytes) == var.crawler.max_body_bytes
+    error_message = "crawler.max_body_bytes must be a whole number from 1024 to 10485760, e.g. 1048576."
+  }
+
+  validation {
+    condition     = var.crawler.max_redirects >= 0 && var.crawler.max_redirects <= 10 && floor(var.crawler.max_redirects) == var.crawler.max_redirects
+    error_message = "crawler.max_redirects must be a whole number from 0 to 10, e.g. 5."
+  }
+
+  validation {
+    condition     = can(regex("^[0-9]+(ms|s)$", var.crawler.retry_delay))
+    error_message = "crawler.retry_delay must be a Go duration of whole ms or s, e.g. 500ms."
   }
 }
 
-variable "log_retention_days" {
-  description = "Retention of the function and API access log groups."
-  type        = number
-  default     = 30
+variable "alarms" {
+  description = <<-EOT
+    The per-target alarms the crawler creates and the alarm history the alarmlogger keeps (defaults in brackets):
+      period_seconds      - ALARM_PERIOD_SECONDS, 10, 20, 30 or a multiple of 60 up to 86400 [60]
+      evaluation_periods  - ALARM_EVALUATION_PERIODS, 1-100 [2]
+      datapoints_to_alarm - ALARM_DATAPOINTS_TO_ALARM, breaching periods that raise an alarm, 1-evaluation_periods [2]
+      retention_days      - ALARM_RETENTION_DAYS, days an alarm record is kept before the table's TTL removes it, 1-3650 [90]
+  EOT
+  type = object({
+    period_seconds      = optional(number, 60)
+    evaluation_periods  = optional(number, 2)
+    datapoints_to_alarm = optional(number, 2)
+    retention_days      = optional(number, 90)
+  })
+  default  = {}
+  nullable = false
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+    condition     = contains([10, 20, 30], var.alarms.period_seconds) || (var.alarms.period_seconds >= 60 && var.alarms.period_seconds <= 86400 && var.alarms.period_seconds % 60 == 0)
+    error_message = "alarms.period_seconds must be 10, 20, 30 or a multiple of 60 up to 86400, e.g. 60."
+  }
+
+  validation {
+    condition     = var.alarms.evaluation_periods >= 1 && var.alarms.evaluation_periods <= 100 && floor(var.alarms.evaluation_periods) == var.alarms.evaluation_periods
+    error_message = "alarms.evaluation_periods must be a whole number from 1 to 100, e.g. 2."
+  }
+
+  validation {
+    condition     = var.alarms.datapoints_to_alarm >= 1 && var.alarms.datapoints_to_alarm <= var.alarms.evaluation_periods && floor(var.alarms.datapoints_to_alarm) == var.alarms.datapoints_to_alarm
+    error_message = "alarms.datapoints_to_alarm must be a whole number from 1 to alarms.evaluation_periods, e.g. 2 of 3."
+  }
+
+  validation {
+    condition     = var.alarms.retention_days >= 1 && var.alarms.retention_days <= 3650 && floor(var.alarms.retention_days) == var.alarms.retention_days
+    error_message = "alarms.retention_days must be a whole number from 1 to 3650, e.g. 90."
   }
 }
 
-variable "log_level" {
-  description = "Application log level of the functions (AWS_LAMBDA_LOG_LEVEL)."
-  type        = string
-  default     = "INFO"
+variable "api" {
+  description = <<-EOT
+    The REST API (defaults in brackets):
+      stage_name         - stage, part of api_url: 1-32 letters, digits, '_' [v1]
+      cors_allow_origins - origins answered to CORS requests (CORS_ALLOW_ORIGINS); empty disables CORS, ["*"] allows any [[]]
+      logging_level      - API Gateway execution logging, OFF, ERROR or INFO (its own log group API-Gateway-Execution-Logs_<api>/<stage>); access logs are always on [OFF]
+      throttle           - stage-wide method throttling: rate_limit (requests per second, > 0) [50], burst_limit (1-5000) [100]
+      usage_plan         - the API key's plan: rate_limit (> 0) [20], burst_limit (>= 1) [40], quota_limit (>= 1) [200000] requests per quota_period (DAY, WEEK or MONTH) [MONTH]
+      manage_account     - own the region's API Gateway account settings (the CloudWatch Logs role of access logging); one setting per account and region, so true in exactly one stack per account and region (README) [false]
+  EOT
+  type = object({
+    stage_name         = optional(string, "v1")
+    cors_allow_origins = optional(list(string), [])
+    logging_level      = optional(string, "OFF")
+    throttle = optional(object({
+      rate_limit  = optional(number, 50)
+      burst_limit = optional(number, 100)
+    }), {})
+    usage_plan = optional(object({
+      rate_limit   = optional(number, 20)
+      burst_limit  = optional(number, 40)
+      quota_limit  = optional(number, 200000)
+      quota_period = optional(string, "MONTH")
+    }), {})
+    manage_account = optional(bool, false)
+  })
+  default  = {}
+  nullable = false
 
   validation {
-    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR"], var.log_level)
-    error_message = "log_level must be one of DEBUG, INFO, WARN, ERROR."
+    condition     = can(regex("^[A-Za-z0-9_]{1,32}$", var.api.stage_name))
+    error_message = "api.stage_name must be 1-32 letters, digits or underscores, e.g. v1."
+  }
+
+  validation {
+    condition     = alltrue([for o in var.api.cors_allow_origins : o == "*" || can(regex("^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$", o))])
+    error_message = "api.cors_allow_origins entries must be \"*\" or an origin of scheme, host and optional port, no path, e.g. https://app.example.com or http://localhost:3000."
+  }
+
+  validation {
+    condition     = contains(["OFF", "ERROR", "INFO"], var.api.logging_level)
+    error_message = "api.logging_level must be OFF, ERROR or INFO, e.g. OFF."
+  }
+
+  validation {
+    condition     = var.api.throttle.rate_limit > 0 && var.api.throttle.burst_limit >= 1 && var.api.throttle.burst_limit <= 5000
+    error_message = "api.throttle needs rate_limit > 0 and burst_limit from 1 to 5000, e.g. { rate_limit = 50, burst_limit = 100 }."
+  }
+
+  validation {
+    condition     = var.api.usage_plan.rate_limit > 0 && var.api.usage_plan.burst_limit >= 1 && var.api.usage_plan.quota_limit >= 1
+    error_message = "api.usage_plan needs rate_limit > 0, burst_limit >= 1 and quota_limit >= 1, e.g. { rate_limit = 20, burst_limit = 40, quota_limit = 200000 }."
+  }
+
+  validation {
+    condition     = contains(["DAY", "WEEK", "MONTH"], var.api.usage_plan.quota_period)
+    error_message = "api.usage_plan.quota_period must be DAY, WEEK or MONTH, e.g. MONTH."
+  }
+}
+
+variable "logging" {
+  description = <<-EOT
+    The functions' logs and the API access logs (defaults in brackets):
+      level          - application log level of the functions (AWS_LAMBDA_LOG_LEVEL): DEBUG, INFO, WARN or ERROR [INFO]
+      retention_days - retention of the function and API access log groups, a CloudWatch Logs value [30]
+  EOT
+  type = object({
+    level          = optional(string, "INFO")
+    retention_days = optional(number, 30)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR"], var.logging.level)
+    error_message = "logging.level must be one of DEBUG, INFO, WARN, ERROR, e.g. INFO."
+  }
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.logging.retention_days)
+    error_message = "logging.retention_days must be a CloudWatch Logs retention: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, e.g. 30."
+  }
+}
+
+variable "deployment" {
+  description = <<-EOT
+    How new function versions go live (defaults in brackets):
+      codedeploy        - by a CodeDeploy canary that rolls back on the functions' alarms; false moves the live aliases at once [false]
+      codedeploy_config - the CodeDeploy Lambda configuration of the canary [CodeDeployDefault.LambdaCanary10Percent5Minutes]
+  EOT
+  type = object({
+    codedeploy        = optional(bool, false)
+    codedeploy_config = optional(string, "CodeDeployDefault.LambdaCanary10Percent5Minutes")
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = contains([
+      "CodeDeployDefault.LambdaAllAtOnce",
+      "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+      "CodeDeployDefault.LambdaCanary10Percent10Minutes",
+      "CodeDeployDefault.LambdaCanary10Percent15Minutes",
+      "CodeDeployDefault.LambdaCanary10Percent30Minutes",
+      "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+      "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
+      "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
+      "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
+    ], var.deployment.codedeploy_config)
+    error_message = "deployment.codedeploy_config must be a CodeDeploy Lambda configuration: CodeDeployDefault.LambdaAllAtOnce, CodeDeployDefault.LambdaCanary10Percent{5,10,15,30}Minutes or CodeDeployDefault.LambdaLinear10PercentEvery{1Minute,2Minutes,3Minutes,10Minutes}, e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes."
+  }
+}
+
+variable "data_protection" {
+  description = <<-EOT
+    What protects the stack's data from deletion (defaults in brackets):
+      deletion_protection      - DynamoDB deletion protection of both tables; false for throw-away environments [true]
+      kms_deletion_window_days - days before the stack's KMS key is deleted after destroy, 7-30 [30]
+  EOT
+  type = object({
+    deletion_protection      = optional(bool, true)
+    kms_deletion_window_days = optional(number, 30)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.data_protection.kms_deletion_window_days >= 7 && var.data_protection.kms_deletion_window_days <= 30 && floor(var.data_protection.kms_deletion_window_days) == var.data_protection.kms_deletion_window_days
+    error_message = "data_protection.kms_deletion_window_days must be a whole number from 7 to 30, e.g. 30."
   }
 }
 
 variable "emulator_compatibility" {
   description = <<-EOT
-    Work-arounds for gaps of a local AWS emulator (moto 5.2); leave all false on AWS.
-    omit_lambda_logging_config: do not send the functions' JSON logging config (moto does not store it, so every
-    apply would publish new versions). static_apigateway_tags: tag API Gateway resources without release_version
-    (moto has no API Gateway TagResource, so a new release could not update their tags).
+    Work-arounds for gaps of a local AWS emulator (moto 5.2); all false (the default) is AWS behaviour. Only a root
+    sets them, from its aws_endpoint_url (README "Local emulator"):
+      omit_lambda_logging_config - send no JSON logging config to the functions (moto does not store it, so every
+                                   apply would publish new versions)
+      static_apigateway_tags     - tag API Gateway resources without release_version (moto has no API Gateway
+                                   TagResource, so a new release could not update their tags)
   EOT
   type = object({
     omit_lambda_logging_config = optional(bool, false)
@@ -239,100 +336,9 @@ variable "emulator_compatibility" {
   nullable = false
 }
 
-variable "deletion_protection" {
-  description = "Protect the tables from deletion (DynamoDB deletion protection). Turn off for throw-away environments."
-  type        = bool
-  default     = true
-}
-
-variable "enable_codedeploy" {
-  description = "Release new function versions by CodeDeploy canary with automatic rollback on the functions' alarms; false moves the live aliases at once (local emulator)."
-  type        = bool
-  default     = false
-}
-
-variable "canary_deployment_config" {
-  description = "CodeDeploy configuration of the canary (with enable_codedeploy)."
-  type        = string
-  default     = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
-
-  validation {
-    condition     = startswith(var.canary_deployment_config, "CodeDeployDefault.Lambda")
-    error_message = "canary_deployment_config must be a CodeDeployDefault.Lambda* configuration (e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes)."
-  }
-}
-
-variable "api_stage_name" {
-  description = "Stage of the REST API (part of api_url)."
-  type        = string
-  default     = "v1"
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_]{1,32}$", var.api_stage_name))
-    error_message = "api_stage_name must be 1-32 letters, digits or underscores."
-  }
-}
-
-variable "api_throttle" {
-  description = "Stage-wide method throttling: steady requests per second and burst."
-  type = object({
-    rate_limit  = number
-    burst_limit = number
-  })
-  default = { rate_limit = 50, burst_limit = 100 }
-
-  validation {
-    condition     = var.api_throttle.rate_limit > 0 && var.api_throttle.burst_limit >= 1 && var.api_throttle.burst_limit <= 5000
-    error_message = "api_throttle.rate_limit must be > 0 and burst_limit from 1 to 5000."
-  }
-}
-
-variable "usage_plan" {
-  description = "Usage plan of the API key: throttling (requests per second, burst) and quota (requests per period DAY, WEEK or MONTH)."
-  type = object({
-    rate_limit   = number
-    burst_limit  = number
-    quota_limit  = number
-    quota_period = string
-  })
-  default = { rate_limit = 20, burst_limit = 40, quota_limit = 200000, quota_period = "MONTH" }
-
-  validation {
-    condition     = var.usage_plan.rate_limit > 0 && var.usage_plan.burst_limit >= 1 && var.usage_plan.quota_limit >= 1 && contains(["DAY", "WEEK", "MONTH"], var.usage_plan.quota_period)
-    error_message = "usage_plan needs rate_limit > 0, burst_limit >= 1, quota_limit >= 1 and quota_period DAY, WEEK or MONTH."
-  }
-}
-
-variable "api_logging_level" {
-  description = "API Gateway execution logging (written by API Gateway to its own log group API-Gateway-Execution-Logs_<api>/<stage>); access logs are always on."
-  type        = string
-  default     = "OFF"
-
-  validation {
-    condition     = contains(["OFF", "ERROR", "INFO"], var.api_logging_level)
-    error_message = "api_logging_level must be OFF, ERROR or INFO."
-  }
-}
-
-variable "manage_apigateway_account" {
-  description = "Manage the region's API Gateway account settings (the CloudWatch Logs role used for access logging). It is one setting per account and region: enable it in exactly one stack per account and region, or set it up outside Terraform. See README."
-  type        = bool
-  default     = false
-}
-
-variable "kms_deletion_window_days" {
-  description = "Waiting period before the stack's KMS key is deleted after destroy."
-  type        = number
-  default     = 30
-
-  validation {
-    condition     = var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30
-    error_message = "kms_deletion_window_days must be from 7 to 30."
-  }
-}
-
 variable "tags" {
-  description = "Extra tags of every resource (team, environment and release_version are always set)."
+  description = "Extra tags of every resource (project, team, environment and release_version are always set and win)."
   type        = map(string)
   default     = {}
+  nullable    = false
 }

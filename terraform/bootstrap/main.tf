@@ -7,9 +7,10 @@ module "state_backend" {
   sse_algorithm                      = var.sse_algorithm
   deletion_protection                = each.value.deletion_protection
   noncurrent_version_expiration_days = each.value.noncurrent_version_expiration_days
-  # moto ignores NewerNoncurrentVersions and the provider would wait forever for it: only on real AWS.
-  noncurrent_versions_to_keep = local.emulated ? null : 10
-  # moto serves plain HTTP and applies Deny statements without their conditions: the TLS-only policy would
-  # lock everyone out of the bucket there. Always attached on AWS.
-  deny_insecure_transport = !local.emulated
+
+  # Emulator work-arounds (modules/state-backend README "Local emulator"), on exactly when aws_endpoint_url is set.
+  emulator_compatibility = {
+    omit_tls_only_policy           = local.emulated
+    omit_newer_noncurrent_versions = local.emulated
+  }
 }

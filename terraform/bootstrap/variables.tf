@@ -3,8 +3,8 @@ variable "region" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must be an AWS region name such as eu-west-1 or us-gov-west-1."
+    condition     = can(regex("^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$", var.region))
+    error_message = "region must be an AWS region name: a prefix (us, eu, ap, sa, ca, me, af, il, mx, cn, us-gov, us-iso, us-isob, us-isof, eu-isoe, eusc-de), a direction (north, south, east, west, central, northeast, northwest, southeast, southwest) and a number 1-99 without a leading zero, joined by '-', e.g. eu-west-1 or us-gov-west-1."
   }
 }
 
@@ -14,8 +14,8 @@ variable "state_prefix" {
   default     = "webhealth-tfstate"
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$", var.state_prefix))
-    error_message = "state_prefix must be 3-42 lowercase letters, digits and '-', starting and ending with a letter or digit."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$", var.state_prefix)) && !strcontains(var.state_prefix, "--")
+    error_message = "state_prefix must be 3-42 characters of lowercase letters, digits and single '-', starting and ending with a letter or digit (it becomes part of S3 bucket names), e.g. webhealth-tfstate."
   }
 }
 

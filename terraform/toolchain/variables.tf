@@ -3,8 +3,8 @@ variable "region" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must be an AWS region name such as eu-west-1."
+    condition     = can(regex("^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$", var.region))
+    error_message = "region must be an AWS region name: a prefix (us, eu, ap, sa, ca, me, af, il, mx, cn, us-gov, us-iso, us-isob, us-isof, eu-isoe, eusc-de), a direction (north, south, east, west, central, northeast, northwest, southeast, southwest) and a number 1-99 without a leading zero, joined by '-', e.g. eu-west-1."
   }
 }
 
@@ -65,8 +65,8 @@ variable "state_region" {
   default     = null
 
   validation {
-    condition     = var.state_region == null || can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", coalesce(var.state_region, "-")))
-    error_message = "state_region must be null or an AWS region name such as eu-west-1."
+    condition     = var.state_region == null || can(regex("^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$", coalesce(var.state_region, "-")))
+    error_message = "state_region must be null or an AWS region name: a prefix (us, eu, ap, sa, ca, me, af, il, mx, cn, us-gov, us-iso, us-isob, us-isof, eu-isoe, eusc-de), a direction (north, south, east, west, central, northeast, northwest, southeast, southwest) and a number 1-99 without a leading zero, joined by '-', e.g. eu-west-1."
   }
 }
 
@@ -100,12 +100,12 @@ variable "environments" {
 
   validation {
     condition     = length(var.environments) > 0 && alltrue([for env in keys(var.environments) : contains(["dev", "beta", "prod"], env)])
-    error_message = "environments must have at least one key, each one of dev, beta, prod."
+    error_message = "environments must have at least one key, each one of dev, beta, prod (local has no pipeline), e.g. { prod = { deployment_role_arn = \"arn:aws:iam::444444444444:role/webhealth-deployer\" } }."
   }
 
   validation {
-    condition     = alltrue([for env, e in var.environments : e.state_region == null || can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", coalesce(e.state_region, "-")))])
-    error_message = "environments.<env>.state_region must be null or an AWS region name such as eu-west-1."
+    condition     = alltrue([for env, e in var.environments : e.state_region == null || can(regex("^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$", coalesce(e.state_region, "-")))])
+    error_message = "environments.<env>.state_region must be null or an AWS region name: a prefix (us, eu, ap, sa, ca, me, af, il, mx, cn, us-gov, us-iso, us-isob, us-isof, eu-isoe, eusc-de), a direction (north, south, east, west, central, northeast, northwest, southeast, southwest) and a number 1-99 without a leading zero, joined by '-', e.g. eu-west-1."
   }
 
   validation {

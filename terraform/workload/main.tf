@@ -1,3 +1,15 @@
+locals {
+  # The one emulator switch: aws_endpoint_url set means a local emulator (moto), never AWS. It points the provider
+  # there (providers.tf), turns on modules/web-health's emulator_compatibility work-arounds and turns CodeDeploy
+  # off, which moto cannot run, so a beta or prod release rehearsed there moves the aliases directly.
+  emulated = var.aws_endpoint_url != null
+
+  emulator_compatibility = {
+    omit_lambda_logging_config = local.emulated
+    static_apigateway_tags     = local.emulated
+  }
+}
+
 module "web_health" {
   source = "../../modules/web-health"
 
@@ -8,28 +20,13 @@ module "web_health" {
   artifacts_dir         = var.artifacts_dir
   lambda_architecture   = var.lambda_architecture
   allow_private_targets = var.allow_private_targets
-  cors_allow_origins    = var.cors_allow_origins
 
-  crawler_schedule_expression = var.crawler_schedule_expression
-  crawler_timeout_seconds     = var.crawler_timeout_seconds
-  alarm_period_seconds        = var.alarm_period_seconds
-  alarm_evaluation_periods    = var.alarm_evaluation_periods
-  alarm_datapoints_to_alarm   = var.alarm_datapoints_to_alarm
-  alarm_retention_days        = var.alarm_retention_days
-  log_retention_days          = var.log_retention_days
-  log_level                   = var.log_level
+  crawler         = var.crawler
+  alarms          = var.alarms
+  api             = var.api
+  logging         = var.logging
+  deployment      = local.emulated ? merge(var.deployment, { codedeploy = false }) : var.deployment
+  data_protection = var.data_protection
 
-  deletion_protection = var.deletion_protection
-  # The emulator has no working CodeDeploy, so rehearsing a beta/prod tag locally moves the aliases directly.
-  enable_codedeploy         = var.enable_codedeploy && !local.emulated
-  canary_deployment_config  = var.canary_deployment_config
-  usage_plan                = var.usage_plan
-  manage_apigateway_account = var.manage_apigateway_account
-  kms_deletion_window_days  = var.environment == "local" ? 7 : 30
-
-  # Emulator gaps (README "Applying to a local emulator"); never on AWS.
-  emulator_compatibility = {
-    omit_lambda_logging_config = local.emulated
-    static_apigateway_tags     = local.emulated
-  }
+  emulator_compatibility = local.emulator_compatibility
 }

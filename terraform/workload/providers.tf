@@ -1,7 +1,3 @@
-locals {
-  emulated = var.aws_endpoint_url != null
-}
-
 provider "aws" {
   region = var.region
 

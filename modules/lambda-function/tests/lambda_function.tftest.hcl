@@ -3,31 +3,7 @@
 
 mock_provider "aws" {
   override_during = plan
-
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = {
-      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/wh-web-dev-eu-west-1-crawler"
-    }
-  }
-
-  mock_resource "aws_lambda_function" {
-    defaults = {
-      arn     = "arn:aws:lambda:eu-west-1:123456789012:function:wh-web-dev-eu-west-1-crawler"
-      version = "7"
-    }
-  }
-
-  mock_resource "aws_iam_role" {
-    defaults = {
-      arn = "arn:aws:iam::123456789012:role/wh-web-dev-eu-west-1-crawler"
-    }
-  }
-
-  mock_resource "aws_lambda_alias" {
-    defaults = {
-      arn = "arn:aws:lambda:eu-west-1:123456789012:function:wh-web-dev-eu-west-1-crawler:live"
-    }
-  }
+  source          = "./tests/mocks"
 }
 
 # The release sequence below applies (mocked) twice; values generated at apply time must stay stable there.
@@ -126,6 +102,14 @@ run "function_is_a_published_go_function_with_json_logs" {
   assert {
     condition     = aws_lambda_function.this.tags["team"] == "web" && aws_lambda_function.this.tags["environment"] == "dev" && aws_lambda_function.this.tags["release_version"] == "1.2.3" && aws_iam_role.this.tags["release_version"] == "1.2.3" && aws_cloudwatch_log_group.this.tags["team"] == "web"
     error_message = "Resources must carry the team, environment and release_version tags."
+  }
+
+  assert {
+    condition = (
+      [for k in ["memory_size", "timeout", "architecture", "log_retention_days", "application_log_level"] : output.configuration[k]] == [128, 100, "x86_64", 30, "INFO"]
+      && output.configuration.reserved_concurrency == null && output.configuration.codedeploy_config == null
+    )
+    error_message = "The configuration output reports what the function is planned with."
   }
 }
 
@@ -265,19 +249,6 @@ run "failure_destination_sns" {
   }
 }
 
-run "logging_config_switchable_for_emulators" {
-  command = plan
-
-  variables {
-    manage_logging_config = false
-  }
-
-  assert {
-    condition     = length(aws_lambda_function.this.logging_config) == 0 && aws_cloudwatch_log_group.this.name == "/aws/lambda/wh-web-dev-eu-west-1-crawler"
-    error_message = "Without manage_logging_config no logging config is sent; the log group is still Lambda's default group."
-  }
-}
-
 run "reserved_concurrency" {
   command = plan
 
@@ -288,6 +259,11 @@ run "reserved_concurrency" {
   assert {
     condition     = aws_lambda_function.this.reserved_concurrent_executions == 1
     error_message = "reserved_concurrency must be applied to the function."
+  }
+
+  assert {
+    condition     = output.configuration.reserved_concurrency == 1
+    error_message = "The configuration output reports the reserved concurrency."
   }
 }
 
@@ -307,6 +283,11 @@ run "codedeploy_canary" {
   assert {
     condition     = aws_codedeploy_app.this[0].compute_platform == "Lambda" && aws_codedeploy_deployment_group.this[0].deployment_config_name == "CodeDeployDefault.LambdaCanary10Percent10Minutes"
     error_message = "A Lambda CodeDeploy application with the chosen canary configuration must exist."
+  }
+
+  assert {
+    condition     = output.configuration.codedeploy_config == "CodeDeployDefault.LambdaCanary10Percent10Minutes"
+    error_message = "The configuration output reports the canary configuration."
   }
 
   assert {
@@ -357,14 +338,6 @@ run "rejects_long_description" {
     description = join("", [for i in range(201) : "x"])
   }
   expect_failures = [var.description]
-}
-
-run "rejects_non_semver_release" {
-  command = plan
-  variables {
-    release_version = "v1.2"
-  }
-  expect_failures = [var.release_version]
 }
 
 run "rejects_non_zip_artifact" {

@@ -288,3 +288,70 @@ run "access_log_bucket_not_a_bucket_name" {
 
   expect_failures = [var.access_log_bucket]
 }
+
+# The release grammar shared with the release tag parser (platform/release) and the workload root: regions
+# and teams.
+
+run "release_grammar_edge_cases_plan" {
+  command = plan
+
+  variables {
+    state_region   = "us-gov-west-1"
+    drift_releases = [{ region = "ap-southeast-10", team = "web-platform" }, { region = "eu-west-1", team = "a1" }]
+  }
+
+  assert {
+    condition     = output.state_region == "us-gov-west-1" && length(output.drift_schedules) == 2
+    error_message = "partition regions, two-digit region numbers and 2- to 12-character teams are valid"
+  }
+}
+
+run "state_region_number_with_leading_zero" {
+  command = plan
+
+  variables {
+    state_region = "eu-west-01"
+  }
+
+  expect_failures = [var.state_region]
+}
+
+run "drift_release_region_of_unknown_prefix" {
+  command = plan
+
+  variables {
+    drift_releases = [{ region = "xx-west-1", team = "web" }]
+  }
+
+  expect_failures = [var.drift_releases]
+}
+
+run "drift_release_team_longer_than_12" {
+  command = plan
+
+  variables {
+    drift_releases = [{ region = "eu-west-1", team = "web-platforms" }]
+  }
+
+  expect_failures = [var.drift_releases]
+}
+
+run "drift_release_team_with_double_hyphen" {
+  command = plan
+
+  variables {
+    drift_releases = [{ region = "eu-west-1", team = "web--ops" }]
+  }
+
+  expect_failures = [var.drift_releases]
+}
+
+run "connection_arn_region_not_a_region" {
+  command = plan
+
+  variables {
+    connection_arn = "arn:aws:codeconnections:europe-1:111122223333:connection/7b65fd00-061e-43c7-8d42-e55dd18843a3"
+  }
+
+  expect_failures = [var.connection_arn]
+}

@@ -2,25 +2,7 @@
 
 mock_provider "aws" {
   override_during = plan
-
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-
-  mock_resource "aws_s3_bucket" {
-    defaults = { arn = "arn:aws:s3:::webhealth-tfstate-dev" }
-  }
-
-  mock_resource "aws_kms_key" {
-    defaults = {
-      arn    = "arn:aws:kms:eu-west-1:123456789012:key/0f8fad5b-d9cb-469f-a165-70867728950e"
-      key_id = "0f8fad5b-d9cb-469f-a165-70867728950e"
-    }
-  }
+  source          = "./tests/mocks"
 }
 
 variables {
@@ -114,19 +96,6 @@ run "bucket_policy_denies_plain_http" {
   assert {
     condition     = alltrue([for s in jsondecode(aws_s3_bucket_policy.state[0].policy).Statement : s.Effect == "Deny"])
     error_message = "The bucket policy only denies; it grants nothing."
-  }
-}
-
-run "tls_policy_switchable_for_emulators" {
-  command = plan
-
-  variables {
-    deny_insecure_transport = false
-  }
-
-  assert {
-    condition     = length(aws_s3_bucket_policy.state) == 0
-    error_message = "Without deny_insecure_transport no bucket policy is attached (emulators over plain HTTP)."
   }
 }
 

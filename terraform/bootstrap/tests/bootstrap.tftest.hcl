@@ -69,6 +69,14 @@ run "rejects_bad_prefix" {
   expect_failures = [var.state_prefix]
 }
 
+run "rejects_prefix_with_double_hyphen" {
+  command = plan
+  variables {
+    state_prefix = "web--state"
+  }
+  expect_failures = [var.state_prefix]
+}
+
 run "rejects_bad_environment_names" {
   command = plan
   variables {

@@ -1,10 +1,26 @@
-environment                 = "beta"
-enable_codedeploy           = true
-canary_deployment_config    = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
-allow_private_targets       = false
-crawler_schedule_expression = "rate(5 minutes)"
-alarm_evaluation_periods    = 3
-alarm_datapoints_to_alarm   = 2
-alarm_retention_days        = 90
-log_retention_days          = 30
-deletion_protection         = true
+# Beta: as prod, but crawled every 5 minutes and with the shorter canary.
+environment           = "beta"
+allow_private_targets = false
+
+crawler = {
+  schedule_expression = "rate(5 minutes)"
+}
+
+alarms = {
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  retention_days      = 90
+}
+
+logging = {
+  retention_days = 30
+}
+
+deployment = {
+  codedeploy        = true
+  codedeploy_config = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+}
+
+data_protection = {
+  deletion_protection = true
+}

@@ -1,10 +1,26 @@
-environment                 = "dev"
-enable_codedeploy           = false
-allow_private_targets       = false
-crawler_schedule_expression = "rate(5 minutes)"
-alarm_evaluation_periods    = 2
-alarm_datapoints_to_alarm   = 2
-alarm_retention_days        = 30
-log_retention_days          = 14
-log_level                   = "DEBUG"
-deletion_protection         = false
+# Dev: released directly (no canary), throw-away tables, debug logs.
+environment           = "dev"
+allow_private_targets = false
+
+crawler = {
+  schedule_expression = "rate(5 minutes)"
+}
+
+alarms = {
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  retention_days      = 30
+}
+
+logging = {
+  level          = "DEBUG"
+  retention_days = 14
+}
+
+deployment = {
+  codedeploy = false
+}
+
+data_protection = {
+  deletion_protection = false
+}

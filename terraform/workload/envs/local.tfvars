@@ -1,14 +1,33 @@
 # Local stack on moto (make up): no CodeDeploy, private targets (servers on this machine), fast feedback.
-environment                 = "local"
-enable_codedeploy           = false
-allow_private_targets       = true
-crawler_schedule_expression = "rate(1 minute)"
-crawler_timeout_seconds     = 60
-alarm_period_seconds        = 60
-alarm_evaluation_periods    = 1
-alarm_datapoints_to_alarm   = 1
-alarm_retention_days        = 7
-log_retention_days          = 1
-log_level                   = "DEBUG"
-deletion_protection         = false
-cors_allow_origins          = ["*"]
+environment           = "local"
+allow_private_targets = true
+
+crawler = {
+  schedule_expression = "rate(1 minute)"
+  timeout_seconds     = 60
+}
+
+alarms = {
+  period_seconds      = 60
+  evaluation_periods  = 1
+  datapoints_to_alarm = 1
+  retention_days      = 7
+}
+
+api = {
+  cors_allow_origins = ["*"]
+}
+
+logging = {
+  level          = "DEBUG"
+  retention_days = 1
+}
+
+deployment = {
+  codedeploy = false
+}
+
+data_protection = {
+  deletion_protection      = false
+  kms_deletion_window_days = 7
+}

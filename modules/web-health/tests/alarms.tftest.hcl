@@ -1,0 +1,84 @@
+# Alarm topics and their subscriber, the crawl schedule and the dashboard.
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+variables {
+  team            = "web"
+  environment     = "dev"
+  release_version = "1.4.0"
+  artifacts_dir   = "tests/fixtures"
+}
+
+run "alarm_topic_wiring" {
+  command = plan
+
+  assert {
+    condition     = aws_sns_topic.alarms.kms_master_key_id == aws_kms_key.this.arn && aws_sns_topic.ops.kms_master_key_id == aws_kms_key.this.arn
+    error_message = "Both topics are encrypted with the customer-managed key (aws/sns does not work with alarms)."
+  }
+
+  assert {
+    condition = jsondecode(aws_sns_topic_policy.this["alarms"].policy).Statement == [{
+      Sid       = "CloudWatchAlarmsOfThisAccount"
+      Effect    = "Allow"
+      Principal = { Service = "cloudwatch.amazonaws.com" }
+      Action    = ["sns:Publish"]
+      Resource  = aws_sns_topic.alarms.arn
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = "123456789012" }
+        ArnLike      = { "aws:SourceArn" = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:webhealth-web-dev-eu-west-1-target-*" }
+      }
+    }]
+    error_message = "Only this account's per-target alarms may publish to the alarm topic."
+  }
+
+  assert {
+    condition     = aws_sns_topic_subscription.alarmlogger.protocol == "lambda" && aws_sns_topic_subscription.alarmlogger.endpoint == "arn:aws:lambda:eu-west-1:123456789012:function:webhealth-web-dev-eu-west-1-alarmlogger:live"
+    error_message = "The alarmlogger's live alias is subscribed to the alarm topic."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.alarmlogger_from_sns.principal == "sns.amazonaws.com" && aws_lambda_permission.alarmlogger_from_sns.source_arn == aws_sns_topic.alarms.arn && aws_lambda_permission.alarmlogger_from_sns.qualifier == "live"
+    error_message = "Only the alarm topic may invoke the alarmlogger alias."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.alarmlogger_failures.kms_master_key_id == aws_kms_key.this.arn
+    error_message = "The failure queue is encrypted with the stack key."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(module.alarmlogger.execution_policy).Statement : s if s.Sid == "SendFailedInvocations" && s.Resource == [aws_sqs_queue.alarmlogger_failures.arn]]) == 1
+    error_message = "The alarmlogger's failed notifications go to the encrypted queue."
+  }
+}
+
+run "schedule_targets_the_crawler_alias" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.crawl.schedule_expression == "rate(5 minutes)" && aws_cloudwatch_event_target.crawl.arn == "arn:aws:lambda:eu-west-1:123456789012:function:webhealth-web-dev-eu-west-1-crawler:live"
+    error_message = "The rule runs the crawler's live alias on the schedule."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.crawler_from_schedule.principal == "events.amazonaws.com" && aws_lambda_permission.crawler_from_schedule.source_arn == aws_cloudwatch_event_rule.crawl.arn && aws_lambda_permission.crawler_from_schedule.qualifier == "live"
+    error_message = "Only the schedule rule may invoke the crawler alias."
+  }
+}
+
+run "dashboard_uses_metrics_insights" {
+  command = plan
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[0].properties.metrics[0][0].expression == "SELECT AVG(Availability) FROM SCHEMA(\"WebHealth/webhealth-web-dev-eu-west-1\", Region, TargetId) GROUP BY TargetId"
+    error_message = "Availability per target comes from a Metrics Insights query, so new targets appear without a re-apply."
+  }
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[1].properties.metrics[0][0].expression == "SELECT AVG(Latency) FROM SCHEMA(\"WebHealth/webhealth-web-dev-eu-west-1\", Region, TargetId) GROUP BY TargetId"
+    error_message = "Latency per target comes from a Metrics Insights query."
+  }
+}

@@ -1,0 +1,63 @@
+# emulator_compatibility: all off is AWS behaviour; each switch changes only what its emulator gap needs.
+
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+variables {
+  team            = "web"
+  environment     = "local"
+  release_version = "1.4.0"
+  artifacts_dir   = "tests/fixtures"
+}
+
+run "aws_behaviour_by_default" {
+  command = plan
+
+  assert {
+    condition     = aws_api_gateway_rest_api.this.tags["release_version"] == "1.4.0" && aws_api_gateway_stage.this.tags["release_version"] == "1.4.0" && aws_api_gateway_usage_plan.this.tags["release_version"] == "1.4.0" && aws_api_gateway_api_key.this.tags["release_version"] == "1.4.0"
+    error_message = "On AWS the API Gateway resources carry the release version."
+  }
+
+  assert {
+    condition     = alltrue([for m in [module.crawler, module.alarmlogger, module.urlapi] : m.configuration.application_log_level == "INFO"])
+    error_message = "On AWS every function gets its JSON logging config."
+  }
+}
+
+run "static_apigateway_tags" {
+  command = plan
+
+  variables {
+    emulator_compatibility = { static_apigateway_tags = true }
+  }
+
+  assert {
+    condition     = alltrue([for t in [aws_api_gateway_rest_api.this.tags, aws_api_gateway_stage.this.tags, aws_api_gateway_api_key.this.tags, aws_api_gateway_usage_plan.this.tags] : !contains(keys(t), "release_version") && t["team"] == "web"])
+    error_message = "With static_apigateway_tags the API Gateway resources are tagged without the release version."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.urls.tags["release_version"] == "1.4.0" && module.crawler.configuration.application_log_level == "INFO"
+    error_message = "Other resources keep the release version tag, and the logging config stays."
+  }
+}
+
+run "omit_lambda_logging_config" {
+  command = plan
+
+  variables {
+    emulator_compatibility = { omit_lambda_logging_config = true }
+  }
+
+  assert {
+    condition     = alltrue([for m in [module.crawler, module.alarmlogger, module.urlapi] : m.configuration.application_log_level == null && m.log_group_name == "/aws/lambda/${m.function_name}"])
+    error_message = "With omit_lambda_logging_config no function gets a logging config; their log groups stay Lambda's default ones."
+  }
+
+  assert {
+    condition     = aws_api_gateway_rest_api.this.tags["release_version"] == "1.4.0"
+    error_message = "The API Gateway tags are unaffected."
+  }
+}

@@ -1,0 +1,73 @@
+# The functions' environments: exactly the variables docs/design.md lists.
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+variables {
+  team            = "web"
+  environment     = "dev"
+  release_version = "1.4.0"
+  artifacts_dir   = "tests/fixtures"
+}
+
+run "function_environments_match_the_contract" {
+  command = plan
+
+  assert {
+    condition = module.crawler.environment_variables == tomap({
+      URLS_TABLE                = "webhealth-web-dev-eu-west-1-urls"
+      ALARM_TOPIC_ARN           = "arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-alarms"
+      ALARM_PREFIX              = "webhealth-web-dev-eu-west-1-target"
+      METRIC_NAMESPACE          = "WebHealth/webhealth-web-dev-eu-west-1"
+      CONCURRENCY               = "16"
+      DEADLINE_MARGIN           = "5s"
+      ALLOW_PRIVATE_TARGETS     = "false"
+      MAX_BODY_BYTES            = "1048576"
+      MAX_REDIRECTS             = "5"
+      RETRY_DELAY               = "500ms"
+      ALARM_PERIOD_SECONDS      = "60"
+      ALARM_EVALUATION_PERIODS  = "2"
+      ALARM_DATAPOINTS_TO_ALARM = "2"
+    })
+    error_message = "The crawler gets exactly the variables docs/design.md lists."
+  }
+
+  assert {
+    condition = module.urlapi.environment_variables == tomap({
+      URLS_TABLE            = "webhealth-web-dev-eu-west-1-urls"
+      ALARMS_TABLE          = "webhealth-web-dev-eu-west-1-alarms"
+      ALLOW_PRIVATE_TARGETS = "false"
+    })
+    error_message = "The urlapi gets its tables and the private-target switch; no CORS variable when no origins are configured."
+  }
+
+  assert {
+    condition = module.alarmlogger.environment_variables == tomap({
+      ALARMS_TABLE         = "webhealth-web-dev-eu-west-1-alarms"
+      ALARM_PREFIX         = "webhealth-web-dev-eu-west-1-target"
+      ALARM_RETENTION_DAYS = "90"
+    })
+    error_message = "The alarmlogger gets its table, the alarm prefix and the retention."
+  }
+}
+
+run "local_environment_allows_private_targets_and_cors" {
+  command = plan
+
+  variables {
+    environment           = "local"
+    allow_private_targets = true
+    api                   = { cors_allow_origins = ["http://localhost:3000", "https://app.example.com"] }
+  }
+
+  assert {
+    condition     = module.crawler.environment_variables["ALLOW_PRIVATE_TARGETS"] == "true" && module.urlapi.environment_variables["ALLOW_PRIVATE_TARGETS"] == "true"
+    error_message = "Both the API and the crawler must see the private-target switch."
+  }
+
+  assert {
+    condition     = module.urlapi.environment_variables["CORS_ALLOW_ORIGINS"] == "http://localhost:3000,https://app.example.com"
+    error_message = "CORS origins are passed comma-separated."
+  }
+}

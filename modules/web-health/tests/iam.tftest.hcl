@@ -1,0 +1,85 @@
+# Least privilege: the functions' roles and the stack key.
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+variables {
+  team            = "web"
+  environment     = "dev"
+  release_version = "1.4.0"
+  artifacts_dir   = "tests/fixtures"
+}
+
+run "iam_is_least_privilege" {
+  command = plan
+
+  assert {
+    condition = alltrue(flatten([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy] :
+    [for s in jsondecode(p).Statement : [for a in s.Action : !strcontains(a, "*")]]]))
+    error_message = "No function statement may have a wildcard action."
+  }
+
+  assert {
+    condition = toset(flatten([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy] :
+    [for s in jsondecode(p).Statement : s.Sid if contains(s.Resource, "*")]])) == toset(["PublishMetrics", "ListAlarms"])
+    error_message = "Only PutMetricData and DescribeAlarms (no resource-level permissions) may use Resource *."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.crawler.execution_policy).Statement : s.Condition if s.Sid == "PublishMetrics"] == [
+      { StringEquals = { "cloudwatch:namespace" = ["WebHealth/webhealth-web-dev-eu-west-1"] } }
+    ]
+    error_message = "The crawler may publish metrics only into its namespace."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.crawler.execution_policy).Statement : s.Resource if s.Sid == "ManageTargetAlarms"] == [
+      ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:webhealth-web-dev-eu-west-1-target-*"]
+    ]
+    error_message = "The crawler may create, tag and delete only alarms with its prefix."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.crawler.execution_policy).Statement : s.Action if s.Sid == "ReadTargetsRecordChecks"] == [
+      ["dynamodb:Scan", "dynamodb:UpdateItem"]
+    ]
+    error_message = "The crawler only scans targets and updates their last check."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.alarmlogger.execution_policy).Statement : { a = s.Action, r = s.Resource } if s.Sid == "RecordAlarms"] == [
+      { a = ["dynamodb:PutItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-alarms"] }
+    ]
+    error_message = "The alarmlogger may only put items into the alarm table."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.urlapi.execution_policy).Statement : { a = s.Action, r = s.Resource } if s.Sid == "ReadAlarmHistory"] == [
+      { a = ["dynamodb:Query"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-alarms"] }
+    ]
+    error_message = "The urlapi may only query the alarm table."
+  }
+
+  assert {
+    condition = alltrue([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy] :
+      length([for s in jsondecode(p).Statement : s if s.Sid == "UseStackKey" && s.Resource == [aws_kms_key.this.arn] &&
+    try(s.Condition, null) == { StringEquals = { "kms:ViaService" = ["dynamodb.eu-west-1.amazonaws.com", "sqs.eu-west-1.amazonaws.com"] } }]) == 1])
+    error_message = "Functions use the stack key only through DynamoDB and SQS."
+  }
+
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_kms_key.this.policy).Statement : alltrue([for a in s.Action : !strcontains(a, "*")])])
+    error_message = "The key policy names its actions (no kms:*)."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_kms_key.this.policy).Statement : s if s.Principal == { Service = "cloudwatch.amazonaws.com" } && toset(s.Action) == toset(["kms:Decrypt", "kms:GenerateDataKey"])]) == 1
+    error_message = "CloudWatch must be able to publish alarms to the encrypted topics."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_kms_key.this.policy).Statement : s if s.Principal == { Service = "logs.eu-west-1.amazonaws.com" } && length(try(s.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"], [])) == 2]) == 1
+    error_message = "CloudWatch Logs may use the key for this stack's log groups only."
+  }
+}

@@ -1,0 +1,69 @@
+# Names unique per team, environment and region; the tags every resource carries.
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+variables {
+  team            = "web"
+  environment     = "dev"
+  release_version = "1.4.0"
+  artifacts_dir   = "tests/fixtures"
+}
+
+run "names_are_unique_per_team_environment_and_region" {
+  command = plan
+
+  assert {
+    condition     = output.name == "webhealth-web-dev-eu-west-1"
+    error_message = "The stack name is <name_prefix>-<team>-<environment>-<region>."
+  }
+
+  assert {
+    condition = output.function_names == {
+      crawler     = "webhealth-web-dev-eu-west-1-crawler"
+      alarmlogger = "webhealth-web-dev-eu-west-1-alarmlogger"
+      urlapi      = "webhealth-web-dev-eu-west-1-urlapi"
+    }
+    error_message = "Functions are named <stack>-<function> (their roles share the name; IAM is global, so it carries the region)."
+  }
+
+  assert {
+    condition     = output.urls_table == "webhealth-web-dev-eu-west-1-urls" && output.alarms_table == "webhealth-web-dev-eu-west-1-alarms"
+    error_message = "Tables are <stack>-urls and <stack>-alarms."
+  }
+
+  assert {
+    condition     = output.alarm_prefix == "webhealth-web-dev-eu-west-1-target" && output.metric_namespace == "WebHealth/webhealth-web-dev-eu-west-1"
+    error_message = "The crawler's alarm prefix must not cover the operational alarms (<stack>-<function>-...), and the namespace is WebHealth/<stack>."
+  }
+
+  assert {
+    condition     = output.crawler_schedule_rule == "webhealth-web-dev-eu-west-1-crawl" && output.dashboard_name == "webhealth-web-dev-eu-west-1" && output.stage_name == "v1"
+    error_message = "Rule, dashboard and stage names must follow the stack name."
+  }
+
+  assert {
+    condition     = aws_sns_topic.alarms.name == "webhealth-web-dev-eu-west-1-alarms" && aws_sns_topic.ops.name == "webhealth-web-dev-eu-west-1-ops" && aws_api_gateway_rest_api.this.name == "webhealth-web-dev-eu-west-1"
+    error_message = "Topics and the API are named after the stack."
+  }
+
+  assert {
+    condition = alltrue([for t in [aws_dynamodb_table.urls.tags, aws_dynamodb_table.alarms.tags, aws_sns_topic.alarms.tags, aws_api_gateway_rest_api.this.tags, aws_kms_key.this.tags, aws_cloudwatch_event_rule.crawl.tags] :
+    t["team"] == "web" && t["environment"] == "dev" && t["release_version"] == "1.4.0"])
+    error_message = "Every resource is tagged with team, environment and release_version."
+  }
+}
+
+run "extra_tags_never_replace_the_release_tags" {
+  command = plan
+
+  variables {
+    tags = { owner = "web-oncall", team = "someone-else", release_version = "9.9.9" }
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.urls.tags["owner"] == "web-oncall" && aws_dynamodb_table.urls.tags["team"] == "web" && aws_dynamodb_table.urls.tags["release_version"] == "1.4.0"
+    error_message = "Extra tags are added, but team, environment and release_version always come from the deployment."
+  }
+}

@@ -1,0 +1,38 @@
+# The two tables of docs/design.md.
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+variables {
+  team            = "web"
+  environment     = "dev"
+  release_version = "1.4.0"
+  artifacts_dir   = "tests/fixtures"
+}
+
+run "tables_match_the_design" {
+  command = plan
+
+  assert {
+    condition     = aws_dynamodb_table.urls.hash_key == "id" && aws_dynamodb_table.urls.range_key == null && aws_dynamodb_table.urls.billing_mode == "PAY_PER_REQUEST"
+    error_message = "The URL table has hash key id, no range key, on demand."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.alarms.hash_key == "target_id" && aws_dynamodb_table.alarms.range_key == "sk" && aws_dynamodb_table.alarms.billing_mode == "PAY_PER_REQUEST"
+    error_message = "The alarm table has hash key target_id and range key sk, on demand."
+  }
+
+  assert {
+    condition     = one(aws_dynamodb_table.alarms.ttl).attribute_name == "expires_at" && one(aws_dynamodb_table.alarms.ttl).enabled
+    error_message = "Alarm records expire by TTL on expires_at."
+  }
+
+  assert {
+    condition = alltrue([for t in [aws_dynamodb_table.urls, aws_dynamodb_table.alarms] :
+      one(t.point_in_time_recovery).enabled && one(t.server_side_encryption).enabled &&
+    one(t.server_side_encryption).kms_key_arn == aws_kms_key.this.arn && t.deletion_protection_enabled])
+    error_message = "Both tables have PITR, the stack's KMS key and (by default) deletion protection."
+  }
+}

@@ -1,0 +1,83 @@
+# The outputs docs/design.md lists, which the local runtime, the release flow and the end-to-end suite read.
+
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+variables {
+  environment     = "dev"
+  region          = "eu-west-1"
+  team            = "web"
+  release_version = "1.4.0"
+  artifacts_dir   = "tests/fixtures"
+}
+
+run "dev_release_outputs_the_contract" {
+  command = plan
+
+  assert {
+    condition = output.function_names == {
+      crawler     = "webhealth-web-dev-eu-west-1-crawler"
+      alarmlogger = "webhealth-web-dev-eu-west-1-alarmlogger"
+      urlapi      = "webhealth-web-dev-eu-west-1-urlapi"
+    }
+    error_message = "function_names maps crawler/alarmlogger/urlapi to names unique per team, environment and region."
+  }
+
+  assert {
+    condition     = output.urls_table == "webhealth-web-dev-eu-west-1-urls" && output.alarms_table == "webhealth-web-dev-eu-west-1-alarms" && output.stage_name == "v1"
+    error_message = "Table and stage outputs must be set."
+  }
+
+  assert {
+    condition     = output.alarm_prefix == "webhealth-web-dev-eu-west-1-target" && output.metric_namespace == "WebHealth/webhealth-web-dev-eu-west-1"
+    error_message = "alarm_prefix and metric_namespace follow docs/design.md."
+  }
+
+  assert {
+    condition     = output.crawler_schedule_rule == "webhealth-web-dev-eu-west-1-crawl" && output.dashboard_name == "webhealth-web-dev-eu-west-1"
+    error_message = "Rule and dashboard outputs must be set."
+  }
+
+  assert {
+    condition     = output.alarm_topic_arn == "arn:aws:sns:eu-west-1:123456789012:mocked" && output.ops_topic_arn == "arn:aws:sns:eu-west-1:123456789012:mocked"
+    error_message = "Both topic ARNs are outputs."
+  }
+
+  assert {
+    condition     = output.codedeploy == null
+    error_message = "Without deployment.codedeploy there is no CodeDeploy output."
+  }
+}
+
+run "local_environment_is_named_like_any_other" {
+  command = plan
+
+  variables {
+    environment           = "local"
+    allow_private_targets = true
+    aws_endpoint_url      = "http://127.0.0.1:5000"
+    lambda_architecture   = "x86_64"
+  }
+
+  assert {
+    condition     = output.function_names["crawler"] == "webhealth-web-local-eu-west-1-crawler" && module.web_health.function_configurations["crawler"].architecture == "x86_64"
+    error_message = "The local environment is named like any other and runs the host's architecture."
+  }
+}
+
+run "prod_with_canary" {
+  command = plan
+
+  variables {
+    environment     = "prod"
+    deployment      = { codedeploy = true, codedeploy_config = "CodeDeployDefault.LambdaCanary10Percent10Minutes" }
+    assume_role_arn = "arn:aws:iam::123456789012:role/webhealth-deploy"
+  }
+
+  assert {
+    condition     = output.codedeploy["crawler"].application == "webhealth-web-prod-eu-west-1-crawler" && output.codedeploy["alarmlogger"].deployment_group == "live" && output.codedeploy["urlapi"].application == "webhealth-web-prod-eu-west-1-urlapi"
+    error_message = "With CodeDeploy every function has an application and a live deployment group for the deploy step."
+  }
+}

@@ -1,0 +1,61 @@
+# The grouped settings pass through to modules/web-health unchanged; what a group leaves out gets the
+# module's default (this root declares no defaults and no rules of its own for them).
+
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+variables {
+  environment     = "dev"
+  region          = "eu-west-1"
+  team            = "web"
+  release_version = "1.4.0"
+  artifacts_dir   = "tests/fixtures"
+}
+
+run "groups_reach_the_module" {
+  command = plan
+
+  variables {
+    environment           = "local"
+    allow_private_targets = true
+    crawler               = { schedule_expression = "rate(2 minutes)", timeout_seconds = 100, memory_mb = 512, reserved_concurrency = 1 }
+    alarms                = { retention_days = 7 }
+    api                   = { stage_name = "v2", usage_plan = { quota_period = "DAY" } }
+    logging               = { level = "DEBUG", retention_days = 1 }
+    deployment            = { codedeploy = true, codedeploy_config = "CodeDeployDefault.LambdaAllAtOnce" }
+    data_protection       = { deletion_protection = false }
+  }
+
+  assert {
+    condition = (
+      [for k in ["memory_size", "timeout", "reserved_concurrency", "log_retention_days", "application_log_level", "codedeploy_config"] : module.web_health.function_configurations["crawler"][k]]
+      == [512, 100, 1, 1, "DEBUG", "CodeDeployDefault.LambdaAllAtOnce"]
+    )
+    error_message = "crawler, logging and deployment must reach the crawler function."
+  }
+
+  assert {
+    condition     = output.stage_name == "v2" && output.codedeploy["urlapi"].deployment_group == "live"
+    error_message = "api and deployment must reach the module."
+  }
+}
+
+run "left_out_attributes_take_the_module_defaults" {
+  command = plan
+
+  variables {
+    crawler = { memory_mb = 512 }
+  }
+
+  assert {
+    condition     = module.web_health.function_configurations["crawler"].memory_size == 512 && module.web_health.function_configurations["crawler"].timeout == 240 && module.web_health.function_configurations["crawler"].log_retention_days == 30
+    error_message = "Attributes an envs file leaves out are null here and take modules/web-health's defaults."
+  }
+
+  assert {
+    condition     = output.stage_name == "v1" && output.codedeploy == null && module.web_health.function_configurations["urlapi"].application_log_level == "INFO"
+    error_message = "Groups left out entirely take the module's defaults."
+  }
+}

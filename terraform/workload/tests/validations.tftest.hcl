@@ -1,0 +1,63 @@
+# One run per validation rule of this root (the release tag's parts and the provider settings). The grouped
+# settings are validated in modules/web-health; its tests have their runs.
+
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+variables {
+  environment     = "dev"
+  region          = "eu-west-1"
+  team            = "web"
+  release_version = "1.4.0"
+  artifacts_dir   = "tests/fixtures"
+}
+
+run "rejects_unknown_environment" {
+  command = plan
+  variables {
+    environment = "qa"
+  }
+  expect_failures = [var.environment]
+}
+
+run "rejects_bad_region" {
+  command = plan
+  variables {
+    region = "eu-west"
+  }
+  expect_failures = [var.region]
+}
+
+run "rejects_bad_team" {
+  command = plan
+  variables {
+    team = "-web"
+  }
+  expect_failures = [var.team]
+}
+
+run "rejects_bad_release_version" {
+  command = plan
+  variables {
+    release_version = "v1.4.0"
+  }
+  expect_failures = [var.release_version]
+}
+
+run "rejects_endpoint_that_is_not_a_url" {
+  command = plan
+  variables {
+    aws_endpoint_url = "127.0.0.1:5000"
+  }
+  expect_failures = [var.aws_endpoint_url]
+}
+
+run "rejects_assume_role_that_is_not_a_role" {
+  command = plan
+  variables {
+    assume_role_arn = "webhealth-deploy"
+  }
+  expect_failures = [var.assume_role_arn]
+}
