@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -709,4 +710,64 @@ func zipNames(t *testing.T, path string) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// unquoteHCL reads back a string literal HCLString wrote (its escapes and doubled template sequences).
+func unquoteHCL(t *testing.T, q string) string {
+	t.Helper()
+	require.True(t, len(q) >= 2 && q[0] == '"' && q[len(q)-1] == '"', q)
+	in := []rune(q[1 : len(q)-1])
+	var b strings.Builder
+	for i := 0; i < len(in); i++ {
+		r := in[i]
+		switch {
+		case r == '\\':
+			i++
+			require.Less(t, i, len(in), "dangling backslash in %s", q)
+			switch in[i] {
+			case '"', '\\':
+				b.WriteRune(in[i])
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			case 'u':
+				require.LessOrEqual(t, i+4, len(in)-1, q)
+				var v rune
+				_, err := fmt.Sscanf(string(in[i+1:i+5]), "%04x", &v)
+				require.NoError(t, err)
+				b.WriteRune(v)
+				i += 4
+			default:
+				t.Fatalf("unknown escape \\%c in %s", in[i], q)
+			}
+		case r == '"' || r == '\n' || r < 0x20:
+			t.Fatalf("raw %q in %s", r, q)
+		case (r == '$' || r == '%') && i+1 < len(in) && in[i+1] == '{':
+			t.Fatalf("template sequence %c{ in %s", r, q)
+		case (r == '$' || r == '%') && i+2 < len(in) && in[i+1] == r && in[i+2] == '{':
+			b.WriteRune(r)
+			b.WriteByte('{')
+			i += 2
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// FuzzHCLString: whatever a value holds, its literal reads back as the value and can neither end the
+// string nor interpolate.
+func FuzzHCLString(f *testing.F) {
+	for _, s := range []string{"", "plain", `"; x = "y`, "${file(\"/etc/passwd\")}", "%{ if true }x%{ endif }", "$${x}", "a\nb\\", "\x1b[2J", "$", "%"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			t.Skip("values are text")
+		}
+		assert.Equal(t, s, unquoteHCL(t, release.HCLString(s)))
+	})
 }
