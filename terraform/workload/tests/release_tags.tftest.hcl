@@ -4,36 +4,10 @@
 # exactly the variables whose part the Go release tag parser refuses, so this file fails wherever the
 # variable validations and the parser disagree.
 
+# The workload tests' shared mocks (tests/mocks).
 mock_provider "aws" {
   override_during = plan
-
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-
-  mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
-  }
-
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:eu-west-1:123456789012:key/0f8fad5b-d9cb-469f-a165-70867728950e" }
-  }
-
-  mock_resource "aws_sns_topic" {
-    defaults = { arn = "arn:aws:sns:eu-west-1:123456789012:mocked" }
-  }
-
-  mock_resource "aws_sqs_queue" {
-    defaults = { arn = "arn:aws:sqs:eu-west-1:123456789012:mocked" }
-  }
-
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/mocked" }
-  }
+  source          = "./tests/mocks"
 }
 
 variables {
