@@ -57,7 +57,7 @@ $(PLATFORM): $(shell find platform internal -type f -not -path '*/testdata/*') g
 
 .PHONY: fmt-check vet lint unit integration platform-test makefile-test fuzz bench build
 fmt-check: ## Fail when Go files of any module are not gofmt-formatted
-	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then printf 'gofmt needed:\n%s\n' "$$out" >&2; exit 1; fi
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then printf 'gofmt needed:\n%s\n' "$$out" >&2; exit 1; fi
 
 vet: ## go vet the product (with its integration tests), the platform, and test/ with the e2e and bench suites
 	go vet -tags integration ./...

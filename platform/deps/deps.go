@@ -32,8 +32,9 @@ const (
 	maxTerraformBinary      = 500 << 20
 )
 
-// Debian maps each command the project calls to the Debian package that provides it: git (the Go
-// format check lists the files), python3 (moto), curl and jq (the README's walk-through).
+// Debian maps each command the project calls to the Debian package that provides it: git (go build
+// stamps the checkout's VCS state and fails without it), python3 (moto), curl and jq (the README's
+// walk-through).
 var Debian = []struct{ Command, Package string }{
 	{"git", "git"}, {"python3", "python3"}, {"curl", "curl"}, {"jq", "jq"},
 }
