@@ -209,14 +209,8 @@ func (c apiClient) getTarget(t *testing.T, id string) apiTarget {
 	return decodeTarget(t, resp)
 }
 
-// getTargetE is getTarget for retry loops.
-func (c apiClient) getTargetE(ctx context.Context, id string) (apiTarget, error) {
-	tg, _, err := c.getTargetRawE(ctx, id)
-	return tg, err
-}
-
-// getTargetRawE is getTargetE that also returns the members of the answer's last_check object as sent
-// (nil without one), so a test can tell a member that is absent from one that is zero.
+// getTargetRawE is getTarget for retry loops; it also returns the members of the answer's last_check
+// object as sent (nil without one), so a test can tell a member that is absent from one that is zero.
 func (c apiClient) getTargetRawE(ctx context.Context, id string) (apiTarget, map[string]json.RawMessage, error) {
 	resp, err := c.doE(ctx, apiRequest{Method: http.MethodGet, Path: "/urls/" + id})
 	if err != nil {

@@ -356,8 +356,16 @@ func TestFailureClassification(t *testing.T) {
 			if err != nil {
 				return
 			}
-			_, _ = c.Write([]byte("HELLO\r\n\r\n"))
-			_ = c.Close()
+			go func() {
+				defer c.Close()
+				// Answer once the client has spoken (a request, a TLS hello): bytes sent earlier reach an
+				// idle connection, which net/http reports otherwise ("unsolicited response").
+				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+				if _, err := c.Read(make([]byte, 4096)); err != nil {
+					return
+				}
+				_, _ = c.Write([]byte("HELLO\r\n\r\n"))
+			}()
 		}
 	}()
 	hang := hangingServer(t)

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/webhealth/webhealth/test/internal/localenv"
 	"github.com/webhealth/webhealth/internal/testutil/percentile"
+	"github.com/webhealth/webhealth/test/internal/localenv"
 )
 
 // apiListPage is the page size of the list benchmark, and how many targets it stores first so the
