@@ -34,7 +34,7 @@ func Resolve(spec Spec, urlPolicy AddrChecker) (Target, error) {
 		t.Enabled = *spec.Enabled
 	}
 
-	t.ExpectedStatus = []int{200}
+	t.ExpectedStatus = []int{DefaultExpectedStatus}
 	if spec.ExpectedStatus != nil {
 		if len(spec.ExpectedStatus) == 0 || len(spec.ExpectedStatus) > MaxExpectedStatus {
 			return Target{}, invalid("expected_status", "must list 1 to %d status codes", MaxExpectedStatus)
