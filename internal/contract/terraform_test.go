@@ -124,29 +124,28 @@ func TestTerraformDefaultsMatchGo(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		env       string   // the function setting
-		variables []string // where variables.tf sets its default: the grouped name, then the name before grouping
-		compare   func(string) (want, got any)
+		env      string // the function setting
+		variable string // where variables.tf sets its default
+		compare  func(string) (want, got any)
 	}{
-		{"CONCURRENCY", []string{"crawler.concurrency", "crawler_concurrency"}, integer(crawler.DefaultConcurrency)},
-		{"DEADLINE_MARGIN", []string{"crawler.deadline_margin", "crawler_probe_settings.deadline_margin"}, duration(crawler.DefaultDeadlineMargin)},
-		{"MAX_BODY_BYTES", []string{"crawler.max_body_bytes", "crawler_probe_settings.max_body_bytes"}, integer(probe.DefaultMaxBodyBytes)},
-		{"MAX_REDIRECTS", []string{"crawler.max_redirects", "crawler_probe_settings.max_redirects"}, integer(probe.DefaultMaxRedirects)},
-		{"RETRY_DELAY", []string{"crawler.retry_delay", "crawler_probe_settings.retry_delay"}, duration(probe.DefaultRetryDelay)},
-		{"ALARM_PERIOD_SECONDS", []string{"alarms.period_seconds", "alarm_period_seconds"}, integer(crawler.DefaultAlarmPeriod)},
-		{"ALARM_EVALUATION_PERIODS", []string{"alarms.evaluation_periods", "alarm_evaluation_periods"}, integer(crawler.DefaultAlarmEvalPeriod)},
-		{"ALARM_DATAPOINTS_TO_ALARM", []string{"alarms.datapoints_to_alarm", "alarm_datapoints_to_alarm"}, integer(crawler.DefaultAlarmDatapoints)},
-		{"ALARM_RETENTION_DAYS", []string{"alarms.retention_days", "alarm_retention_days"}, integer(alarmlog.DefaultRetentionDays)},
+		{"CONCURRENCY", "crawler.concurrency", integer(crawler.DefaultConcurrency)},
+		{"DEADLINE_MARGIN", "crawler.deadline_margin", duration(crawler.DefaultDeadlineMargin)},
+		{"MAX_BODY_BYTES", "crawler.max_body_bytes", integer(probe.DefaultMaxBodyBytes)},
+		{"MAX_REDIRECTS", "crawler.max_redirects", integer(probe.DefaultMaxRedirects)},
+		{"RETRY_DELAY", "crawler.retry_delay", duration(probe.DefaultRetryDelay)},
+		{"ALARM_PERIOD_SECONDS", "alarms.period_seconds", integer(crawler.DefaultAlarmPeriod)},
+		{"ALARM_EVALUATION_PERIODS", "alarms.evaluation_periods", integer(crawler.DefaultAlarmEvalPeriod)},
+		{"ALARM_DATAPOINTS_TO_ALARM", "alarms.datapoints_to_alarm", integer(crawler.DefaultAlarmDatapoints)},
+		{"ALARM_RETENTION_DAYS", "alarms.retention_days", integer(alarmlog.DefaultRetentionDays)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.env, func(t *testing.T) {
 			t.Parallel()
-			i := slices.IndexFunc(tc.variables, func(name string) bool { _, ok := defaults[name]; return ok })
-			require.GreaterOrEqual(t, i, 0, "variables.tf has no default for any of %v (renamed? update this table); defaults found: %v",
-				tc.variables, slices.Sorted(maps.Keys(defaults)))
-			name, v := tc.variables[i], defaults[tc.variables[i]]
+			v, ok := defaults[tc.variable]
+			require.True(t, ok, "variables.tf has no default for %s (renamed? update this table); defaults found: %v",
+				tc.variable, slices.Sorted(maps.Keys(defaults)))
 			want, got := tc.compare(v)
-			assert.Equal(t, want, got, "%s: Terraform's default (%s = %s) and the Go default differ", tc.env, name, v)
+			assert.Equal(t, want, got, "%s: Terraform's default (%s = %s) and the Go default differ", tc.env, tc.variable, v)
 		})
 	}
 }

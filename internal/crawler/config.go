@@ -3,12 +3,16 @@ package crawler
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/webhealth/webhealth/internal/envconfig"
 	"github.com/webhealth/webhealth/internal/probe"
+	"github.com/webhealth/webhealth/internal/target"
 )
 
 // Config is the crawler's configuration, read once from the environment (docs/design.md).
@@ -42,6 +46,25 @@ const (
 	maxTopicNameLength   = 256
 )
 
+// Limits of the settings modules/web-health passes (its crawler and alarms validations express the same
+// rules; internal/contract's function settings table holds the two to each other).
+const (
+	MaxConcurrency    = 256
+	MinDeadlineMargin = 500 * time.Millisecond
+	MaxDeadlineMargin = 5 * time.Minute
+	// MinBodyBytes lets the longest body_contains be found.
+	MinBodyBytes = target.MaxBodyContainsLength
+	MaxBodyBytes = 10 << 20
+	// MaxRedirects is net/http's own default limit.
+	MaxRedirects  = 10
+	MaxRetryDelay = 10 * time.Second
+	// Alarm periods are whole minutes (the metrics are standard resolution), and CloudWatch evaluates at
+	// most one day: period * evaluation periods <= MaxAlarmRange.
+	MinAlarmPeriod      = 60
+	MaxAlarmRange       = 86400
+	MaxAlarmEvalPeriods = MaxAlarmRange / MinAlarmPeriod
+)
+
 // The patterns leave the length limits to separate checks: a bounded repetition such as {1,256}
 // compiles to one instruction per repeat, a cost every cold start would pay in package init.
 var (
@@ -58,20 +81,33 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 		AlarmTopicARN:       r.Required("ALARM_TOPIC_ARN"),
 		AlarmPrefix:         r.Required("ALARM_PREFIX"),
 		MetricNamespace:     r.String("METRIC_NAMESPACE", DefaultMetricNamespace),
-		Concurrency:         r.Int("CONCURRENCY", DefaultConcurrency, 1, 256),
-		DeadlineMargin:      r.Duration("DEADLINE_MARGIN", DefaultDeadlineMargin, 500*time.Millisecond, 5*time.Minute),
+		Concurrency:         r.Int("CONCURRENCY", DefaultConcurrency, 1, MaxConcurrency),
 		AllowPrivateTargets: r.Bool("ALLOW_PRIVATE_TARGETS", false),
-		MaxBodyBytes:        int64(r.Int("MAX_BODY_BYTES", probe.DefaultMaxBodyBytes, 1, 10<<20)),
-		MaxRedirects:        r.Int("MAX_REDIRECTS", probe.DefaultMaxRedirects, 0, 20),
-		RetryDelay:          r.Duration("RETRY_DELAY", probe.DefaultRetryDelay, 0, 10*time.Second),
-		AlarmPeriodSeconds:  r.Int("ALARM_PERIOD_SECONDS", DefaultAlarmPeriod, 60, 86400),
-		AlarmEvalPeriods:    r.Int("ALARM_EVALUATION_PERIODS", DefaultAlarmEvalPeriod, 1, 1440),
-		AlarmDatapoints:     r.Int("ALARM_DATAPOINTS_TO_ALARM", DefaultAlarmDatapoints, 1, 1440),
+		MaxBodyBytes:        int64(r.Int("MAX_BODY_BYTES", probe.DefaultMaxBodyBytes, MinBodyBytes, MaxBodyBytes)),
+		MaxRedirects:        r.Int("MAX_REDIRECTS", probe.DefaultMaxRedirects, 0, MaxRedirects),
+		AlarmPeriodSeconds:  r.Int("ALARM_PERIOD_SECONDS", DefaultAlarmPeriod, MinAlarmPeriod, MaxAlarmRange),
+		AlarmEvalPeriods:    r.Int("ALARM_EVALUATION_PERIODS", DefaultAlarmEvalPeriod, 1, MaxAlarmEvalPeriods),
+		AlarmDatapoints:     r.Int("ALARM_DATAPOINTS_TO_ALARM", DefaultAlarmDatapoints, 1, MaxAlarmEvalPeriods),
 	}
 	errs := []error{r.Err()}
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("environment variable %s: %s", key, fmt.Sprintf(format, args...)))
 	}
+	// Durations take the one form Terraform can check too: a whole number of one unit.
+	duration := func(key string, def, lo, hi time.Duration) time.Duration {
+		v := r.String(key, "")
+		if v == "" {
+			return def
+		}
+		d, ok := parseWholeDuration(v)
+		if !ok || d < lo || d > hi {
+			bad(key, "%q is not a duration of whole ms, s or m between %s and %s (e.g. 500ms, 5s)", v, formatWholeDuration(lo), formatWholeDuration(hi))
+			return def
+		}
+		return d
+	}
+	c.DeadlineMargin = duration("DEADLINE_MARGIN", DefaultDeadlineMargin, MinDeadlineMargin, MaxDeadlineMargin)
+	c.RetryDelay = duration("RETRY_DELAY", probe.DefaultRetryDelay, 0, MaxRetryDelay)
 	if c.AlarmPrefix != "" && (len(c.AlarmPrefix) > maxAlarmPrefixLength || !alarmPrefixPattern.MatchString(c.AlarmPrefix)) {
 		bad("ALARM_PREFIX", "%q must be 1-%d characters of letters, digits, '.', '_' and '-', starting with a letter or digit", c.AlarmPrefix, maxAlarmPrefixLength)
 	}
@@ -81,10 +117,10 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 	if len(c.MetricNamespace) > maxNamespaceLength || !namespacePattern.MatchString(c.MetricNamespace) || strings.HasPrefix(c.MetricNamespace, "AWS/") {
 		bad("METRIC_NAMESPACE", "%q must be 1-255 characters of letters, digits, space and . - _ / # :, not starting with AWS/", c.MetricNamespace)
 	}
-	if c.AlarmPeriodSeconds%60 != 0 {
+	if c.AlarmPeriodSeconds%MinAlarmPeriod != 0 {
 		bad("ALARM_PERIOD_SECONDS", "%d must be a multiple of 60 (metrics are standard resolution)", c.AlarmPeriodSeconds)
 	}
-	if c.AlarmPeriodSeconds*c.AlarmEvalPeriods > 86400 {
+	if c.AlarmPeriodSeconds*c.AlarmEvalPeriods > MaxAlarmRange {
 		bad("ALARM_EVALUATION_PERIODS", "%d periods of %ds exceed one day, CloudWatch's evaluation range", c.AlarmEvalPeriods, c.AlarmPeriodSeconds)
 	}
 	if c.AlarmDatapoints > c.AlarmEvalPeriods {
@@ -94,4 +130,39 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// durationUnits are the units of parseWholeDuration, "ms" before "s" so that it is not read as "m" + "s".
+var durationUnits = []struct {
+	suffix string
+	unit   time.Duration
+}{{"ms", time.Millisecond}, {"s", time.Second}, {"m", time.Minute}}
+
+// parseWholeDuration reads a whole number of ms, s or m (5s, 500ms, 2m); other Go forms (1.5s, 1m30s, 0) are refused.
+func parseWholeDuration(v string) (time.Duration, bool) {
+	for _, u := range durationUnits {
+		digits, ok := strings.CutSuffix(v, u.suffix)
+		if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+			continue
+		}
+		n, err := strconv.ParseInt(digits, 10, 64)
+		if err != nil || n > math.MaxInt64/int64(u.unit) {
+			return 0, false
+		}
+		return time.Duration(n) * u.unit, true
+	}
+	return 0, false
+}
+
+// formatWholeDuration writes d in the form parseWholeDuration reads, in its largest exact unit.
+func formatWholeDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	for _, u := range slices.Backward(durationUnits) {
+		if d%u.unit == 0 {
+			return strconv.FormatInt(int64(d/u.unit), 10) + u.suffix
+		}
+	}
+	return d.String()
 }

@@ -74,12 +74,24 @@ func TestLoadConfigRejects(t *testing.T) {
 		{name: "concurrency zero", set: map[string]string{"CONCURRENCY": "0"}, want: []string{"CONCURRENCY"}},
 		{name: "margin not a duration", set: map[string]string{"DEADLINE_MARGIN": "5"}, want: []string{"DEADLINE_MARGIN"}},
 		{name: "private not a bool", set: map[string]string{"ALLOW_PRIVATE_TARGETS": "yes please"}, want: []string{"ALLOW_PRIVATE_TARGETS"}},
+		{name: "margin below the minimum", set: map[string]string{"DEADLINE_MARGIN": "499ms"}, want: []string{`DEADLINE_MARGIN: "499ms" is not a duration of whole ms, s or m between 500ms and 5m`}},
+		{name: "margin above the maximum", set: map[string]string{"DEADLINE_MARGIN": "301s"}, want: []string{"DEADLINE_MARGIN", "between 500ms and 5m"}},
+		{name: "margin as a fraction", set: map[string]string{"DEADLINE_MARGIN": "1.5s"}, want: []string{"DEADLINE_MARGIN"}},
+		{name: "margin of two units", set: map[string]string{"DEADLINE_MARGIN": "1m30s"}, want: []string{"DEADLINE_MARGIN"}},
+		{name: "margin in hours", set: map[string]string{"DEADLINE_MARGIN": "0h"}, want: []string{"DEADLINE_MARGIN"}},
+		{name: "margin overflowing", set: map[string]string{"DEADLINE_MARGIN": "9223372036854775807m"}, want: []string{"DEADLINE_MARGIN"}},
 		{name: "body bytes negative", set: map[string]string{"MAX_BODY_BYTES": "-1"}, want: []string{"MAX_BODY_BYTES"}},
-		{name: "redirects too many", set: map[string]string{"MAX_REDIRECTS": "50"}, want: []string{"MAX_REDIRECTS"}},
-		{name: "retry delay too long", set: map[string]string{"RETRY_DELAY": "1m"}, want: []string{"RETRY_DELAY"}},
+		{name: "body bytes below the longest body_contains", set: map[string]string{"MAX_BODY_BYTES": "1023"}, want: []string{`MAX_BODY_BYTES: "1023" is not an integer between 1024 and 10485760`}},
+		{name: "redirects too many", set: map[string]string{"MAX_REDIRECTS": "11"}, want: []string{`MAX_REDIRECTS: "11" is not an integer between 0 and 10`}},
+		{name: "retry delay too long", set: map[string]string{"RETRY_DELAY": "1m"}, want: []string{`RETRY_DELAY: "1m" is not a duration of whole ms, s or m between 0s and 10s`}},
+		{name: "retry delay without a unit", set: map[string]string{"RETRY_DELAY": "0"}, want: []string{"RETRY_DELAY"}},
+		{name: "retry delay negative", set: map[string]string{"RETRY_DELAY": "-1s"}, want: []string{"RETRY_DELAY"}},
+		{name: "period of high-resolution alarms", set: map[string]string{"ALARM_PERIOD_SECONDS": "30"}, want: []string{"ALARM_PERIOD_SECONDS"}},
 		{name: "period not a multiple of 60", set: map[string]string{"ALARM_PERIOD_SECONDS": "90"}, want: []string{"ALARM_PERIOD_SECONDS", "multiple of 60"}},
 		{name: "evaluation range over a day", set: map[string]string{"ALARM_PERIOD_SECONDS": "3600", "ALARM_EVALUATION_PERIODS": "25"},
 			want: []string{"ALARM_EVALUATION_PERIODS", "exceed one day"}},
+		{name: "more evaluation periods than minutes in a day", set: map[string]string{"ALARM_EVALUATION_PERIODS": "1441", "ALARM_DATAPOINTS_TO_ALARM": "1"},
+			want: []string{`ALARM_EVALUATION_PERIODS: "1441" is not an integer between 1 and 1440`}},
 		{name: "datapoints above periods", set: map[string]string{"ALARM_EVALUATION_PERIODS": "2", "ALARM_DATAPOINTS_TO_ALARM": "3"},
 			want: []string{"ALARM_DATAPOINTS_TO_ALARM", "must not exceed"}},
 		{name: "prefix with spaces", set: map[string]string{"ALARM_PREFIX": "web health"}, want: []string{"ALARM_PREFIX"}},
@@ -137,4 +149,62 @@ func TestLoadConfigLengthLimits(t *testing.T) {
 			assert.Contains(t, []string{cfg.MetricNamespace, cfg.AlarmTopicARN}, tc.value)
 		})
 	}
+}
+
+// TestLoadConfigDurations: DEADLINE_MARGIN and RETRY_DELAY take a whole number of ms, s or m within
+// their limits (the form modules/web-health checks too); blank means the default, as for every variable.
+func TestLoadConfigDurations(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, key, value string
+		want             time.Duration
+	}{
+		{name: "margin at the minimum", key: "DEADLINE_MARGIN", value: "500ms", want: 500 * time.Millisecond},
+		{name: "margin at the maximum in minutes", key: "DEADLINE_MARGIN", value: "5m", want: 5 * time.Minute},
+		{name: "margin at the maximum in seconds", key: "DEADLINE_MARGIN", value: "300s", want: 5 * time.Minute},
+		{name: "margin with leading zeros", key: "DEADLINE_MARGIN", value: "0007s", want: 7 * time.Second},
+		{name: "margin padded", key: "DEADLINE_MARGIN", value: " 2s\n", want: 2 * time.Second},
+		{name: "margin blank", key: "DEADLINE_MARGIN", value: " ", want: DefaultDeadlineMargin},
+		{name: "retry delay of zero", key: "RETRY_DELAY", value: "0ms", want: 0},
+		{name: "retry delay of zero minutes", key: "RETRY_DELAY", value: "0m", want: 0},
+		{name: "retry delay at the maximum", key: "RETRY_DELAY", value: "10000ms", want: 10 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := required()
+			e[tc.key] = tc.value
+			cfg, err := LoadConfig(env(e))
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, map[string]time.Duration{"DEADLINE_MARGIN": cfg.DeadlineMargin, "RETRY_DELAY": cfg.RetryDelay}[tc.key])
+		})
+	}
+}
+
+func TestFormatWholeDuration(t *testing.T) {
+	t.Parallel()
+	for d, want := range map[time.Duration]string{0: "0s", 500 * time.Millisecond: "500ms", 1500 * time.Millisecond: "1500ms", 10 * time.Second: "10s", 90 * time.Second: "90s", 5 * time.Minute: "5m"} {
+		assert.Equal(t, want, formatWholeDuration(d))
+		back, ok := parseWholeDuration(want)
+		assert.True(t, ok, want)
+		assert.Equal(t, d, back, want)
+	}
+}
+
+// FuzzParseWholeDuration: an accepted value is digits and one unit, and reads back from its formatted form.
+func FuzzParseWholeDuration(f *testing.F) {
+	for _, seed := range []string{"5s", "500ms", "2m", "0", "1.5s", "1m30s", "9223372036854775807ms", "9223372036854775808ms", "ms", "-1s", "5h"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		d, ok := parseWholeDuration(v)
+		if !ok {
+			return
+		}
+		require.Regexp(t, `^[0-9]+(ms|s|m)$`, v)
+		require.GreaterOrEqual(t, d, time.Duration(0))
+		back, ok := parseWholeDuration(formatWholeDuration(d))
+		require.True(t, ok)
+		require.Equal(t, d, back)
+	})
 }

@@ -84,10 +84,10 @@ variable "crawler" {
       memory_mb            - memory of the function, 128-10240 MB [256]
       concurrency          - parallel probes of one crawl (CONCURRENCY), 1-256 [16]
       reserved_concurrency - reserved concurrency, 1-10 (1 keeps crawls from overlapping); null uses the unreserved pool, as new accounts must [null]
-      deadline_margin      - DEADLINE_MARGIN, a Go duration in ms, s or m [5s]
-      max_body_bytes       - MAX_BODY_BYTES, 1024-10485760 [1048576]
+      deadline_margin      - DEADLINE_MARGIN, whole ms, s or m from 500ms to 5m; blank: the function's default [5s]
+      max_body_bytes       - MAX_BODY_BYTES, 1024 (the longest body_contains) to 10485760 [1048576]
       max_redirects        - MAX_REDIRECTS, 0-10 [5]
-      retry_delay          - RETRY_DELAY, a Go duration in ms or s [500ms]
+      retry_delay          - RETRY_DELAY, whole ms, s or m from 0s to 10s; blank: the function's default [500ms]
   EOT
   type = object({
     schedule_expression  = optional(string, "rate(5 minutes)")
@@ -128,14 +128,20 @@ variable "crawler" {
     error_message = "crawler.reserved_concurrency must be null or a whole number from 1 to 10, e.g. 1."
   }
 
+  # The crawler's rules (internal/crawler LoadConfig); tests/function_settings.tftest.hcl, generated from
+  # internal/contract's table, holds these validations to them. Durations are read as the crawler reads them:
+  # spaces trimmed, blank for its default, else one whole number of ms, s or m.
   validation {
-    condition     = can(regex("^[0-9]+(ms|s|m)$", var.crawler.deadline_margin))
-    error_message = "crawler.deadline_margin must be a Go duration of whole ms, s or m, e.g. 5s."
+    condition = trimspace(var.crawler.deadline_margin) == "" || anytrue([
+      for ms in [for p in regexall("^([0-9]+)(ms|s|m)$", trimspace(var.crawler.deadline_margin)) : tonumber(p[0]) * { ms = 1, s = 1000, m = 60000 }[p[1]]] :
+      ms >= 500 && ms <= 300000
+    ])
+    error_message = "crawler.deadline_margin must be a whole number of ms, s or m from 500ms to 5m, e.g. 5s."
   }
 
   validation {
     condition     = var.crawler.max_body_bytes >= 1024 && var.crawler.max_body_bytes <= 10485760 && floor(var.crawler.max_body_bytes) == var.crawler.max_body_bytes
-    error_message = "crawler.max_body_bytes must be a whole number from 1024 to 10485760, e.g. 1048576."
+    error_message = "crawler.max_body_bytes must be a whole number from 1024 (the longest body_contains) to 10485760, e.g. 1048576."
   }
 
   validation {
@@ -144,16 +150,19 @@ variable "crawler" {
   }
 
   validation {
-    condition     = can(regex("^[0-9]+(ms|s)$", var.crawler.retry_delay))
-    error_message = "crawler.retry_delay must be a Go duration of whole ms or s, e.g. 500ms."
+    condition = trimspace(var.crawler.retry_delay) == "" || anytrue([
+      for ms in [for p in regexall("^([0-9]+)(ms|s|m)$", trimspace(var.crawler.retry_delay)) : tonumber(p[0]) * { ms = 1, s = 1000, m = 60000 }[p[1]]] :
+      ms <= 10000
+    ])
+    error_message = "crawler.retry_delay must be a whole number of ms, s or m from 0s to 10s, e.g. 500ms."
   }
 }
 
 variable "alarms" {
   description = <<-EOT
     The per-target alarms the crawler creates and the alarm history the alarmlogger keeps (defaults in brackets):
-      period_seconds      - ALARM_PERIOD_SECONDS, 10, 20, 30 or a multiple of 60 up to 86400 [60]
-      evaluation_periods  - ALARM_EVALUATION_PERIODS, 1-100 [2]
+      period_seconds      - ALARM_PERIOD_SECONDS, a multiple of 60 up to 86400 (the metrics are standard resolution) [60]
+      evaluation_periods  - ALARM_EVALUATION_PERIODS, 1-1440, with period_seconds * evaluation_periods at most one day (86400) [2]
       datapoints_to_alarm - ALARM_DATAPOINTS_TO_ALARM, breaching periods that raise an alarm, 1-evaluation_periods [2]
       retention_days      - ALARM_RETENTION_DAYS, days an alarm record is kept before the table's TTL removes it, 1-3650 [90]
   EOT
@@ -166,14 +175,21 @@ variable "alarms" {
   default  = {}
   nullable = false
 
+  # The crawler's and the alarm logger's rules (their LoadConfig); tests/function_settings.tftest.hcl, generated
+  # from internal/contract's table, holds these validations to them.
   validation {
-    condition     = contains([10, 20, 30], var.alarms.period_seconds) || (var.alarms.period_seconds >= 60 && var.alarms.period_seconds <= 86400 && var.alarms.period_seconds % 60 == 0)
-    error_message = "alarms.period_seconds must be 10, 20, 30 or a multiple of 60 up to 86400, e.g. 60."
+    condition     = var.alarms.period_seconds >= 60 && var.alarms.period_seconds <= 86400 && var.alarms.period_seconds % 60 == 0
+    error_message = "alarms.period_seconds must be a multiple of 60 from 60 to 86400 (the metrics are standard resolution, so 10, 20 and 30 are not periods the alarms can judge), e.g. 60."
   }
 
   validation {
-    condition     = var.alarms.evaluation_periods >= 1 && var.alarms.evaluation_periods <= 100 && floor(var.alarms.evaluation_periods) == var.alarms.evaluation_periods
-    error_message = "alarms.evaluation_periods must be a whole number from 1 to 100, e.g. 2."
+    condition     = var.alarms.evaluation_periods >= 1 && var.alarms.evaluation_periods <= 1440 && floor(var.alarms.evaluation_periods) == var.alarms.evaluation_periods
+    error_message = "alarms.evaluation_periods must be a whole number from 1 to 1440, e.g. 2."
+  }
+
+  validation {
+    condition     = var.alarms.period_seconds * var.alarms.evaluation_periods <= 86400
+    error_message = "alarms.period_seconds * alarms.evaluation_periods must be at most 86400 (CloudWatch evaluates at most one day), e.g. 3600 * 24."
   }
 
   validation {

@@ -129,7 +129,7 @@ run "rejects_alarm_period" {
 run "rejects_alarm_evaluation_periods" {
   command = plan
   variables {
-    alarms = { evaluation_periods = 101 }
+    alarms = { evaluation_periods = 1441, datapoints_to_alarm = 1 }
   }
   expect_failures = [var.alarms]
 }
