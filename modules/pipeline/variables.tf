@@ -106,9 +106,16 @@ variable "state_prefix" {
   type        = string
   default     = "webhealth-tfstate"
 
+  # The release flow's rule (platform/release checkPrefix); tests/state_prefix.tftest.hcl, generated from its
+  # prefix table, holds this validation to it. 42 characters leave S3's 63 room for "-<environment>".
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$", var.state_prefix))
-    error_message = "state_prefix must be 3-42 characters of lower-case letters, digits and hyphens, not starting or ending with a hyphen."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$", var.state_prefix)) && !strcontains(var.state_prefix, "--")
+    error_message = "state_prefix must be 3-42 characters of lowercase letters, digits and single '-', starting and ending with a letter or digit (it becomes part of S3 bucket names), e.g. webhealth-tfstate."
+  }
+
+  validation {
+    condition     = !anytrue([for reserved in ["xn--", "sthree-", "amzn-s3-demo-"] : startswith("${var.state_prefix}-", reserved)])
+    error_message = "state_prefix must not make bucket names <state_prefix>-<environment> start with xn--, sthree- or amzn-s3-demo- (S3 reserves them), e.g. webhealth-tfstate."
   }
 }
 

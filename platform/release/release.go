@@ -266,17 +266,36 @@ func (r Release) Settings(prefix string) (Settings, error) {
 // virtual-hosted TLS).
 var prefixPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
 
+// State prefix limits, as terraform/bootstrap's and modules/pipeline's var.state_prefix validate them
+// (state_prefix_test.go generates their tests): 42 characters leave 20 of S3's 63 for "-<env>".
+const (
+	MinStatePrefixLength = 3
+	MaxStatePrefixLength = 42
+)
+
+// reservedBucketPrefixes are the beginnings S3 refuses in bucket names; every bucket begins "<prefix>-",
+// so the prefix "sthree" is refused as much as "sthree-x".
+var reservedBucketPrefixes = []string{"xn--", "sthree-", "amzn-s3-demo-"}
+
+// checkPrefix reports every problem of a state prefix at once, and the bucket <prefix>-<env> it names.
 func checkPrefix(prefix, env string) error {
-	if !prefixPattern.MatchString(prefix) {
-		return fmt.Errorf("state prefix %q: use lowercase letters, digits and hyphens, starting and ending with a letter or digit", prefix)
+	var problems []string
+	if !prefixPattern.MatchString(prefix) || strings.Contains(prefix, "--") {
+		problems = append(problems, "use lowercase letters, digits and single hyphens, starting and ending with a letter or digit")
 	}
-	for _, reserved := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
-		if strings.HasPrefix(prefix, reserved) {
-			return fmt.Errorf("state prefix %q: S3 bucket names may not start with %q", prefix, reserved)
+	if n := len(prefix); n < MinStatePrefixLength || n > MaxStatePrefixLength {
+		problems = append(problems, fmt.Sprintf("it is %d characters long, use %d-%d", n, MinStatePrefixLength, MaxStatePrefixLength))
+	}
+	for _, reserved := range reservedBucketPrefixes {
+		if strings.HasPrefix(prefix+"-", reserved) {
+			problems = append(problems, fmt.Sprintf("S3 bucket names may not start with %q", reserved))
 		}
 	}
 	if n := len(prefix) + 1 + len(env); n > maxBucketLength {
-		return fmt.Errorf("state prefix %q: bucket %s-%s would be %d characters, S3 allows %d", prefix, prefix, env, n, maxBucketLength)
+		problems = append(problems, fmt.Sprintf("bucket %s-%s would be %d characters, S3 allows %d", prefix, env, n, maxBucketLength))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("state prefix %q: %s", prefix, strings.Join(problems, "; "))
 	}
 	return nil
 }

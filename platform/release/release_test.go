@@ -198,35 +198,6 @@ func TestSettings(t *testing.T) {
 	}, s)
 }
 
-func TestSettingsRejectsBadPrefix(t *testing.T) {
-	t.Parallel()
-	r := release.Release{Environment: "prod", Region: "eu-west-1", Team: "web", Version: "1.0.0"}
-	tests := []struct {
-		prefix  string
-		wantErr string
-	}{
-		{"", "use lowercase letters, digits and hyphens"},
-		{"Webhealth", "use lowercase letters, digits and hyphens"},
-		{"web.health", "use lowercase letters, digits and hyphens"},
-		{"-webhealth", "use lowercase letters, digits and hyphens"},
-		{"webhealth-", "use lowercase letters, digits and hyphens"},
-		{"web health", "use lowercase letters, digits and hyphens"},
-		{"xn--state", `S3 bucket names may not start with "xn--"`},
-		{"sthree-state", `S3 bucket names may not start with "sthree-"`},
-		{strings.Repeat("a", 59), "would be 64 characters, S3 allows 63"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.prefix, func(t *testing.T) {
-			t.Parallel()
-			_, err := r.Settings(tc.prefix)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tc.wantErr)
-		})
-	}
-	_, err := r.Settings(strings.Repeat("a", 58))
-	require.NoError(t, err, "a 63-character bucket name is allowed")
-}
-
 var (
 	safeValue = regexp.MustCompile(`^[A-Za-z0-9._+/-]+$`)
 	safeKey   = regexp.MustCompile(`^[a-z][a-z0-9-]{1,11}/[a-z0-9-]+-[a-z0-9-]+/terraform\.tfstate$`)
