@@ -40,8 +40,9 @@ type Options struct {
 	Command    string // how to reproduce, shown in the document
 	Go         string // go program
 	Platform   string // this platform binary: build, stack up and stack down
-	// Run runs one command (proc.Run; tests fake it).
-	Run func(context.Context, proc.Cmd) error
+	// Runner runs the commands (proc.Exec; tests fake it), Env is their environment (nil: this process's).
+	Runner proc.Runner
+	Env    []string
 	// StackUp says whether the local stack answers (its runtime's /_local/health).
 	StackUp func(context.Context) bool
 	Now     func() time.Time
@@ -88,8 +89,14 @@ type group struct {
 	cmd  proc.Cmd
 }
 
-func (o Options) goTest(dir string, env []string, args ...string) proc.Cmd {
-	return proc.Cmd{Dir: dir, Path: o.Go, Args: append([]string{"test"}, args...), Env: env}
+// goTest is go test with args in dir, with the variables of set over the run's environment.
+func (o Options) goTest(dir string, set map[string]string, args ...string) proc.Cmd {
+	return proc.Cmd{Dir: dir, Path: o.Go, Args: append([]string{"test"}, args...), Env: proc.Env(o.Env, set)}
+}
+
+// platform is this platform binary with args in the repository root, its output shown.
+func (o Options) platform(args ...string) proc.Cmd {
+	return proc.Cmd{Dir: o.Root, Path: o.Platform, Args: args, Env: o.Env, Stdout: o.Stdout, Stderr: o.Stderr}
 }
 
 // groups are the benchmark runs before the end-to-end one; inProcess are the product packages
@@ -105,8 +112,8 @@ func (o Options) groups(inProcess []string) []group {
 			"-benchtime=1x", "-timeout", "30m", "./internal/crawler/")},
 		{"crawler-pipeline", o.goTest(o.Root, nil, "-run", "^$", "-bench", "^BenchmarkMetricPipeline$", "-benchmem", "./internal/crawler/")},
 		// The arm64 zips' sizes; cold starts of this machine's binaries through the Runtime API.
-		{"artifacts", o.goTest(testDir, []string{
-			"BENCH_ARTIFACT_DIR=" + filepath.Join(build, "arm64"), "BENCH_BOOTSTRAP_DIR=" + filepath.Join(build, o.HostArch),
+		{"artifacts", o.goTest(testDir, map[string]string{
+			"BENCH_ARTIFACT_DIR": filepath.Join(build, "arm64"), "BENCH_BOOTSTRAP_DIR": filepath.Join(build, o.HostArch),
 		}, "-v", "-tags", "bench", "-run", "^$", "-bench", "^Benchmark(Artifact|ColdStart)$",
 			"-benchtime="+strconv.Itoa(o.ColdStarts)+"x", "./bench/")},
 	}
@@ -130,7 +137,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	for _, arch := range slices.Compact([]string{"arm64", o.HostArch}) {
 		fmt.Fprintf(o.Stdout, "bench: build -arch %s\n", arch)
-		if err := o.Run(ctx, proc.Cmd{Dir: o.Root, Path: o.Platform, Args: []string{"build", "-arch", arch}, Stdout: o.Stdout, Stderr: o.Stderr}); err != nil {
+		if err := o.Runner.Run(ctx, o.platform("build", "-arch", arch)); err != nil {
 			return fmt.Errorf("build the %s zips: %w", arch, err)
 		}
 	}
@@ -179,7 +186,7 @@ func Run(ctx context.Context, o Options) error {
 // inProcessPackages lists ./internal/... without the crawler.
 func (o Options) inProcessPackages(ctx context.Context) ([]string, error) {
 	var out, errOut bytes.Buffer
-	if err := o.Run(ctx, proc.Cmd{Dir: o.Root, Path: o.Go, Args: []string{"list", "./internal/..."}, Stdout: &out, Stderr: &errOut}); err != nil {
+	if err := o.Runner.Run(ctx, proc.Cmd{Dir: o.Root, Path: o.Go, Args: []string{"list", "./internal/..."}, Env: o.Env, Stdout: &out, Stderr: &errOut}); err != nil {
 		return nil, fmt.Errorf("go list ./internal/...: %w: %s", err, errOut.String())
 	}
 	var pkgs []string
@@ -204,7 +211,7 @@ func (o Options) runGroup(ctx context.Context, dir string, g group) error {
 	}
 	w := io.MultiWriter(o.Stdout, f)
 	g.cmd.Stdout, g.cmd.Stderr = w, w
-	runErr := o.Run(ctx, g.cmd)
+	runErr := o.Runner.Run(ctx, g.cmd)
 	if err := errors.Join(runErr, f.Close()); err != nil {
 		fmt.Fprintf(o.Stderr, "bench: %s failed: %v\n", g.name, err)
 		return err
@@ -218,7 +225,7 @@ func (o Options) endToEnd(ctx context.Context, dir string) error {
 	started := false
 	if !o.StackUp(ctx) {
 		fmt.Fprintln(o.Stdout, "bench: the local stack is not running: platform stack up (stopped again afterwards)")
-		if err := o.Run(ctx, proc.Cmd{Dir: o.Root, Path: o.Platform, Args: []string{"stack", "up"}, Stdout: o.Stdout, Stderr: o.Stderr}); err != nil {
+		if err := o.Runner.Run(ctx, o.platform("stack", "up")); err != nil {
 			return fmt.Errorf("the local stack did not start, the API end-to-end figures are not run: %w", err)
 		}
 		started = true
@@ -228,7 +235,7 @@ func (o Options) endToEnd(ctx context.Context, dir string) error {
 		return runErr
 	}
 	// Stopping must not be skipped because the run was interrupted.
-	downErr := o.Run(context.WithoutCancel(ctx), proc.Cmd{Dir: o.Root, Path: o.Platform, Args: []string{"stack", "down"}, Stdout: o.Stdout, Stderr: o.Stderr})
+	downErr := o.Runner.Run(context.WithoutCancel(ctx), o.platform("stack", "down"))
 	if downErr != nil {
 		downErr = fmt.Errorf("platform stack down: %w", downErr)
 	}

@@ -61,7 +61,7 @@ func newRun(t *testing.T, stackUp bool, fail func(string) bool) (Options, *recor
 	clock := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	return Options{
 		Root: root, HostArch: "amd64", ColdStarts: 7, E2EN: 9, Stack: true, Doc: "docs/benchmarks.md", Command: "make bench",
-		Go: "go", Platform: "/bin/platform", Run: r.run, StackUp: func(context.Context) bool { return stackUp },
+		Go: "go", Platform: "/bin/platform", Runner: proc.RunFunc(r.run), Env: []string{"HOME=/h"}, StackUp: func(context.Context) bool { return stackUp },
 		Now:    func() time.Time { clock = clock.Add(90 * time.Second); return clock },
 		Stdout: &out, Stderr: &out,
 	}, r, &out
@@ -86,9 +86,13 @@ func TestRunOrderAndFiles(t *testing.T) {
 		".: platform stack down",
 	}, r.calls)
 	assert.Equal(t, []string{
+		"HOME=/h",
 		"BENCH_ARTIFACT_DIR=" + filepath.Join(o.Root, "build", "arm64"),
 		"BENCH_BOOTSTRAP_DIR=" + filepath.Join(o.Root, "build", "amd64"),
-	}, r.envs[r.calls[6]])
+	}, r.envs[r.calls[6]], "the artifact directories over the run's environment")
+	for _, c := range r.calls {
+		assert.Contains(t, r.envs[c], "HOME=/h", "%s: the run's environment", c)
+	}
 
 	files, err := filepath.Glob(filepath.Join(o.Root, "reports", "bench", "*.txt"))
 	require.NoError(t, err)

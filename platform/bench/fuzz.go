@@ -50,9 +50,11 @@ type Fuzzer struct {
 	Modules []string // module directories relative to Root, e.g. "." and "platform"
 	Go      string
 	Time    string // per target, as ParseFuzzTime returns it
-	Run     func(context.Context, proc.Cmd) error
-	Stdout  io.Writer
-	Stderr  io.Writer
+	// Runner runs go (proc.Exec; tests fake it), Env is its environment (nil: this process's).
+	Runner proc.Runner
+	Env    []string
+	Stdout io.Writer
+	Stderr io.Writer
 }
 
 // Targets finds every `func FuzzXxx(*testing.F)` in the modules' test files, without compiling them.
@@ -60,7 +62,7 @@ func (f Fuzzer) Targets(ctx context.Context) ([]FuzzTarget, error) {
 	var targets []FuzzTarget
 	for _, m := range f.Modules {
 		var out, errOut bytes.Buffer
-		err := f.Run(ctx, proc.Cmd{Dir: filepath.Join(f.Root, m), Path: f.Go, Stdout: &out, Stderr: &errOut,
+		err := f.Runner.Run(ctx, proc.Cmd{Dir: filepath.Join(f.Root, m), Path: f.Go, Env: f.Env, Stdout: &out, Stderr: &errOut,
 			Args: []string{"list", "-f", `{{.ImportPath}}{{range .TestGoFiles}} {{$.Dir}}/{{.}}{{end}}{{range .XTestGoFiles}} {{$.Dir}}/{{.}}{{end}}`, "./..."}})
 		if err != nil {
 			return nil, fmt.Errorf("go list in %s: %w: %s", m, err, errOut.String())
@@ -123,7 +125,7 @@ func (f Fuzzer) Fuzz(ctx context.Context) error {
 	var failed []string
 	for _, t := range targets {
 		fmt.Fprintf(f.Stdout, "fuzz %s %s\n", t.Package, t.Name)
-		err := f.Run(ctx, proc.Cmd{Dir: filepath.Join(f.Root, t.Module), Path: f.Go, Stdout: f.Stdout, Stderr: f.Stderr,
+		err := f.Runner.Run(ctx, proc.Cmd{Dir: filepath.Join(f.Root, t.Module), Path: f.Go, Env: f.Env, Stdout: f.Stdout, Stderr: f.Stderr,
 			Args: []string{"test", "-run", "^$", "-fuzz", "^" + t.Name + "$", "-fuzztime", f.Time, "-fuzzminimizetime", "5s", t.Package}})
 		if err != nil {
 			if ctx.Err() != nil {

@@ -94,7 +94,7 @@ func TestFuzzRunsEachTargetAndNamesFailures(t *testing.T) {
 		return nil
 	}
 	var out bytes.Buffer
-	f := Fuzzer{Root: root, Modules: []string{".", "platform"}, Go: "go", Time: "3s", Run: run, Stdout: &out, Stderr: &out}
+	f := Fuzzer{Root: root, Modules: []string{".", "platform"}, Go: "go", Time: "3s", Runner: proc.RunFunc(run), Stdout: &out, Stderr: &out}
 	err := f.Fuzz(context.Background())
 	assert.ErrorContains(t, err, "fuzz targets failed: example.com/p FuzzOther")
 	list := `list -f {{.ImportPath}}{{range .TestGoFiles}} {{$.Dir}}/{{.}}{{end}}{{range .XTestGoFiles}} {{$.Dir}}/{{.}}{{end}} ./...`
@@ -129,7 +129,7 @@ func TestFuzzWithGo(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	}
 	var out bytes.Buffer
-	f := Fuzzer{Root: root, Modules: []string{"."}, Go: goBin, Time: "1x", Run: proc.Run, Stdout: &out, Stderr: &out}
+	f := Fuzzer{Root: root, Modules: []string{"."}, Go: goBin, Time: "1x", Runner: proc.Exec{}, Stdout: &out, Stderr: &out}
 	targets, err := f.Targets(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []FuzzTarget{{".", "example.com/m/p", "FuzzFine"}, {".", "example.com/m/p", "FuzzBoom"}}, targets)

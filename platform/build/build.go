@@ -15,8 +15,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/webhealth/webhealth/platform/proc"
 	"github.com/webhealth/webhealth/platform/release"
-	"github.com/webhealth/webhealth/platform/tfexec"
 )
 
 // EntryTime is the modification time of every zip entry and bootstrap file.
@@ -36,7 +36,7 @@ type Options struct {
 	Version   string // a release version (semantic, no leading v) or dev
 	Go        string // go command (default go)
 	Functions []string
-	Runner    tfexec.Runner
+	Runner    proc.Runner
 	Env       []string // the environment of go build (CGO_ENABLED, GOOS and GOARCH are set over it)
 	Stdout    io.Writer
 	Stderr    io.Writer
@@ -74,14 +74,14 @@ func Build(ctx context.Context, o Options) error {
 	if o.Functions == nil {
 		o.Functions = release.Functions
 	}
-	env := tfexec.Env(o.Env, map[string]string{"CGO_ENABLED": "0", "GOOS": "linux", "GOARCH": o.Arch})
+	env := proc.Env(o.Env, map[string]string{"CGO_ENABLED": "0", "GOOS": "linux", "GOARCH": o.Arch})
 	for _, fn := range o.Functions {
 		dir := filepath.Join(o.BuildDir, o.Arch, fn)
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return fmt.Errorf("build %s: %w", fn, err)
 		}
 		bootstrap := filepath.Join(dir, "bootstrap")
-		err := tfexec.Check(ctx, o.Runner, tfexec.Cmd{
+		err := o.Runner.Run(ctx, proc.Cmd{
 			Path: o.Go,
 			Args: []string{"build", "-trimpath", "-tags", "lambda.norpc",
 				"-ldflags", "-s -w -buildid= -X main.version=" + o.Version,

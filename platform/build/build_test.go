@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/platform/build"
-	"github.com/webhealth/webhealth/platform/tfexec"
+	"github.com/webhealth/webhealth/platform/proc"
 )
 
 // fakeModule is a product-shaped module whose functions print the version they were built with.
@@ -42,7 +42,7 @@ func TestBuildIsReproducible(t *testing.T) {
 	root := fakeModule(t, "alpha", "beta")
 	var out bytes.Buffer
 	opts := build.Options{Root: root, Arch: runtime.GOARCH, Version: "1.4.0-rc.1", Go: goBin, Functions: []string{"alpha", "beta"},
-		Runner: tfexec.Exec{}, Env: os.Environ(), Stdout: &out, Stderr: &out}
+		Runner: proc.Exec{}, Env: os.Environ(), Stdout: &out, Stderr: &out}
 	if runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
 		t.Skipf("builds for arm64/amd64 only, this machine is %s", runtime.GOARCH)
 	}
@@ -102,11 +102,11 @@ func TestZipIsDeterministic(t *testing.T) {
 }
 
 // recorder is a Runner that records commands and runs none.
-type recorder struct{ cmds []tfexec.Cmd }
+type recorder struct{ cmds []proc.Cmd }
 
-func (r *recorder) Run(_ context.Context, c tfexec.Cmd) (int, error) {
+func (r *recorder) Run(_ context.Context, c proc.Cmd) error {
 	r.cmds = append(r.cmds, c)
-	return 0, nil
+	return nil
 }
 
 func TestBuildRefusesBadOptions(t *testing.T) {

@@ -62,9 +62,10 @@ type Installer struct {
 	MotoVersion      string
 	GOOS, GOARCH     string
 	AsRoot           bool // running as root: apt-get without sudo
-	// Look finds a program (exec.LookPath), Run runs one (proc.Run), HTTP downloads Terraform.
+	// Look finds a program (exec.LookPath), Runner runs one (proc.Exec), HTTP downloads Terraform.
 	Look   func(string) (string, error)
-	Run    func(context.Context, proc.Cmd) error
+	Runner proc.Runner
+	Env    []string // the environment of the commands (nil: this process's)
 	HTTP   *http.Client
 	Stdout io.Writer
 	Stderr io.Writer
@@ -80,9 +81,13 @@ func (in *Installer) have(cmd string) bool {
 	return err == nil
 }
 
+// run runs c with the installer's streams and, unless c has its own, environment.
 func (in *Installer) run(ctx context.Context, c proc.Cmd) error {
 	c.Stdout, c.Stderr = in.Stdout, in.Stderr
-	return in.Run(ctx, c)
+	if c.Env == nil {
+		c.Env = in.Env
+	}
+	return in.Runner.Run(ctx, c)
 }
 
 // debian installs the packages of the missing commands with apt-get.
@@ -104,11 +109,12 @@ func (in *Installer) debian(ctx context.Context) error {
 		return fmt.Errorf("missing %s: installing them needs root, and sudo is not installed: apt-get install %s", list, list)
 	}
 	fmt.Fprintf(in.Stdout, "deps: installing %s (Debian)\n", list)
+	// In the foreground: sudo may ask for a password on the terminal.
 	aptCmd := func(args ...string) proc.Cmd {
 		if in.AsRoot {
-			return proc.Cmd{Path: "apt-get", Args: args, Env: []string{"DEBIAN_FRONTEND=noninteractive"}}
+			return proc.Cmd{Path: "apt-get", Args: args, Env: proc.Env(in.Env, map[string]string{"DEBIAN_FRONTEND": "noninteractive"}), Foreground: true}
 		}
-		return proc.Cmd{Path: "sudo", Args: append([]string{"DEBIAN_FRONTEND=noninteractive", "apt-get"}, args...)}
+		return proc.Cmd{Path: "sudo", Args: append([]string{"DEBIAN_FRONTEND=noninteractive", "apt-get"}, args...), Foreground: true}
 	}
 	if err := in.run(ctx, aptCmd("update", "-qq")); err != nil {
 		return fmt.Errorf("apt-get update: %w", err)

@@ -24,9 +24,10 @@ import (
 
 // machine fakes the installed programs and records the commands run.
 type machine struct {
-	have  []string
-	calls []string
-	fail  func(call string) bool
+	have       []string
+	calls      []string
+	foreground []string // the calls run in the terminal's foreground
+	fail       func(call string) bool
 }
 
 func (m *machine) look(name string) (string, error) {
@@ -39,8 +40,11 @@ func (m *machine) look(name string) (string, error) {
 func (m *machine) run(_ context.Context, c proc.Cmd) error {
 	call := strings.TrimSpace(strings.Join(c.Env, " ") + " " + c.Path + " " + strings.Join(c.Args, " "))
 	m.calls = append(m.calls, call)
+	if c.Foreground {
+		m.foreground = append(m.foreground, call)
+	}
 	if m.fail != nil && m.fail(call) {
-		return &proc.ExitError{Cmd: call, Code: 100}
+		return proc.Exited(c, 100)
 	}
 	return nil
 }
@@ -65,7 +69,7 @@ func installer(t *testing.T, m *machine, base string) *Installer {
 	t.Helper()
 	var out bytes.Buffer
 	return &Installer{Root: t.TempDir(), TerraformVersion: "1.11.4", TerraformBase: base, MotoVersion: "5.2.1",
-		GOOS: "linux", GOARCH: "amd64", AsRoot: true, Look: m.look, Run: m.run, HTTP: http.DefaultClient, Stdout: &out, Stderr: &out}
+		GOOS: "linux", GOARCH: "amd64", AsRoot: true, Look: m.look, Runner: proc.RunFunc(m.run), Env: []string{}, HTTP: http.DefaultClient, Stdout: &out, Stderr: &out}
 }
 
 func TestDebian(t *testing.T) {
@@ -99,6 +103,7 @@ func TestDebian(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, m.calls)
+			assert.Equal(t, tc.want, m.foreground, "apt-get in the foreground: sudo may ask for a password")
 		})
 	}
 }
@@ -221,7 +226,7 @@ func TestMoto(t *testing.T) {
 		{name: "installed: nothing run", have: everything},
 		{name: "pinned version from PyPI", have: without("moto_server"), want: []string{"python3 -m pip install -q moto[server]==5.2.1"}},
 		{name: "pip fails: say how to install it", have: without("moto_server"), fail: true,
-			wantErr: "pip could not install it (python3 -m pip install -q moto[server]==5.2.1: exit status 100): install it by hand: pip install 'moto[server]==5.2.1'"},
+			wantErr: "pip could not install it (python3 -m pip install -q \"moto[server]==5.2.1\" exited with status 100): install it by hand: pip install 'moto[server]==5.2.1'"},
 		{name: "no python3", have: without("moto_server", "python3"), wantErr: "python3 is not installed"},
 		{name: "a version that is a pip option", have: without("moto_server"), version: "5.2.1 --index-url=http://x", wantErr: `MOTO_VERSION="5.2.1 --index-url=http://x"`},
 	}

@@ -1,5 +1,6 @@
-// Package proc runs the platform's external commands (terraform, go, the pinned tools) as argument
-// lists, never through a shell, and finds them with a message that says how to install a missing one.
+// Package proc runs the platform's programs (terraform, go, the pinned tools) as argument lists, never
+// through a shell, so no setting or tag is ever re-parsed on its way to a program. Runner is the one
+// seam: Exec runs for real, tests hand in a fake (a type with Run, or a RunFunc).
 package proc
 
 import (
@@ -9,21 +10,24 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// Cmd is one command to run.
+// Cmd is one program run.
 type Cmd struct {
-	Dir    string    // working directory ("" = the current one)
 	Path   string    // program: a path, or a name looked up in PATH
 	Args   []string  // arguments, without the program
-	Env    []string  // KEY=VALUE added to (and overriding) the process environment
+	Dir    string    // working directory ("" = the current one)
+	Env    []string  // the whole environment of the child (nil: this process's; see Env)
 	Stdin  io.Reader // nil: no input
 	Stdout io.Writer // nil: discarded
 	Stderr io.Writer // nil: discarded
+	// Foreground keeps the child in this process's group, so it may read the terminal (sudo asking for a
+	// password). Otherwise it gets a group of its own and a terminal's Ctrl-C reaches it once, through
+	// the context (terraform takes a second interrupt as "exit now, leave the lock").
+	Foreground bool
 }
 
 // String is the command line for messages (arguments quoted when they need it).
@@ -38,79 +42,117 @@ func (c Cmd) String() string {
 	return strings.Join(parts, " ")
 }
 
-// ExitError is a command that ran and exited non-zero.
-type ExitError struct {
-	Cmd  string
-	Code int
+// Runner runs a command to its end. nil: it exited 0; an *ExitError: it ran and exited non-zero, or its
+// context stopped it; any other error: it could not start.
+type Runner interface {
+	Run(ctx context.Context, c Cmd) error
 }
 
-func (e *ExitError) Error() string { return fmt.Sprintf("%s: exit status %d", e.Cmd, e.Code) }
+// RunFunc is a function used as a Runner (the fakes of tests).
+type RunFunc func(ctx context.Context, c Cmd) error
 
-// ExitCode is the exit status carried by err: 0 for nil, the command's for an *ExitError, 1 otherwise.
-func ExitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	var ee *ExitError
-	if errors.As(err, &ee) {
-		return ee.Code
-	}
-	return 1
+// Run implements Runner.
+func (f RunFunc) Run(ctx context.Context, c Cmd) error { return f(ctx, c) }
+
+// Exec is the real Runner. When the context ends the child gets SIGINT (its whole group, unless
+// Foreground), so terraform can release its locks, and is killed Grace later.
+type Exec struct {
+	Grace time.Duration // 0: a minute
 }
 
-// Run runs c and waits for it. A cancelled ctx interrupts the command (SIGINT, so terraform releases
-// its locks) and kills it 30 s later.
-func Run(ctx context.Context, c Cmd) error {
-	cmd := exec.CommandContext(ctx, c.Path, c.Args...) // #nosec G204 -- argument lists chosen by the platform, no shell
-	cmd.Dir = c.Dir
-	cmd.Env = append(os.Environ(), c.Env...)
+// Run implements Runner.
+func (e Exec) Run(ctx context.Context, c Cmd) error {
+	path, err := exec.LookPath(c.Path)
+	if err != nil {
+		return fmt.Errorf("run %s: %w", c.String(), err)
+	}
+	cmd := exec.CommandContext(ctx, path, c.Args...) // #nosec G204 -- an argument list chosen by the platform, no shell
+	cmd.Dir, cmd.Env = c.Dir, c.Env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
-	cmd.WaitDelay = 30 * time.Second
-	err := cmd.Run()
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	if !c.Foreground {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		cmd.Cancel = func() error { return interruptGroup(cmd.Process.Pid) }
+	}
+	cmd.WaitDelay = e.Grace
+	if cmd.WaitDelay == 0 {
+		cmd.WaitDelay = time.Minute
+	}
+	err = cmd.Run()
 	var ee *exec.ExitError
 	switch {
+	case ctx.Err() != nil:
+		code := -1
+		if errors.As(err, &ee) {
+			code = status(ee)
+		}
+		return &ExitError{Cmd: c.String(), Code: code, Stopped: ctx.Err()}
 	case err == nil:
 		return nil
 	case errors.As(err, &ee):
-		code := ee.ExitCode()
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			code = 128 + int(ws.Signal())
-		}
-		return &ExitError{Cmd: c.String(), Code: code}
+		return Exited(c, status(ee))
 	default:
 		return fmt.Errorf("run %s: %w", c.String(), err)
 	}
 }
 
-// Look finds a program: name as given when it contains a slash, else in PATH. hint says how to get it.
-func Look(name, hint string) (string, error) {
-	if name == "" {
-		return "", fmt.Errorf("no program named: %s", hint)
+// interruptGroup sends SIGINT to the process group pid leads, as a terminal's Ctrl-C would.
+func interruptGroup(pid int) error {
+	if err := syscall.Kill(-pid, syscall.SIGINT); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return err
 	}
-	if strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", fmt.Errorf("%q is not a program name (control characters): %s", name, hint)
-	}
-	p, err := exec.LookPath(name)
-	if err != nil {
-		shown := name
-		if strings.ContainsFunc(name, func(r rune) bool { return !strings.ContainsRune(plainNameChars, r) }) {
-			shown = fmt.Sprintf("%q", name)
-		}
-		return "", fmt.Errorf("%s is not installed: %s", shown, hint)
-	}
-	return p, nil
+	return nil
 }
 
-// plainNameChars are shown unquoted in a message about a program name.
-const plainNameChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+"
-
-// Tool is a pinned tool of .tools/bin (tools/go.mod), which `make tools` installs.
-func Tool(root, name string) (string, error) {
-	p := filepath.Join(root, ".tools", "bin", name)
-	info, err := os.Stat(p)
-	if err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
-		return "", fmt.Errorf("%s is not installed in %s: run make tools (versions in tools/go.mod)", name, filepath.Dir(p))
+// status is the exit status of a finished command: 128+N when signal N ended it, as a shell reports it.
+func status(ee *exec.ExitError) int {
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
 	}
-	return p, nil
+	return ee.ExitCode()
+}
+
+// ExitError is a command that ran and did not succeed: it exited non-zero, or its context stopped it
+// (Stopped, the context's error; Code is then what it exited with, -1 when unknown).
+type ExitError struct {
+	Cmd     string
+	Code    int
+	Stopped error
+}
+
+func (e *ExitError) Error() string {
+	if e.Stopped != nil {
+		return fmt.Sprintf("%s: stopped: %v", e.Cmd, e.Stopped)
+	}
+	return fmt.Sprintf("%s exited with status %d", e.Cmd, e.Code)
+}
+
+// Unwrap is the context's error of a stopped command, so errors.Is(err, context.Canceled) holds.
+func (e *ExitError) Unwrap() error { return e.Stopped }
+
+// Exited is the result of c ending with status code, as Exec reports it: nil for 0, else an *ExitError.
+// Fakes of a Runner return it.
+func Exited(c Cmd, code int) error {
+	if code == 0 {
+		return nil
+	}
+	return &ExitError{Cmd: c.String(), Code: code}
+}
+
+// ExitCode is the status a command ran to the end with: 0 for a nil err, the status of an *ExitError
+// or an *exec.ExitError (128+N for signal N). ok is false when err says the command did not start or
+// was stopped by its context.
+func ExitCode(err error) (code int, ok bool) {
+	if err == nil {
+		return 0, true
+	}
+	var pe *ExitError
+	if errors.As(err, &pe) {
+		return pe.Code, pe.Stopped == nil
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return status(ee), true
+	}
+	return -1, false
 }

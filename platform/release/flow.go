@@ -10,11 +10,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/webhealth/webhealth/platform/tfexec"
+	"github.com/webhealth/webhealth/platform/proc"
 )
 
 // Functions are the Lambda functions of the workload, one zip each.
@@ -66,7 +67,7 @@ type Flow struct {
 	// Gotestsum runs the smoke test when set (JUnit into reports/); default <Root>/.tools/bin/gotestsum
 	// or gotestsum on PATH, else go test.
 	Gotestsum string
-	Runner    tfexec.Runner
+	Runner    proc.Runner
 	Env       []string // the environment of every child process
 	Stdout    io.Writer
 	Stderr    io.Writer
@@ -157,26 +158,15 @@ func (f *Flow) EnvOutput(t *Target, format string) ([]byte, error) {
 }
 
 // terraform runs one terraform command in the workload root with t's TF_DATA_DIR.
-func (f *Flow) terraform(ctx context.Context, t *Target, stdout io.Writer, args ...string) (int, error) {
-	return f.Runner.Run(ctx, tfexec.Cmd{
+func (f *Flow) terraform(ctx context.Context, t *Target, stdout io.Writer, args ...string) error {
+	return f.Runner.Run(ctx, proc.Cmd{
 		Path:   f.TF,
 		Args:   append([]string{"-chdir=" + f.workloadDir()}, args...),
 		Dir:    f.Root,
-		Env:    tfexec.Env(f.Env, map[string]string{"TF_DATA_DIR": t.DataDir}),
+		Env:    proc.Env(f.Env, map[string]string{"TF_DATA_DIR": t.DataDir}),
 		Stdout: stdout,
 		Stderr: f.Stderr,
 	})
-}
-
-func (f *Flow) terraformOK(ctx context.Context, t *Target, stdout io.Writer, args ...string) error {
-	code, err := f.terraform(ctx, t, stdout, args...)
-	if err != nil {
-		return err
-	}
-	if code != 0 {
-		return &tfexec.ExitError{Cmd: "terraform " + args[0], Code: code}
-	}
-	return nil
 }
 
 func (f *Flow) colorFlags() []string {
@@ -199,7 +189,7 @@ func (f *Flow) Init(ctx context.Context, t *Target) error {
 	if err := b.WriteFile(file); err != nil {
 		return err
 	}
-	return f.terraformOK(ctx, t, io.Discard, "init", "-input=false", "-reconfigure", "-backend-config="+file)
+	return f.terraform(ctx, t, io.Discard, "init", "-input=false", "-reconfigure", "-backend-config="+file)
 }
 
 // Vars is the one variable list of a workload deployment (plan, drift, the local stack): the
@@ -306,7 +296,7 @@ func (f *Flow) Plan(ctx context.Context, t *Target) error {
 	}
 	args := append([]string{"plan", "-input=false"}, f.colorFlags()...)
 	args = append(append(args, "-lock-timeout=5m", "-out="+plan), vars...)
-	if err := f.terraformOK(ctx, t, f.Stderr, args...); err != nil {
+	if err := f.terraform(ctx, t, f.Stderr, args...); err != nil {
 		return err
 	}
 	if err := os.WriteFile(f.planPath(t, ".tag"), []byte(t.Tag+"\n"), 0o600); err != nil {
@@ -318,7 +308,7 @@ func (f *Flow) Plan(ctx context.Context, t *Target) error {
 // summarise writes the summary of a saved plan to <plan>.txt and its first line to <name>.summary, and prints it.
 func (f *Flow) summarise(ctx context.Context, t *Target, plan string, w io.Writer) error {
 	var js bytes.Buffer
-	if err := f.terraformOK(ctx, t, &js, "show", "-json", plan); err != nil {
+	if err := f.terraform(ctx, t, &js, "show", "-json", plan); err != nil {
 		return err
 	}
 	sum, err := Summary(t.Tag, js.Bytes())
@@ -351,7 +341,7 @@ func (f *Flow) Apply(ctx context.Context, t *Target) error {
 		return err
 	}
 	args := append([]string{"apply", "-input=false"}, f.colorFlags()...)
-	return f.terraformOK(ctx, t, f.Stdout, append(args, "-lock-timeout=5m", plan)...)
+	return f.terraform(ctx, t, f.Stdout, append(args, "-lock-timeout=5m", plan)...)
 }
 
 // ApplyDirect applies t without a saved plan (-auto-approve): the local stack's own release.
@@ -364,7 +354,7 @@ func (f *Flow) ApplyDirect(ctx context.Context, t *Target) error {
 		return err
 	}
 	args := append([]string{"apply", "-input=false", "-no-color", "-auto-approve", "-lock-timeout=2m"}, vars...)
-	return f.terraformOK(ctx, t, f.Stdout, args...)
+	return f.terraform(ctx, t, f.Stdout, args...)
 }
 
 // Drift plans t's code against its live infrastructure: false when they match, true (and the summary on
@@ -380,8 +370,9 @@ func (f *Flow) Drift(ctx context.Context, t *Target) (bool, error) {
 	plan := f.planPath(t, ".drift.tfplan")
 	args := append([]string{"plan", "-input=false"}, f.colorFlags()...)
 	args = append(append(args, "-lock-timeout=5m", "-detailed-exitcode", "-out="+plan), vars...)
-	code, err := f.terraform(ctx, t, f.Stderr, args...)
-	if err != nil {
+	err = f.terraform(ctx, t, f.Stderr, args...)
+	code, ran := proc.ExitCode(err)
+	if !ran {
 		return false, err
 	}
 	switch code {
@@ -401,7 +392,7 @@ type Outputs map[string]json.RawMessage
 // Outputs reads t's outputs (`terraform output -json`; they hold the API key, so they are never printed).
 func (f *Flow) Outputs(ctx context.Context, t *Target) (Outputs, error) {
 	var out bytes.Buffer
-	if err := f.terraformOK(ctx, t, &out, "output", "-json"); err != nil {
+	if err := f.terraform(ctx, t, &out, "output", "-json"); err != nil {
 		return nil, err
 	}
 	var raw map[string]struct {
@@ -502,9 +493,9 @@ func (f *Flow) Smoke(ctx context.Context, t *Target) error {
 		return fmt.Errorf("reports dir: %w", err)
 	}
 	goTest := []string{"-tags", "e2e", "-run", "^TestSmoke", "-count=1", "./..."}
-	cmd := tfexec.Cmd{
+	cmd := proc.Cmd{
 		Dir:    filepath.Join(f.Root, "test"),
-		Env:    tfexec.Env(f.Env, map[string]string{"API_URL": apiURL, "API_KEY": apiKey}),
+		Env:    proc.Env(f.Env, map[string]string{"API_URL": apiURL, "API_KEY": apiKey}),
 		Stdout: f.Stdout, Stderr: f.Stderr,
 	}
 	if gts := f.gotestsum(); gts != "" {
@@ -515,25 +506,20 @@ func (f *Flow) Smoke(ctx context.Context, t *Target) error {
 		cmd.Path = f.Go
 		cmd.Args = append([]string{"test"}, goTest...)
 	}
-	return tfexec.Check(ctx, f.Runner, cmd)
+	return f.Runner.Run(ctx, cmd)
 }
 
 func (f *Flow) gotestsum() string {
 	if f.Gotestsum != "" {
 		return f.Gotestsum
 	}
-	if p := filepath.Join(f.Root, ".tools", "bin", "gotestsum"); isExecutable(p) {
+	if p, err := proc.Tool(f.Root, "gotestsum"); err == nil {
 		return p
 	}
-	if p, err := tfexec.LookPath("gotestsum"); err == nil {
+	if p, err := exec.LookPath("gotestsum"); err == nil {
 		return p
 	}
 	return ""
-}
-
-func isExecutable(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
 }
 
 // Record stores the applied release (sources, zips, tag) at RELEASE_SNAPSHOT_URI/<region>/<team>/current.zip

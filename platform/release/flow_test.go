@@ -19,32 +19,33 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhealth/webhealth/platform/proc"
 	"github.com/webhealth/webhealth/platform/release"
-	"github.com/webhealth/webhealth/platform/tfexec"
 )
 
 // fakeTools plays terraform (and gotestsum/go): it records every command, keeps the backend file of
 // each init, writes the -out file of a plan, and answers show and output with canned JSON.
 type fakeTools struct {
 	mu       sync.Mutex
-	calls    []tfexec.Cmd
+	calls    []proc.Cmd
 	backends []string // backend.hcl content at each init
 	planCode int      // exit status of terraform plan
+	planStop error    // the context error that stops terraform plan
 	show     string   // terraform show -json
 	output   string   // terraform output -json
 	failOn   string   // a terraform subcommand that exits 1
 }
 
-func (f *fakeTools) Run(_ context.Context, c tfexec.Cmd) (int, error) {
+func (f *fakeTools) Run(_ context.Context, c proc.Cmd) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, c)
 	if c.Path != "terraform" {
-		return 0, nil
+		return nil
 	}
 	sub := c.Args[1]
 	if sub == f.failOn {
-		return 1, nil
+		return proc.Exited(c, 1)
 	}
 	switch sub {
 	case "init":
@@ -52,7 +53,7 @@ func (f *fakeTools) Run(_ context.Context, c tfexec.Cmd) (int, error) {
 			if file, ok := strings.CutPrefix(a, "-backend-config="); ok {
 				b, err := os.ReadFile(file)
 				if err != nil {
-					return -1, err
+					return err
 				}
 				f.backends = append(f.backends, string(b))
 			}
@@ -61,17 +62,20 @@ func (f *fakeTools) Run(_ context.Context, c tfexec.Cmd) (int, error) {
 		for _, a := range c.Args {
 			if out, ok := strings.CutPrefix(a, "-out="); ok {
 				if err := os.WriteFile(out, []byte("saved plan"), 0o600); err != nil {
-					return -1, err
+					return err
 				}
 			}
 		}
-		return f.planCode, nil
+		if f.planStop != nil {
+			return &proc.ExitError{Cmd: c.String(), Code: f.planCode, Stopped: f.planStop}
+		}
+		return proc.Exited(c, f.planCode)
 	case "show":
 		_, _ = io.WriteString(c.Stdout, f.show)
 	case "output":
 		_, _ = io.WriteString(c.Stdout, f.output)
 	}
-	return 0, nil
+	return nil
 }
 
 // commands are the recorded commands as "terraform <sub>" / the program name.
@@ -89,7 +93,7 @@ func (f *fakeTools) commands() []string {
 	return out
 }
 
-func (f *fakeTools) last(sub string) tfexec.Cmd {
+func (f *fakeTools) last(sub string) proc.Cmd {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i := len(f.calls) - 1; i >= 0; i-- {
@@ -97,7 +101,7 @@ func (f *fakeTools) last(sub string) tfexec.Cmd {
 			return c
 		}
 	}
-	return tfexec.Cmd{}
+	return proc.Cmd{}
 }
 
 type fakeDeployer struct{ got []release.DeployRequest }
@@ -424,7 +428,8 @@ func TestFlowPlanFailureLeavesNoSavedPlan(t *testing.T) {
 	fx.tools.planCode = 1
 	err := fx.step(context.Background(), "plan", "prod_eu-west-1/web/1.4.0")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "terraform plan exited with status 1")
+	assert.Contains(t, err.Error(), "terraform -chdir="+filepath.Join(fx.root, "terraform", "workload")+" plan -input=false")
+	assert.True(t, strings.HasSuffix(err.Error(), " exited with status 1"), err.Error())
 	assert.NoFileExists(t, filepath.Join(fx.root, "build", "plans", "prod-eu-west-1-web.tag"), "apply refuses a plan that has no tag")
 }
 
@@ -482,6 +487,7 @@ func TestFlowDrift(t *testing.T) {
 	tests := []struct {
 		name     string
 		code     int
+		stop     error
 		drifted  bool
 		wantErr  string
 		stdout   string
@@ -490,18 +496,23 @@ func TestFlowDrift(t *testing.T) {
 		{name: "none", code: 0, stdout: "drift: none: the live infrastructure of prod_eu-west-1/web/1.4.0 matches its code\n"},
 		{name: "drift", code: 2, drifted: true, stderrIn: "DRIFT: the live infrastructure of prod_eu-west-1/web/1.4.0 no longer matches its code:\n" + wantSummary},
 		{name: "broken", code: 1, wantErr: "the drift check of prod_eu-west-1/web/1.4.0 could not run (terraform plan exit status 1)"},
+		{name: "stopped, whatever it exited with", code: 2, stop: context.Canceled, wantErr: "plan -input=false -lock-timeout=5m -detailed-exitcode"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			fx := newFixture(t, release.Config{})
-			fx.tools.planCode = tc.code
+			fx.tools.planCode, fx.tools.planStop = tc.code, tc.stop
 			tg, err := fx.flow.Prepare("prod_eu-west-1/web/1.4.0")
 			require.NoError(t, err)
 			drifted, err := fx.flow.Drift(context.Background(), tg)
-			if tc.wantErr != "" {
+			switch {
+			case tc.stop != nil:
+				require.ErrorIs(t, err, tc.stop)
+				assert.ErrorContains(t, err, tc.wantErr)
+			case tc.wantErr != "":
 				assert.EqualError(t, err, tc.wantErr)
-			} else {
+			default:
 				require.NoError(t, err)
 			}
 			assert.Equal(t, tc.drifted, drifted)
@@ -636,7 +647,8 @@ func TestFlowRun(t *testing.T) {
 	fx.tools.failOn = "apply"
 	err := fx.step(context.Background(), "run", "prod_eu-west-1/web/1.4.0")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "apply: terraform apply exited with status 1")
+	assert.Contains(t, err.Error(), "apply: terraform -chdir="+filepath.Join(fx.root, "terraform", "workload")+" apply -input=false")
+	assert.True(t, strings.HasSuffix(err.Error(), " exited with status 1"), err.Error())
 	assert.NotContains(t, fx.tools.commands(), "terraform output")
 }
 

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -23,8 +24,8 @@ import (
 	"time"
 
 	"github.com/webhealth/webhealth/platform/moto"
+	"github.com/webhealth/webhealth/platform/proc"
 	"github.com/webhealth/webhealth/platform/release"
-	"github.com/webhealth/webhealth/platform/tfexec"
 )
 
 // Config is the stack's settings (platform/README.md, "Settings").
@@ -106,7 +107,7 @@ type Stack struct {
 	Root   string // repository root, absolute
 	TF     string // terraform command
 	Go     string // go command
-	Runner tfexec.Runner
+	Runner proc.Runner
 	Env    []string // the environment of the tools (the stack puts the emulator's settings over it)
 	Stdout io.Writer
 	Stderr io.Writer
@@ -116,7 +117,7 @@ type Stack struct {
 	Runtime []string
 	// LaunchMoto starts a detached emulator and returns its pid (default: platform/moto).
 	LaunchMoto func(ctx context.Context, o moto.Options) (int, error)
-	// LookPath finds the prerequisites (default tfexec.LookPath).
+	// LookPath finds the prerequisites (default exec.LookPath).
 	LookPath func(string) (string, error)
 	// HTTP talks to the local runtime (default: a client without a timeout; requests carry contexts).
 	HTTP *http.Client
@@ -176,7 +177,7 @@ func (s *Stack) httpClient() *http.Client {
 // emulatorEnv is the tools' environment against the emulator: its endpoint, the region and dummy
 // credentials, never the developer's own.
 func (s *Stack) emulatorEnv() []string {
-	return tfexec.Env(s.Env, map[string]string{
+	return proc.Env(s.Env, map[string]string{
 		"AWS_ENDPOINT_URL": s.MotoURL(), "AWS_REGION": s.Region, "AWS_DEFAULT_REGION": s.Region,
 		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_PAGER": "",
 	}, "AWS_PROFILE", "AWS_SESSION_TOKEN")
@@ -186,7 +187,7 @@ func (s *Stack) emulatorEnv() []string {
 func (s *Stack) prerequisites() error {
 	look := s.LookPath
 	if look == nil {
-		look = tfexec.LookPath
+		look = exec.LookPath
 	}
 	for _, t := range []struct{ cmd, hint string }{
 		{s.TF, "https://developer.hashicorp.com/terraform/install (1.11 or later)"},
@@ -397,14 +398,14 @@ func lastLines(s string, n int) string {
 
 // bootstrap applies terraform/bootstrap on the emulator (its own TF_DATA_DIR and state file).
 func (s *Stack) bootstrap(ctx context.Context, w io.Writer) error {
-	env := tfexec.Env(s.emulatorEnv(), map[string]string{"TF_DATA_DIR": s.local("tf", "bootstrap")})
+	env := proc.Env(s.emulatorEnv(), map[string]string{"TF_DATA_DIR": s.local("tf", "bootstrap")})
 	dir := "-chdir=" + filepath.Join(s.Root, "terraform", "bootstrap")
 	for _, args := range [][]string{
 		{dir, "init", "-input=false"},
 		{dir, "apply", "-input=false", "-auto-approve", "-state=" + s.local("tf", "bootstrap.tfstate"),
 			"-var", "region=" + s.Region, "-var", "state_prefix=" + s.StatePrefix, "-var", "aws_endpoint_url=" + s.MotoURL()},
 	} {
-		if err := tfexec.Check(ctx, s.Runner, tfexec.Cmd{Path: s.TF, Args: args, Dir: s.Root, Env: env, Stdout: w, Stderr: w}); err != nil {
+		if err := s.Runner.Run(ctx, proc.Cmd{Path: s.TF, Args: args, Dir: s.Root, Env: env, Stdout: w, Stderr: w}); err != nil {
 			return err
 		}
 	}
@@ -642,7 +643,7 @@ func (s *Stack) Logs(ctx context.Context) error {
 	if len(files) == 0 {
 		return fmt.Errorf("nothing in %s: run platform stack up", s.local("logs"))
 	}
-	_, err := s.Runner.Run(ctx, tfexec.Cmd{Path: "tail", Args: append([]string{"-n", "30", "-F"}, files...),
+	err := s.Runner.Run(ctx, proc.Cmd{Path: "tail", Args: append([]string{"-n", "30", "-F"}, files...),
 		Dir: s.Root, Env: s.Env, Stdout: s.Stdout, Stderr: s.Stderr})
 	if ctx.Err() != nil {
 		return nil // interrupted: the way out of following

@@ -25,9 +25,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/platform/moto"
+	"github.com/webhealth/webhealth/platform/proc"
 	"github.com/webhealth/webhealth/platform/release"
 	"github.com/webhealth/webhealth/platform/stack"
-	"github.com/webhealth/webhealth/platform/tfexec"
 )
 
 // The test binary doubles as the stack's two daemons: `<test binary> localrun <flags>` is a fake local
@@ -107,23 +107,23 @@ func freePort(t *testing.T) int {
 // fakeTerraform records terraform commands and answers output -json.
 type fakeTerraform struct {
 	mu    sync.Mutex
-	calls []tfexec.Cmd
+	calls []proc.Cmd
 }
 
-func (f *fakeTerraform) Run(_ context.Context, c tfexec.Cmd) (int, error) {
+func (f *fakeTerraform) Run(_ context.Context, c proc.Cmd) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, c)
 	if c.Path == "terraform" && len(c.Args) > 1 && c.Args[1] == "output" {
 		_, _ = io.WriteString(c.Stdout, `{"api_id":{"value":"abc"},"stage_name":{"value":"v1"},"api_key":{"value":"the-key"},"crawler_schedule_rule":{"value":"rule-1"}}`)
 	}
-	return 0, nil
+	return nil
 }
 
-func (f *fakeTerraform) find(dir, sub string) []tfexec.Cmd {
+func (f *fakeTerraform) find(dir, sub string) []proc.Cmd {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []tfexec.Cmd
+	var out []proc.Cmd
 	for _, c := range f.calls {
 		if len(c.Args) > 1 && c.Args[0] == "-chdir="+dir && c.Args[1] == sub {
 			out = append(out, c)
@@ -408,22 +408,19 @@ func TestDownLeavesOthersAlone(t *testing.T) {
 func TestUpShowsTheFailingLog(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t)
-	fx.st.Runner = runnerFunc(func(_ context.Context, c tfexec.Cmd) (int, error) {
+	fx.st.Runner = proc.RunFunc(func(_ context.Context, c proc.Cmd) error {
 		if strings.HasSuffix(c.Args[0], "bootstrap") && c.Args[1] == "apply" {
 			_, _ = io.WriteString(c.Stderr, "Error: creating S3 bucket: boom\n")
-			return 1, nil
+			return proc.Exited(c, 1)
 		}
-		return 0, nil
+		return nil
 	})
 	err := fx.st.Up(context.Background())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "bootstrap: terraform apply exited with status 1 (log: "+filepath.Join(fx.root, ".local", "logs", "bootstrap.log")+")")
+	assert.Contains(t, err.Error(), "bootstrap: terraform -chdir="+filepath.Join(fx.root, "terraform", "bootstrap")+" apply -input=false")
+	assert.Contains(t, err.Error(), " exited with status 1 (log: "+filepath.Join(fx.root, ".local", "logs", "bootstrap.log")+")")
 	assert.Contains(t, fx.out.String(), "Error: creating S3 bucket: boom\n")
 }
-
-type runnerFunc func(context.Context, tfexec.Cmd) (int, error)
-
-func (f runnerFunc) Run(ctx context.Context, c tfexec.Cmd) (int, error) { return f(ctx, c) }
 
 func TestLogs(t *testing.T) {
 	t.Parallel()
@@ -436,11 +433,21 @@ func TestLogs(t *testing.T) {
 	for _, f := range []string{"moto.log", "crawler.log"} {
 		require.NoError(t, os.WriteFile(filepath.Join(logs, f), nil, 0o600))
 	}
-	var got tfexec.Cmd
-	fx.st.Runner = runnerFunc(func(_ context.Context, c tfexec.Cmd) (int, error) { got = c; return 0, nil })
+	var got proc.Cmd
+	fx.st.Runner = proc.RunFunc(func(_ context.Context, c proc.Cmd) error { got = c; return nil })
 	require.NoError(t, fx.st.Logs(context.Background()))
 	assert.Equal(t, "tail", got.Path)
 	assert.Equal(t, []string{"-n", "30", "-F", filepath.Join(logs, "crawler.log"), filepath.Join(logs, "moto.log")}, got.Args)
+
+	// Interrupted is the way out of following; a tail that fails on its own is an error.
+	ctx, cancel := context.WithCancel(context.Background())
+	fx.st.Runner = proc.RunFunc(func(_ context.Context, c proc.Cmd) error {
+		cancel()
+		return &proc.ExitError{Cmd: c.String(), Code: 130, Stopped: ctx.Err()}
+	})
+	require.NoError(t, fx.st.Logs(ctx))
+	fx.st.Runner = proc.RunFunc(func(_ context.Context, c proc.Cmd) error { return proc.Exited(c, 1) })
+	assert.ErrorContains(t, fx.st.Logs(context.Background()), "tail -n 30 -F "+filepath.Join(logs, "crawler.log"))
 }
 
 func TestLoadConfig(t *testing.T) {

@@ -35,8 +35,9 @@ type Checker struct {
 	TF            string   // terraform program
 	Mirror        string   // provider filesystem mirror used when it exists
 	LockPlatforms []string // platforms of Lock
-	// Run runs one command (proc.Run; tests fake it).
-	Run func(context.Context, proc.Cmd) error
+	// Runner runs the commands (proc.Exec; tests fake it), Env is their environment (nil: this process's).
+	Runner proc.Runner
+	Env    []string
 	// Out receives progress and command output, Err failure details.
 	Out, Err io.Writer
 }
@@ -89,16 +90,16 @@ func (c *Checker) cliConfigPath() string { return filepath.Join(c.Root, ".tf", "
 // tfEnv is the environment of a terraform command: the project's CLI config and plugin cache, no
 // prompts or update checks, and the directory's own data dir when dataDir is set.
 func (c *Checker) tfEnv(dataDir string) []string {
-	env := []string{
-		"TF_CLI_CONFIG_FILE=" + c.cliConfigPath(),
-		"TF_PLUGIN_CACHE_DIR=" + filepath.Join(c.Root, ".tf", "plugin-cache"),
-		"TF_IN_AUTOMATION=1",
-		"CHECKPOINT_DISABLE=1",
+	set := map[string]string{
+		"TF_CLI_CONFIG_FILE":  c.cliConfigPath(),
+		"TF_PLUGIN_CACHE_DIR": filepath.Join(c.Root, ".tf", "plugin-cache"),
+		"TF_IN_AUTOMATION":    "1",
+		"CHECKPOINT_DISABLE":  "1",
 	}
 	if dataDir != "" {
-		env = append(env, "TF_DATA_DIR="+dataDir)
+		set["TF_DATA_DIR"] = dataDir
 	}
-	return env
+	return proc.Env(c.Env, set)
 }
 
 func (c *Checker) terraform() (string, error) {
@@ -120,7 +121,7 @@ func (c *Checker) tf(ctx context.Context, dataDir string, args ...string) error 
 	if err != nil {
 		return err
 	}
-	return c.Run(ctx, proc.Cmd{Dir: c.Root, Path: tf, Args: args, Env: c.tfEnv(dataDir), Stdout: c.Out, Stderr: c.Err})
+	return c.Runner.Run(ctx, proc.Cmd{Dir: c.Root, Path: tf, Args: args, Env: c.tfEnv(dataDir), Stdout: c.Out, Stderr: c.Err})
 }
 
 // tfLogged runs terraform with args, its output into the file log only.
@@ -133,7 +134,7 @@ func (c *Checker) tfLogged(ctx context.Context, dataDir, log string, args ...str
 	if err != nil {
 		return fmt.Errorf("terraform log: %w", err)
 	}
-	runErr := c.Run(ctx, proc.Cmd{Dir: c.Root, Path: tf, Args: args, Env: c.tfEnv(dataDir), Stdout: f, Stderr: f})
+	runErr := c.Runner.Run(ctx, proc.Cmd{Dir: c.Root, Path: tf, Args: args, Env: c.tfEnv(dataDir), Stdout: f, Stderr: f})
 	return errors.Join(runErr, f.Close())
 }
 
@@ -312,7 +313,7 @@ func (c *Checker) Lint(ctx context.Context) error {
 	var failed []string
 	for _, d := range l.All() {
 		fmt.Fprintf(c.Out, "tf lint: %s\n", d)
-		err := c.Run(ctx, proc.Cmd{Dir: c.Root, Path: tflint, Stdout: c.Out, Stderr: c.Err,
+		err := c.Runner.Run(ctx, proc.Cmd{Dir: c.Root, Path: tflint, Env: c.Env, Stdout: c.Out, Stderr: c.Err,
 			Args: []string{"--chdir=" + d, "--config=" + filepath.Join(c.Root, ".tflint.hcl"), "--no-color"}})
 		if err != nil {
 			if ctx.Err() != nil {
@@ -340,7 +341,7 @@ func (c *Checker) Sec(ctx context.Context) error {
 	}
 	common := []string{"--config-file", filepath.Join(".tfsec", "config.yml"), "--no-color", "--concise-output"}
 	scan := func(args ...string) error {
-		return c.Run(ctx, proc.Cmd{Dir: c.Root, Path: tfsec, Args: append(args, common...), Stdout: c.Out, Stderr: c.Err})
+		return c.Runner.Run(ctx, proc.Cmd{Dir: c.Root, Path: tfsec, Args: append(args, common...), Env: c.Env, Stdout: c.Out, Stderr: c.Err})
 	}
 	if err := scan("."); err != nil {
 		return fmt.Errorf("tfsec: %w", err)
@@ -392,7 +393,7 @@ func (c *Checker) docs(ctx context.Context, check bool) error {
 			args = append(args, "--output-check")
 		}
 		var out bytes.Buffer
-		err := c.Run(ctx, proc.Cmd{Dir: c.Root, Path: tfdocs, Args: append(args, d), Stdout: io.Discard, Stderr: &out})
+		err := c.Runner.Run(ctx, proc.Cmd{Dir: c.Root, Path: tfdocs, Args: append(args, d), Env: c.Env, Stdout: io.Discard, Stderr: &out})
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return ctx.Err()
@@ -451,8 +452,8 @@ func (c *Checker) Lock(ctx context.Context) error {
 	}
 	for _, d := range l.Roots {
 		fmt.Fprintf(c.Out, "tf lock: %s\n", d)
-		err := c.Run(ctx, proc.Cmd{Dir: c.Root, Path: tf, Args: append([]string{"-chdir=" + d}, args...),
-			Env: []string{"TF_CLI_CONFIG_FILE=/dev/null", "CHECKPOINT_DISABLE=1"}, Stdout: c.Out, Stderr: c.Err})
+		err := c.Runner.Run(ctx, proc.Cmd{Dir: c.Root, Path: tf, Args: append([]string{"-chdir=" + d}, args...),
+			Env: proc.Env(c.Env, map[string]string{"TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1"}), Stdout: c.Out, Stderr: c.Err})
 		if err != nil {
 			return fmt.Errorf("%s: %w", d, err)
 		}

@@ -93,7 +93,7 @@ func fakeTerraform(t *testing.T) string {
 func newChecker(t *testing.T, root string, f *fakeRunner) (*Checker, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	return &Checker{Root: root, TF: fakeTerraform(t), Mirror: filepath.Join(root, "no-mirror"), Run: f.run,
+	return &Checker{Root: root, TF: fakeTerraform(t), Mirror: filepath.Join(root, "no-mirror"), Runner: proc.RunFunc(f.run), Env: []string{"CHECKER_ENV=1"},
 		Out: &out, Err: &errOut}, &out, &errOut
 }
 
@@ -145,6 +145,7 @@ func TestValidate(t *testing.T) {
 		}, f.lines())
 		assert.Equal(t, filepath.Join(root, ".tf", "data", "terraform_root"), f.calls[5].envValue("TF_DATA_DIR"))
 		assert.Equal(t, filepath.Join(root, ".tf", "cli.tfrc"), f.calls[0].envValue("TF_CLI_CONFIG_FILE"))
+		assert.Equal(t, "1", f.calls[0].envValue("CHECKER_ENV"), "over the checker's environment")
 		assert.FileExists(t, filepath.Join(root, ".tf", "cli.tfrc"), "validate writes the CLI config it points terraform at")
 		assert.Contains(t, out.String(), "tf validate: terraform/root ok")
 	})
@@ -352,6 +353,7 @@ func TestLock(t *testing.T) {
 	require.NoError(t, c.Lock(context.Background()))
 	assert.Equal(t, []string{"terraform -chdir=terraform/root providers lock -platform=linux_amd64 -platform=darwin_arm64"}, f.lines())
 	assert.Equal(t, "/dev/null", f.calls[0].envValue("TF_CLI_CONFIG_FILE"), "the registry, not the mirror")
+	assert.Equal(t, "1", f.calls[0].envValue("CHECKER_ENV"), "over the checker's environment")
 }
 
 func TestParsePlatforms(t *testing.T) {
@@ -453,7 +455,7 @@ func TestWithTerraform(t *testing.T) {
 			"run \"short_name\" {\n  command = plan\n  variables {\n    name = \"w\"\n  }\n  expect_failures = [var.name]\n}\n",
 	})
 	var out, errOut bytes.Buffer
-	c := &Checker{Root: root, TF: tf, Mirror: filepath.Join(root, "no-mirror"), Run: proc.Run, Out: &out, Err: &errOut}
+	c := &Checker{Root: root, TF: tf, Mirror: filepath.Join(root, "no-mirror"), Runner: proc.Exec{}, Out: &out, Err: &errOut}
 	ctx := context.Background()
 	require.NoError(t, c.FmtCheck(ctx), errOut.String())
 	require.NoError(t, c.Validate(ctx), errOut.String())

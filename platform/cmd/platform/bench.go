@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -18,89 +17,61 @@ import (
 	"github.com/webhealth/webhealth/platform/proc"
 )
 
+var benchCommands = []string{"run", "report", "fuzz"}
+
+const benchUsage = `usage: platform bench <command> [flags]
+  run     every benchmark into reports/bench/*.txt, then the document (BENCH_OUT, default docs/benchmarks.md);
+          BENCH_STACK=0 leaves out the API through the local stack; BENCH_COLDSTARTS, BENCH_E2E_N
+  report  -in <go test -bench output>... -out docs/benchmarks.md: the document from benchmark output
+  fuzz    each fuzz target of the product and the platform for -fuzztime (FUZZTIME, default 10s)
+
+`
+
 // benchCmd runs `platform bench run|report|fuzz`.
 func benchCmd(ctx context.Context, args []string, env Env) int {
-	if len(args) == 0 {
-		benchUsage(env.Stderr)
-		return exitUsage
-	}
-	switch args[0] {
+	cmd, rest, code := subcommand("bench", benchUsage, benchCommands, args, env)
+	switch cmd {
 	case "run":
-		return benchRun(ctx, args[1:], env)
+		return benchRun(ctx, rest, env)
 	case "report":
-		return benchReport(args[1:], os.Stdin, env.Stderr, time.Now)
+		return benchReport(rest, os.Stdin, env.Stderr, time.Now)
 	case "fuzz":
-		return benchFuzz(ctx, args[1:], env)
-	case "help", "-h", "--help":
-		benchUsage(env.Stdout)
-		return exitOK
+		return benchFuzz(ctx, rest, env)
 	}
-	fmt.Fprintf(env.Stderr, "platform bench: unknown command %q\n", args[0])
-	benchUsage(env.Stderr)
-	return exitUsage
-}
-
-func benchUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: platform bench <command> [flags]  (run in the repository root)")
-	fmt.Fprintln(w, "  run     every benchmark into reports/bench/*.txt, then the document (BENCH_OUT, default docs/benchmarks.md);")
-	fmt.Fprintln(w, "          BENCH_STACK=0 leaves out the API through the local stack; BENCH_COLDSTARTS, BENCH_E2E_N")
-	fmt.Fprintln(w, "  report  -in <go test -bench output>... -out docs/benchmarks.md: the document from benchmark output")
-	fmt.Fprintln(w, "  fuzz    each fuzz target of the product and the platform for -fuzztime (FUZZTIME, default 10s)")
-}
-
-// productRoot is the working directory, which must be the repository root (the Makefile runs there).
-func productRoot() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	b, err := os.ReadFile(filepath.Join(wd, "go.mod")) // #nosec G304 -- the working directory's go.mod
-	if err != nil || !strings.Contains(string(b), "module github.com/webhealth/webhealth\n") {
-		return "", fmt.Errorf("%s is not the webhealth repository root (its go.mod): run from there, as make does", wd)
-	}
-	return wd, nil
+	return code
 }
 
 func benchRun(ctx context.Context, args []string, env Env) int {
-	stack, coldStarts, e2eN, doc, err := bench.Settings(env.Getenv)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "platform bench run: %v\n", err)
-		return exitUsage
-	}
-	fs := flag.NewFlagSet("platform bench run", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	out := fs.String("out", doc, "the document to write (BENCH_OUT)")
+	fs, s := newSettings("bench run", benchUsage, env)
+	s.add("out", "BENCH_OUT", "the document to write (default docs/benchmarks.md)")
 	command := fs.String("command", "make bench", "how to reproduce, shown in the document")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	stack, coldStarts, e2eN, doc, err := bench.Settings(s.getenv())
+	if err != nil {
+		return fail(env, "bench run", err, exitUsage)
 	}
 	health, err := stackHealthURL(env.Getenv("LOCALRUN_PORT"))
 	if stack && err != nil {
-		fmt.Fprintf(env.Stderr, "platform bench run: %v\n", err)
-		return exitUsage
+		return fail(env, "bench run", err, exitUsage)
 	}
-	root, err := productRoot()
+	root, err := repoRoot()
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "platform bench run: %v\n", err)
-		return exitUsage
+		return fail(env, "bench run", err, exitUsage)
 	}
 	self, err := os.Executable()
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "platform bench run: %v\n", err)
-		return exitFail
+		return fail(env, "bench run", err, exitFail)
 	}
 	err = bench.Run(ctx, bench.Options{
-		Root: root, HostArch: runtime.GOARCH, ColdStarts: coldStarts, E2EN: e2eN, Stack: stack, Doc: *out,
-		Command: *command, Go: orDefault(env.Getenv("GO"), "go"), Platform: self, Run: proc.Run,
+		Root: root, HostArch: runtime.GOARCH, ColdStarts: coldStarts, E2EN: e2eN, Stack: stack, Doc: doc,
+		Command: *command, Go: goCommand(env), Platform: self, Runner: proc.Exec{}, Env: os.Environ(),
 		StackUp: func(ctx context.Context) bool { return answers(ctx, health) }, Now: time.Now,
 		Stdout: env.Stdout, Stderr: env.Stderr,
 	})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "platform bench run: %v\n", err)
-		return exitFail
+		return fail(env, "bench run", err, exitFail)
 	}
 	return exitOK
 }
@@ -133,30 +104,23 @@ func answers(ctx context.Context, url string) bool {
 }
 
 func benchFuzz(ctx context.Context, args []string, env Env) int {
-	fs := flag.NewFlagSet("platform bench fuzz", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fuzzTime := fs.String("fuzztime", env.Getenv("FUZZTIME"), "how long each target runs: a duration (10s) or a number of inputs (1000x) (FUZZTIME)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	fs, s := newSettings("bench fuzz", benchUsage, env)
+	s.add("fuzztime", "FUZZTIME", "how long each target runs: a duration (10s) or a number of inputs (1000x) (default 10s)")
+	if code, done := parseFlags(fs, args, env); done {
+		return code
 	}
-	t, err := bench.ParseFuzzTime(*fuzzTime)
+	t, err := bench.ParseFuzzTime(s.getenv()("FUZZTIME"))
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "platform bench fuzz: %v\n", err)
-		return exitUsage
+		return fail(env, "bench fuzz", err, exitUsage)
 	}
-	root, err := productRoot()
+	root, err := repoRoot()
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "platform bench fuzz: %v\n", err)
-		return exitUsage
+		return fail(env, "bench fuzz", err, exitUsage)
 	}
-	f := bench.Fuzzer{Root: root, Modules: []string{".", "platform"}, Go: orDefault(env.Getenv("GO"), "go"), Time: t,
-		Run: proc.Run, Stdout: env.Stdout, Stderr: env.Stderr}
+	f := bench.Fuzzer{Root: root, Modules: []string{".", "platform"}, Go: goCommand(env), Time: t,
+		Runner: proc.Exec{}, Env: os.Environ(), Stdout: env.Stdout, Stderr: env.Stderr}
 	if err := f.Fuzz(ctx); err != nil {
-		fmt.Fprintf(env.Stderr, "platform bench fuzz: %v\n", err)
-		return exitFail
+		return fail(env, "bench fuzz", err, exitFail)
 	}
 	return exitOK
 }

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/webhealth/webhealth/platform/moto"
+	"github.com/webhealth/webhealth/platform/proc"
 )
 
 // motoEnvURL is the variable the integration tests read the emulator's endpoint from
@@ -21,32 +22,31 @@ const motoEnvURL = "WEBHEALTH_MOTO_URL"
 // exitNotRun is the status when the command could not be started (as a shell reports it).
 const exitNotRun = 127
 
+const motoUsage = `usage: platform moto run [-port N] -- <command> [args]
+  starts a fresh emulator on 127.0.0.1, runs the command with ` + motoEnvURL + `=<its endpoint>,
+  stops the emulator and exits with the command's status
+
+`
+
 // motoCmd runs `platform moto run [-port N] -- <command> [args]`.
 func motoCmd(ctx context.Context, args []string, env Env) int {
-	if len(args) == 0 || args[0] != "run" {
-		if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
-			motoUsage(env.Stdout)
-			return exitOK
-		}
-		motoUsage(env.Stderr)
-		return exitUsage
+	cmd, rest, code := subcommand("moto", motoUsage, []string{"run"}, args, env)
+	if cmd == "" {
+		return code
 	}
-	fs := flag.NewFlagSet("platform moto run", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs, _ := newSettings("moto run", motoUsage, env)
 	port := fs.Int("port", 0, "port of the emulator on 127.0.0.1 (0: a free one)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(env.Stderr, "platform moto run: no command: platform moto run [-port N] -- <command> [args]")
-		return exitUsage
+		return fail(env, "moto run", errors.New("no command: platform moto run [-port N] -- <command> [args]"), exitUsage)
 	}
 	if *port < 0 || *port > 65535 {
-		fmt.Fprintf(env.Stderr, "platform moto run: -port %d: expected 0 (a free port) to 65535\n", *port)
-		return exitUsage
+		return fail(env, "moto run", fmt.Errorf("-port %d: expected 0 (a free port) to 65535", *port), exitUsage)
 	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -55,12 +55,6 @@ func motoCmd(ctx context.Context, args []string, env Env) int {
 		Port: *port, Command: fs.Args(), Signals: sigs, Launch: launchMoto,
 		Stdin: os.Stdin, Stdout: env.Stdout, Stderr: env.Stderr,
 	})
-}
-
-func motoUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: platform moto run [-port N] -- <command> [args]")
-	fmt.Fprintln(w, "  starts a fresh emulator on 127.0.0.1, runs the command with "+motoEnvURL+"=<its endpoint>,")
-	fmt.Fprintln(w, "  stops the emulator and exits with the command's status")
 }
 
 // motoServer is what motoRun needs of a running emulator.
@@ -107,7 +101,7 @@ func motoRun(ctx context.Context, c motoRunConfig) int {
 
 	// #nosec G204 -- the command the caller asked to run, as an argument list
 	cmd := exec.Command(c.Command[0], c.Command[1:]...)
-	cmd.Env = append(os.Environ(), motoEnvURL+"="+endpoint)
+	cmd.Env = proc.Env(os.Environ(), map[string]string{motoEnvURL: endpoint})
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(c.Stderr, "platform moto run: %v\n", err)
@@ -120,7 +114,10 @@ func motoRun(ctx context.Context, c motoRunConfig) int {
 		case sig := <-c.Signals:
 			_ = cmd.Process.Signal(sig) // it may have exited meanwhile: Wait reports how
 		case err := <-done:
-			code := childStatus(err)
+			code, ok := proc.ExitCode(err)
+			if !ok {
+				code = exitFail
+			}
 			if code != exitOK {
 				fmt.Fprintf(c.Stderr, "platform moto run: %s exited with status %d; the emulator's log (%s), last lines:\n%s\n",
 					c.Command[0], code, endpoint, srv.LogTail())
@@ -128,19 +125,4 @@ func motoRun(ctx context.Context, c motoRunConfig) int {
 			return code
 		}
 	}
-}
-
-// childStatus is the exit status of a waited-for command: 128+N when signal N ended it.
-func childStatus(err error) int {
-	if err == nil {
-		return exitOK
-	}
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) {
-		return exitFail
-	}
-	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return ee.ExitCode()
 }

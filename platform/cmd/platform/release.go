@@ -7,9 +7,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/webhealth/webhealth/platform/proc"
 	"github.com/webhealth/webhealth/platform/release"
 	"github.com/webhealth/webhealth/platform/release/awsdeploy"
-	"github.com/webhealth/webhealth/platform/tfexec"
 )
 
 var releaseCommands = []string{"env", "build", "plan", "apply", "deploy", "smoke", "drift", "record", "run"}
@@ -32,13 +32,9 @@ The tag is checked before anything runs (a refs/tags/ prefix is accepted); so is
 
 // releaseCmd is `platform release`.
 func releaseCmd(ctx context.Context, args []string, env Env) int {
-	cmd, rest, ok := subcommand("release", releaseCommands, args, env.Stderr)
-	if !ok {
-		fmt.Fprint(env.Stderr, releaseUsage)
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			return exitOK
-		}
-		return exitUsage
+	cmd, rest, code := subcommand("release", releaseUsage, releaseCommands, args, env)
+	if cmd == "" {
+		return code
 	}
 	fs, s := newSettings("release "+cmd, releaseUsage, env)
 	s.add("tag", "TAG", "release tag <env>_<region>/<team>/<version>")
@@ -56,47 +52,46 @@ func releaseCmd(ctx context.Context, args []string, env Env) int {
 		return code
 	}
 	// drift tells drift (2) from a check that could not run (1), whatever stopped it.
-	fail := func(err error) int {
-		fmt.Fprintf(env.Stderr, "platform release %s: %v\n", cmd, err)
+	failed := func(err error) int {
 		var in *release.InputError
 		if errors.As(err, &in) && cmd != "drift" {
-			return exitUsage
+			return fail(env, "release "+cmd, err, exitUsage)
 		}
-		return exitFail
+		return fail(env, "release "+cmd, err, exitFail)
 	}
 	get := s.getenv()
 	tag := get("TAG")
 	if *tagFile != "" {
 		b, err := os.ReadFile(*tagFile) // #nosec G304 -- the tag file the operator names
 		if err != nil {
-			return fail(&release.InputError{Err: fmt.Errorf("%s is missing: this source is not a release snapshot (platform release record writes it): %w", *tagFile, err)})
+			return failed(&release.InputError{Err: fmt.Errorf("%s is missing: this source is not a release snapshot (platform release record writes it): %w", *tagFile, err)})
 		}
 		tag = strings.TrimSuffix(string(b), "\n")
 	}
 	cfg, err := release.LoadConfig(get)
 	if err != nil {
-		return fail(&release.InputError{Err: err})
+		return failed(&release.InputError{Err: err})
 	}
 	root, err := repoRoot()
 	if err != nil {
-		return fail(err)
+		return failed(err)
 	}
 	flow, err := newFlow(root, cfg, env)
 	if err != nil {
-		return fail(err)
+		return failed(err)
 	}
 	t, err := flow.Prepare(tag)
 	if err != nil {
-		return fail(err)
+		return failed(err)
 	}
 	switch cmd {
 	case "env":
 		out, err := flow.EnvOutput(t, *format)
 		if err != nil {
-			return fail(err)
+			return failed(err)
 		}
 		if _, err := env.Stdout.Write(out); err != nil {
-			return fail(err)
+			return failed(err)
 		}
 		return exitOK
 	case "build":
@@ -116,7 +111,7 @@ func releaseCmd(ctx context.Context, args []string, env Env) int {
 	case "drift":
 		drifted, err := flow.Drift(ctx, t)
 		if err != nil {
-			return fail(err)
+			return failed(err)
 		}
 		if drifted {
 			return 2
@@ -124,7 +119,7 @@ func releaseCmd(ctx context.Context, args []string, env Env) int {
 		return exitOK
 	}
 	if err != nil {
-		return fail(err)
+		return failed(err)
 	}
 	return exitOK
 }
@@ -138,7 +133,7 @@ func newFlow(root string, cfg release.Config, env Env) (*release.Flow, error) {
 	}
 	return &release.Flow{
 		Root: root, Config: cfg, TF: terraformCommand(env), Go: goCommand(env),
-		Runner: tfexec.Exec{}, Env: childEnv, Stdout: env.Stdout, Stderr: env.Stderr,
+		Runner: proc.Exec{}, Env: childEnv, Stdout: env.Stdout, Stderr: env.Stderr,
 		Build:    builder(root, env),
 		Deployer: &awsdeploy.Deployer{Out: env.Stdout, Err: env.Stderr},
 		Uploader: &awsdeploy.Uploader{},

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/webhealth/webhealth/platform/proc"
 	"github.com/webhealth/webhealth/platform/stack"
-	"github.com/webhealth/webhealth/platform/tfexec"
 )
 
 var stackCommands = []string{"up", "down", "status", "crawl", "logs"}
@@ -25,13 +25,9 @@ const stackUsage = `usage: platform stack up|down|status|crawl|logs [flags]
 
 // stackCmd is `platform stack`.
 func stackCmd(ctx context.Context, args []string, env Env) int {
-	cmd, rest, ok := subcommand("stack", stackCommands, args, env.Stderr)
-	if !ok {
-		fmt.Fprint(env.Stderr, stackUsage)
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			return exitOK
-		}
-		return exitUsage
+	cmd, rest, code := subcommand("stack", stackUsage, stackCommands, args, env)
+	if cmd == "" {
+		return code
 	}
 	fs, s := newSettings("stack "+cmd, stackUsage, env)
 	s.add("moto-port", "MOTO_PORT", "port of moto on 127.0.0.1 (default 4566)")
@@ -43,29 +39,25 @@ func stackCmd(ctx context.Context, args []string, env Env) int {
 	if code, done := parseFlags(fs, rest, env); done {
 		return code
 	}
-	fail := func(err error, code int) int {
-		fmt.Fprintf(env.Stderr, "platform stack %s: %v\n", cmd, err)
-		return code
-	}
 	cfg, err := stack.LoadConfig(s.getenv())
 	if err != nil {
-		return fail(err, exitUsage)
+		return fail(env, "stack "+cmd, err, exitUsage)
 	}
 	root, err := repoRoot()
 	if err != nil {
-		return fail(err, exitUsage)
+		return fail(env, "stack "+cmd, err, exitUsage)
 	}
 	childEnv, err := toolEnv(root)
 	if err != nil {
-		return fail(err, exitFail)
+		return fail(env, "stack "+cmd, err, exitFail)
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return fail(fmt.Errorf("the platform binary (it runs the local runtime): %w", err), exitFail)
+		return fail(env, "stack "+cmd, fmt.Errorf("the platform binary (it runs the local runtime): %w", err), exitFail)
 	}
 	st := &stack.Stack{
 		Config: cfg, Root: root, TF: terraformCommand(env), Go: goCommand(env),
-		Runner: tfexec.Exec{}, Env: childEnv, Stdout: env.Stdout, Stderr: env.Stderr,
+		Runner: proc.Exec{}, Env: childEnv, Stdout: env.Stdout, Stderr: env.Stderr,
 		Build:   builder(root, env),
 		Runtime: []string{self, "localrun"},
 	}
@@ -82,7 +74,7 @@ func stackCmd(ctx context.Context, args []string, env Env) int {
 		err = st.Logs(ctx)
 	}
 	if err != nil {
-		return fail(err, exitFail)
+		return fail(env, "stack "+cmd, err, exitFail)
 	}
 	return exitOK
 }

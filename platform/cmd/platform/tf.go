@@ -2,20 +2,23 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/webhealth/webhealth/platform/proc"
 	"github.com/webhealth/webhealth/platform/tfcheck"
 )
 
-// tfCommands are the Terraform checks, in the order `platform tf help` lists them.
-var tfCommands = []struct {
+// tfCommand is one Terraform check.
+type tfCommand struct {
 	name, summary string
 	run           func(*tfcheck.Checker, context.Context) error
-}{
+}
+
+// tfCommands are the Terraform checks, in the order `platform tf help` lists them.
+var tfCommands = []tfCommand{
 	{"cli-config", "write .tf/cli.tfrc: providers from TF_PROVIDER_MIRROR when it exists, the registry otherwise",
 		func(c *tfcheck.Checker, _ context.Context) error { return c.CLIConfig() }},
 	{"fmt-check", "fail when .tf, .tfvars or .tftest.hcl files are not terraform fmt-formatted", (*tfcheck.Checker).FmtCheck},
@@ -29,77 +32,56 @@ var tfCommands = []struct {
 	{"lock", "record the provider hashes of TF_LOCK_PLATFORMS in the roots' lock files (needs the registry)", (*tfcheck.Checker).Lock},
 }
 
-// tfCmd runs `platform tf <check> [flags]` in the repository root (the working directory).
+// tfCmd runs `platform tf <check> [flags]` on the repository's modules and roots.
 func tfCmd(ctx context.Context, args []string, env Env) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		tfUsage(env.Stdout)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
+	names := make([]string, len(tfCommands))
+	for i, tc := range tfCommands {
+		names[i] = tc.name
 	}
-	for _, tc := range tfCommands {
-		if tc.name != args[0] {
-			continue
-		}
-		c, code := tfChecker(args, env)
-		if c == nil {
-			return code
-		}
-		if err := tc.run(c, ctx); err != nil {
-			fmt.Fprintf(env.Stderr, "platform tf %s: %v\n", tc.name, err)
-			return exitFail
-		}
-		return exitOK
+	cmd, rest, code := subcommand("tf", tfUsage(), names, args, env)
+	i := slices.IndexFunc(tfCommands, func(tc tfCommand) bool { return tc.name == cmd })
+	if i < 0 {
+		return code
 	}
-	fmt.Fprintf(env.Stderr, "platform tf: unknown check %q\n", args[0])
-	tfUsage(env.Stderr)
-	return exitUsage
+	c, code := tfChecker(cmd, rest, env)
+	if c == nil {
+		return code
+	}
+	if err := tfCommands[i].run(c, ctx); err != nil {
+		return fail(env, "tf "+cmd, err, exitFail)
+	}
+	return exitOK
 }
 
 // tfChecker reads the flags of `platform tf <check>`, falling back to TF, TF_PROVIDER_MIRROR and
 // TF_LOCK_PLATFORMS; nil and an exit status when they are unusable.
-func tfChecker(args []string, env Env) (*tfcheck.Checker, int) {
-	fs := flag.NewFlagSet("platform tf "+args[0], flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	tf := fs.String("tf", orDefault(env.Getenv("TF"), tfcheck.DefaultTF), "terraform program (TF)")
-	mirror := fs.String("mirror", orDefault(env.Getenv("TF_PROVIDER_MIRROR"), tfcheck.DefaultMirror), "provider filesystem mirror (TF_PROVIDER_MIRROR)")
-	platforms := fs.String("platforms", env.Getenv("TF_LOCK_PLATFORMS"), "lock: os_arch platforms, space or comma separated (TF_LOCK_PLATFORMS; default linux_amd64 linux_arm64 darwin_arm64)")
-	if err := fs.Parse(args[1:]); err != nil {
-		if err == flag.ErrHelp {
-			return nil, exitOK
-		}
-		return nil, exitUsage
+func tfChecker(check string, args []string, env Env) (*tfcheck.Checker, int) {
+	fs, s := newSettings("tf "+check, tfUsage(), env)
+	s.add("tf", "TF", "terraform program (default terraform)")
+	s.add("mirror", "TF_PROVIDER_MIRROR", "provider filesystem mirror (default "+tfcheck.DefaultMirror+")")
+	s.add("platforms", "TF_LOCK_PLATFORMS", "lock: os_arch platforms, space or comma separated (default linux_amd64 linux_arm64 darwin_arm64)")
+	if code, done := parseFlags(fs, args, env); done {
+		return nil, code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "platform tf %s: unexpected arguments %q\n", args[0], fs.Args())
-		return nil, exitUsage
-	}
-	locks, err := tfcheck.ParsePlatforms(*platforms)
+	get := s.getenv()
+	locks, err := tfcheck.ParsePlatforms(get("TF_LOCK_PLATFORMS"))
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "platform tf %s: %v\n", args[0], err)
-		return nil, exitUsage
+		return nil, fail(env, "tf "+check, err, exitUsage)
 	}
-	root, err := os.Getwd()
+	root, err := repoRoot()
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "platform tf %s: %v\n", args[0], err)
-		return nil, exitFail
+		return nil, fail(env, "tf "+check, err, exitUsage)
 	}
-	return &tfcheck.Checker{Root: root, TF: *tf, Mirror: *mirror, LockPlatforms: locks, Run: proc.Run,
-		Out: env.Stdout, Err: env.Stderr}, exitOK
+	return &tfcheck.Checker{Root: root, TF: orDefault(get("TF"), tfcheck.DefaultTF), Mirror: orDefault(get("TF_PROVIDER_MIRROR"), tfcheck.DefaultMirror),
+		LockPlatforms: locks, Runner: proc.Exec{}, Env: os.Environ(), Out: env.Stdout, Err: env.Stderr}, exitOK
 }
 
-func tfUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: platform tf <check> [-tf terraform] [-mirror dir] [-platforms list]  (run in the repository root)")
+// tfUsage lists the checks.
+func tfUsage() string {
+	var b strings.Builder
+	b.WriteString("usage: platform tf <check> [-tf terraform] [-mirror dir] [-platforms list]\n")
 	for _, tc := range tfCommands {
-		fmt.Fprintf(w, "  %-10s %s\n", tc.name, tc.summary)
+		fmt.Fprintf(&b, "  %-10s %s\n", tc.name, tc.summary)
 	}
-}
-
-// orDefault is v, or def when v is empty.
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
+	return b.String() + "\n"
 }
