@@ -1,3 +1,9 @@
+// Package alarmlog records CloudWatch alarm state changes delivered by SNS into the alarm table
+// (schema in docs/design.md), one item per state change, keyed so a target's history reads newest first.
+//
+// Delivery is at least once, so writes are conditional on the item not existing: a redelivered
+// message is a no-op. Nothing is dropped: a message that is not one of our alarm notifications is
+// stored raw under target_id "_unparsed" with the reason it could not be parsed.
 package alarmlog
 
 import (
@@ -12,6 +18,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/webhealth/webhealth/internal/alarmevent"
 	"github.com/webhealth/webhealth/internal/store"
 )
 
@@ -26,7 +33,7 @@ type Recorder interface {
 type Handler struct {
 	records   Recorder
 	retention time.Duration
-	parser    *Parser
+	parser    *alarmevent.Parser
 	now       func() time.Time
 	log       *slog.Logger
 }
@@ -45,7 +52,7 @@ func New(records Recorder, cfg Config, opts ...Option) *Handler {
 	h := &Handler{
 		records:   records,
 		retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
-		parser:    NewParser(cfg.AlarmPrefix),
+		parser:    alarmevent.NewParser(cfg.AlarmPrefix),
 		now:       time.Now,
 		log:       slog.Default(),
 	}
@@ -109,7 +116,7 @@ func (h *Handler) record(ctx context.Context, msg events.SNSEntity) error {
 
 // changeItem is the item of a parsed state change. Times are stored in store.TimeFormat; the sort key
 // starts with the state change time, and expires_at (TTL) is the retention after now.
-func (h *Handler) changeItem(c StateChange, msgID string, now time.Time) store.AlarmItem {
+func (h *Handler) changeItem(c alarmevent.StateChange, msgID string, now time.Time) store.AlarmItem {
 	return store.AlarmItem{
 		AlarmRecord: store.AlarmRecord{
 			TargetID:        c.TargetID,

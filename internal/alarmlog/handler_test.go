@@ -28,15 +28,6 @@ import (
 
 var now = time.Date(2026, 11, 21, 10, 3, 14, 250_000_000, time.UTC)
 
-func errorsIsAny(err error, targets ...error) bool {
-	for _, t := range targets {
-		if errors.Is(err, t) {
-			return true
-		}
-	}
-	return false
-}
-
 // fakeDB is an in-memory alarm table that evaluates the one condition the handler may send.
 type fakeDB struct {
 	mu    sync.Mutex

@@ -1,10 +1,7 @@
-// Package alarmlog records CloudWatch alarm state changes delivered by SNS into the alarm table
-// (schema in docs/design.md), one item per state change, keyed so a target's history reads newest first.
-//
-// Delivery is at least once, so writes are conditional on the item not existing: a redelivered
-// message is a no-op. Nothing is dropped: a message that is not one of our alarm notifications is
-// stored raw under target_id "_unparsed" with the reason it could not be parsed.
-package alarmlog
+// Package alarmevent reads the CloudWatch alarm notifications SNS delivers: which target and kind an
+// alarm is about, the state it changed from and to, when and why. The alarm logger records them and the
+// notifier tells people.
+package alarmevent
 
 import (
 	"encoding/json"

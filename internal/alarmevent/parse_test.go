@@ -1,9 +1,7 @@
-package alarmlog_test
+package alarmevent_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
+	"errors"
 	"testing"
 	"time"
 
@@ -11,9 +9,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/webhealth/webhealth/internal/alarmlog"
+	"github.com/webhealth/webhealth/internal/alarmevent"
 	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/target"
+	"github.com/webhealth/webhealth/internal/testutil/snsevents"
 )
 
 const (
@@ -21,44 +20,23 @@ const (
 	targetID = "0f8fad5bd9cb469fa16570867728950e"
 	otherID  = "9a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
-	// Event files: the first three are aws-lambda-go's events/testdata, the others our own alarms
-	// in the exact format CloudWatch sends.
-	awsSNSEvent       = "sns-event.json"
-	awsSingleMetric   = "cloudwatch-alarm-sns-payload-single-metric.json"
-	awsMultipleMetric = "cloudwatch-alarm-sns-payload-multiple-metrics.json"
-	ourAlarm          = "webhealth-availability-alarm.json"
-	ourOK             = "webhealth-availability-ok.json"
+	awsSNSEvent       = snsevents.AWSSNSEvent
+	awsSingleMetric   = snsevents.AWSSingleMetric
+	awsMultipleMetric = snsevents.AWSMultipleMetric
+	ourAlarm          = snsevents.OurAlarm
+	ourOK             = snsevents.OurOK
 )
 
-// loadEvent decodes an SNS event file the way the Lambda runtime does.
-func loadEvent(t testing.TB, name string) events.SNSEvent {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	var ev events.SNSEvent
-	require.NoError(t, json.Unmarshal(b, &ev))
-	require.NotEmpty(t, ev.Records)
-	return ev
-}
+func loadEvent(t testing.TB, name string) events.SNSEvent { t.Helper(); return snsevents.Load(t, name) }
 
-func message(t testing.TB, name string) string {
-	t.Helper()
-	return loadEvent(t, name).Records[0].SNS.Message
-}
+func message(t testing.TB, name string) string { t.Helper(); return snsevents.Message(t, name) }
 
-// variant returns the Message of our ALARM fixture with edit applied to its decoded JSON, so every
-// variant keeps the rest of CloudWatch's format.
 func variant(t testing.TB, edit func(m map[string]any)) string {
 	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal([]byte(message(t, ourAlarm)), &m))
-	edit(m)
-	b, err := json.Marshal(m)
-	require.NoError(t, err)
-	return string(b)
+	return snsevents.Edited(t, ourAlarm, edit)
 }
 
-func trigger(m map[string]any) map[string]any { return m["Trigger"].(map[string]any) }
+func trigger(m map[string]any) map[string]any { return snsevents.Trigger(m) }
 
 func dims(pairs ...string) []any {
 	var out []any
@@ -76,17 +54,17 @@ func ms(s string) time.Time {
 	return t.UTC()
 }
 
-const alarmReason = "Threshold Crossed: 2 out of the last 2 datapoints [0.0 (21/11/26 10:02:00), 0.0 (21/11/26 10:01:00)] was less than the threshold (1.0) (minimum 2 datapoints for OK -> ALARM transition)."
+const alarmReason = snsevents.OurAlarmReason
 
 func TestParse(t *testing.T) {
 	t.Parallel()
 	ourName := prefix + "-" + targetID + "-availability"
-	alarm := alarmlog.StateChange{
+	alarm := alarmevent.StateChange{
 		TargetID: targetID, Kind: contract.AlarmKindAvailability, AlarmName: ourName,
 		NewState: "ALARM", OldState: "OK", Reason: alarmReason,
 		StateChangeTime: ms("2026-11-21T10:03:12.345Z"), MetricName: "Availability",
 	}
-	with := func(edit func(c *alarmlog.StateChange)) alarmlog.StateChange {
+	with := func(edit func(c *alarmevent.StateChange)) alarmevent.StateChange {
 		c := alarm
 		edit(&c)
 		return c
@@ -95,13 +73,13 @@ func TestParse(t *testing.T) {
 	tests := []struct {
 		name    string
 		message string
-		want    alarmlog.StateChange
+		want    alarmevent.StateChange
 		wantErr error
 	}{
 		{name: "our availability ALARM", message: message(t, ourAlarm), want: alarm},
 		{
 			name: "our availability OK", message: message(t, ourOK),
-			want: with(func(c *alarmlog.StateChange) {
+			want: with(func(c *alarmevent.StateChange) {
 				c.NewState, c.OldState = "OK", "ALARM"
 				c.Reason = "Threshold Crossed: 2 out of the last 2 datapoints [1.0 (21/11/26 10:08:00), 1.0 (21/11/26 10:07:00)] was not less than the threshold (1.0) (minimum 1 datapoint for ALARM -> OK transition)."
 				c.StateChangeTime = ms("2026-11-21T10:09:12.601Z")
@@ -115,7 +93,7 @@ func TestParse(t *testing.T) {
 				trigger(m)["MetricName"] = "Latency"
 				delete(trigger(m), "Dimensions")
 			}),
-			want: with(func(c *alarmlog.StateChange) {
+			want: with(func(c *alarmevent.StateChange) {
 				c.AlarmName, c.Kind, c.MetricName = prefix+"-"+targetID+"-latency", contract.AlarmKindLatency, "Latency"
 				c.NewState, c.OldState = "INSUFFICIENT_DATA", "ALARM"
 			}),
@@ -126,7 +104,7 @@ func TestParse(t *testing.T) {
 				m["AlarmName"] = "hand-made alarm"
 				trigger(m)["Dimensions"] = dims("Region", "eu-west-1", "TargetId", otherID)
 			}),
-			want: with(func(c *alarmlog.StateChange) { c.TargetID, c.AlarmName = otherID, "hand-made alarm" }),
+			want: with(func(c *alarmevent.StateChange) { c.TargetID, c.AlarmName = otherID, "hand-made alarm" }),
 		},
 		{
 			name: "fields Parse does not read may have any type",
@@ -160,7 +138,7 @@ func TestParse(t *testing.T) {
 					}},
 				}
 			}),
-			want: with(func(c *alarmlog.StateChange) {
+			want: with(func(c *alarmevent.StateChange) {
 				c.AlarmName, c.Kind, c.MetricName = "ops-p99-math", contract.AlarmKindLatency, "Latency"
 			}),
 		},
@@ -171,16 +149,16 @@ func TestParse(t *testing.T) {
 			}),
 			want: alarm,
 		},
-		{name: "aws example single metric: not a target's alarm", message: message(t, awsSingleMetric), wantErr: alarmlog.ErrNoTarget},
-		{name: "aws example multiple metrics: not a target's alarm", message: message(t, awsMultipleMetric), wantErr: alarmlog.ErrNoTarget},
-		{name: "aws example SNS text message", message: message(t, awsSNSEvent), wantErr: alarmlog.ErrNotAlarm},
+		{name: "aws example single metric: not a target's alarm", message: message(t, awsSingleMetric), wantErr: alarmevent.ErrNoTarget},
+		{name: "aws example multiple metrics: not a target's alarm", message: message(t, awsMultipleMetric), wantErr: alarmevent.ErrNoTarget},
+		{name: "aws example SNS text message", message: message(t, awsSNSEvent), wantErr: alarmevent.ErrNotAlarm},
 		{
 			name: "another prefix's alarm",
 			message: variant(t, func(m map[string]any) {
 				m["AlarmName"] = "webhealth-dev-" + targetID + "-availability"
 				delete(trigger(m), "Dimensions")
 			}),
-			wantErr: alarmlog.ErrNoTarget,
+			wantErr: alarmevent.ErrNoTarget,
 		},
 		{
 			name: "upper-case id in the name",
@@ -188,7 +166,7 @@ func TestParse(t *testing.T) {
 				m["AlarmName"] = prefix + "-0F8FAD5BD9CB469FA16570867728950E-availability"
 				delete(trigger(m), "Dimensions")
 			}),
-			wantErr: alarmlog.ErrNoTarget,
+			wantErr: alarmevent.ErrNoTarget,
 		},
 		{
 			name: "target alarm of another kind",
@@ -196,31 +174,31 @@ func TestParse(t *testing.T) {
 				m["AlarmName"] = prefix + "-" + targetID + "-certificate"
 				trigger(m)["MetricName"] = "CertDaysRemaining"
 			}),
-			wantErr: alarmlog.ErrUnknownKind,
+			wantErr: alarmevent.ErrUnknownKind,
 		},
-		{name: "unknown new state", message: variant(t, func(m map[string]any) { m["NewStateValue"] = "PANIC" }), wantErr: alarmlog.ErrNotAlarm},
-		{name: "unknown old state", message: variant(t, func(m map[string]any) { m["OldStateValue"] = "maybe" }), wantErr: alarmlog.ErrNotAlarm},
-		{name: "bad StateChangeTime", message: variant(t, func(m map[string]any) { m["StateChangeTime"] = "yesterday" }), wantErr: alarmlog.ErrNotAlarm},
-		{name: "missing AlarmName", message: variant(t, func(m map[string]any) { delete(m, "AlarmName") }), wantErr: alarmlog.ErrNotAlarm},
-		{name: "wrong type", message: variant(t, func(m map[string]any) { m["NewStateValue"] = 1 }), wantErr: alarmlog.ErrNotAlarm},
-		{name: "empty message", message: "", wantErr: alarmlog.ErrNotAlarm},
-		{name: "JSON null", message: "null", wantErr: alarmlog.ErrNotAlarm},
-		{name: "JSON array", message: `[{"AlarmName":"x"}]`, wantErr: alarmlog.ErrNotAlarm},
-		{name: "truncated JSON", message: message(t, ourAlarm)[:200], wantErr: alarmlog.ErrNotAlarm},
+		{name: "unknown new state", message: variant(t, func(m map[string]any) { m["NewStateValue"] = "PANIC" }), wantErr: alarmevent.ErrNotAlarm},
+		{name: "unknown old state", message: variant(t, func(m map[string]any) { m["OldStateValue"] = "maybe" }), wantErr: alarmevent.ErrNotAlarm},
+		{name: "bad StateChangeTime", message: variant(t, func(m map[string]any) { m["StateChangeTime"] = "yesterday" }), wantErr: alarmevent.ErrNotAlarm},
+		{name: "missing AlarmName", message: variant(t, func(m map[string]any) { delete(m, "AlarmName") }), wantErr: alarmevent.ErrNotAlarm},
+		{name: "wrong type", message: variant(t, func(m map[string]any) { m["NewStateValue"] = 1 }), wantErr: alarmevent.ErrNotAlarm},
+		{name: "empty message", message: "", wantErr: alarmevent.ErrNotAlarm},
+		{name: "JSON null", message: "null", wantErr: alarmevent.ErrNotAlarm},
+		{name: "JSON array", message: `[{"AlarmName":"x"}]`, wantErr: alarmevent.ErrNotAlarm},
+		{name: "truncated JSON", message: message(t, ourAlarm)[:200], wantErr: alarmevent.ErrNotAlarm},
 	}
-	p := alarmlog.NewParser(prefix)
+	p := alarmevent.NewParser(prefix)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got, err := p.Parse(tc.message)
 			if tc.wantErr != nil {
 				require.ErrorIs(t, err, tc.wantErr)
-				for _, other := range []error{alarmlog.ErrNotAlarm, alarmlog.ErrNoTarget, alarmlog.ErrUnknownKind} {
+				for _, other := range []error{alarmevent.ErrNotAlarm, alarmevent.ErrNoTarget, alarmevent.ErrUnknownKind} {
 					if other != tc.wantErr {
 						assert.NotErrorIs(t, err, other)
 					}
 				}
-				assert.Equal(t, alarmlog.StateChange{}, got)
+				assert.Equal(t, alarmevent.StateChange{}, got)
 				return
 			}
 			require.NoError(t, err)
@@ -231,7 +209,7 @@ func TestParse(t *testing.T) {
 
 func TestParseErrorSaysWhy(t *testing.T) {
 	t.Parallel()
-	p := alarmlog.NewParser(prefix)
+	p := alarmevent.NewParser(prefix)
 	_, err := p.Parse(message(t, awsSingleMetric))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `alarm "EXAMPLE" has no valid TargetId dimension`)
@@ -251,12 +229,12 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add(`{"AlarmName":"webhealth-prod-0f8fad5bd9cb469fa16570867728950e-latency","NewStateValue":"OK","StateChangeTime":"2026-01-01T00:00:00Z"}`)
 	f.Add(`{"AlarmName":"x","NewStateValue":"OK","StateChangeTime":"2026-01-01T00:00:00Z","Trigger":{"Metrics":[{"Id":"m1","MetricStat":{"Metric":{"MetricName":"Latency","Dimensions":[{"name":"TargetId","value":"0f8fad5bd9cb469fa16570867728950e"}]}}}]}}`)
-	p := alarmlog.NewParser(prefix)
+	p := alarmevent.NewParser(prefix)
 	f.Fuzz(func(t *testing.T, msg string) {
 		c, err := p.Parse(msg)
 		if err != nil {
-			assert.True(t, errorsIsAny(err, alarmlog.ErrNotAlarm, alarmlog.ErrNoTarget, alarmlog.ErrUnknownKind), "unclassified error %v", err)
-			assert.Equal(t, alarmlog.StateChange{}, c)
+			assert.True(t, errorsIsAny(err, alarmevent.ErrNotAlarm, alarmevent.ErrNoTarget, alarmevent.ErrUnknownKind), "unclassified error %v", err)
+			assert.Equal(t, alarmevent.StateChange{}, c)
 			return
 		}
 		assert.True(t, target.ValidID(c.TargetID), "target id %q", c.TargetID)
@@ -269,7 +247,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkParse(b *testing.B) {
-	p := alarmlog.NewParser(prefix)
+	p := alarmevent.NewParser(prefix)
 	msg := message(b, ourAlarm)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -277,4 +255,13 @@ func BenchmarkParse(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func errorsIsAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
 }
