@@ -253,3 +253,61 @@ func TestActionsDisabledChangesStateWithoutNotifying(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, entries)
 }
+
+// TestHeartbeatAlarmBreachesOnMissingRuns: the stack's crawler heartbeat (RunDuration SampleCount < 1 over
+// 2 periods, missing data breaching) stays OK while runs complete and goes to ALARM, with its notification,
+// once no run has been seen for the whole evaluation range; a run afterwards recovers it.
+func TestHeartbeatAlarmBreachesOnMissingRuns(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	name := lambdatest.Unique("stack-crawler-heartbeat")
+	dims := []cwtypes.Dimension{{Name: aws.String("Region"), Value: aws.String(moto.Region)}}
+	_, err := f.cw.PutMetricAlarm(context.Background(), &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String(name), Namespace: aws.String(f.ns), MetricName: aws.String("RunDuration"), Dimensions: dims,
+		Statistic: cwtypes.StatisticSampleCount, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(2), DatapointsToAlarm: aws.Int32(2),
+		Threshold: aws.Float64(1), ComparisonOperator: cwtypes.ComparisonOperatorLessThanThreshold, TreatMissingData: aws.String(Breaching),
+		AlarmActions: []string{f.topic}, OKActions: []string{f.topic},
+	})
+	require.NoError(t, err)
+	run := func(at time.Time) {
+		t.Helper()
+		_, err := f.cw.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{Namespace: aws.String(f.ns), MetricData: []cwtypes.MetricDatum{{
+			MetricName: aws.String("RunDuration"), Timestamp: aws.Time(at), Value: aws.Float64(1234), Unit: cwtypes.StandardUnitMilliseconds, Dimensions: dims,
+		}}})
+		require.NoError(t, err)
+	}
+	base := f.clock
+	for i := range 3 { // a run in each of three minutes
+		run(base.Add(time.Duration(i)*time.Minute + 5*time.Second))
+	}
+	f.clock = base.Add(2*time.Minute + 30*time.Second)
+	trs := f.evaluate(t)
+	require.Contains(t, trs, name, "the first evaluation gives the alarm its real state")
+	assert.Equal(t, OK, trs[name].To, trs[name].Reason)
+
+	// The crawler stops after the run of minute 2: OK as long as two runs are in the range, then a
+	// single real run with a missing period filled in as breaching is 1 of 2: still OK.
+	for _, at := range []time.Duration{3*time.Minute + 10*time.Second, 4*time.Minute + 10*time.Second, 5*time.Minute + 10*time.Second} {
+		f.clock = base.Add(at)
+		assert.Empty(t, f.evaluate(t), "at +%s a run is still in the evaluation range", at)
+	}
+	// No run in the whole range: every missing datapoint breaches.
+	f.clock = base.Add(6*time.Minute + 10*time.Second)
+	trs = f.evaluate(t)
+	require.Contains(t, trs, name)
+	assert.Equal(t, OK, trs[name].From)
+	assert.Equal(t, Alarm, trs[name].To)
+	assert.Contains(t, trs[name].Reason, "no datapoints were received for 2 periods and 2 missing datapoints were treated as [Breaching]")
+	_, msg := f.received(t, trs[name])
+	assert.Equal(t, "ALARM", msg.NewStateValue)
+	assert.Equal(t, "SAMPLE_COUNT", msg.Trigger.Statistic)
+	assert.Equal(t, "breaching", msg.Trigger.TreatMissingData)
+
+	// Runs again: two runs in two periods recover it.
+	run(base.Add(6*time.Minute + 20*time.Second))
+	run(base.Add(7*time.Minute + 20*time.Second))
+	f.clock = base.Add(7*time.Minute + 30*time.Second)
+	trs = f.evaluate(t)
+	require.Contains(t, trs, name)
+	assert.Equal(t, OK, trs[name].To, trs[name].Reason)
+}

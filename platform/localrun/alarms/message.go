@@ -160,7 +160,7 @@ func buildNotification(a types.MetricAlarm, region, account, oldState, newState,
 	case a.ExtendedStatistic != nil:
 		tr.StatisticType, tr.ExtendedStatistic = "ExtendedStatistic", aws.ToString(a.ExtendedStatistic)
 	case a.Statistic != "":
-		tr.StatisticType, tr.Statistic = "Statistic", strings.ToUpper(string(a.Statistic))
+		tr.StatisticType, tr.Statistic = "Statistic", statisticName(a.Statistic)
 	}
 	if a.Unit != "" {
 		u := string(a.Unit)
@@ -175,6 +175,15 @@ func buildNotification(a types.MetricAlarm, region, account, oldState, newState,
 	}
 	n.Trigger = tr
 	return n
+}
+
+// statisticName is a statistic as CloudWatch's notifications spell it: its Java enum name (AVERAGE, SUM,
+// MINIMUM, MAXIMUM, SAMPLE_COUNT).
+func statisticName(s types.Statistic) string {
+	if s == types.StatisticSampleCount {
+		return "SAMPLE_COUNT"
+	}
+	return strings.ToUpper(string(s))
 }
 
 // Subject is the SNS subject CloudWatch uses (at most 100 characters, as SNS allows).
