@@ -7,7 +7,8 @@
 // One port serves:
 //   - /<api-id>/<stage>/<resource path>: every REST API stage (API Gateway's behaviour);
 //   - /2015-03-31/functions/<name>/invocations: Lambda's Invoke API;
-//   - /_local/health, /_local/schedules/fire, /_local/alarms/evaluate: control endpoints.
+//   - /_local/health, /_local/schedules/fire, /_local/alarms/evaluate, /_local/sns/redeliver: control
+//     endpoints.
 package localrun
 
 import (
@@ -49,6 +50,7 @@ type Runtime struct {
 	gateway   *apigw.Gateway
 	scheduler *schedule.Scheduler
 	evaluator *alarms.Evaluator
+	sns       *snsdeliver.Deliverer
 	mux       *http.ServeMux
 }
 
@@ -87,14 +89,17 @@ func New(cfg Config, log *slog.Logger, terminal io.Writer) *Runtime {
 		gateway:   apigw.New(apigateway.NewFromConfig(awsCfg), functions, cfg.APICacheTTL, log.With("part", "apigateway")),
 		scheduler: schedule.New(eventbridge.NewFromConfig(awsCfg), functions, cfg.Region, log.With("part", "events")),
 		evaluator: alarms.New(cw, publisher, cfg.Region, log.With("part", "alarms")),
+		sns:       publisher,
 	}
 	r.scheduler.AfterFire = func(ctx context.Context) { r.evaluateAlarms(ctx, false) }
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_local/health", r.health)
 	mux.HandleFunc("POST /_local/schedules/fire", r.fire)
 	mux.HandleFunc("POST /_local/alarms/evaluate", r.evaluate)
+	mux.HandleFunc("POST /_local/sns/redeliver", r.redeliver)
 	mux.HandleFunc("/_local/", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"message": "control endpoints: GET /_local/health, POST /_local/schedules/fire[?rule=name], POST /_local/alarms/evaluate"})
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "control endpoints: GET /_local/health, POST /_local/schedules/fire[?rule=name], " +
+			"POST /_local/alarms/evaluate, POST /_local/sns/redeliver?message_id=<id>"})
 	})
 	mux.Handle("POST /2015-03-31/functions/{name}/invocations", functions.InvokeHandler())
 	mux.Handle("/", r.gateway)
@@ -253,28 +258,63 @@ func (r *Runtime) evaluateAlarms(ctx context.Context, wait bool) []AlarmTransiti
 	}
 	out := make([]AlarmTransition, 0, len(trs))
 	for _, tr := range trs {
-		at := AlarmTransition{Alarm: tr.Alarm, From: tr.From, To: tr.To, Reason: tr.Reason, Error: tr.Error, Deliveries: []DeliveryInfo{}}
-		for _, d := range tr.Delivered {
-			di := DeliveryInfo{Subscription: d.SubscriptionARN, Protocol: d.Protocol, Endpoint: d.Endpoint, MessageID: d.MessageID, RequestID: d.RequestID, Status: "sent"}
-			switch inv := d.Invocation(); {
-			case d.Error != "":
-				di.Status, di.Error = "failed", d.Error
-			case inv != nil && wait:
-				if err := inv.Wait(ctx); err != nil {
-					di.Status, di.Error = "failed", err.Error()
-				} else if inv.Err != nil {
-					di.Status, di.Error = "failed", inv.Err.Error()
-				} else if inv.Result.Failed() {
-					di.Status, di.Error = "failed", inv.Result.ErrorType
-				} else {
-					di.Status = "delivered"
-				}
-			}
-			at.Deliveries = append(at.Deliveries, di)
-		}
-		out = append(out, at)
+		out = append(out, AlarmTransition{Alarm: tr.Alarm, From: tr.From, To: tr.To, Reason: tr.Reason, Error: tr.Error,
+			Deliveries: deliveryInfos(ctx, tr.Delivered, wait)})
 	}
 	return out
+}
+
+// deliveryInfos reports SNS deliveries; with wait, after their Lambda invocations finished.
+func deliveryInfos(ctx context.Context, ds []snsdeliver.Delivery, wait bool) []DeliveryInfo {
+	out := make([]DeliveryInfo, 0, len(ds))
+	for _, d := range ds {
+		di := DeliveryInfo{Subscription: d.SubscriptionARN, Protocol: d.Protocol, Endpoint: d.Endpoint, MessageID: d.MessageID, RequestID: d.RequestID, Status: "sent"}
+		switch inv := d.Invocation(); {
+		case d.Error != "":
+			di.Status, di.Error = "failed", d.Error
+		case inv != nil && wait:
+			if err := inv.Wait(ctx); err != nil {
+				di.Status, di.Error = "failed", err.Error()
+			} else if inv.Err != nil {
+				di.Status, di.Error = "failed", inv.Err.Error()
+			} else if inv.Result.Failed() {
+				di.Status, di.Error = "failed", inv.Result.ErrorType
+			} else {
+				di.Status = "delivered"
+			}
+		}
+		out = append(out, di)
+	}
+	return out
+}
+
+// RedeliverResponse is what POST /_local/sns/redeliver answers.
+type RedeliverResponse struct {
+	MessageID  string         `json:"message_id"`
+	Topic      string         `json:"topic"`
+	Deliveries []DeliveryInfo `json:"deliveries"`
+}
+
+// redeliver sends a message this runtime published (an alarm notification) again, unchanged, to its
+// topic's subscriptions, and answers once the Lambda deliveries finished: SNS's redelivery, on demand.
+func (r *Runtime) redeliver(w http.ResponseWriter, req *http.Request) {
+	ctx := req.Context()
+	id := req.URL.Query().Get("message_id")
+	if id == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "message_id is required: the MessageId of a message this runtime published"})
+		return
+	}
+	topic, ds, err := r.sns.Redeliver(ctx, id)
+	switch {
+	case errors.Is(err, snsdeliver.ErrUnknownMessage):
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": err.Error()})
+		return
+	case err != nil:
+		r.log.ErrorContext(ctx, "redeliver", "message_id", id, "err", err)
+		writeJSON(w, http.StatusBadGateway, map[string]string{"message": "could not read the topic's subscriptions from the emulator: " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, RedeliverResponse{MessageID: id, Topic: topic, Deliveries: deliveryInfos(ctx, ds, true)})
 }
 
 func (r *Runtime) evaluate(w http.ResponseWriter, req *http.Request) {

@@ -238,6 +238,23 @@ func TestRuntimeEndToEnd(t *testing.T) {
 	require.Equal(t, 200, call(t, "GET", s.base+"/_local/health", nil, &h))
 	require.Len(t, h.Alarms, 1)
 	assert.Equal(t, "ALARM", h.Alarms[0].State)
+
+	// SNS's redelivery on demand: the same notification (same MessageId) reaches the function again.
+	var again RedeliverResponse
+	redeliver := s.base + "/_local/sns/redeliver?message_id=" + tr.Deliveries[0].MessageID
+	assert.Equal(t, 403, call(t, "POST", redeliver, map[string]string{"Origin": "https://attacker.example"}, nil))
+	assert.Equal(t, 403, call(t, "POST", redeliver, map[string]string{"Sec-Fetch-Site": "cross-site"}, nil))
+	require.Equal(t, 200, call(t, "POST", redeliver, nil, &again))
+	assert.Equal(t, tr.Deliveries[0].MessageID, again.MessageID)
+	require.Len(t, again.Deliveries, 1)
+	assert.Equal(t, "delivered", again.Deliveries[0].Status)
+	assert.NotEqual(t, tr.Deliveries[0].RequestID, again.Deliveries[0].RequestID)
+	var sev2 events.SNSEvent
+	require.NoError(t, json.Unmarshal(lambdatest.Received(t, s.out, again.Deliveries[0].RequestID), &sev2))
+	assert.Equal(t, sev.Records[0].SNS.MessageID, sev2.Records[0].SNS.MessageID)
+	assert.Equal(t, sev.Records[0].SNS.Message, sev2.Records[0].SNS.Message)
+	assert.Equal(t, 404, call(t, "POST", s.base+"/_local/sns/redeliver?message_id=nope", nil, nil))
+	assert.Equal(t, 400, call(t, "POST", s.base+"/_local/sns/redeliver", nil, nil))
 }
 
 func TestShutdownStopsFunctionProcesses(t *testing.T) {

@@ -1,6 +1,7 @@
 // Package snsdeliver delivers a message published to an SNS topic in the emulator to the topic's
 // subscriptions the emulator cannot serve itself: Lambda functions (an asynchronous invocation
-// with SNS's event) and SQS queues (SNS's JSON envelope, or the raw message).
+// with SNS's event) and SQS queues (SNS's JSON envelope, or the raw message). The last messages
+// published are kept, so one can be delivered again with the same MessageId, as SNS redelivers.
 package snsdeliver
 
 import (
@@ -8,10 +9,12 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -54,6 +57,12 @@ type Delivery struct {
 // Invocation is the Lambda invocation of a lambda delivery (nil otherwise), to wait on it.
 func (d Delivery) Invocation() *lambdarun.AsyncInvocation { return d.invocation }
 
+// KeptMessages is how many of the last published messages can be redelivered.
+const KeptMessages = 1000
+
+// ErrUnknownMessage means a message to redeliver is not among the kept ones.
+var ErrUnknownMessage = errors.New("no message with that id was published by this runtime (or it is no longer kept)")
+
 // Deliverer publishes to topics.
 type Deliverer struct {
 	sns     SNSAPI
@@ -62,6 +71,11 @@ type Deliverer struct {
 	region  string
 	log     *slog.Logger
 	now     func() time.Time
+
+	mu     sync.Mutex
+	kept   map[string]Message // by MessageId
+	order  []string           // MessageIds, oldest first
+	keepAt int                // how many are kept (KeptMessages; tests lower it)
 }
 
 // New returns a deliverer.
@@ -69,7 +83,8 @@ func New(snsAPI SNSAPI, sqsAPI SQSAPI, invoker AsyncInvoker, region string, log 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Deliverer{sns: snsAPI, sqs: sqsAPI, invoker: invoker, region: region, log: log, now: time.Now}
+	return &Deliverer{sns: snsAPI, sqs: sqsAPI, invoker: invoker, region: region, log: log, now: time.Now,
+		kept: map[string]Message{}, keepAt: KeptMessages}
 }
 
 // Record is one SNS record of the event Lambda receives from SNS.
@@ -96,10 +111,10 @@ type Message struct {
 	MessageAttributes map[string]any `json:"MessageAttributes"`
 }
 
-// Publish delivers subject/message to every subscription of topicARN. Lambda deliveries are
-// asynchronous invocations; their Invocation can be waited on.
-func (d *Deliverer) Publish(ctx context.Context, topicARN, subject, message string) ([]Delivery, error) {
-	var subs []struct{ arn, protocol, endpoint string }
+type subscription struct{ arn, protocol, endpoint string }
+
+func (d *Deliverer) subscriptions(ctx context.Context, topicARN string) ([]subscription, error) {
+	var subs []subscription
 	var token *string
 	for {
 		out, err := d.sns.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topicARN), NextToken: token})
@@ -107,11 +122,20 @@ func (d *Deliverer) Publish(ctx context.Context, topicARN, subject, message stri
 			return nil, fmt.Errorf("subscriptions of %s: %w", topicARN, err)
 		}
 		for _, s := range out.Subscriptions {
-			subs = append(subs, struct{ arn, protocol, endpoint string }{aws.ToString(s.SubscriptionArn), aws.ToString(s.Protocol), aws.ToString(s.Endpoint)})
+			subs = append(subs, subscription{aws.ToString(s.SubscriptionArn), aws.ToString(s.Protocol), aws.ToString(s.Endpoint)})
 		}
 		if token = out.NextToken; token == nil {
-			break
+			return subs, nil
 		}
+	}
+}
+
+// Publish delivers subject/message to every subscription of topicARN. Lambda deliveries are
+// asynchronous invocations; their Invocation can be waited on.
+func (d *Deliverer) Publish(ctx context.Context, topicARN, subject, message string) ([]Delivery, error) {
+	subs, err := d.subscriptions(ctx, topicARN)
+	if err != nil {
+		return nil, err
 	}
 	msg := Message{
 		Type:              "Notification",
@@ -127,6 +151,42 @@ func (d *Deliverer) Publish(ctx context.Context, topicARN, subject, message stri
 	if subject != "" {
 		msg.Subject = aws.String(subject)
 	}
+	d.keep(msg)
+	return d.deliverAll(ctx, subs, msg), nil
+}
+
+// Redeliver delivers a message published earlier again, unchanged (its MessageId, Timestamp, Subject
+// and body), to the current subscriptions of its topic: what SNS does when it retries a delivery.
+// It returns the topic with the deliveries.
+func (d *Deliverer) Redeliver(ctx context.Context, messageID string) (string, []Delivery, error) {
+	d.mu.Lock()
+	msg, ok := d.kept[messageID]
+	d.mu.Unlock()
+	if !ok {
+		return "", nil, fmt.Errorf("message %q: %w", messageID, ErrUnknownMessage)
+	}
+	subs, err := d.subscriptions(ctx, msg.TopicArn)
+	if err != nil {
+		return msg.TopicArn, nil, err
+	}
+	d.log.InfoContext(ctx, "SNS redelivery", "topic", msg.TopicArn, "message_id", messageID)
+	return msg.TopicArn, d.deliverAll(ctx, subs, msg), nil
+}
+
+// keep records msg for Redeliver, forgetting the oldest beyond keepAt.
+func (d *Deliverer) keep(msg Message) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.kept[msg.MessageID] = msg
+	d.order = append(d.order, msg.MessageID)
+	for len(d.order) > d.keepAt {
+		delete(d.kept, d.order[0])
+		d.order = d.order[1:]
+	}
+}
+
+func (d *Deliverer) deliverAll(ctx context.Context, subs []subscription, msg Message) []Delivery {
+	topicARN := msg.TopicArn
 	var out []Delivery
 	for _, s := range subs {
 		if s.arn == "" || s.arn == "PendingConfirmation" {
@@ -141,7 +201,7 @@ func (d *Deliverer) Publish(ctx context.Context, topicARN, subject, message stri
 		}
 		out = append(out, del)
 	}
-	return out, nil
+	return out
 }
 
 func (d *Deliverer) deliver(ctx context.Context, protocol, endpoint, subARN string, m Message, del *Delivery) error {

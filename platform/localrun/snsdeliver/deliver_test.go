@@ -3,6 +3,7 @@ package snsdeliver
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -91,4 +92,61 @@ func TestPublishDeliversToLambdaAndSQS(t *testing.T) {
 	assert.Equal(t, `{"k":"v"}`, env["Message"])
 	assert.Equal(t, lambdaDelivery.MessageID, env["MessageId"])
 	assert.NotEmpty(t, env["SigningCertURL"])
+}
+
+// TestRedeliverSendsTheSameMessageAgain: a published message delivered again reaches the subscriptions
+// unchanged (MessageId, Timestamp, Subject, body), as SNS's retries do; an unknown or forgotten id is
+// refused.
+func TestRedeliverSendsTheSameMessageAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := moto.Shared(t)
+	snsc := sns.NewFromConfig(m.Config())
+	rt := runtimetest.New(t, m)
+	fnARN, out := rt.DeployRecorder(t, "sub")
+	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(lambdatest.Unique("topic"))})
+	require.NoError(t, err)
+	_, err = snsc.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("lambda"), Endpoint: aws.String(fnARN)})
+	require.NoError(t, err)
+
+	d := New(snsc, nil, rt.Functions, moto.Region, nil)
+	d.keepAt = 2
+	received := func(del Delivery) events.SNSEntity {
+		t.Helper()
+		require.Empty(t, del.Error)
+		require.NotNil(t, del.Invocation())
+		require.NoError(t, del.Invocation().Wait(ctx))
+		var ev events.SNSEvent
+		require.NoError(t, json.Unmarshal(lambdatest.Received(t, out, del.RequestID), &ev))
+		require.Len(t, ev.Records, 1)
+		return ev.Records[0].SNS
+	}
+	first, err := d.Publish(ctx, aws.ToString(topic.TopicArn), "a subject", `{"n":1}`)
+	require.NoError(t, err)
+	require.Len(t, first, 1)
+	original := received(first[0])
+
+	gotTopic, again, err := d.Redeliver(ctx, first[0].MessageID)
+	require.NoError(t, err)
+	assert.Equal(t, aws.ToString(topic.TopicArn), gotTopic)
+	require.Len(t, again, 1)
+	assert.NotEqual(t, first[0].RequestID, again[0].RequestID, "a second invocation")
+	redelivered := received(again[0])
+	assert.Equal(t, original.MessageID, redelivered.MessageID)
+	assert.Equal(t, original.Timestamp, redelivered.Timestamp)
+	assert.Equal(t, original.Subject, redelivered.Subject)
+	assert.Equal(t, original.Message, redelivered.Message)
+
+	t.Run("unknown id", func(t *testing.T) {
+		_, _, err := d.Redeliver(ctx, "00000000-0000-4000-8000-000000000000")
+		assert.ErrorIs(t, err, ErrUnknownMessage)
+	})
+	t.Run("only the last messages are kept", func(t *testing.T) {
+		for i := range 2 {
+			_, err := d.Publish(ctx, aws.ToString(topic.TopicArn), "", fmt.Sprintf(`{"n":%d}`, i+2))
+			require.NoError(t, err)
+		}
+		_, _, err := d.Redeliver(ctx, first[0].MessageID)
+		assert.ErrorIs(t, err, ErrUnknownMessage)
+	})
 }
