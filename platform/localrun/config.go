@@ -24,6 +24,9 @@ type Config struct {
 	APICacheTTL   time.Duration // how long the API Gateway configuration read from moto is reused
 	LogFormat     string        // text or json
 	LogLevel      string        // debug, info, warn, error
+	// ExtraCA is a PEM file of CA certificates the functions trust besides the system's: they get
+	// SSL_CERT_FILE = the system bundle + these (StateDir/ca-bundle.pem). Local only: AWS is untouched.
+	ExtraCA string
 }
 
 // LoadConfig reads flags, falling back to environment variables (LOCALRUN_*, and the standard
@@ -42,6 +45,7 @@ func LoadConfig(args []string, lookup envconfig.Lookup, usage io.Writer) (Config
 		APICacheTTL:   env.Duration("LOCALRUN_API_CACHE_TTL", 3*time.Second, 0, time.Hour),
 		LogFormat:     env.String("LOCALRUN_LOG_FORMAT", "text"),
 		LogLevel:      env.String("LOCALRUN_LOG_LEVEL", "info"),
+		ExtraCA:       env.String("LOCALRUN_EXTRA_CA", ""),
 	}
 	if err := env.Err(); err != nil {
 		return Config{}, err
@@ -60,6 +64,7 @@ func LoadConfig(args []string, lookup envconfig.Lookup, usage io.Writer) (Config
 	fs.DurationVar(&c.APICacheTTL, "api-cache-ttl", def.APICacheTTL, "reuse the API Gateway configuration read from the emulator this long [LOCALRUN_API_CACHE_TTL]")
 	fs.StringVar(&c.LogFormat, "log-format", def.LogFormat, "text or json [LOCALRUN_LOG_FORMAT]")
 	fs.StringVar(&c.LogLevel, "log-level", def.LogLevel, "debug, info, warn or error [LOCALRUN_LOG_LEVEL]")
+	fs.StringVar(&c.ExtraCA, "extra-ca", def.ExtraCA, "PEM file of CA certificates the functions trust besides the system's (SSL_CERT_FILE = system bundle + them; local only) [LOCALRUN_EXTRA_CA]")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}

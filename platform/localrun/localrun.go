@@ -20,6 +20,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -70,7 +72,12 @@ func New(cfg Config, log *slog.Logger, terminal io.Writer) *Runtime {
 	awsCfg := AWSConfig(cfg)
 	sqsClient := sqs.NewFromConfig(awsCfg)
 	cw := cloudwatch.NewFromConfig(awsCfg, cwquery.Option)
+	certFile := ""
+	if cfg.ExtraCA != "" {
+		certFile = filepath.Join(cfg.StateDir, CABundleName)
+	}
 	functions := lambdarun.New(lambda.NewFromConfig(awsCfg), sqsClient, lambdarun.Options{
+		CertFile:     certFile,
 		Metrics:      cw,
 		ArtifactsDir: cfg.ArtifactsDir,
 		StateDir:     cfg.StateDir,
@@ -119,6 +126,19 @@ func (r *Runtime) Run(ctx context.Context) error {
 
 // Serve is Run on an existing listener.
 func (r *Runtime) Serve(ctx context.Context, ln net.Listener) error {
+	if r.cfg.ExtraCA != "" {
+		// Before any function starts: each gets the bundle as SSL_CERT_FILE.
+		path, system, err := WriteCABundle(r.cfg.ExtraCA, r.cfg.StateDir, append([]string{os.Getenv("SSL_CERT_FILE")}, systemBundles...))
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		if system == "" {
+			r.log.WarnContext(ctx, "no system CA bundle found: the functions trust only the extra CA", "bundle", path, "extra_ca", r.cfg.ExtraCA)
+		} else {
+			r.log.InfoContext(ctx, "functions trust the system CAs and the extra CA (SSL_CERT_FILE)", "bundle", path, "system", system, "extra_ca", r.cfg.ExtraCA)
+		}
+	}
 	// API stages may be called from pages of other origins (the function answers CORS, the API key guards
 	// them); the control endpoints and the Invoke API may not.
 	stage := func(req *http.Request) bool {

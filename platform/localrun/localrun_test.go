@@ -2,11 +2,14 @@ package localrun
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -43,6 +46,10 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, 30*time.Second, c.AlarmInterval)
 	assert.Equal(t, "build", c.ArtifactsDir)
 	assert.Equal(t, ".local", c.StateDir)
+	assert.Empty(t, c.ExtraCA, "no extra CA unless asked")
+	c, err = LoadConfig([]string{"-extra-ca", "/ca/ca.pem"}, lookup, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "/ca/ca.pem", c.ExtraCA)
 
 	_, err = LoadConfig(nil, func(k string) (string, bool) {
 		if k == "LOCALRUN_ALARM_INTERVAL" {
@@ -71,7 +78,7 @@ type stack struct {
 	stopped chan error
 }
 
-func deployStack(t *testing.T) *stack {
+func deployStack(t *testing.T, opts ...func(*Config)) *stack {
 	t.Helper()
 	ctx := context.Background()
 	fn := lambdatest.Fn(t, "a")
@@ -130,6 +137,9 @@ func deployStack(t *testing.T) *stack {
 	lambdatest.Install(t, fn, build, "amd64", "webhealth-local-fn")
 	rcfg := Config{Endpoint: m.Endpoint, Region: moto.Region, ArtifactsDir: build, StateDir: t.TempDir(), AlarmInterval: time.Hour,
 		MaxInstances: 2, RetryDelay: 10 * time.Millisecond, APICacheTTL: time.Second, LogFormat: "text", LogLevel: "info"}
+	for _, o := range opts {
+		o(&rcfg)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	s.base = "http://" + ln.Addr().String()
@@ -282,4 +292,46 @@ func TestShutdownStopsFunctionProcesses(t *testing.T) {
 	}
 	assert.Eventually(t, func() bool { return syscall.Kill(res.PID, 0) != nil }, 5*time.Second, 20*time.Millisecond,
 		"no function process survives the runtime")
+}
+
+// TestExtraCAIsTrustedByFunctions: with -extra-ca, a function verifies a TLS server whose certificate that
+// CA signed (SSL_CERT_FILE = the system bundle + the CA); without it, the same request fails verification.
+func TestExtraCAIsTrustedByFunctions(t *testing.T) {
+	t.Parallel()
+	ca := newTestCA(t, true)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.server}, MinVersion: tls.VersionTLS12}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	caFile := writeFile(t, t.TempDir(), "ca.pem", ca.certPEM)
+
+	invoke := func(s *stack, payload string) (int, map[string]any) {
+		t.Helper()
+		req, err := http.NewRequest("POST", s.base+"/2015-03-31/functions/webhealth-local-fn/invocations?Qualifier=live", strings.NewReader(payload))
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		return resp.StatusCode, out
+	}
+	fetch := fmt.Sprintf(`{"action":"barrier","url":%q}`, srv.URL)
+
+	trusted := deployStack(t, func(c *Config) { c.ExtraCA = caFile })
+	_, env := invoke(trusted, `{"action":"env"}`)
+	vars, _ := env["env"].(map[string]any)
+	require.NotNil(t, vars, "%v", env)
+	bundle, _ := vars["SSL_CERT_FILE"].(string)
+	require.NotEmpty(t, bundle, "every function gets the bundle")
+	b, err := os.ReadFile(bundle)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), string(ca.certPEM))
+	_, out := invoke(trusted, fetch)
+	assert.NotContains(t, out, "errorMessage", "the function verified the CA-signed server: %v", out)
+	assert.Contains(t, out, "pid")
+
+	untrusted := deployStack(t)
+	_, out = invoke(untrusted, fetch)
+	assert.Contains(t, fmt.Sprint(out["errorMessage"]), "certificate", "without the extra CA the server is not trusted: %v", out)
 }

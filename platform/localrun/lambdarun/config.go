@@ -107,19 +107,21 @@ type envInput struct {
 	region     string
 	endpoint   string // AWS_ENDPOINT_URL: the emulator
 	path       string // PATH of the host, so a bootstrap can find what it execs
+	certFile   string // SSL_CERT_FILE: the local stack's CA bundle, if any
 }
 
 // buildEnv returns the process environment Lambda would give the function: its configured
 // variables, then the variables Lambda defines (which win), then local-emulator additions that
-// the configuration may override (AWS_ENDPOINT_URL, GOMEMLIMIT).
+// the configuration may override (AWS_ENDPOINT_URL, GOMEMLIMIT, SSL_CERT_FILE).
 func buildEnv(in envInput) []string {
 	env := map[string]string{
 		"AWS_ENDPOINT_URL": in.endpoint,
 		// Go's soft memory limit, a little under the function's memory, so the GC works
 		// harder before the runtime kills the process for exceeding MemorySize.
-		"GOMEMLIMIT": strconv.Itoa(int(in.fn.MemoryMB)*9/10) + "MiB",
-		"LANG":       "en_US.UTF-8",
-		"PATH":       in.path,
+		"GOMEMLIMIT":    strconv.Itoa(int(in.fn.MemoryMB)*9/10) + "MiB",
+		"LANG":          "en_US.UTF-8",
+		"PATH":          in.path,
+		"SSL_CERT_FILE": in.certFile,
 	}
 	for k, v := range in.fn.Env {
 		if !reservedEnv[k] {

@@ -105,6 +105,7 @@ func (p *pool) start(n int) (*instance, error) {
 		region:     p.opts.Region,
 		endpoint:   p.opts.Endpoint,
 		path:       os.Getenv("PATH"),
+		certFile:   p.opts.CertFile,
 	})
 	cmd.Stdout, cmd.Stderr = in.stdout, in.stderr
 	cmd.SysProcAttr = sysProcAttr()

@@ -64,6 +64,9 @@ type Options struct {
 	// Terminal receives function output prefixed by function name (nil: only the log files).
 	Terminal io.Writer
 	Logger   *slog.Logger
+	// CertFile, when set, is every function's SSL_CERT_FILE (a function's own setting wins): the local
+	// stack's CA bundle.
+	CertFile string
 	// Metrics, when set, receives Lambda's own metrics (AWS/Lambda Invocations, Errors,
 	// Duration, Throttles) for every invocation.
 	Metrics MetricsAPI

@@ -214,6 +214,24 @@ func TestBuildEnv(t *testing.T) {
 			assert.Equal(t, want, env[k])
 		})
 	}
+	t.Run("SSL_CERT_FILE: the local CA bundle when there is one, unless the function sets its own", func(t *testing.T) {
+		get := func(in envInput) (string, bool) {
+			for _, kv := range buildEnv(in) {
+				if v, ok := strings.CutPrefix(kv, "SSL_CERT_FILE="); ok {
+					return v, true
+				}
+			}
+			return "", false
+		}
+		_, set := get(envInput{fn: fc})
+		assert.False(t, set, "no bundle, no variable")
+		v, _ := get(envInput{fn: fc, certFile: "/state/ca-bundle.pem"})
+		assert.Equal(t, "/state/ca-bundle.pem", v)
+		own := fc
+		own.Env = map[string]string{"SSL_CERT_FILE": "/own.pem"}
+		v, _ = get(envInput{fn: own, certFile: "/state/ca-bundle.pem"})
+		assert.Equal(t, "/own.pem", v)
+	})
 }
 
 func TestFunctionFailures(t *testing.T) {
