@@ -29,14 +29,14 @@ var (
 	ErrNotAlarm = errors.New("not a CloudWatch alarm notification")
 	// ErrNoTarget: the alarm names no target (no TargetId dimension, name not <prefix>-<id>-<kind>).
 	ErrNoTarget = errors.New("alarm does not name a target")
-	// ErrUnknownKind: the alarm belongs to a target but is neither an availability nor a latency alarm.
-	ErrUnknownKind = errors.New("alarm kind is not availability or latency")
+	// ErrUnknownKind: the alarm belongs to a target but is not one of contract.AlarmKinds.
+	ErrUnknownKind = errors.New("alarm kind is not availability, latency or certificate")
 )
 
 // StateChange is one alarm state change of a target, parsed from a CloudWatch alarm notification.
 type StateChange struct {
 	TargetID        string
-	Kind            string // contract.AlarmKindAvailability or contract.AlarmKindLatency
+	Kind            string // one of contract.AlarmKinds
 	AlarmName       string
 	NewState        string
 	OldState        string
@@ -198,6 +198,8 @@ func kindOf(alarmName, metric string) string {
 		return contract.AlarmKindAvailability
 	case strings.HasSuffix(alarmName, "-"+contract.AlarmKindLatency), metric == contract.MetricLatency:
 		return contract.AlarmKindLatency
+	case strings.HasSuffix(alarmName, "-"+contract.AlarmKindCertificate), metric == contract.MetricCertDaysRemaining:
+		return contract.AlarmKindCertificate
 	}
 	return ""
 }

@@ -169,10 +169,30 @@ func TestParse(t *testing.T) {
 			wantErr: alarmevent.ErrNoTarget,
 		},
 		{
-			name: "target alarm of another kind",
+			name: "certificate alarm",
 			message: variant(t, func(m map[string]any) {
 				m["AlarmName"] = prefix + "-" + targetID + "-certificate"
 				trigger(m)["MetricName"] = "CertDaysRemaining"
+			}),
+			want: with(func(c *alarmevent.StateChange) {
+				c.AlarmName, c.Kind, c.MetricName = prefix+"-"+targetID+"-certificate", contract.AlarmKindCertificate, "CertDaysRemaining"
+			}),
+		},
+		{
+			name: "certificate alarm by another name: kind from the metric",
+			message: variant(t, func(m map[string]any) {
+				m["AlarmName"] = "hand-made cert alarm"
+				trigger(m)["MetricName"] = "CertDaysRemaining"
+			}),
+			want: with(func(c *alarmevent.StateChange) {
+				c.AlarmName, c.Kind, c.MetricName = "hand-made cert alarm", contract.AlarmKindCertificate, "CertDaysRemaining"
+			}),
+		},
+		{
+			name: "target alarm of another kind",
+			message: variant(t, func(m map[string]any) {
+				m["AlarmName"] = prefix + "-" + targetID + "-errors"
+				trigger(m)["MetricName"] = "Errors"
 			}),
 			wantErr: alarmevent.ErrUnknownKind,
 		},
@@ -213,7 +233,7 @@ func TestParseErrorSaysWhy(t *testing.T) {
 	_, err := p.Parse(message(t, awsSingleMetric))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `alarm "EXAMPLE" has no valid TargetId dimension`)
-	assert.Contains(t, err.Error(), prefix+"-<target id>-(availability|latency)")
+	assert.Contains(t, err.Error(), prefix+"-<target id>-(availability|latency|certificate)")
 
 	_, err = p.Parse(variant(t, func(m map[string]any) { delete(m, "AlarmName"); delete(m, "StateChangeTime") }))
 	require.Error(t, err)
@@ -238,7 +258,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		assert.True(t, target.ValidID(c.TargetID), "target id %q", c.TargetID)
-		assert.Contains(t, []string{contract.AlarmKindAvailability, contract.AlarmKindLatency}, c.Kind)
+		assert.Contains(t, contract.AlarmKinds(), c.Kind)
 		assert.Contains(t, []string{"OK", "ALARM", "INSUFFICIENT_DATA"}, c.NewState)
 		assert.NotEmpty(t, c.AlarmName)
 		assert.False(t, c.StateChangeTime.IsZero())

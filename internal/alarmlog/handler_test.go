@@ -155,7 +155,7 @@ func TestHandleStoresOneItemPerRecord(t *testing.T) {
 		}
 	}
 	noTarget := `alarm does not name a target: alarm "EXAMPLE" has no valid TargetId dimension and its name is not ` +
-		prefix + `-<target id>-(availability|latency)`
+		prefix + `-<target id>-(availability|latency|certificate)`
 	tests := []struct {
 		file string
 		want map[string]string
@@ -349,7 +349,7 @@ func FuzzHandle(f *testing.F) {
 			return
 		}
 		assert.True(t, target.ValidID(it["target_id"]), it["target_id"])
-		assert.Contains(t, []string{contract.AlarmKindAvailability, contract.AlarmKindLatency}, it["alarm_kind"])
+		assert.Contains(t, contract.AlarmKinds(), it["alarm_kind"])
 		assert.Equal(t, it["state_change_time"]+"#3f1c8a52-9d4e-5b7f-8a21-6c0e9d4b2f13", it["sk"])
 	})
 }

@@ -84,7 +84,7 @@ func (f *fakeStore) put(t target.Target) {
 func (f *fakeStore) seed(rawURL string) target.Target {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	t, err := target.Resolve(target.Spec{URL: rawURL}, nil)
+	t, err := target.Resolve(target.Spec{URL: rawURL}, nil, time.Now())
 	if err != nil {
 		panic(err)
 	}

@@ -41,6 +41,7 @@ type Handler struct {
 	alarms  AlarmStore
 	policy  *netguard.Policy
 	cors    corsPolicy
+	now     func() time.Time
 	log     *slog.Logger
 }
 
@@ -50,6 +51,9 @@ type Option func(*Handler)
 // WithLogger replaces slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 
+// WithClock replaces time.Now, the time a muted_until is judged against.
+func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+
 // New returns the handler. cfg supplies the private-target switch and the CORS origins.
 func New(targets TargetStore, alarms AlarmStore, cfg Config, opts ...Option) *Handler {
 	h := &Handler{
@@ -57,6 +61,7 @@ func New(targets TargetStore, alarms AlarmStore, cfg Config, opts ...Option) *Ha
 		alarms:  alarms,
 		policy:  netguard.New(cfg.AllowPrivateTargets),
 		cors:    newCORSPolicy(cfg.CORSAllowOrigins),
+		now:     time.Now,
 		log:     slog.Default(),
 	}
 	for _, o := range opts {
@@ -317,7 +322,7 @@ func (h *Handler) readTarget(req *events.APIGatewayProxyRequest, hdr http.Header
 	if perr != nil {
 		return target.Target{}, perr
 	}
-	return target.Resolve(spec, h.policy)
+	return target.Resolve(spec, h.policy, h.now())
 }
 
 // location is the created target's path as the client addresses it. API Gateway's requestContext.path

@@ -106,30 +106,35 @@ func parseIfMatch(h http.Header) (int64, *apiError) {
 	return n, nil
 }
 
-// specFields maps each JSON field of target.Spec to how its type is described in error messages.
-var specFields = func() map[string]string {
+// specFields maps each JSON field of target.Spec to how its type is described in error messages;
+// specFieldNames lists them in the order of the struct, for the unknown_field message.
+var specFields, specFieldNames = func() (map[string]string, []string) {
 	out := map[string]string{}
+	var names []string
 	typ := reflect.TypeFor[target.Spec]()
 	for f := range typ.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		names = append(names, name)
 		t := f.Type
 		if t.Kind() == reflect.Pointer {
 			t = t.Elem()
 		}
-		switch t.Kind() {
-		case reflect.String:
+		switch {
+		case name == "muted_until":
+			out[name] = "an RFC 3339 time string such as 2026-11-21T18:00:00Z, or null"
+		case t.Kind() == reflect.String:
 			out[name] = "a string"
-		case reflect.Bool:
+		case t.Kind() == reflect.Bool:
 			out[name] = "a boolean (true or false)"
-		case reflect.Int:
+		case t.Kind() == reflect.Int:
 			out[name] = "an integer"
-		case reflect.Slice:
+		case t.Kind() == reflect.Slice:
 			out[name] = "an array of integers"
 		default:
 			panic("api: describe type of target.Spec field " + name)
 		}
 	}
-	return out
+	return out, names
 }()
 
 // readSpec checks Content-Type, size and encoding of a create/replace body and decodes it strictly:
@@ -216,7 +221,7 @@ func checkObjectShape(body []byte) *apiError {
 		}
 		key, _ := tok.(string)
 		if _, known := specFields[key]; !known {
-			return fieldError(CodeUnknownField, key, fmt.Sprintf("unknown field %q; allowed: url, name, enabled, expected_status, latency_threshold_ms, timeout_ms, method, body_contains", key))
+			return fieldError(CodeUnknownField, key, fmt.Sprintf("unknown field %q; allowed: %s", key, strings.Join(specFieldNames, ", ")))
 		}
 		if seen[key] {
 			return fieldError(CodeMalformedJSON, key, fmt.Sprintf("field %q appears more than once", key))

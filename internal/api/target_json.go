@@ -11,9 +11,10 @@ import (
 // a TextMarshaler's output is only quoted. A field added to the model is answered without a change here.
 type targetJSON struct {
 	target.Target
-	CreatedAt textTime       `json:"created_at"`
-	UpdatedAt textTime       `json:"updated_at"`
-	LastCheck *lastCheckJSON `json:"last_check,omitempty"`
+	CreatedAt  textTime       `json:"created_at"`
+	UpdatedAt  textTime       `json:"updated_at"`
+	LastCheck  *lastCheckJSON `json:"last_check,omitempty"`
+	MutedUntil *textTime      `json:"muted_until"` // null when not muted
 }
 
 // lastCheckJSON is target.LastCheck as the API answers it, its time shadowed likewise.
@@ -33,6 +34,9 @@ func targetBody(t target.Target) targetJSON { return toTargetJSON(t, new(lastChe
 // toTargetJSON converts t; its last_check, if any, is written to check.
 func toTargetJSON(t target.Target, check *lastCheckJSON) targetJSON {
 	out := targetJSON{Target: t, CreatedAt: textTime(t.CreatedAt), UpdatedAt: textTime(t.UpdatedAt)}
+	if t.MutedUntil != nil {
+		out.MutedUntil = (*textTime)(t.MutedUntil)
+	}
 	if c := t.LastCheck; c != nil {
 		*check = lastCheckJSON{LastCheck: *c, CheckedAt: textTime(c.CheckedAt)}
 		out.LastCheck = check

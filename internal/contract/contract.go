@@ -1,7 +1,7 @@
 // Package contract holds the names webhealth's parts agree on outside Go (docs/design.md, "Metrics and
 // alarms"): the CloudWatch metrics and dimensions the crawler publishes and the dashboard and alarms
 // read, and the names, kinds and tags of the per-target alarms the crawler keeps and the alarm logger
-// (later a notifier) reads back.
+// and the notifier read back.
 package contract
 
 import (
@@ -75,10 +75,23 @@ func LookupMetric(name string) (Metric, bool) {
 const (
 	AlarmKindAvailability = "availability"
 	AlarmKindLatency      = "latency"
+	// AlarmKindCertificate alarms on CertDaysRemaining; only https targets have one.
+	AlarmKindCertificate = "certificate"
 )
 
-// AlarmKinds lists the kinds; every enabled target has one alarm of each.
-func AlarmKinds() []string { return []string{AlarmKindAvailability, AlarmKindLatency} }
+// AlarmKinds lists every kind of per-target alarm.
+func AlarmKinds() []string {
+	return []string{AlarmKindAvailability, AlarmKindLatency, AlarmKindCertificate}
+}
+
+// AlarmKindsOf lists the kinds of alarm an enabled target with this (normalized) URL has: availability
+// and latency always, certificate only for https, the one scheme with a certificate to expire.
+func AlarmKindsOf(url string) []string {
+	if strings.HasPrefix(url, "https://") {
+		return AlarmKinds()
+	}
+	return []string{AlarmKindAvailability, AlarmKindLatency}
+}
 
 // Tags the crawler sets on the alarms it creates.
 const (

@@ -41,6 +41,7 @@ func TestParseAlarmName(t *testing.T) {
 	}{
 		{name: "availability", prefix: "webhealth-prod", alarm: "webhealth-prod-" + id + "-availability", id: id, kind: contract.AlarmKindAvailability},
 		{name: "latency", prefix: "webhealth-prod", alarm: "webhealth-prod-" + id + "-latency", id: id, kind: contract.AlarmKindLatency},
+		{name: "certificate", prefix: "webhealth-prod", alarm: "webhealth-prod-" + id + "-certificate", id: id, kind: contract.AlarmKindCertificate},
 		{name: "prefix with regexp characters", prefix: "a.b+c", alarm: "a.b+c-" + id + "-latency", id: id, kind: contract.AlarmKindLatency},
 		{name: "another prefix", prefix: "webhealth-prod", alarm: "webhealth-dev-" + id + "-latency"},
 		{name: "prefix that only starts the same", prefix: "webhealth", alarm: "webhealth-prod-" + id + "-latency"},
@@ -66,11 +67,31 @@ func TestParseAlarmName(t *testing.T) {
 	}
 }
 
+func TestAlarmKindsOf(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, url string
+		want      []string
+	}{
+		{name: "https has a certificate alarm", url: "https://example.com/", want: []string{contract.AlarmKindAvailability, contract.AlarmKindLatency, contract.AlarmKindCertificate}},
+		{name: "http has none", url: "http://example.com/", want: []string{contract.AlarmKindAvailability, contract.AlarmKindLatency}},
+		{name: "a host named https is no scheme", url: "http://https/", want: []string{contract.AlarmKindAvailability, contract.AlarmKindLatency}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, contract.AlarmKindsOf(tc.url))
+		})
+	}
+	assert.Equal(t, contract.AlarmKinds(), contract.AlarmKindsOf("https://a/"), "an https target has every kind")
+}
+
 // FuzzParseAlarmName: a parsed name is exactly AlarmName of what it parsed to (so nothing else is taken
 // for one of ours), and every name AlarmName builds parses back.
 func FuzzParseAlarmName(f *testing.F) {
 	f.Add("webhealth-prod", "webhealth-prod-"+id+"-availability")
 	f.Add("p", "p-"+id+"-latency")
+	f.Add("p", "p-"+id+"-certificate")
 	f.Add("p-", "p--"+id+"-latency")
 	f.Add("", "-"+id+"-latency")
 	f.Fuzz(func(t *testing.T, prefix, name string) {

@@ -210,7 +210,7 @@ func (c *Crawler) reconcileAlarms(ctx context.Context, existing owned, err error
 		if t == nil {
 			continue
 		}
-		for _, kind := range contract.AlarmKinds() {
+		for _, kind := range []string{contract.AlarmKindAvailability, contract.AlarmKindLatency} {
 			want := c.desiredAlarm(t, kind)
 			if have, ok := existing.alarms[aws.ToString(want.AlarmName)]; !ok || have != digestOfInput(want) {
 				puts = append(puts, want)

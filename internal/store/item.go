@@ -5,6 +5,9 @@ package store
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -22,6 +25,11 @@ const (
 	AttrLastCheck = "last_check"
 	AttrTargetID  = "target_id"
 
+	// Optional client-set attributes: absent when not set.
+	AttrMutedUntil              = "muted_until"
+	AttrMuteReason              = "mute_reason"
+	AttrCertExpiryThresholdDays = "cert_expiry_threshold_days"
+
 	KindTarget = "target"
 	KindURLKey = "urlkey"
 
@@ -34,6 +42,19 @@ type targetItem struct {
 	target.Target
 	Kind string `dynamodbav:"kind"`
 }
+
+// optionalTargetAttrs are the target attributes a client sets that are stored only when set (omitempty),
+// last_check (the crawler's) aside: a replace that leaves one unset removes it.
+var optionalTargetAttrs = func() []string {
+	var out []string
+	for f := range reflect.TypeFor[target.Target]().Fields() {
+		name, opts, _ := strings.Cut(f.Tag.Get("dynamodbav"), ",")
+		if name != AttrLastCheck && slices.Contains(strings.Split(opts, ","), "omitempty") {
+			out = append(out, name)
+		}
+	}
+	return out
+}()
 
 // TimeFormat is how timestamps are stored: RFC 3339, UTC, millisecond precision (sorts as text).
 const TimeFormat = "2006-01-02T15:04:05.000Z07:00"

@@ -2,6 +2,7 @@ package store
 
 import (
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +36,65 @@ func TestTargetItemRoundTrip(t *testing.T) {
 	av, err = MarshalTarget(in)
 	require.NoError(t, err)
 	assert.NotContains(t, av, AttrLastCheck)
+	for _, attr := range []string{AttrMutedUntil, AttrMuteReason, AttrCertExpiryThresholdDays} {
+		assert.NotContains(t, av, attr, "unset: not stored")
+	}
+
+	until, threshold := now.Add(time.Hour), 30
+	in.MutedUntil, in.MuteReason, in.CertExpiryThresholdDays = &until, "deploy", &threshold
+	av, err = MarshalTarget(in)
+	require.NoError(t, err)
+	assert.Equal(t, &types.AttributeValueMemberS{Value: "2026-11-21T11:00:00.123Z"}, av[AttrMutedUntil])
+	assert.Equal(t, &types.AttributeValueMemberS{Value: "deploy"}, av[AttrMuteReason])
+	assert.Equal(t, &types.AttributeValueMemberN{Value: "30"}, av[AttrCertExpiryThresholdDays])
+	out, err = UnmarshalTarget(av)
+	require.NoError(t, err)
+	assert.Equal(t, in, out)
+}
+
+// A replace removes the optional attributes the new target leaves unset; these are they.
+func TestOptionalTargetAttrs(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, []string{AttrMutedUntil, AttrMuteReason, AttrCertExpiryThresholdDays}, optionalTargetAttrs)
+}
+
+func TestUpdateTargetRemovesUnsetOptionalAttributes(t *testing.T) {
+	t.Parallel()
+	repo := NewTargets(nil, "urls")
+	until, threshold := time.Date(2026, 11, 21, 11, 0, 0, 0, time.UTC), 30
+	tests := []struct {
+		name    string
+		edit    func(*target.Target)
+		removed []string
+	}{
+		{name: "nothing optional set: all removed", edit: func(*target.Target) {},
+			removed: []string{AttrMutedUntil, AttrMuteReason, AttrCertExpiryThresholdDays}},
+		{name: "muted without a reason", edit: func(tg *target.Target) { tg.MutedUntil = &until },
+			removed: []string{AttrMuteReason, AttrCertExpiryThresholdDays}},
+		{name: "everything set: nothing removed", edit: func(tg *target.Target) {
+			tg.MutedUntil, tg.MuteReason, tg.CertExpiryThresholdDays = &until, "why", &threshold
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tg := target.Target{ID: "0f8fad5bd9cb469fa16570867728950e", URL: "https://example.com/", Name: "x", Version: 2}
+			tc.edit(&tg)
+			w, err := repo.updateTarget(tg, 1)
+			require.NoError(t, err)
+			set, removed, _ := strings.Cut(*w.Update.UpdateExpression, " REMOVE ")
+			var got []string
+			if removed != "" {
+				for _, n := range strings.Split(removed, ", ") {
+					got = append(got, w.Update.ExpressionAttributeNames[n])
+				}
+			}
+			assert.Equal(t, tc.removed, got)
+			for _, attr := range tc.removed {
+				assert.NotContains(t, set, attr)
+			}
+		})
+	}
 }
 
 func TestUnmarshalTargetRejectsOtherKinds(t *testing.T) {

@@ -96,6 +96,15 @@ func (s *Targets) timestamp() time.Time {
 	return s.now().UTC().Truncate(time.Millisecond) // the stored precision, so what we return is what Get returns
 }
 
+// storedTime is a copy of *t at the stored precision (UTC, milliseconds); nil stays nil.
+func storedTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.UTC().Truncate(time.Millisecond)
+	return &v
+}
+
 func stringAV(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
 func numberAV(n int64) types.AttributeValue {
@@ -150,6 +159,7 @@ func (s *Targets) Create(ctx context.Context, t target.Target) (target.Target, e
 		}
 		now := s.timestamp()
 		t.ID, t.CreatedAt, t.UpdatedAt, t.Version, t.LastCheck = id, now, now, 1, nil
+		t.MutedUntil = storedTime(t.MutedUntil)
 		item, err := MarshalTarget(t)
 		if err != nil {
 			return target.Target{}, err
@@ -277,6 +287,7 @@ func (s *Targets) Replace(ctx context.Context, id string, t target.Target, expec
 		next := t
 		next.ID, next.CreatedAt, next.LastCheck = id, cur.CreatedAt, cur.LastCheck
 		next.UpdatedAt, next.Version = s.timestamp(), cur.Version+1
+		next.MutedUntil = storedTime(t.MutedUntil)
 
 		update, err := s.updateTarget(next, cur.Version)
 		if err != nil {
@@ -315,8 +326,9 @@ func (s *Targets) Replace(ctx context.Context, id string, t target.Target, expec
 	return target.Target{}, fmt.Errorf("replace target %s: %w", id, ErrContention)
 }
 
-// updateTarget sets every client-controlled attribute plus updated_at and version, on condition that the
-// stored version is still prev. created_at and last_check (written by the crawler) are left alone.
+// updateTarget sets every client-controlled attribute plus updated_at and version, and removes the
+// optional ones next leaves unset (a mute lifted, a threshold back to the default), on condition that
+// the stored version is still prev. created_at and last_check (written by the crawler) are left alone.
 func (s *Targets) updateTarget(next target.Target, prev int64) (types.TransactWriteItem, error) {
 	item, err := MarshalTarget(next)
 	if err != nil {
@@ -336,6 +348,21 @@ func (s *Targets) updateTarget(next target.Target, prev int64) (types.TransactWr
 			expr += ", "
 		}
 		expr += n + " = " + v
+	}
+	remove := ""
+	for i, attr := range optionalTargetAttrs {
+		if _, set := item[attr]; set {
+			continue
+		}
+		n := "#r" + strconv.Itoa(i)
+		names[n] = attr
+		if remove != "" {
+			remove += ", "
+		}
+		remove += n
+	}
+	if remove != "" {
+		expr += " REMOVE " + remove
 	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 aws.String(s.table),

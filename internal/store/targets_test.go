@@ -55,7 +55,7 @@ func (f *fixture) advance(d time.Duration) {
 // resolved is what the API hands the store: a validated, normalized target.
 func resolved(t *testing.T, rawURL string) target.Target {
 	t.Helper()
-	tg, err := target.Resolve(target.Spec{URL: rawURL}, nil)
+	tg, err := target.Resolve(target.Spec{URL: rawURL}, nil, time.Now())
 	require.NoError(t, err)
 	return tg
 }
@@ -201,7 +201,7 @@ func TestReplace(t *testing.T) {
 	f.advance(time.Minute)
 
 	spec := target.Spec{URL: "https://example.com/", Name: ptr("renamed"), TimeoutMS: ptr(2000), Method: ptr("HEAD")}
-	repl, err := target.Resolve(spec, nil)
+	repl, err := target.Resolve(spec, nil, time.Now())
 	require.NoError(t, err)
 	got, err := f.repo.Replace(ctx, orig.ID, repl, 0)
 	require.NoError(t, err)

@@ -38,7 +38,7 @@ func TestResolveName(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Resolve(Spec{URL: tc.url, Name: tc.in}, nil)
+			got, err := Resolve(Spec{URL: tc.url, Name: tc.in}, nil, testNow)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got.Name)
 		})
@@ -80,7 +80,7 @@ func TestResolveNameRejects(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Resolve(Spec{URL: "https://example.com/", Name: ptr(tc.in)}, nil)
+			_, err := Resolve(Spec{URL: "https://example.com/", Name: ptr(tc.in)}, nil, testNow)
 			require.Error(t, err)
 			assert.ErrorIs(t, err, ErrInvalid)
 			var fe *FieldError
@@ -102,7 +102,7 @@ func FuzzName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		got, err := Resolve(Spec{URL: "https://example.com/", Name: &raw}, nil)
+		got, err := Resolve(Spec{URL: "https://example.com/", Name: &raw}, nil, testNow)
 		trimmed := strings.TrimSpace(raw)
 		var bad []rune
 		for _, r := range trimmed {

@@ -26,6 +26,13 @@ const (
 	DefaultTimeoutMS          = 10000
 	DefaultLatencyThresholdMS = 1000
 	DefaultMethod             = "GET"
+
+	// A mute ends at most MaxMuteDuration after it is written; its reason has the name's rules.
+	MaxMuteDuration       = 30 * 24 * time.Hour
+	MaxMuteReasonLength   = 256
+	MinCertExpiryDays     = 1
+	MaxCertExpiryDays     = 365
+	DefaultCertExpiryDays = 14 // the crawler's CERT_EXPIRY_DAYS when unset
 )
 
 // ErrInvalid marks a validation failure; the message says which field and what is allowed.
@@ -62,7 +69,20 @@ type Target struct {
 	UpdatedAt          time.Time  `json:"updated_at" dynamodbav:"updated_at"`
 	Version            int64      `json:"version" dynamodbav:"version"`
 	LastCheck          *LastCheck `json:"last_check,omitempty" dynamodbav:"last_check,omitempty"`
+
+	// MutedUntil: nobody is notified of the target's alarms before this time (nil: not muted). The
+	// target is still checked and its alarm history kept.
+	MutedUntil *time.Time `json:"muted_until" dynamodbav:"muted_until,omitempty"`
+	// MuteReason says why, only with MutedUntil.
+	MuteReason string `json:"mute_reason" dynamodbav:"mute_reason,omitempty"`
+	// CertExpiryThresholdDays: the certificate alarm fires below this many days (nil: the crawler's
+	// CERT_EXPIRY_DAYS). Only https targets have a certificate alarm.
+	CertExpiryThresholdDays *int `json:"cert_expiry_threshold_days" dynamodbav:"cert_expiry_threshold_days,omitempty"`
 }
+
+// Muted reports whether the target is muted at time at: its MutedUntil is after at. A mute that has
+// passed needs no action to end.
+func (t *Target) Muted(at time.Time) bool { return t.MutedUntil != nil && t.MutedUntil.After(at) }
 
 // LastCheck is the verdict on the crawler's most recent check of a target (Judge gives it), as the API
 // answers it and the URL table stores it.
@@ -91,6 +111,11 @@ type Spec struct {
 	TimeoutMS          *int    `json:"timeout_ms,omitempty"`
 	Method             *string `json:"method,omitempty"`
 	BodyContains       *string `json:"body_contains,omitempty"`
+	// MutedUntil is an RFC 3339 time; null or absent is not muted. Resolve parses it, so a string
+	// that is not a time is an invalid value rather than a decoding failure.
+	MutedUntil              *string `json:"muted_until,omitempty"`
+	MuteReason              *string `json:"mute_reason,omitempty"`
+	CertExpiryThresholdDays *int    `json:"cert_expiry_threshold_days,omitempty"`
 }
 
 // NewID returns a random 128-bit id as 32 lowercase hex characters.

@@ -3,14 +3,16 @@ package target
 import (
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
 
 // Resolve validates spec against the rules and returns the target fields with defaults applied.
 // The returned Target has no ID, timestamps or version: the store assigns those.
-// urlPolicy checks literal-IP hosts (see CheckURL).
-func Resolve(spec Spec, urlPolicy AddrChecker) (Target, error) {
+// urlPolicy checks literal-IP hosts (see CheckURL); now is the time of the write, which a mute must
+// end after and at most MaxMuteDuration after.
+func Resolve(spec Spec, urlPolicy AddrChecker, now time.Time) (Target, error) {
 	var t Target
 	u, err := CheckURL(spec.URL, urlPolicy)
 	if err != nil {
@@ -20,7 +22,7 @@ func Resolve(spec Spec, urlPolicy AddrChecker) (Target, error) {
 
 	t.Name = DisplayHost(u)
 	if spec.Name != nil {
-		name, err := checkName(*spec.Name)
+		name, err := checkText("name", *spec.Name, MaxNameLength)
 		if err != nil {
 			return Target{}, err
 		}
@@ -87,29 +89,73 @@ func Resolve(spec Spec, urlPolicy AddrChecker) (Target, error) {
 		}
 		t.BodyContains = bc
 	}
+
+	if err := resolveMute(spec, now, &t); err != nil {
+		return Target{}, err
+	}
+	if d := spec.CertExpiryThresholdDays; d != nil {
+		if *d < MinCertExpiryDays || *d > MaxCertExpiryDays {
+			return Target{}, invalid("cert_expiry_threshold_days", "must be between %d and %d days, or null for the environment's default", MinCertExpiryDays, MaxCertExpiryDays)
+		}
+		t.CertExpiryThresholdDays = new(*d)
+	}
 	return t, nil
 }
 
-// checkName returns the name trimmed, or why it is refused. A name reaches alarm descriptions,
-// notifications and logs, so it may not carry what changes how the text around it reads: control
-// characters (C0, DEL, C1: NUL, ESC, CR, LF, TAB...), line and paragraph separators, and the bidi
-// embeddings, overrides and isolates. The bidi marks (U+200E, U+200F, U+061C) stay allowed: they
-// only set the direction of neighbouring neutral characters, and mixed-script names need them.
-// Other format characters (ZWJ in emoji and scripts) are allowed too.
-func checkName(raw string) (string, error) {
+// resolveMute sets muted_until (UTC) and mute_reason. A mute must end in the future and at most
+// MaxMuteDuration from now, so a forgotten one ends by itself; a reason without a mute is refused
+// rather than kept with nothing to explain.
+func resolveMute(spec Spec, now time.Time, t *Target) error {
+	if spec.MutedUntil != nil {
+		until, err := time.Parse(time.RFC3339, *spec.MutedUntil)
+		if err != nil {
+			return invalid("muted_until", "%q is not an RFC 3339 time such as 2026-11-21T18:00:00Z", *spec.MutedUntil)
+		}
+		until = until.UTC()
+		switch {
+		case !until.After(now):
+			return invalid("muted_until", "%s is not in the future (now is %s); send null to unmute",
+				until.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		case until.After(now.Add(MaxMuteDuration)):
+			return invalid("muted_until", "%s is more than %d days ahead; mute until %s at the latest",
+				until.Format(time.RFC3339), int(MaxMuteDuration/(24*time.Hour)), now.Add(MaxMuteDuration).UTC().Format(time.RFC3339))
+		}
+		t.MutedUntil = &until
+	}
+	if spec.MuteReason != nil {
+		reason, err := checkText("mute_reason", *spec.MuteReason, MaxMuteReasonLength)
+		if err != nil {
+			return err
+		}
+		if reason != "" && t.MutedUntil == nil {
+			return invalid("mute_reason", "is allowed only with muted_until")
+		}
+		t.MuteReason = reason
+	}
+	return nil
+}
+
+// checkText returns a name or a mute reason (field) trimmed, or why it is refused: at most maxLen
+// characters. Both reach alarm descriptions, notifications and logs, so they may not carry what
+// changes how the text around them reads: control characters (C0, DEL, C1: NUL, ESC, CR, LF, TAB...),
+// line and paragraph separators, and the bidi embeddings, overrides and isolates. The bidi marks
+// (U+200E, U+200F, U+061C) stay allowed: they only set the direction of neighbouring neutral
+// characters, and mixed-script names need them. Other format characters (ZWJ in emoji and scripts)
+// are allowed too.
+func checkText(field, raw string, maxLen int) (string, error) {
 	if !utf8.ValidString(raw) {
-		return "", invalid("name", "must be valid UTF-8")
+		return "", invalid(field, "must be valid UTF-8")
 	}
 	name := strings.TrimSpace(raw)
-	if utf8.RuneCountInString(name) > MaxNameLength {
-		return "", invalid("name", "must be at most %d characters", MaxNameLength)
+	if utf8.RuneCountInString(name) > maxLen {
+		return "", invalid(field, "must be at most %d characters", maxLen)
 	}
 	// Positions count characters of the name as sent, from 1.
 	pos := utf8.RuneCountInString(raw[:len(raw)-len(strings.TrimLeftFunc(raw, unicode.IsSpace))])
 	for _, r := range name {
 		pos++
 		if what := refusedInName(r); what != "" {
-			return "", invalid("name", "must not contain %s: %U at character %d", what, r, pos)
+			return "", invalid(field, "must not contain %s: %U at character %d", what, r, pos)
 		}
 	}
 	return name, nil
