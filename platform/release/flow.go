@@ -72,7 +72,9 @@ type Flow struct {
 	Stdout    io.Writer
 	Stderr    io.Writer
 	// Build builds the zips of a version for an architecture (platform/build).
-	Build    func(ctx context.Context, arch, version string) error
+	Build func(ctx context.Context, arch, version string) error
+	// VarFiles are more -var-file arguments, after the environment's (the local stack's notifications).
+	VarFiles []string
 	Deployer Deployer
 	Uploader Uploader
 }
@@ -193,7 +195,7 @@ func (f *Flow) Init(ctx context.Context, t *Target) error {
 }
 
 // Vars is the one variable list of a workload deployment (plan, drift, the local stack): the
-// environment's -var-file first, so the tag's parts win over it. artifacts_dir is relative to the
+// environment's -var-file first, then VarFiles, so the tag's parts win over them. artifacts_dir is relative to the
 // workload root, so a plan saved in one checkout applies in another. On an emulator each zip is also
 // kept as build/emulator-deployed/<function>-<sha256 prefix>.zip: the local runtime runs a deployed
 // function from the local zip whose hash the emulator reports, so every version deployed there stays
@@ -219,15 +221,18 @@ func (f *Flow) Vars(t *Target) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("artifacts_dir: %w", err)
 	}
-	vars := []string{
-		"-var-file=" + tfvars,
-		"-var", "environment=" + t.Environment,
-		"-var", "region=" + t.Region,
-		"-var", "team=" + t.Team,
-		"-var", "release_version=" + t.Version,
-		"-var", "artifacts_dir=" + filepath.ToSlash(rel),
-		"-var", "lambda_architecture=" + LambdaArchitecture(f.Config.Arch),
+	vars := []string{"-var-file=" + tfvars}
+	for _, f := range f.VarFiles {
+		vars = append(vars, "-var-file="+f)
 	}
+	vars = append(vars,
+		"-var", "environment="+t.Environment,
+		"-var", "region="+t.Region,
+		"-var", "team="+t.Team,
+		"-var", "release_version="+t.Version,
+		"-var", "artifacts_dir="+filepath.ToSlash(rel),
+		"-var", "lambda_architecture="+LambdaArchitecture(f.Config.Arch),
+	)
 	if f.Config.Endpoint != "" {
 		vars = append(vars, "-var", "aws_endpoint_url="+f.Config.Endpoint)
 	}

@@ -36,6 +36,8 @@ type Config struct {
 	Team         string // LOCAL_TEAM
 	Version      string // LOCAL_VERSION
 	StatePrefix  string // STATE_PREFIX
+	// NotifyWebhookURL (NOTIFY_WEBHOOK_URL): the local environment's one json webhook channel; empty: none.
+	NotifyWebhookURL string
 }
 
 // LoadConfig reads the settings from the environment with their defaults and checks them all.
@@ -59,12 +61,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
-		MotoPort:     port("MOTO_PORT", 4566),
-		LocalrunPort: port("LOCALRUN_PORT", 4567),
-		Region:       or("LOCAL_REGION", "us-east-1"),
-		Team:         or("LOCAL_TEAM", "local"),
-		Version:      or("LOCAL_VERSION", "0.0.0-local"),
-		StatePrefix:  or("STATE_PREFIX", release.DefaultStatePrefix),
+		MotoPort:         port("MOTO_PORT", 4566),
+		LocalrunPort:     port("LOCALRUN_PORT", 4567),
+		Region:           or("LOCAL_REGION", "us-east-1"),
+		Team:             or("LOCAL_TEAM", "local"),
+		Version:          or("LOCAL_VERSION", "0.0.0-local"),
+		StatePrefix:      or("STATE_PREFIX", release.DefaultStatePrefix),
+		NotifyWebhookURL: getenv("NOTIFY_WEBHOOK_URL"),
 	}
 	if err := c.check(); err != nil {
 		errs = append(errs, err)
@@ -85,6 +88,11 @@ func (c Config) check() error {
 	}
 	if err := release.CheckVersion(c.Version); err != nil {
 		errs = append(errs, fmt.Errorf("LOCAL_VERSION: %w", err))
+	}
+	if c.NotifyWebhookURL != "" {
+		if err := CheckWebhookURL(c.NotifyWebhookURL); err != nil {
+			errs = append(errs, fmt.Errorf("NOTIFY_WEBHOOK_URL (the value is a secret and not shown) %w", err))
+		}
 	}
 	cfg := release.Config{StatePrefix: c.StatePrefix}
 	cfg.SetDefaults()
@@ -117,6 +125,8 @@ type Stack struct {
 	Runtime []string
 	// LaunchMoto starts a detached emulator and returns its pid (default: platform/moto).
 	LaunchMoto func(ctx context.Context, o moto.Options) (int, error)
+	// Parameters writes the webhook's SSM parameter (default: SSM on the emulator).
+	Parameters ParameterStore
 	// LookPath finds the prerequisites (default exec.LookPath).
 	LookPath func(string) (string, error)
 	// HTTP talks to the local runtime (default: a client without a timeout; requests carry contexts).
@@ -150,7 +160,7 @@ func (s *Stack) runtimeProc() process {
 func (s *Stack) runtimeArgv() []string {
 	return append(slices.Clone(s.Runtime),
 		"-endpoint", s.MotoURL(), "-region", s.Region, "-listen", "127.0.0.1:"+strconv.Itoa(s.LocalrunPort),
-		"-artifacts", filepath.Join(s.Root, "build"), "-state", s.local())
+		"-artifacts", filepath.Join(s.Root, "build"), "-state", s.local(), "-extra-ca", s.local("ca", CACertFile))
 }
 
 func (s *Stack) grace() time.Duration {
@@ -221,8 +231,23 @@ func (s *Stack) Up(ctx context.Context) error {
 	if err := s.Build(ctx, runtime.GOARCH, s.Version); err != nil {
 		return fmt.Errorf("build the zips: %w", err)
 	}
+	created, err := EnsureCA(s.local("ca"), time.Now())
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(s.Stdout, "up: created the local CA %s (the local runtime's functions trust it; key %s, mode 0600)\n",
+			s.local("ca", CACertFile), s.local("ca", CAKeyFile))
+	}
 	if err := s.startRuntime(ctx); err != nil {
 		return err
+	}
+	varFiles, err := s.notifications(ctx)
+	if err != nil {
+		return err
+	}
+	if len(varFiles) > 0 {
+		fmt.Fprintf(s.Stdout, "up: NOTIFY_WEBHOOK_URL stored in moto as the SSM SecureString %s: one json webhook channel %q\n", WebhookParameter, WebhookChannel)
 	}
 	fmt.Fprintf(s.Stdout, "up: bootstrapping the state backends on moto (log: %s)\n", s.local("logs", "bootstrap.log"))
 	if err := s.logged(ctx, "bootstrap.log", s.bootstrap); err != nil {
@@ -230,11 +255,12 @@ func (s *Stack) Up(ctx context.Context) error {
 	}
 	fmt.Fprintf(s.Stdout, "up: applying terraform/workload as release %s (envs/local.tfvars; log: %s)\n", s.Tag(), s.local("logs", "apply.log"))
 	var t *release.Target
-	err := s.logged(ctx, "apply.log", func(ctx context.Context, w io.Writer) error {
+	err = s.logged(ctx, "apply.log", func(ctx context.Context, w io.Writer) error {
 		flow, target, err := s.flow(w)
 		if err != nil {
 			return err
 		}
+		flow.VarFiles = varFiles
 		t = target
 		return flow.ApplyDirect(ctx, t)
 	})
@@ -258,6 +284,10 @@ func (s *Stack) Up(ctx context.Context) error {
 		"API_URL=" + apiURL, "API_KEY=" + apiKey, "LOCALRUN_URL=" + s.RuntimeURL(), "AWS_ENDPOINT_URL=" + s.MotoURL(),
 		"AWS_REGION=" + s.Region, "AWS_DEFAULT_REGION=" + s.Region, "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
 		"STATE_PREFIX=" + s.StatePrefix, "STATE_REGION=" + s.Region,
+	}
+	if s.NotifyWebhookURL != "" {
+		// Quoted: sourced by shells; CheckWebhookURL admits no quote.
+		env = append(env, "NOTIFY_WEBHOOK_URL='"+s.NotifyWebhookURL+"'")
 	}
 	if err := os.WriteFile(s.local("env"), []byte(strings.Join(env, "\n")+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write .local/env: %w", err)

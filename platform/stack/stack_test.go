@@ -21,6 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -62,7 +65,7 @@ const healthDoc = `{"status":"ok","emulator":"http://127.0.0.1:1","region":"us-e
 func fakeRuntime(args []string) {
 	fs := flag.NewFlagSet("localrun", flag.ExitOnError)
 	listen := fs.String("listen", "", "")
-	for _, f := range []string{"endpoint", "region", "artifacts", "state"} {
+	for _, f := range []string{"endpoint", "region", "artifacts", "state", "extra-ca"} {
 		fs.String(f, "", "")
 	}
 	_ = fs.Parse(args)
@@ -132,8 +135,39 @@ func (f *fakeTerraform) find(dir, sub string) []proc.Cmd {
 	return out
 }
 
+// fakeParameters is SSM on the emulator: the parameters the stack wrote.
+type fakeParameters struct {
+	mu     sync.Mutex
+	params map[string]ssm.PutParameterInput
+}
+
+func (f *fakeParameters) PutParameter(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.params[aws.ToString(in.Name)] = *in
+	return &ssm.PutParameterOutput{Version: 1}, nil
+}
+
+func (f *fakeParameters) DeleteParameter(_ context.Context, in *ssm.DeleteParameterInput, _ ...func(*ssm.Options)) (*ssm.DeleteParameterOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.params[aws.ToString(in.Name)]; !ok {
+		return nil, &ssmtypes.ParameterNotFound{Message: aws.String("not found")}
+	}
+	delete(f.params, aws.ToString(in.Name))
+	return &ssm.DeleteParameterOutput{}, nil
+}
+
+func (f *fakeParameters) get(name string) (ssm.PutParameterInput, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.params[name]
+	return p, ok
+}
+
 type fixture struct {
 	st     *stack.Stack
+	params *fakeParameters
 	tf     *fakeTerraform
 	out    *bytes.Buffer
 	root   string
@@ -155,6 +189,7 @@ func newFixture(t *testing.T) *fixture {
 
 	out := &bytes.Buffer{}
 	tf := &fakeTerraform{}
+	params := &fakeParameters{params: map[string]ssm.PutParameterInput{}}
 	cfg, err := stack.LoadConfig(func(k string) string {
 		return map[string]string{"MOTO_PORT": strconv.Itoa(freePort(t)), "LOCALRUN_PORT": strconv.Itoa(freePort(t))}[k]
 	})
@@ -187,11 +222,12 @@ func newFixture(t *testing.T) *fixture {
 			go func() { _ = cmd.Wait() }()
 			return cmd.Process.Pid, nil
 		},
-		LookPath: func(string) (string, error) { return "/bin/true", nil },
-		Grace:    2 * time.Second,
-		Wait:     0.2,
+		LookPath:   func(string) (string, error) { return "/bin/true", nil },
+		Parameters: params,
+		Grace:      2 * time.Second,
+		Wait:       0.2,
 	}
-	fx := &fixture{st: st, tf: tf, out: out, root: root, binary: bin}
+	fx := &fixture{st: st, params: params, tf: tf, out: out, root: root, binary: bin}
 	t.Cleanup(func() { _ = st.Down() })
 	return fx
 }
@@ -250,7 +286,19 @@ func TestUpStatusCrawlDown(t *testing.T) {
 	assert.Contains(t, string(backend), "key    = \"local/local-us-east-1/terraform.tfstate\"\nregion = \"us-east-1\"\ndynamodb_table = \"webhealth-tfstate-lock-local\"\n")
 	assert.Contains(t, string(backend), "s3       = \""+st.MotoURL()+"\"")
 	emu, _ := filepath.Glob(filepath.Join(root, "build", "emulator-deployed", "*.zip"))
-	assert.Len(t, emu, 3, "every zip deployed to the emulator is kept")
+	assert.Len(t, emu, len(release.Functions), "every zip deployed to the emulator is kept")
+
+	// The local CA: the runtime's functions trust it; its key is the owner's only. No webhook channel.
+	assert.Contains(t, out, "up: created the local CA "+filepath.Join(root, ".local", "ca", "ca.pem"))
+	key, err := os.Stat(filepath.Join(root, ".local", "ca", "ca-key.pem"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), key.Mode().Perm())
+	argv, err := os.ReadFile("/proc/" + strconv.Itoa(pidOf(t, root, "localrun")) + "/cmdline")
+	require.NoError(t, err)
+	assert.Contains(t, string(argv), "\x00-extra-ca\x00"+filepath.Join(root, ".local", "ca", "ca.pem")+"\x00")
+	_, stored := fx.params.get(stack.WebhookParameter)
+	assert.False(t, stored, "no NOTIFY_WEBHOOK_URL, no parameter")
+	assert.NoFileExists(t, filepath.Join(root, ".local", "tf", "notifications.tfvars.json"))
 
 	env, err := os.ReadFile(filepath.Join(root, ".local", "env"))
 	require.NoError(t, err)
@@ -325,6 +373,60 @@ func TestUpStatusCrawlDown(t *testing.T) {
 	assert.Equal(t, "moto:     not running\nlocalrun: not running\n", fx.out.String())
 	err = st.Crawl(ctx)
 	assert.ErrorContains(t, err, "is the local stack up? (platform stack up)")
+}
+
+// make up NOTIFY_WEBHOOK_URL=<url>: the URL goes to moto as the SSM SecureString the local release's one json
+// webhook channel names (never to the terminal or a Terraform variable), .local/env records it; up without it
+// removes the channel and the parameter.
+func TestUpWithNotifyWebhook(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	ctx := context.Background()
+	const hook = "http://127.0.0.1:4568/notify?token=s3cr3t&x=1"
+	fx.st.NotifyWebhookURL = hook
+	require.NoError(t, fx.st.Up(ctx), fx.out.String())
+
+	p, ok := fx.params.get(stack.WebhookParameter)
+	require.True(t, ok, "the parameter is stored")
+	assert.Equal(t, "/webhealth/local/notify-webhook", aws.ToString(p.Name))
+	assert.Equal(t, ssmtypes.ParameterTypeSecureString, p.Type)
+	assert.Equal(t, hook, aws.ToString(p.Value))
+	assert.True(t, aws.ToBool(p.Overwrite))
+	assert.NotContains(t, fx.out.String(), "s3cr3t", "the value is never printed")
+	assert.Contains(t, fx.out.String(), `one json webhook channel "local"`)
+
+	varFile := filepath.Join(fx.root, ".local", "tf", "notifications.tfvars.json")
+	b, err := os.ReadFile(varFile)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"notifications": {"webhooks": [{"name": "local", "format": "json", "ssm_parameter": "/webhealth/local/notify-webhook"}]}}`, string(b))
+	assert.NotContains(t, string(b), "s3cr3t")
+	wl := filepath.Join(fx.root, "terraform", "workload")
+	apply := fx.tf.find(wl, "apply")
+	require.Len(t, apply, 1)
+	assert.Equal(t, []string{"-var-file=envs/local.tfvars", "-var-file=" + varFile, "-var", "environment=local"}, apply[0].Args[6:10],
+		"the release flow's one variable list: the environment's file, the local notifications, then the tag's parts")
+	for _, a := range apply[0].Args {
+		assert.NotContains(t, a, "s3cr3t", "no secret in Terraform's arguments")
+	}
+	env, err := os.ReadFile(filepath.Join(fx.root, ".local", "env"))
+	require.NoError(t, err)
+	assert.Contains(t, string(env), "\nNOTIFY_WEBHOOK_URL='"+hook+"'\n")
+	sourced, err := exec.Command("sh", "-c", `set -a; . "$1"; printf %s "$NOTIFY_WEBHOOK_URL"`, "sh", filepath.Join(fx.root, ".local", "env")).Output()
+	require.NoError(t, err)
+	assert.Equal(t, hook, string(sourced), "a shell sourcing .local/env reads the URL as it is")
+
+	fx.st.NotifyWebhookURL = ""
+	fx.out.Reset()
+	require.NoError(t, fx.st.Up(ctx), fx.out.String())
+	_, ok = fx.params.get(stack.WebhookParameter)
+	assert.False(t, ok, "the parameter is removed")
+	assert.NoFileExists(t, varFile)
+	apply = fx.tf.find(wl, "apply")
+	require.Len(t, apply, 2)
+	assert.Equal(t, "-var", apply[1].Args[7], "no notifications var file")
+	env, err = os.ReadFile(filepath.Join(fx.root, ".local", "env"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(env), "NOTIFY_WEBHOOK_URL")
 }
 
 // A newer runtime binary, or other settings, restart the local runtime; moto stays.
@@ -468,6 +570,44 @@ func TestLoadConfig(t *testing.T) {
 	}
 	_, err = stack.LoadConfig(func(k string) string { return map[string]string{"MOTO_PORT": "4567"}[k] })
 	assert.ErrorContains(t, err, "MOTO_PORT and LOCALRUN_PORT are both 4567")
+}
+
+func TestLoadConfigNotifyWebhookURL(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"http://127.0.0.1:4568/notify", "https://hooks.slack.com/services/T000/B000/XXXX", "http://[::1]:8080/",
+		"https://example.com/hook?token=a%2Fb&x=1#frag", "http://localhost/"} {
+		t.Run("accepted "+ok, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := stack.LoadConfig(func(k string) string { return map[string]string{"NOTIFY_WEBHOOK_URL": ok}[k] })
+			require.NoError(t, err)
+			assert.Equal(t, ok, cfg.NotifyWebhookURL)
+		})
+	}
+	for bad, want := range map[string]string{
+		"ftp://127.0.0.1/x":                             "must start with http:// or https://",
+		"example.com/hook":                              "must start with http:// or https://",
+		"127.0.0.1:9/hook":                              "is not a URL",
+		"http:///path":                                  "has no host",
+		"http://user:pw@127.0.0.1/":                     "holds credentials",
+		"http://127.0.0.1:99999/":                       `has port "99999"`,
+		"http://127.0.0.1/$(id)":                        "has a character at byte 17",
+		"http://127.0.0.1/`id`":                         "has a character at byte 17",
+		"http://127.0.0.1/a b":                          "has a character at byte 18",
+		"http://127.0.0.1/'x":                           "has a character at byte 17",
+		"http://127.0.0.1/x;id":                         "has a character at byte 18",
+		"http://127.0.0.1/\nid":                         "has a character at byte 17",
+		"http://127.0.0.1/" + strings.Repeat("a", 2048): "bytes long, at most 2048",
+	} {
+		t.Run("refused "+strings.ReplaceAll(bad, "\n", `\n`), func(t *testing.T) {
+			t.Parallel()
+			_, err := stack.LoadConfig(func(k string) string { return map[string]string{"NOTIFY_WEBHOOK_URL": bad}[k] })
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "NOTIFY_WEBHOOK_URL (the value is a secret and not shown)")
+			assert.Contains(t, err.Error(), want)
+			assert.Contains(t, err.Error(), "e.g. http://127.0.0.1:4568/notify")
+			assert.NotContains(t, err.Error(), bad[7:], "the value is not repeated")
+		})
+	}
 }
 
 func TestHealthSummaryRefusesGarbage(t *testing.T) {

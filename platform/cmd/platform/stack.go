@@ -16,6 +16,9 @@ const stackUsage = `usage: platform stack up|down|status|crawl|logs [flags]
   up      moto and the local runtime in the background, the state backends bootstrapped on moto,
           terraform/workload applied as local_<LOCAL_REGION>/<LOCAL_TEAM>/<LOCAL_VERSION>;
           prints API_URL and API_KEY and writes .local/env. Running it again is safe.
+          NOTIFY_WEBHOOK_URL=<http(s) URL> (environment only: no flag puts a secret in the process
+          list) subscribes one json webhook: stored in moto as the SSM SecureString
+          /webhealth/local/notify-webhook, never printed.
   down    stop exactly what up started (the recorded processes, if they are still ours)
   status  what runs, and what the local runtime discovered in moto
   crawl   fire the crawler's schedule now; prints the crawl result and alarm transitions
