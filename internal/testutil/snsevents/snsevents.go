@@ -1,5 +1,5 @@
 // Package snsevents holds the SNS event fixtures of the tests that read alarm notifications: three of
-// aws-lambda-go's events/testdata and our own alarms in the exact format CloudWatch sends.
+// aws-lambda-go's events/testdata and our own alarms (target and ops) in the exact format CloudWatch sends.
 package snsevents
 
 import (
@@ -17,6 +17,11 @@ const (
 	AWSMultipleMetric = "cloudwatch-alarm-sns-payload-multiple-metrics.json"
 	OurAlarm          = "webhealth-availability-alarm.json"
 	OurOK             = "webhealth-availability-ok.json"
+	// OurCertificate is a certificate ALARM of the same target (CertDaysRemaining below 14).
+	OurCertificate = "webhealth-certificate-alarm.json"
+	// OurHeartbeat is an ops alarm on the ops topic: the crawler heartbeat (RunDuration SampleCount,
+	// missing data treated as breaching) in ALARM.
+	OurHeartbeat = "webhealth-heartbeat-alarm.json"
 )
 
 // OurAlarmReason is the NewStateReason of OurAlarm.
