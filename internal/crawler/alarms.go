@@ -65,6 +65,16 @@ func (c *Crawler) desiredAlarm(t *alarmTarget, kind string) *cloudwatch.PutMetri
 		in.ComparisonOperator = types.ComparisonOperatorGreaterThanThreshold
 		in.Threshold = aws.Float64(float64(threshold))
 		in.AlarmDescription = aws.String(truncate(fmt.Sprintf("webhealth: %s (%s) latency above %d ms", t.URL, t.Name, threshold), maxAlarmDescription))
+	case contract.AlarmKindCertificate:
+		days := t.CertExpiryDays
+		if days <= 0 {
+			days = c.cfg.CertExpiryDays
+		}
+		in.MetricName = aws.String(contract.MetricCertDaysRemaining)
+		in.Statistic = types.StatisticMinimum
+		in.ComparisonOperator = types.ComparisonOperatorLessThanThreshold
+		in.Threshold = aws.Float64(float64(days))
+		in.AlarmDescription = aws.String(truncate(fmt.Sprintf("webhealth: %s (%s) certificate expires in less than %d days", t.URL, t.Name, days), maxAlarmDescription))
 	}
 	return in
 }
@@ -180,10 +190,11 @@ func (s alarmShape) digest() alarmDigest {
 	return d
 }
 
-// reconcileAlarms makes the alarms under the prefix follow the targets seen: two per enabled target,
-// created when missing, rewritten when a field differs (their digests differ: every field the
-// crawler sets, and none it does not set), and (only when the scan saw every target) deleted when
-// their target is gone or disabled. existing is what ownedAlarms listed (err: the listing failed);
+// reconcileAlarms makes the alarms under the prefix follow the targets seen: those of
+// contract.AlarmKindsOf per enabled target (a certificate alarm for https only), created when
+// missing, rewritten when a field differs (their digests differ: every field the crawler sets, and
+// none it does not set), and (only when the scan saw every target) deleted when their target is gone
+// or disabled or no longer has that kind (an https target changed to http). existing is what ownedAlarms listed (err: the listing failed);
 // only names matching <prefix>-<32 hex>-<kind> are touched. Work left when the run deadline comes
 // is counted as pending and done by the next run.
 func (c *Crawler) reconcileAlarms(ctx context.Context, existing owned, err error, seen map[string]*alarmTarget, complete bool, st *runState) {
@@ -195,8 +206,8 @@ func (c *Crawler) reconcileAlarms(ctx context.Context, existing owned, err error
 
 	var stale []string
 	if complete {
-		for name, id := range existing.ids {
-			if _, ok := seen[id]; !ok {
+		for name, ref := range existing.refs {
+			if t, ok := seen[ref.id]; !ok || (t != nil && !slices.Contains(contract.AlarmKindsOf(t.URL), ref.kind)) {
 				stale = append(stale, name)
 			}
 		}
@@ -210,7 +221,7 @@ func (c *Crawler) reconcileAlarms(ctx context.Context, existing owned, err error
 		if t == nil {
 			continue
 		}
-		for _, kind := range []string{contract.AlarmKindAvailability, contract.AlarmKindLatency} {
+		for _, kind := range contract.AlarmKindsOf(t.URL) {
 			want := c.desiredAlarm(t, kind)
 			if have, ok := existing.alarms[aws.ToString(want.AlarmName)]; !ok || have != digestOfInput(want) {
 				puts = append(puts, want)
@@ -283,15 +294,18 @@ puts:
 	}
 }
 
-// owned is the crawler's existing alarms by name, and the target id each belongs to.
+// owned is the crawler's existing alarms by name, and the target and kind of each.
 type owned struct {
 	alarms map[string]alarmDigest
-	ids    map[string]string
+	refs   map[string]alarmRef
 }
+
+// alarmRef is what an owned alarm's name says: its target and kind.
+type alarmRef struct{ id, kind string }
 
 // ownedAlarms lists the metric alarms named <prefix>-<32 hex>-<kind>, all pages.
 func (c *Crawler) ownedAlarms(ctx context.Context) (owned, error) {
-	o := owned{alarms: map[string]alarmDigest{}, ids: map[string]string{}}
+	o := owned{alarms: map[string]alarmDigest{}, refs: map[string]alarmRef{}}
 	pages := cloudwatch.NewDescribeAlarmsPaginator(c.cw, &cloudwatch.DescribeAlarmsInput{
 		AlarmNamePrefix: aws.String(c.cfg.AlarmPrefix + "-"),
 		AlarmTypes:      []types.AlarmType{types.AlarmTypeMetricAlarm},
@@ -309,12 +323,12 @@ func (c *Crawler) ownedAlarms(ctx context.Context) (owned, error) {
 		}
 		for _, a := range page.MetricAlarms {
 			name := aws.ToString(a.AlarmName)
-			id, _, ok := contract.ParseAlarmName(c.cfg.AlarmPrefix, name)
+			id, kind, ok := contract.ParseAlarmName(c.cfg.AlarmPrefix, name)
 			if !ok {
 				continue
 			}
 			o.alarms[name] = digestOfAlarm(a)
-			o.ids[name] = id
+			o.refs[name] = alarmRef{id: id, kind: kind}
 		}
 	}
 	return o, nil

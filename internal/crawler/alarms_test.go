@@ -43,8 +43,20 @@ func TestDesiredAlarmShape(t *testing.T) {
 	lat.ComparisonOperator, lat.Threshold = cwtypes.ComparisonOperatorGreaterThanThreshold, aws.Float64(750)
 	lat.AlarmDescription = aws.String("webhealth: https://example.com/health (example) latency above 750 ms")
 
+	cert := common("certificate")
+	cert.MetricName, cert.Statistic = aws.String("CertDaysRemaining"), cwtypes.StatisticMinimum
+	cert.ComparisonOperator, cert.Threshold = cwtypes.ComparisonOperatorLessThanThreshold, aws.Float64(14)
+	cert.AlarmDescription = aws.String("webhealth: https://example.com/health (example) certificate expires in less than 14 days")
+
 	assert.Equal(t, avail, c.desiredAlarm(tg, contract.AlarmKindAvailability))
 	assert.Equal(t, lat, c.desiredAlarm(tg, contract.AlarmKindLatency))
+	assert.Equal(t, cert, c.desiredAlarm(tg, contract.AlarmKindCertificate), "CERT_EXPIRY_DAYS without the target's own")
+
+	own := *tg
+	own.CertExpiryDays = 30
+	cert.Threshold = aws.Float64(30)
+	cert.AlarmDescription = aws.String("webhealth: https://example.com/health (example) certificate expires in less than 30 days")
+	assert.Equal(t, cert, c.desiredAlarm(&own, contract.AlarmKindCertificate), "the target's cert_expiry_threshold_days wins")
 
 	long := &alarmTarget{ID: testID(8), URL: "https://example.com/" + strings.Repeat("é", 1500), Name: "x", LatencyThresholdMS: 1}
 	desc := aws.ToString(c.desiredAlarm(long, contract.AlarmKindLatency).AlarmDescription)
@@ -55,7 +67,7 @@ func TestDesiredAlarmShape(t *testing.T) {
 func TestSameAlarmComparesEveryFieldSet(t *testing.T) {
 	t.Parallel()
 	c := newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{})
-	want := c.desiredAlarm(&alarmTarget{ID: testID(1), URL: "https://a/", Name: "a", LatencyThresholdMS: 500}, contract.AlarmKindLatency)
+	tg := &alarmTarget{ID: testID(1), URL: "https://a/", Name: "a", LatencyThresholdMS: 500, CertExpiryDays: 21}
 	tests := []struct {
 		name   string
 		mutate func(a *cwtypes.MetricAlarm)
@@ -90,14 +102,17 @@ func TestSameAlarmComparesEveryFieldSet(t *testing.T) {
 		{name: "unit set", mutate: func(a *cwtypes.MetricAlarm) { a.Unit = cwtypes.StandardUnitSeconds }},
 		{name: "metric math", mutate: func(a *cwtypes.MetricAlarm) { a.Metrics = []cwtypes.MetricDataQuery{{Id: aws.String("m1")}} }},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			have := alarmFromInput(want)
-			have.Dimensions = append([]cwtypes.Dimension(nil), want.Dimensions...)
-			tc.mutate(&have)
-			assert.Equal(t, tc.same, sameAlarm(have, want))
-		})
+	for _, kind := range contract.AlarmKinds() {
+		want := c.desiredAlarm(tg, kind)
+		for _, tc := range tests {
+			t.Run(kind+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				have := alarmFromInput(want)
+				have.Dimensions = append([]cwtypes.Dimension(nil), want.Dimensions...)
+				tc.mutate(&have)
+				assert.Equal(t, tc.same, sameAlarm(have, want))
+			})
+		}
 	}
 }
 
@@ -119,37 +134,65 @@ func TestReconcileAlarms(t *testing.T) {
 	cw := &fakeCW{}
 	c := newTestCrawler(t, testConfig(), &fakeDB{}, cw)
 	a := &alarmTarget{ID: testID(0), URL: "https://a.example/", Name: "a", LatencyThresholdMS: 1000}
-	b := &alarmTarget{ID: testID(1), URL: "https://b.example/", Name: "b", LatencyThresholdMS: 800}
+	b := &alarmTarget{ID: testID(1), URL: "https://b.example/", Name: "b", LatencyThresholdMS: 800, CertExpiryDays: 30}
 	gone := &alarmTarget{ID: testID(2), URL: "https://gone.example/", Name: "gone", LatencyThresholdMS: 1000}
 	d := &alarmTarget{ID: testID(3), URL: "https://d.example/", Name: "d", LatencyThresholdMS: 1000}
-	seed(c, cw, a, contract.AlarmKindAvailability, nil)
-	seed(c, cw, a, contract.AlarmKindLatency, nil)
+	plain := &alarmTarget{ID: testID(4), URL: "http://plain.example/", Name: "plain", LatencyThresholdMS: 1000}
+	// was https: its certificate alarm outlives the change until a complete run
+	downgraded := &alarmTarget{ID: testID(5), URL: "http://downgraded.example/", Name: "downgraded", LatencyThresholdMS: 1000}
+	for _, k := range contract.AlarmKinds() {
+		seed(c, cw, a, k, nil)
+		seed(c, cw, gone, k, nil)
+	}
 	seed(c, cw, b, contract.AlarmKindAvailability, nil)
 	bLatency := seed(c, cw, b, contract.AlarmKindLatency, func(in *cloudwatch.PutMetricAlarmInput) { in.Threshold = aws.Float64(500) })
-	goneAvail := seed(c, cw, gone, contract.AlarmKindAvailability, nil)
-	goneLatency := seed(c, cw, gone, contract.AlarmKindLatency, nil)
+	bCert := seed(c, cw, b, contract.AlarmKindCertificate, func(in *cloudwatch.PutMetricAlarmInput) { in.Threshold = aws.Float64(14) })
+	seed(c, cw, plain, contract.AlarmKindAvailability, nil)
+	seed(c, cw, plain, contract.AlarmKindLatency, nil)
+	seed(c, cw, downgraded, contract.AlarmKindAvailability, nil)
+	seed(c, cw, downgraded, contract.AlarmKindLatency, nil)
+	wasHTTPS := *downgraded
+	wasHTTPS.URL = "https://downgraded.example/"
+	downgradedCert := seed(c, cw, &wasHTTPS, contract.AlarmKindCertificate, nil)
 	untouchable := []string{
 		testPrefix + "-notatarget",
 		testPrefix + "-" + testID(2) + "-other",
 		testPrefix + "-" + strings.ToUpper(testID(2)[:31]) + "A-availability",
 		testPrefix + "x-" + testID(2) + "-availability",
 		"other-" + testID(2) + "-availability",
+		"other-" + testID(4) + "-certificate",
 	}
 	for _, n := range untouchable {
 		cw.alarms[n] = cwtypes.MetricAlarm{AlarmName: aws.String(n)}
 	}
-	seen := map[string]*alarmTarget{a.ID: a, b.ID: b, d.ID: d}
+	seen := map[string]*alarmTarget{a.ID: a, b.ID: b, d.ID: d, plain.ID: plain, downgraded.ID: downgraded}
 
+	t.Run("incomplete target list deletes nothing", func(t *testing.T) {
+		st := &runState{}
+		listAndReconcile(context.Background(), c, map[string]*alarmTarget{downgraded.ID: downgraded}, false, st)
+		require.NoError(t, errors.Join(st.errs...))
+		assert.Zero(t, st.sum.AlarmsDeleted)
+		assert.Empty(t, cw.deletes)
+		assert.Contains(t, cw.alarms, downgradedCert, "an http target's certificate alarm goes only after a complete scan")
+	})
+
+	cw.alarmPuts = nil
 	st := &runState{}
 	listAndReconcile(context.Background(), c, seen, true, st)
 	require.NoError(t, errors.Join(st.errs...))
-	assert.Equal(t, 2, st.sum.AlarmsCreated, "d's two alarms")
-	assert.Equal(t, 1, st.sum.AlarmsUpdated, "b's latency threshold changed")
-	assert.Equal(t, 2, st.sum.AlarmsDeleted, "the removed target's two alarms")
-	assert.Equal(t, []string{bLatency, contract.AlarmName(testPrefix, d.ID, "availability"), contract.AlarmName(testPrefix, d.ID, "latency")}, cw.alarmPuts,
-		"only missing or changed alarms are written")
-	assert.Equal(t, [][]string{{goneAvail, goneLatency}}, cw.deletes)
+	assert.Equal(t, 3, st.sum.AlarmsCreated, "d's three alarms")
+	assert.Equal(t, 2, st.sum.AlarmsUpdated, "b's latency threshold and its certificate threshold changed")
+	assert.Equal(t, 4, st.sum.AlarmsDeleted, "the removed target's three alarms, the downgraded target's certificate alarm")
+	assert.Equal(t, []string{bLatency, bCert,
+		contract.AlarmName(testPrefix, d.ID, "availability"), contract.AlarmName(testPrefix, d.ID, "latency"), contract.AlarmName(testPrefix, d.ID, "certificate"),
+	}, cw.alarmPuts, "only missing or changed alarms are written; an http target gets no certificate alarm")
+	assert.Equal(t, [][]string{{
+		contract.AlarmName(testPrefix, gone.ID, "availability"), contract.AlarmName(testPrefix, gone.ID, "certificate"),
+		contract.AlarmName(testPrefix, gone.ID, "latency"), downgradedCert,
+	}}, cw.deletes)
 	assert.Equal(t, 800.0, aws.ToFloat64(cw.alarms[bLatency].Threshold))
+	assert.Equal(t, 30.0, aws.ToFloat64(cw.alarms[bCert].Threshold))
+	assert.NotContains(t, cw.alarms, contract.AlarmName(testPrefix, plain.ID, "certificate"))
 	for _, n := range untouchable {
 		assert.Contains(t, cw.alarms, n, "alarms not matching <prefix>-<id>-<kind> are never touched")
 	}
@@ -163,11 +206,15 @@ func TestReconcileAlarms(t *testing.T) {
 		assert.Empty(t, cw.alarmPuts)
 		assert.Empty(t, cw.deletes)
 	})
-	t.Run("incomplete target list deletes nothing", func(t *testing.T) {
+	t.Run("an undecodable item keeps every alarm of its id", func(t *testing.T) {
+		cw.alarmPuts, cw.deletes = nil, nil
 		st := &runState{}
-		listAndReconcile(context.Background(), c, map[string]*alarmTarget{a.ID: a}, false, st)
-		assert.Zero(t, st.sum.AlarmsDeleted)
-		assert.Contains(t, cw.alarms, contract.AlarmName(testPrefix, d.ID, "latency"))
+		listAndReconcile(context.Background(), c, map[string]*alarmTarget{a.ID: nil, b.ID: b, d.ID: d, plain.ID: plain, downgraded.ID: downgraded}, true, st)
+		require.NoError(t, errors.Join(st.errs...))
+		assert.Empty(t, cw.deletes)
+		for _, k := range contract.AlarmKinds() {
+			assert.Contains(t, cw.alarms, contract.AlarmName(testPrefix, a.ID, k))
+		}
 	})
 }
 
@@ -214,7 +261,7 @@ func TestReconcileFailuresAndThrottling(t *testing.T) {
 		st := &runState{}
 		listAndReconcile(context.Background(), c, seen, true, st)
 		require.NoError(t, errors.Join(st.errs...))
-		assert.Equal(t, 4, st.sum.AlarmsCreated)
+		assert.Equal(t, 6, st.sum.AlarmsCreated, "three per https target")
 	})
 	t.Run("one failed put does not stop the others", func(t *testing.T) {
 		t.Parallel()
@@ -231,7 +278,7 @@ func TestReconcileFailuresAndThrottling(t *testing.T) {
 		err := errors.Join(st.errs...)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "put alarm "+bad)
-		assert.Equal(t, 3, st.sum.AlarmsCreated)
+		assert.Equal(t, 5, st.sum.AlarmsCreated)
 		assert.Equal(t, 1, st.sum.AlarmsFailed)
 	})
 	t.Run("describe failure is reported and nothing changes", func(t *testing.T) {
@@ -257,7 +304,7 @@ func TestReconcileFailuresAndThrottling(t *testing.T) {
 		st := &runState{}
 		listAndReconcile(ctx, c, seen, true, st)
 		require.NoError(t, errors.Join(st.errs...))
-		assert.Equal(t, 4, st.sum.AlarmsPending)
+		assert.Equal(t, 6, st.sum.AlarmsPending)
 		assert.Zero(t, st.sum.AlarmsFailed)
 		assert.Empty(t, cw.alarmPuts)
 	})

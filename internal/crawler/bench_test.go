@@ -241,7 +241,8 @@ func procStatus(b *testing.B, field string) uint64 {
 // reconciled by a first run), against their floors: ceil(datums/1000) PutMetricData calls (1000 datums
 // is the most a call takes, TestMetricRequestsStayUnderOneMegabyte), one UpdateItem per checked target
 // (store.Targets.WriteLastCheck says why), and for the alarms only the listing, ceil(2N/100)
-// DescribeAlarms pages.
+// DescribeAlarms pages: the bench targets are http, two alarms each (an https target has a third, its
+// certificate alarm, so N https targets list in ceil(3N/100) pages).
 func BenchmarkCrawlAWSCalls(b *testing.B) {
 	const n, conc = 10000, 200
 	b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {

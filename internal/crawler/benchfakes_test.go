@@ -169,15 +169,21 @@ type benchCW struct {
 	latency time.Duration // of every call, as CloudWatch's round trip
 
 	mu     sync.Mutex
-	seeded map[string]int // target index*2 + kind (0 availability, 1 latency)
+	seeded map[string]seededAlarm
 	want   func(i int, kind string) cwtypes.MetricAlarm
 	put    map[string]cwtypes.MetricAlarm
 	sorted []string // every alarm name in order; nil after a change
 	calls  benchCalls
 }
 
+// seededAlarm is an alarm a previous run left: its target's index and its kind.
+type seededAlarm struct {
+	target int
+	kind   string
+}
+
 func newBenchCW() *benchCW {
-	return &benchCW{seeded: map[string]int{}, put: map[string]cwtypes.MetricAlarm{}}
+	return &benchCW{seeded: map[string]seededAlarm{}, put: map[string]cwtypes.MetricAlarm{}}
 }
 
 // seed holds the alarms c wants for db's targets, as a previous run would have left them.
@@ -186,11 +192,12 @@ func (cw *benchCW) seed(c *Crawler, db *benchDB) {
 	defer cw.mu.Unlock()
 	cw.want = func(i int, kind string) cwtypes.MetricAlarm {
 		t := db.target(i)
-		return alarmFromInput(c.desiredAlarm(&alarmTarget{ID: t.ID, URL: t.URL, Name: t.Name, LatencyThresholdMS: t.LatencyThresholdMS}, kind))
+		return alarmFromInput(c.desiredAlarm(newAlarmTarget(&t), kind))
 	}
-	for i := range db.urls {
-		cw.seeded[contract.AlarmName(c.cfg.AlarmPrefix, testID(i), contract.AlarmKindAvailability)] = 2 * i
-		cw.seeded[contract.AlarmName(c.cfg.AlarmPrefix, testID(i), contract.AlarmKindLatency)] = 2*i + 1
+	for i, u := range db.urls {
+		for _, kind := range contract.AlarmKindsOf(u) {
+			cw.seeded[contract.AlarmName(c.cfg.AlarmPrefix, testID(i), kind)] = seededAlarm{target: i, kind: kind}
+		}
 	}
 	cw.sorted = nil
 }
@@ -242,8 +249,8 @@ func (cw *benchCW) DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAl
 	for ; i < len(cw.sorted) && len(out.MetricAlarms) < limit && strings.HasPrefix(cw.sorted[i], prefix); i++ {
 		a, ok := cw.put[cw.sorted[i]]
 		if !ok {
-			j := cw.seeded[cw.sorted[i]]
-			a = cw.want(j/2, []string{contract.AlarmKindAvailability, contract.AlarmKindLatency}[j%2])
+			sa := cw.seeded[cw.sorted[i]]
+			a = cw.want(sa.target, sa.kind)
 		}
 		out.MetricAlarms = append(out.MetricAlarms, a)
 	}

@@ -30,6 +30,8 @@ type Config struct {
 	AlarmPeriodSeconds  int
 	AlarmEvalPeriods    int
 	AlarmDatapoints     int
+	// CertExpiryDays is the certificate alarm's threshold of a target without its own.
+	CertExpiryDays int
 }
 
 // Defaults and limits of the crawler's settings (the probe's own are probe.Default*).
@@ -41,7 +43,7 @@ const (
 	DefaultAlarmEvalPeriod = 2
 	DefaultAlarmDatapoints = 2
 
-	maxAlarmPrefixLength = 200 // alarm names are at most 255: prefix + "-" + 32 hex + "-availability"
+	maxAlarmPrefixLength = 200 // alarm names are at most 255: prefix + "-" + 32 hex + "-availability" (the longest kind)
 	maxNamespaceLength   = 255
 	maxTopicNameLength   = 256
 )
@@ -88,6 +90,7 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 		AlarmPeriodSeconds:  r.Int("ALARM_PERIOD_SECONDS", DefaultAlarmPeriod, MinAlarmPeriod, MaxAlarmRange),
 		AlarmEvalPeriods:    r.Int("ALARM_EVALUATION_PERIODS", DefaultAlarmEvalPeriod, 1, MaxAlarmEvalPeriods),
 		AlarmDatapoints:     r.Int("ALARM_DATAPOINTS_TO_ALARM", DefaultAlarmDatapoints, 1, MaxAlarmEvalPeriods),
+		CertExpiryDays:      r.Int("CERT_EXPIRY_DAYS", target.DefaultCertExpiryDays, target.MinCertExpiryDays, target.MaxCertExpiryDays),
 	}
 	errs := []error{r.Err()}
 	bad := func(key, format string, args ...any) {

@@ -32,7 +32,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		URLsTable: "webhealth-dev-urls", AlarmTopicARN: "arn:aws:sns:eu-west-1:123456789012:webhealth-dev-alarms",
 		AlarmPrefix: "webhealth-dev", MetricNamespace: "WebHealth", Concurrency: 16, DeadlineMargin: 5 * time.Second,
 		AllowPrivateTargets: false, MaxBodyBytes: 1048576, MaxRedirects: 5, RetryDelay: 500 * time.Millisecond,
-		AlarmPeriodSeconds: 60, AlarmEvalPeriods: 2, AlarmDatapoints: 2,
+		AlarmPeriodSeconds: 60, AlarmEvalPeriods: 2, AlarmDatapoints: 2, CertExpiryDays: 14,
 	}, cfg)
 }
 
@@ -43,6 +43,7 @@ func TestLoadConfigAllSet(t *testing.T) {
 		"METRIC_NAMESPACE": "WebHealth/webhealth-dev", "CONCURRENCY": "64", "DEADLINE_MARGIN": "3s",
 		"ALLOW_PRIVATE_TARGETS": "true", "MAX_BODY_BYTES": "65536", "MAX_REDIRECTS": "0", "RETRY_DELAY": "250ms",
 		"ALARM_PERIOD_SECONDS": "300", "ALARM_EVALUATION_PERIODS": "3", "ALARM_DATAPOINTS_TO_ALARM": "2",
+		"CERT_EXPIRY_DAYS": "30",
 	} {
 		e[k] = v
 	}
@@ -58,6 +59,7 @@ func TestLoadConfigAllSet(t *testing.T) {
 	assert.Equal(t, 300, cfg.AlarmPeriodSeconds)
 	assert.Equal(t, 3, cfg.AlarmEvalPeriods)
 	assert.Equal(t, 2, cfg.AlarmDatapoints)
+	assert.Equal(t, 30, cfg.CertExpiryDays)
 }
 
 func TestLoadConfigRejects(t *testing.T) {
@@ -94,6 +96,9 @@ func TestLoadConfigRejects(t *testing.T) {
 			want: []string{`ALARM_EVALUATION_PERIODS: "1441" is not an integer between 1 and 1440`}},
 		{name: "datapoints above periods", set: map[string]string{"ALARM_EVALUATION_PERIODS": "2", "ALARM_DATAPOINTS_TO_ALARM": "3"},
 			want: []string{"ALARM_DATAPOINTS_TO_ALARM", "must not exceed"}},
+		{name: "cert expiry days zero", set: map[string]string{"CERT_EXPIRY_DAYS": "0"}, want: []string{`CERT_EXPIRY_DAYS: "0" is not an integer between 1 and 365`}},
+		{name: "cert expiry days over a year", set: map[string]string{"CERT_EXPIRY_DAYS": "366"}, want: []string{"CERT_EXPIRY_DAYS", "between 1 and 365"}},
+		{name: "cert expiry days not a number", set: map[string]string{"CERT_EXPIRY_DAYS": "14d"}, want: []string{"CERT_EXPIRY_DAYS"}},
 		{name: "prefix with spaces", set: map[string]string{"ALARM_PREFIX": "web health"}, want: []string{"ALARM_PREFIX"}},
 		{name: "topic not an SNS ARN", set: map[string]string{"ALARM_TOPIC_ARN": "arn:aws:sqs:eu-west-1:123456789012:q"}, want: []string{"ALARM_TOPIC_ARN"}},
 		{name: "namespace reserved", set: map[string]string{"METRIC_NAMESPACE": "AWS/Lambda"}, want: []string{"METRIC_NAMESPACE"}},

@@ -71,6 +71,8 @@ func New(cfg Config, region string, targets Targets, cw CloudWatch, prober Probe
 		return nil, errors.New("crawler: Targets, CloudWatch and Prober are required")
 	case cfg.Concurrency < 1:
 		return nil, fmt.Errorf("crawler: concurrency %d < 1", cfg.Concurrency)
+	case cfg.CertExpiryDays < 1:
+		return nil, fmt.Errorf("crawler: certificate expiry threshold %d days < 1", cfg.CertExpiryDays)
 	}
 	return &Crawler{
 		cfg: cfg, region: region, targets: targets, cw: cw, prober: prober,

@@ -37,7 +37,7 @@ func testConfig() Config {
 	return Config{
 		URLsTable: "urls", AlarmTopicARN: testTopic, AlarmPrefix: testPrefix, MetricNamespace: "WebHealth/test",
 		Concurrency: 4, DeadlineMargin: 500 * time.Millisecond, MaxBodyBytes: 1 << 20, MaxRedirects: 5,
-		RetryDelay: 10 * time.Millisecond, AlarmPeriodSeconds: 60, AlarmEvalPeriods: 2, AlarmDatapoints: 2,
+		RetryDelay: 10 * time.Millisecond, AlarmPeriodSeconds: 60, AlarmEvalPeriods: 2, AlarmDatapoints: 2, CertExpiryDays: 14,
 	}
 }
 

@@ -4,6 +4,7 @@ package crawler
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -173,6 +174,11 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 	}
 	doomed := testTarget(7, ok.URL+"/doomed")
 	enabled = append(enabled, doomed)
+	// An https target with its own certificate threshold: the one with a certificate alarm.
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) }))
+	t.Cleanup(secure.Close)
+	httpsTarget := testTarget(11, secure.URL+"/tls", func(t *target.Target) { t.CertExpiryThresholdDays = new(30) })
+	enabled = append(enabled, httpsTarget)
 	for i := 8; i < 11; i++ {
 		disabled = append(disabled, testTarget(i, fmt.Sprintf("%s/off/%d", ok.URL, i), func(t *target.Target) { t.Enabled = false }))
 	}
@@ -192,13 +198,15 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	p, err := probe.New(probe.Options{Guard: netguard.New(true), RetryDelay: 10 * time.Millisecond, UserAgent: "webhealth/it"})
+	roots := x509.NewCertPool()
+	roots.AddCert(secure.Certificate())
+	p, err := probe.New(probe.Options{Guard: netguard.New(true), RetryDelay: 10 * time.Millisecond, UserAgent: "webhealth/it", RootCAs: roots})
 	require.NoError(t, err)
 	db := &countingScans{TargetsDB: s.db}
 	newCrawler := func(prober Prober) *Crawler {
 		c, err := New(s.config(), moto.Region, store.NewTargets(db, s.table), s.cw, prober)
 		require.NoError(t, err)
-		c.scanPageSize = 3 // 22 items: eight pages, streamed
+		c.scanPageSize = 3 // 24 items: eight pages, streamed
 		c.throttleBackoff = time.Millisecond
 		return c
 	}
@@ -208,8 +216,8 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, len(enabled), sum.Checked)
 	assert.Equal(t, 2, sum.Down)
-	assert.Equal(t, 2*len(enabled), sum.AlarmsCreated)
-	assert.GreaterOrEqual(t, db.scans.Load(), int64(8), "22 items at 3 per page are read over several pages")
+	assert.Equal(t, 2*len(enabled)+1, sum.AlarmsCreated, "two per target, a certificate alarm for the https one")
+	assert.GreaterOrEqual(t, db.scans.Load(), int64(8), "24 items at 3 per page are read over several pages")
 
 	t.Run("last_check written, version untouched, deleted target not resurrected", func(t *testing.T) {
 		for i, tg := range enabled[:7] {
@@ -282,11 +290,24 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 		assert.Equal(t, 2.0, stat(contract.MetricTargetsDown, regionDims, cwtypes.StatisticSum))
 		assert.Equal(t, 0.0, stat(contract.MetricTargetsSkipped, regionDims, cwtypes.StatisticSum))
 		assert.Positive(t, stat(contract.MetricRunDuration, regionDims, cwtypes.StatisticSum))
+		assert.Greater(t, stat(contract.MetricCertDaysRemaining, targetDims(httpsTarget.ID), cwtypes.StatisticMinimum), 365.0, "httptest's certificate lasts decades")
 	})
 
 	t.Run("alarms created with the contract's shape", func(t *testing.T) {
 		alarms := s.alarms(t)
-		assert.Len(t, alarms, 2*len(enabled)+1)
+		assert.Len(t, alarms, 2*len(enabled)+1+1)
+		for _, tg := range enabled[:len(enabled)-1] {
+			assert.NotContains(t, alarms, contract.AlarmName(s.prefix, tg.ID, contract.AlarmKindCertificate), "http targets have no certificate alarm")
+		}
+		cert := alarms[contract.AlarmName(s.prefix, httpsTarget.ID, contract.AlarmKindCertificate)]
+		assert.Equal(t, contract.MetricCertDaysRemaining, aws.ToString(cert.MetricName))
+		assert.Equal(t, cwtypes.StatisticMinimum, cert.Statistic)
+		assert.Equal(t, cwtypes.ComparisonOperatorLessThanThreshold, cert.ComparisonOperator)
+		assert.Equal(t, 30.0, aws.ToFloat64(cert.Threshold), "the target's cert_expiry_threshold_days")
+		assert.Equal(t, "missing", aws.ToString(cert.TreatMissingData))
+		assert.Equal(t, []string{s.config().AlarmTopicARN}, cert.AlarmActions)
+		assert.Equal(t, []string{s.config().AlarmTopicARN}, cert.OKActions)
+		assert.Equal(t, "webhealth: "+httpsTarget.URL+" (target 11) certificate expires in less than 30 days", aws.ToString(cert.AlarmDescription))
 		a := alarms[contract.AlarmName(s.prefix, enabled[0].ID, contract.AlarmKindAvailability)]
 		assert.Equal(t, contract.MetricAvailability, aws.ToString(a.MetricName))
 		assert.Equal(t, s.ns, aws.ToString(a.Namespace))
@@ -319,7 +340,8 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 		assert.Equal(t, map[string]string{contract.TagTargetID: enabled[0].ID, contract.TagAlarmKind: contract.AlarmKindAvailability}, gotTags)
 	})
 
-	// Run 2: a threshold changes and a target is disabled; the deleted target's alarms go too.
+	// Run 2: a threshold changes, a target is disabled and the https one becomes http; the deleted
+	// target's alarms go too.
 	_, err = s.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: enabled[0].ID}},
 		UpdateExpression:          aws.String("SET latency_threshold_ms = :t"),
@@ -332,18 +354,28 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 		ExpressionAttributeValues: map[string]types.AttributeValue{":f": &types.AttributeValueMemberBOOL{Value: false}},
 	})
 	require.NoError(t, err)
+	plainURL := ok.URL + "/was-tls"
+	_, err = s.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: httpsTarget.ID}},
+		UpdateExpression:          aws.String("SET #u = :u"),
+		ExpressionAttributeNames:  map[string]string{"#u": "url"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":u": &types.AttributeValueMemberS{Value: plainURL}},
+	})
+	require.NoError(t, err)
 	sum, err = newCrawler(p).Run(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, len(enabled)-2, sum.Checked)
 	assert.Zero(t, sum.AlarmsCreated)
-	assert.Equal(t, 1, sum.AlarmsUpdated)
-	assert.Equal(t, 4, sum.AlarmsDeleted)
+	assert.Equal(t, 3, sum.AlarmsUpdated, "the latency threshold; the new URL in two descriptions")
+	assert.Equal(t, 5, sum.AlarmsDeleted, "two targets' two alarms, the certificate alarm of the target now http")
 	alarms := s.alarms(t)
 	assert.Equal(t, 2500.0, aws.ToFloat64(alarms[contract.AlarmName(s.prefix, enabled[0].ID, contract.AlarmKindLatency)].Threshold))
 	for _, id := range []string{enabled[1].ID, doomed.ID} {
 		assert.NotContains(t, alarms, contract.AlarmName(s.prefix, id, contract.AlarmKindAvailability))
 		assert.NotContains(t, alarms, contract.AlarmName(s.prefix, id, contract.AlarmKindLatency))
 	}
+	assert.NotContains(t, alarms, contract.AlarmName(s.prefix, httpsTarget.ID, contract.AlarmKindCertificate))
+	assert.Contains(t, aws.ToString(alarms[contract.AlarmName(s.prefix, httpsTarget.ID, contract.AlarmKindAvailability)].AlarmDescription), plainURL)
 	assert.Contains(t, alarms, manual, "an alarm outside the naming pattern is never touched")
 	assert.Len(t, alarms, 2*(len(enabled)-2)+1)
 

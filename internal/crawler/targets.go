@@ -22,6 +22,15 @@ type alarmTarget struct {
 	URL                string
 	Name               string
 	LatencyThresholdMS int
+	CertExpiryDays     int // the target's cert_expiry_threshold_days; 0: CERT_EXPIRY_DAYS
+}
+
+func newAlarmTarget(t *target.Target) *alarmTarget {
+	a := &alarmTarget{ID: t.ID, URL: t.URL, Name: t.Name, LatencyThresholdMS: t.LatencyThresholdMS}
+	if t.CertExpiryThresholdDays != nil {
+		a.CertExpiryDays = *t.CertExpiryThresholdDays
+	}
+	return a
 }
 
 // scanTargets streams the enabled targets into queue page by page (a page is handed to the pool
@@ -38,7 +47,7 @@ func (c *Crawler) scanTargets(ctx context.Context, queue chan<- target.Target, s
 			slog.ErrorContext(ctx, "undecodable target item skipped; its alarms are left as they are", "id", bad.ID, "error", bad.Err)
 		}
 		for _, t := range page.Targets {
-			seen[t.ID] = &alarmTarget{ID: t.ID, URL: t.URL, Name: t.Name, LatencyThresholdMS: t.LatencyThresholdMS}
+			seen[t.ID] = newAlarmTarget(&t)
 			select {
 			case queue <- t:
 			case <-ctx.Done():
