@@ -11,7 +11,7 @@ MAKEFLAGS     += --no-builtin-rules --warn-undefined-variables
 # environment, is exported with its raw text ($(value ...)); no recipe line names one.
 SETTINGS := TAG ENVIRONMENTS STATE_PREFIX STATE_REGION STATE_LOCKING ASSUME_ROLE_ARN EXPECT_ENV \
   RELEASE_SNAPSHOT_URI ARCH VERSION GO TF CI AWS_ENDPOINT_URL LOCALRUN_URL MOTO_PORT LOCALRUN_PORT LOCAL_REGION \
-  LOCAL_TEAM LOCAL_VERSION TF_PROVIDER_MIRROR TF_LOCK_PLATFORMS FUZZTIME BENCH_STACK BENCH_COLDSTARTS \
+  LOCAL_TEAM LOCAL_VERSION NOTIFY_WEBHOOK_URL TF_PROVIDER_MIRROR TF_LOCK_PLATFORMS FUZZTIME BENCH_STACK BENCH_COLDSTARTS \
   BENCH_E2E_N BENCH_OUT E2E_TIMEOUT E2E_PARALLEL E2E_RUN TERRAFORM_VERSION MOTO_VERSION
 $(foreach v,$(sort $(SETTINGS) $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $v)),$v))),\
   $(if $(filter environment command line,$(origin $v)),$(eval override export $v := $$(value $v))))
@@ -182,7 +182,7 @@ tf-providers-lock: $(PLATFORM) ## Record provider hashes of TF_LOCK_PLATFORMS in
 ##@ Local stack: moto and the local runtime on 127.0.0.1 (MOTO_PORT, LOCALRUN_PORT); settings in .local/env
 
 .PHONY: up down logs crawl status
-up: $(PLATFORM) tf-cli-config ## Run the whole stack on this machine (moto, local runtime, bootstrap, apply); prints API_URL and API_KEY
+up: $(PLATFORM) tf-cli-config ## Run the whole stack on this machine (moto, local runtime, bootstrap, apply; NOTIFY_WEBHOOK_URL: a json webhook); prints API_URL and API_KEY
 	@$(PLATFORM) stack up
 
 down: $(PLATFORM) ## Stop the local stack: exactly the processes make up started
@@ -200,14 +200,16 @@ status: $(PLATFORM) ## Show what runs in the local stack and what the local runt
 ##@ End-to-end: the Terratest suite in test/ (tag e2e), on the local stack or API_URL/API_KEY (test/README.md)
 
 .PHONY: e2e e2e-only
-e2e: ## Run the end-to-end suite on the local stack: make up, the suite, make down (down also when it fails)
-	@trap '$(MAKE) --no-print-directory down' EXIT; $(MAKE) --no-print-directory up; \
+# The suite's webhook receiver listens where NOTIFY_WEBHOOK_URL points (it reads .local/env).
+e2e: ## Run the end-to-end suite on the local stack: make up (webhook: the suite's receiver), the suite, make down (also when it fails)
+	@trap '$(MAKE) --no-print-directory down' EXIT; \
+	  NOTIFY_WEBHOOK_URL="$${NOTIFY_WEBHOOK_URL:-http://127.0.0.1:4568/notify}" $(MAKE) --no-print-directory up; \
 	  env -u API_URL -u API_KEY -u E2E_WORKLOAD_DIR $(MAKE) --no-print-directory e2e-only
 
 e2e-only: $(GOTESTSUM) ## Run the end-to-end suite against the running local stack, or API_URL/API_KEY (E2E_TIMEOUT, E2E_PARALLEL, E2E_RUN)
 	@mkdir -p reports
 	cd test && ../$(GOTESTSUM) --format testname --junitfile ../reports/e2e-junit.xml -- -tags e2e -count=1 \
-	  -timeout "$${E2E_TIMEOUT:-8m}" -parallel "$${E2E_PARALLEL:-8}" -run "$${E2E_RUN:-.}" ./...
+	  -timeout "$${E2E_TIMEOUT:-15m}" -parallel "$${E2E_PARALLEL:-8}" -run "$${E2E_RUN:-.}" ./...
 
 ##@ Everything
 

@@ -315,6 +315,7 @@ func TestMakefileHostileSettings(t *testing.T) {
 		{target: "status", name: "MOTO_PORT", prefix: "4566"},
 		{target: "status", name: "LOCALRUN_PORT", prefix: "4567"},
 		{target: "status", name: "LOCAL_REGION", prefix: "us-east-1"},
+		{target: "status", name: "NOTIFY_WEBHOOK_URL", prefix: "http://127.0.0.1:4568/notify"},
 		{target: "bench", name: "BENCH_STACK", prefix: "1"},
 		{target: "bench", name: "BENCH_COLDSTARTS", prefix: "20"},
 		{target: "bench", name: "BENCH_E2E_N", prefix: "50"},
