@@ -1,5 +1,5 @@
 // Command alarmlogger is the Lambda function subscribed to the alarm SNS topic: it records every
-// CloudWatch alarm state change in the alarm table (internal/alarmlog).
+// CloudWatch alarm state change in the alarm table, marked muted when its target was (internal/alarmlog).
 package main
 
 import (
@@ -25,7 +25,8 @@ func main() {
 	if err != nil {
 		fail("AWS configuration", err)
 	}
-	h := alarmlog.New(store.NewAlarms(dynamodb.NewFromConfig(awsCfg), cfg.Table), cfg)
+	db := dynamodb.NewFromConfig(awsCfg)
+	h := alarmlog.New(store.NewAlarms(db, cfg.Table), store.NewTargets(db, cfg.URLsTable), cfg)
 	lambda.Start(h.Handle)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/store"
+	"github.com/webhealth/webhealth/internal/target"
 )
 
 // The handler (writer) and the store (reader) share store's alarm-item codec; these tests prove
@@ -65,8 +66,13 @@ func wantSparse() store.AlarmRecord {
 // storedItem runs the handler on ev against a fake table and returns the one item it put.
 func storedItem(t *testing.T, ev events.SNSEvent) map[string]types.AttributeValue {
 	t.Helper()
+	return storedItemWith(t, &fakeTargets{}, ev)
+}
+
+func storedItemWith(t *testing.T, targets *fakeTargets, ev events.SNSEvent) map[string]types.AttributeValue {
+	t.Helper()
 	db := newFakeDB()
-	require.NoError(t, newHandler(db, config(), nil).Handle(context.Background(), ev))
+	require.NoError(t, newHandlerWith(db, targets, config(), nil).Handle(context.Background(), ev))
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	require.Len(t, db.items, 1)
@@ -78,24 +84,30 @@ func storedItem(t *testing.T, ev events.SNSEvent) map[string]types.AttributeValu
 
 func TestStoreReadsWhatHandlerWritesForStateChanges(t *testing.T) {
 	t.Parallel()
+	until := now.Add(time.Hour)
+	muted := &fakeTargets{get: func(id string) (target.Target, error) { return target.Target{ID: id, MutedUntil: &until}, nil }}
+	wantMuted := wantAlarm()
+	wantMuted.Muted = true
 	tests := []struct {
-		name   string
-		ev     func(testing.TB) events.SNSEvent
-		want   store.AlarmRecord
-		absent []string // attributes not stored (docs/design.md: empty ones are omitted)
+		name    string
+		ev      func(testing.TB) events.SNSEvent
+		targets *fakeTargets
+		want    store.AlarmRecord
+		absent  []string // attributes not stored (docs/design.md: empty ones, and muted when false, are omitted)
 	}{
-		{"ALARM", func(t testing.TB) events.SNSEvent { return loadEvent(t, ourAlarm) }, wantAlarm(), nil},
-		{"OK", func(t testing.TB) events.SNSEvent { return loadEvent(t, ourOK) }, wantOK(), nil},
-		{"without old state, reason and metric", sparseAlarm, wantSparse(), []string{"old_state", "reason", "metric_name"}},
+		{"ALARM", func(t testing.TB) events.SNSEvent { return loadEvent(t, ourAlarm) }, &fakeTargets{}, wantAlarm(), []string{"muted"}},
+		{"OK", func(t testing.TB) events.SNSEvent { return loadEvent(t, ourOK) }, &fakeTargets{}, wantOK(), []string{"muted"}},
+		{"without old state, reason and metric", sparseAlarm, &fakeTargets{}, wantSparse(), []string{"old_state", "reason", "metric_name", "muted"}},
+		{"of a muted target", func(t testing.TB) events.SNSEvent { return loadEvent(t, ourAlarm) }, muted, wantMuted, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			item := storedItem(t, tc.ev(t))
+			item := storedItemWith(t, tc.targets, tc.ev(t))
 			got, err := store.UnmarshalAlarm(item)
 			require.NoError(t, err)
 			assert.Equal(t, store.AlarmItem{AlarmRecord: tc.want, ExpiresAt: retained}, got)
-			assert.Len(t, item, 12-len(tc.absent))
+			assert.Len(t, item, 13-len(tc.absent))
 			for _, name := range tc.absent {
 				assert.NotContains(t, item, name)
 			}

@@ -15,6 +15,8 @@ const (
 type Config struct {
 	// Table is the alarm table (ALARMS_TABLE).
 	Table string
+	// URLsTable is the URL table (URLS_TABLE), read to know whether a target is muted.
+	URLsTable string
 	// AlarmPrefix is the prefix of the alarms the crawler owns (ALARM_PREFIX); it maps an alarm
 	// name "<prefix>-<target id>-<kind>" to its target when the notification has no TargetId dimension.
 	AlarmPrefix string
@@ -28,6 +30,7 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 	r := envconfig.New(lookup)
 	cfg := Config{
 		Table:         r.Required("ALARMS_TABLE"),
+		URLsTable:     r.Required("URLS_TABLE"),
 		AlarmPrefix:   r.Required("ALARM_PREFIX"),
 		RetentionDays: r.Int("ALARM_RETENTION_DAYS", DefaultRetentionDays, MinRetentionDays, MaxRetentionDays),
 	}

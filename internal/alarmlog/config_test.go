@@ -23,23 +23,23 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			env:  map[string]string{"ALARMS_TABLE": "webhealth-prod-alarms", "ALARM_PREFIX": "webhealth-prod"},
-			want: alarmlog.Config{Table: "webhealth-prod-alarms", AlarmPrefix: "webhealth-prod", RetentionDays: 90},
+			env:  map[string]string{"ALARMS_TABLE": "webhealth-prod-alarms", "URLS_TABLE": "webhealth-prod-urls", "ALARM_PREFIX": "webhealth-prod"},
+			want: alarmlog.Config{Table: "webhealth-prod-alarms", URLsTable: "webhealth-prod-urls", AlarmPrefix: "webhealth-prod", RetentionDays: 90},
 		},
 		{
 			name: "explicit retention at the bounds",
-			env:  map[string]string{"ALARMS_TABLE": "t", "ALARM_PREFIX": "p", "ALARM_RETENTION_DAYS": "3650"},
-			want: alarmlog.Config{Table: "t", AlarmPrefix: "p", RetentionDays: 3650},
+			env:  map[string]string{"ALARMS_TABLE": "t", "URLS_TABLE": "u", "ALARM_PREFIX": "p", "ALARM_RETENTION_DAYS": "3650"},
+			want: alarmlog.Config{Table: "t", URLsTable: "u", AlarmPrefix: "p", RetentionDays: 3650},
 		},
 		{
 			name: "one day",
-			env:  map[string]string{"ALARMS_TABLE": "t", "ALARM_PREFIX": "p", "ALARM_RETENTION_DAYS": " 1 "},
-			want: alarmlog.Config{Table: "t", AlarmPrefix: "p", RetentionDays: 1},
+			env:  map[string]string{"ALARMS_TABLE": "t", "URLS_TABLE": "u", "ALARM_PREFIX": "p", "ALARM_RETENTION_DAYS": " 1 "},
+			want: alarmlog.Config{Table: "t", URLsTable: "u", AlarmPrefix: "p", RetentionDays: 1},
 		},
 		{
 			name:    "everything missing is reported at once",
 			env:     map[string]string{"ALARM_RETENTION_DAYS": "0"},
-			wantErr: []string{"ALARMS_TABLE: is required", "ALARM_PREFIX: is required", `ALARM_RETENTION_DAYS: "0" is not an integer between 1 and 3650`},
+			wantErr: []string{"ALARMS_TABLE: is required", "URLS_TABLE: is required", "ALARM_PREFIX: is required", `ALARM_RETENTION_DAYS: "0" is not an integer between 1 and 3650`},
 		},
 		{
 			name:    "retention too long",
@@ -55,6 +55,11 @@ func TestLoadConfig(t *testing.T) {
 			name:    "blank table",
 			env:     map[string]string{"ALARMS_TABLE": "  ", "ALARM_PREFIX": "p"},
 			wantErr: []string{"ALARMS_TABLE: is required"},
+		},
+		{
+			name:    "URL table missing: the mutes cannot be read",
+			env:     map[string]string{"ALARMS_TABLE": "t", "ALARM_PREFIX": "p"},
+			wantErr: []string{"URLS_TABLE: is required"},
 		},
 	}
 	for _, tc := range tests {

@@ -3,7 +3,8 @@
 //
 // Delivery is at least once, so writes are conditional on the item not existing: a redelivered
 // message is a no-op. Nothing is dropped: a message that is not one of our alarm notifications is
-// stored raw under target_id "_unparsed" with the reason it could not be parsed.
+// stored raw under target_id "_unparsed" with the reason it could not be parsed. A state change of a
+// target muted at its time is recorded with muted = true (nobody was told of it).
 package alarmlog
 
 import (
@@ -20,6 +21,7 @@ import (
 
 	"github.com/webhealth/webhealth/internal/alarmevent"
 	"github.com/webhealth/webhealth/internal/store"
+	"github.com/webhealth/webhealth/internal/target"
 )
 
 // Recorder stores alarm records (*store.Alarms implements it); a record already stored is
@@ -29,9 +31,15 @@ type Recorder interface {
 	RecordUnparsed(ctx context.Context, it store.UnparsedAlarmItem) error
 }
 
+// Targets reads a target (*store.Targets implements it); one that does not exist is store.ErrNotFound.
+type Targets interface {
+	Get(ctx context.Context, id string) (target.Target, error)
+}
+
 // Handler records the alarm notifications of an SNS event.
 type Handler struct {
 	records   Recorder
+	targets   Targets
 	retention time.Duration
 	parser    *alarmevent.Parser
 	now       func() time.Time
@@ -47,10 +55,11 @@ func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = 
 // WithLogger replaces slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 
-// New returns a handler storing its records through records.
-func New(records Recorder, cfg Config, opts ...Option) *Handler {
+// New returns a handler storing its records through records, reading the targets' mutes through targets.
+func New(records Recorder, targets Targets, cfg Config, opts ...Option) *Handler {
 	h := &Handler{
 		records:   records,
+		targets:   targets,
 		retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 		parser:    alarmevent.NewParser(cfg.AlarmPrefix),
 		now:       time.Now,
@@ -85,6 +94,7 @@ func (h *Handler) record(ctx context.Context, msg events.SNSEntity) error {
 
 	var (
 		err     error
+		readErr error // the target could not be read: the record is stored without muted
 		logAttr = []any{slog.String("message_id", msgID)}
 	)
 	if parseErr != nil {
@@ -94,24 +104,45 @@ func (h *Handler) record(ctx context.Context, msg events.SNSEntity) error {
 			slog.String("subject", msg.Subject), slog.String("parse_error", parseErr.Error()))
 	} else {
 		it := h.changeItem(change, msgID, now)
+		it.Muted, readErr = h.muted(ctx, change)
 		err = h.records.Record(ctx, it)
 		logAttr = append(logAttr, slog.String("key", it.TargetID+"/"+it.SK), slog.String("target_id", change.TargetID),
 			slog.String("alarm_name", change.AlarmName), slog.String("alarm_kind", change.Kind),
-			slog.String("new_state", change.NewState), slog.String("old_state", change.OldState))
+			slog.String("new_state", change.NewState), slog.String("old_state", change.OldState), slog.Bool("muted", it.Muted))
+	}
+	if readErr != nil {
+		h.log.ErrorContext(ctx, "read target failed: alarm record stored without muted", append(logAttr, slog.Any("error", readErr))...)
+		readErr = fmt.Errorf("message %s: %w", msgID, readErr)
 	}
 	switch {
 	case errors.Is(err, store.ErrAlreadyRecorded):
 		h.log.InfoContext(ctx, "duplicate delivery: alarm record already stored", logAttr...)
-		return nil
+		return readErr
 	case err != nil:
 		h.log.ErrorContext(ctx, "store alarm record failed", append(logAttr, slog.Any("error", err))...)
-		return fmt.Errorf("message %s: %w", msgID, err)
+		return errors.Join(fmt.Errorf("message %s: %w", msgID, err), readErr)
 	case parseErr != nil:
 		h.log.WarnContext(ctx, "SNS message is not an alarm of a target: stored raw", logAttr...)
 	default:
 		h.log.InfoContext(ctx, "alarm state change recorded", logAttr...)
 	}
-	return nil
+	return readErr
+}
+
+// muted reports whether the change's target was muted at the state change time. A target that is gone
+// (deleted, its alarms not yet) was not muted. A failed read is returned: the record is stored anyway,
+// without muted, and the invocation fails so the failure is seen (the function's errors alarm); Lambda's
+// retry finds the record stored and cannot add muted to it.
+func (h *Handler) muted(ctx context.Context, c alarmevent.StateChange) (bool, error) {
+	t, err := h.targets.Get(ctx, c.TargetID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		h.log.InfoContext(ctx, "target not found (deleted?): recorded as not muted", slog.String("target_id", c.TargetID))
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("read target %s for its mute: %w", c.TargetID, err)
+	}
+	return t.Muted(c.StateChangeTime), nil
 }
 
 // changeItem is the item of a parsed state change. Times are stored in store.TimeFormat; the sort key

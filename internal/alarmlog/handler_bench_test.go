@@ -40,7 +40,7 @@ func BenchmarkHandlerThroughput(b *testing.B) {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			ev := benchEvent(b, batch)
 			db := newFakeDB()
-			h := alarmlog.New(store.NewAlarms(db, config().Table), config(), alarmlog.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))))
+			h := alarmlog.New(store.NewAlarms(db, config().Table), &fakeTargets{}, config(), alarmlog.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))))
 			ctx := context.Background()
 
 			if err := h.Handle(ctx, ev); err != nil {

@@ -94,6 +94,8 @@ func flat(item map[string]types.AttributeValue) map[string]string {
 			out[k] = v.Value
 		case *types.AttributeValueMemberN:
 			out[k] = "N:" + v.Value
+		case *types.AttributeValueMemberBOOL:
+			out[k] = "BOOL:" + strconv.FormatBool(v.Value)
 		default:
 			out[k] = fmt.Sprintf("unexpected %T", av)
 		}
@@ -102,7 +104,7 @@ func flat(item map[string]types.AttributeValue) map[string]string {
 }
 
 func config() alarmlog.Config {
-	return alarmlog.Config{Table: "alarms", AlarmPrefix: prefix, RetentionDays: 90}
+	return alarmlog.Config{Table: "alarms", URLsTable: "urls", AlarmPrefix: prefix, RetentionDays: 90}
 }
 
 // logBuffer collects JSON log lines.
@@ -130,13 +132,40 @@ func (l *logBuffer) lines(t *testing.T) []map[string]any {
 	return out
 }
 
-// newHandler is the handler as main wires it: recording through the store, into db.
+// fakeTargets is the URL table as the handler reads it: get answers (nil: every target exists, unmuted).
+type fakeTargets struct {
+	mu   sync.Mutex
+	get  func(id string) (target.Target, error)
+	gets []string
+}
+
+func (f *fakeTargets) Get(_ context.Context, id string) (target.Target, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gets = append(f.gets, id)
+	if f.get == nil {
+		return target.Target{ID: id, URL: "https://example.com/", Name: "example", Enabled: true}, nil
+	}
+	return f.get(id)
+}
+
+func (f *fakeTargets) calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.gets...)
+}
+
+// newHandler is the handler as main wires it: recording through the store, into db, its targets unmuted.
 func newHandler(db store.AlarmsDB, cfg alarmlog.Config, logs *logBuffer) *alarmlog.Handler {
+	return newHandlerWith(db, &fakeTargets{}, cfg, logs)
+}
+
+func newHandlerWith(db store.AlarmsDB, targets alarmlog.Targets, cfg alarmlog.Config, logs *logBuffer) *alarmlog.Handler {
 	logger := slog.New(slog.DiscardHandler)
 	if logs != nil {
 		logger = slog.New(slog.NewJSONHandler(logs, nil))
 	}
-	return alarmlog.New(store.NewAlarms(db, cfg.Table), cfg, alarmlog.WithClock(func() time.Time { return now }), alarmlog.WithLogger(logger))
+	return alarmlog.New(store.NewAlarms(db, cfg.Table), targets, cfg, alarmlog.WithClock(func() time.Time { return now }), alarmlog.WithLogger(logger))
 }
 
 func expiresAt(days int) string {
@@ -252,6 +281,112 @@ func TestHandleLogsUnparsedAtWarn(t *testing.T) {
 	assert.Equal(t, "ALARM", lines[0]["new_state"])
 }
 
+// The ourAlarm fixture changed state at 2026-11-21T10:03:12.345Z.
+var changedAt = time.Date(2026, 11, 21, 10, 3, 12, 345_000_000, time.UTC)
+
+func TestHandleRecordsMuted(t *testing.T) {
+	t.Parallel()
+	mutedUntil := func(until time.Time) func(string) (target.Target, error) {
+		return func(id string) (target.Target, error) {
+			return target.Target{ID: id, URL: "https://example.com/", MutedUntil: &until, MuteReason: "deploy"}, nil
+		}
+	}
+	tests := []struct {
+		name  string
+		get   func(string) (target.Target, error)
+		muted bool
+		log   string // a line the handler must log besides the record's
+	}{
+		{name: "not muted", get: nil},
+		{name: "muted past the state change", get: mutedUntil(changedAt.Add(time.Hour)), muted: true},
+		{name: "muted until a millisecond after it", get: mutedUntil(changedAt.Add(time.Millisecond)), muted: true},
+		{name: "mute ended at the state change", get: mutedUntil(changedAt)},
+		{name: "mute ended between the state change and its record: judged at the change", get: mutedUntil(now.Add(-time.Second)), muted: true},
+		{name: "target deleted", get: func(id string) (target.Target, error) {
+			return target.Target{}, fmt.Errorf("get target %s: %w", id, store.ErrNotFound)
+		}, log: "target not found (deleted?): recorded as not muted"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db, targets, logs := newFakeDB(), &fakeTargets{get: tc.get}, &logBuffer{}
+			h := newHandlerWith(db, targets, config(), logs)
+			require.NoError(t, h.Handle(context.Background(), loadEvent(t, ourAlarm)))
+			items := db.all()
+			require.Len(t, items, 1)
+			if tc.muted {
+				assert.Equal(t, "BOOL:true", items[0]["muted"])
+			} else {
+				assert.NotContains(t, items[0], "muted", "stored only when true")
+			}
+			assert.Equal(t, []string{targetID}, targets.calls())
+			var msgs []any
+			for _, l := range logs.lines(t) {
+				msgs = append(msgs, l["msg"])
+				if l["msg"] == "alarm state change recorded" {
+					assert.Equal(t, tc.muted, l["muted"])
+				}
+			}
+			if tc.log != "" {
+				assert.Contains(t, msgs, tc.log)
+			}
+		})
+	}
+}
+
+func TestHandleUnparsedReadsNoTarget(t *testing.T) {
+	t.Parallel()
+	targets := &fakeTargets{}
+	require.NoError(t, newHandlerWith(newFakeDB(), targets, config(), nil).Handle(context.Background(), loadEvent(t, awsSNSEvent)))
+	assert.Empty(t, targets.calls())
+}
+
+// A failed read of the target loses no record: it is stored without muted, the failure is logged and
+// fails the invocation; Lambda's retry finds the record stored and succeeds once the read does.
+func TestHandleTargetReadFailure(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("AccessDeniedException: not authorized to perform dynamodb:GetItem")
+	failing := true
+	targets := &fakeTargets{get: func(id string) (target.Target, error) {
+		if failing {
+			return target.Target{}, boom
+		}
+		until := changedAt.Add(time.Hour)
+		return target.Target{ID: id, MutedUntil: &until}, nil
+	}}
+	db, logs := newFakeDB(), &logBuffer{}
+	h := newHandlerWith(db, targets, config(), logs)
+
+	err := h.Handle(context.Background(), loadEvent(t, ourAlarm))
+	require.ErrorIs(t, err, boom)
+	assert.Contains(t, err.Error(), "message 3f1c8a52-9d4e-5b7f-8a21-6c0e9d4b2f13: read target "+targetID)
+	items := db.all()
+	require.Len(t, items, 1, "the record is stored")
+	assert.NotContains(t, items[0], "muted")
+	var levels []any
+	for _, l := range logs.lines(t) {
+		levels = append(levels, l["level"])
+		if l["level"] == "ERROR" {
+			assert.Equal(t, "read target failed: alarm record stored without muted", l["msg"])
+			assert.Contains(t, l["error"], "AccessDeniedException")
+			assert.Equal(t, targetID, l["target_id"])
+		}
+	}
+	assert.Equal(t, []any{"ERROR", "INFO"}, levels)
+
+	failing = false
+	require.NoError(t, h.Handle(context.Background(), loadEvent(t, ourAlarm)), "the retry")
+	assert.Len(t, db.all(), 1)
+
+	// Both fail: both errors are returned.
+	db.fail = func(map[string]types.AttributeValue) error { return errors.New("throttled") }
+	failing = true
+	ev := loadEvent(t, ourOK)
+	err = h.Handle(context.Background(), ev)
+	require.ErrorIs(t, err, boom)
+	assert.ErrorContains(t, err, "throttled")
+}
+
 func TestHandleStorageFailure(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("throttled beyond retries")
@@ -329,7 +464,7 @@ func FuzzHandle(f *testing.F) {
 	}
 	f.Add("\xff\xfe not utf-8", "\xff")
 	h := func(db *fakeDB) *alarmlog.Handler {
-		return alarmlog.New(store.NewAlarms(db, config().Table), config(), alarmlog.WithLogger(slog.New(slog.DiscardHandler)))
+		return alarmlog.New(store.NewAlarms(db, config().Table), &fakeTargets{}, config(), alarmlog.WithLogger(slog.New(slog.DiscardHandler)))
 	}
 	base := loadEvent(f, ourAlarm).Records[0]
 	f.Fuzz(func(t *testing.T, msg, subject string) {

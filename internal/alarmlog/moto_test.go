@@ -4,6 +4,7 @@ package alarmlog_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"testing"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/webhealth/webhealth/internal/alarmlog"
 	"github.com/webhealth/webhealth/internal/store"
+	"github.com/webhealth/webhealth/internal/target"
 	"github.com/webhealth/webhealth/internal/testutil/moto"
 )
 
@@ -50,7 +52,7 @@ func TestHandleAgainstDynamoDB(t *testing.T) {
 	cfg.Table = table
 	h := newHandler(db, cfg, nil)
 	// A redelivery handled an hour later: if it overwrote the first item, recorded_at would change.
-	later := alarmlog.New(store.NewAlarms(db, cfg.Table), cfg, alarmlog.WithClock(func() time.Time { return now.Add(time.Hour) }),
+	later := alarmlog.New(store.NewAlarms(db, cfg.Table), &fakeTargets{}, cfg, alarmlog.WithClock(func() time.Time { return now.Add(time.Hour) }),
 		alarmlog.WithLogger(slog.New(slog.DiscardHandler)))
 
 	t.Run("each state change once, newest first, duplicates ignored", func(t *testing.T) {
@@ -114,6 +116,57 @@ func TestHandleAgainstDynamoDB(t *testing.T) {
 		// Newest first; the two changes of the same millisecond are ordered by message id.
 		assert.Equal(t, []store.AlarmRecord{wantOK(), wantSparse(), wantAlarm()}, page.Items)
 		assert.Empty(t, page.NextToken)
+	})
+
+	t.Run("muted read from the URL table as main wires it", func(t *testing.T) {
+		alarms, urls := moto.CreateAlarmTable(t, db), moto.CreateURLTable(t, db)
+		cfg := config()
+		cfg.Table, cfg.URLsTable = alarms, urls
+		targets := store.NewTargets(db, urls)
+		spec := target.Spec{URL: "https://muted.example/", MutedUntil: aws.String(time.Now().Add(time.Hour).UTC().Format(time.RFC3339)),
+			MuteReason: aws.String("deploy")}
+		resolved, err := target.Resolve(spec, nil, time.Now())
+		require.NoError(t, err)
+		muted, err := targets.Create(ctx, resolved)
+		require.NoError(t, err)
+		plain, err := target.Resolve(target.Spec{URL: "https://plain.example/"}, nil, time.Now())
+		require.NoError(t, err)
+		unmuted, err := targets.Create(ctx, plain)
+		require.NoError(t, err)
+		// The state change happens now, inside the mute.
+		event := func(id, messageID string) events.SNSEvent {
+			ev := loadEvent(t, ourAlarm)
+			ev.Records[0].SNS.MessageID = messageID
+			ev.Records[0].SNS.Message = variant(t, func(m map[string]any) {
+				m["AlarmName"] = prefix + "-" + id + "-availability"
+				m["StateChangeTime"] = time.Now().UTC().Format("2006-01-02T15:04:05.000-0700")
+				trigger(m)["Dimensions"] = []any{map[string]any{"name": "TargetId", "value": id}}
+			})
+			return ev
+		}
+		gone := "9a1b2c3d4e5f60718293a4b5c6d7e8f9"
+		h := alarmlog.New(store.NewAlarms(db, alarms), targets, cfg, alarmlog.WithLogger(slog.New(slog.DiscardHandler)))
+		for i, id := range []string{muted.ID, unmuted.ID, gone} {
+			require.NoError(t, h.Handle(ctx, event(id, fmt.Sprintf("c0000000-0000-5000-8000-%012d", i))))
+		}
+
+		reader := store.NewAlarms(db, alarms)
+		for _, tc := range []struct {
+			id    string
+			muted bool
+		}{{muted.ID, true}, {unmuted.ID, false}, {gone, false}} {
+			page, err := reader.History(ctx, tc.id, store.MaxPageSize, "")
+			require.NoError(t, err)
+			require.Len(t, page.Items, 1, "a record for every target, a deleted one too")
+			assert.Equal(t, tc.muted, page.Items[0].Muted, tc.id)
+			items := history(t, db, alarms, tc.id)
+			require.Len(t, items, 1)
+			if tc.muted {
+				assert.Equal(t, "BOOL:true", items[0]["muted"])
+			} else {
+				assert.NotContains(t, items[0], "muted")
+			}
+		}
 	})
 
 	t.Run("storage failure is returned", func(t *testing.T) {

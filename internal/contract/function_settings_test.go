@@ -167,7 +167,9 @@ func judgeSettings(t *testing.T, defaults, set map[string]string) (map[string]st
 		"ALARM_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-alarms",
 		"ALARM_PREFIX":    "webhealth-web-dev-eu-west-1",
 	}
-	loggerEnv := map[string]string{"ALARMS_TABLE": "webhealth-web-dev-eu-west-1-alarms", "ALARM_PREFIX": "webhealth-web-dev-eu-west-1"}
+	loggerEnv := map[string]string{
+		"ALARMS_TABLE": "webhealth-web-dev-eu-west-1-alarms", "URLS_TABLE": "webhealth-web-dev-eu-west-1-urls", "ALARM_PREFIX": "webhealth-web-dev-eu-west-1",
+	}
 	env, groupOf := map[string]string{}, map[string]string{}
 	for _, s := range functionSettings {
 		v, ok := set[s.key()]

@@ -28,7 +28,8 @@ func AlarmSK(at time.Time, messageID string) string { return FormatTime(at) + "#
 
 // AlarmRecord is one alarm state change recorded by the alarm logger, as the API returns it.
 // Times are the stored RFC 3339 UTC strings (TimeFormat). Empty OldState, Reason and MetricName
-// are not stored.
+// are not stored, nor Muted when false: it is true when the target was muted at the state change
+// time, so nobody was notified of it.
 type AlarmRecord struct {
 	TargetID        string `dynamodbav:"target_id" json:"target_id"`
 	SK              string `dynamodbav:"sk" json:"-"`
@@ -41,6 +42,7 @@ type AlarmRecord struct {
 	StateChangeTime string `dynamodbav:"state_change_time" json:"state_change_time"`
 	MetricName      string `dynamodbav:"metric_name,omitempty" json:"metric_name,omitempty"`
 	RecordedAt      string `dynamodbav:"recorded_at" json:"recorded_at"`
+	Muted           bool   `dynamodbav:"muted,omitempty" json:"muted,omitempty"`
 }
 
 // AlarmItem is the stored shape of a state change: the record and when DynamoDB may expire it.
