@@ -88,6 +88,8 @@ type alarmRecord struct {
 	Reason          string `json:"reason"`
 	StateChangeTime string `json:"state_change_time"`
 	RecordedAt      string `json:"recorded_at"`
+	// Muted: the target was muted at the state change (answered only when true).
+	Muted bool `json:"muted"`
 }
 
 // doE sends one request (never retried: POST is not idempotent) and reads the whole answer.

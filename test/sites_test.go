@@ -144,6 +144,7 @@ func (s *stack) crawlNowE(t *testing.T) error {
 	out := s.outputs(t)
 	crawlMu.Lock()
 	defer crawlMu.Unlock()
+	// The deadline starts once the lock is held: a test may hold it for minutes (the heartbeat case).
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	if s.local() {

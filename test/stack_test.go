@@ -52,6 +52,9 @@ type workloadOutputs struct {
 	MetricNamespace string
 	CrawlerRule     string
 	FunctionNames   map[string]string
+	// OpsAlarms are the stack's operational alarms by purpose (the ops_alarms output; nil when the
+	// deployment predates it).
+	OpsAlarms map[string]string
 }
 
 // stack is the deployment under test.
@@ -69,6 +72,8 @@ type stack struct {
 	outErr error
 	// source says where the settings came from (logged once per test).
 	source string
+	// notifyURL is the local stack's json webhook (NOTIFY_WEBHOOK_URL of .local/env); empty: none.
+	notifyURL string
 }
 
 func (s *stack) local() bool { return s.localRunURL != "" }
@@ -130,6 +135,7 @@ func discoverStack() (*stack, error) {
 		s.source = file
 	}
 	s.localRunURL = strings.TrimRight(env("LOCALRUN_URL"), "/")
+	s.notifyURL = env("NOTIFY_WEBHOOK_URL")
 	s.endpoint = env("AWS_ENDPOINT_URL")
 	s.region = firstNonEmpty(env("AWS_REGION"), env("AWS_DEFAULT_REGION"))
 
@@ -220,6 +226,11 @@ func readOutputs(dir string, env map[string]string) (workloadOutputs, error) {
 		}
 		if err := json.Unmarshal(v.Value, dst); err != nil {
 			return workloadOutputs{}, fmt.Errorf("output %s of %s: %w", name, dir, err)
+		}
+	}
+	if v, ok := all["ops_alarms"]; ok {
+		if err := json.Unmarshal(v.Value, &o.OpsAlarms); err != nil {
+			return workloadOutputs{}, fmt.Errorf("output ops_alarms of %s: %w", dir, err)
 		}
 	}
 	return o, nil
