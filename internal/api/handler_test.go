@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -147,6 +148,7 @@ func TestRejectedRequests(t *testing.T) {
 	big := `{"url":"https://new.example.com/","name":"` + strings.Repeat("n", MaxBodyBytes) + `"}`
 	item := func(id string) string { return "/urls/" + id }
 	seededID := "00000000000000000000000000000001" // first id fakeStore.seed assigns
+	soon := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 
 	cases := []struct {
 		name    string
@@ -232,6 +234,22 @@ func TestRejectedRequests(t *testing.T) {
 		{name: "method POST", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","method":"POST"}`)}, status: 400, code: CodeInvalidField, field: "method"},
 		{name: "body_contains with HEAD", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","method":"HEAD","body_contains":"ok"}`)}, status: 400, code: CodeInvalidField, field: "body_contains"},
 		{name: "PUT bad rule", method: "PUT", path: item(seededID), opts: []reqOpt{withBody(`{"url":"gopher://x/"}`)}, status: 400, code: CodeInvalidField, field: "url"},
+		{name: "muted until the past", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","muted_until":"2020-01-01T00:00:00Z"}`)}, status: 400, code: CodeInvalidField, field: "muted_until", message: "is not in the future"},
+		{name: "muted too far ahead", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","muted_until":"2999-01-01T00:00:00Z"}`)}, status: 400, code: CodeInvalidField, field: "muted_until", message: "more than 30 days ahead"},
+		{name: "muted until not a time", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","muted_until":"tomorrow"}`)}, status: 400, code: CodeInvalidField, field: "muted_until", message: "is not an RFC 3339 time"},
+		{name: "muted until a number", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","muted_until":1790000000}`)}, status: 400, code: CodeInvalidType, field: "muted_until", message: "muted_until must be an RFC 3339 time string such as 2026-11-21T18:00:00Z, or null, not number"},
+		{name: "muted until true", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","muted_until":true}`)}, status: 400, code: CodeInvalidType, field: "muted_until"},
+		{name: "mute reason without muted_until", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","mute_reason":"deploy"}`)}, status: 400, code: CodeInvalidField, field: "mute_reason", message: "only with muted_until"},
+		{name: "mute reason with a null muted_until", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","muted_until":null,"mute_reason":"deploy"}`)}, status: 400, code: CodeInvalidField, field: "mute_reason"},
+		{name: "mute reason too long", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","muted_until":"` + soon + `","mute_reason":"` + strings.Repeat("r", 257) + `"}`)}, status: 400, code: CodeInvalidField, field: "mute_reason", message: "at most 256 characters"},
+		{name: "mute reason with a line break", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","muted_until":"` + soon + `","mute_reason":"ok\r\nforged"}`)}, status: 400, code: CodeInvalidField, field: "mute_reason", message: "control characters"},
+		{name: "mute reason a number", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","muted_until":"` + soon + `","mute_reason":5}`)}, status: 400, code: CodeInvalidType, field: "mute_reason"},
+		{name: "cert threshold zero", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","cert_expiry_threshold_days":0}`)}, status: 400, code: CodeInvalidField, field: "cert_expiry_threshold_days", message: "between 1 and 365"},
+		{name: "cert threshold 366", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","cert_expiry_threshold_days":366}`)}, status: 400, code: CodeInvalidField, field: "cert_expiry_threshold_days"},
+		{name: "cert threshold a string", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","cert_expiry_threshold_days":"14"}`)}, status: 400, code: CodeInvalidType, field: "cert_expiry_threshold_days", message: "must be an integer, not string"},
+		{name: "cert threshold a fraction", method: "POST", path: "/urls", opts: []reqOpt{withBody(`{"url":"https://x.example.com/","cert_expiry_threshold_days":14.5}`)}, status: 400, code: CodeInvalidType, field: "cert_expiry_threshold_days"},
+		{name: "PUT muted until the past", method: "PUT", path: item(seededID), opts: []reqOpt{withBody(`{"url":"https://x.example.com/","muted_until":"2020-01-01T00:00:00Z"}`)}, status: 400, code: CodeInvalidField, field: "muted_until"},
+		{name: "PUT cert threshold out of range", method: "PUT", path: item(seededID), opts: []reqOpt{withBody(`{"url":"https://x.example.com/","cert_expiry_threshold_days":-1}`)}, status: 400, code: CodeInvalidField, field: "cert_expiry_threshold_days"},
 		{name: "PUT unknown field", method: "PUT", path: item(seededID), opts: []reqOpt{withBody(`{"url":"https://x.example.com/","id":"` + seededID + `"}`)}, status: 400, code: CodeUnknownField, field: "id"},
 
 		// conflicts
@@ -378,6 +396,72 @@ func TestCreate(t *testing.T) {
 	}
 }
 
+// Muting and the certificate threshold: judged against the handler's clock, answered as stored, and
+// lifted by a replace without them (null or absent).
+func TestMuteAndCertThreshold(t *testing.T) {
+	t.Parallel()
+	clock := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	f := newFakeStore()
+	h := New(f, f, Config{}, WithLogger(discardLogger()), WithClock(func() time.Time { return clock }))
+	fields := func(t *testing.T, resp events.APIGatewayProxyResponse) map[string]json.RawMessage {
+		t.Helper()
+		var raw map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal([]byte(resp.Body), &raw), resp.Body)
+		return map[string]json.RawMessage{"muted_until": raw["muted_until"], "mute_reason": raw["mute_reason"],
+			"cert_expiry_threshold_days": raw["cert_expiry_threshold_days"]}
+	}
+	muted := map[string]json.RawMessage{"muted_until": json.RawMessage(`"2026-11-21T12:00:00Z"`),
+		"mute_reason": json.RawMessage(`"deploy window"`), "cert_expiry_threshold_days": json.RawMessage(`30`)}
+	unmuted := map[string]json.RawMessage{"muted_until": json.RawMessage(`null`), "mute_reason": json.RawMessage(`""`),
+		"cert_expiry_threshold_days": json.RawMessage(`null`)}
+
+	resp := serve(t, h, newRequest(t, "POST", "/urls", withBody(`{"url":"https://example.com/","muted_until":"2026-11-21T13:00:00+01:00",`+
+		`"mute_reason":" deploy window ","cert_expiry_threshold_days":30}`)))
+	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
+	assert.Equal(t, muted, fields(t, resp), "UTC, the reason trimmed")
+	created := decodeTarget(t, resp)
+	assert.True(t, created.Muted(clock))
+	assert.False(t, created.Muted(clock.Add(2*time.Hour)), "the mute ends by itself")
+	path := "/urls/" + created.ID
+
+	resp = serve(t, h, newRequest(t, "GET", path))
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, muted, fields(t, resp))
+
+	tests := []struct {
+		name string
+		body string
+		want map[string]json.RawMessage
+	}{
+		{name: "absent unmutes", body: `{"url":"https://example.com/"}`, want: unmuted},
+		{name: "mute again for 30 days exactly", body: `{"url":"https://example.com/","muted_until":"2026-12-21T10:00:00Z"}`,
+			want: map[string]json.RawMessage{"muted_until": json.RawMessage(`"2026-12-21T10:00:00Z"`), "mute_reason": json.RawMessage(`""`),
+				"cert_expiry_threshold_days": json.RawMessage(`null`)}},
+		{name: "null unmutes", body: `{"url":"https://example.com/","muted_until":null,"mute_reason":null,"cert_expiry_threshold_days":null}`, want: unmuted},
+		{name: "an empty reason without a mute", body: `{"url":"https://example.com/","mute_reason":""}`, want: unmuted},
+	}
+	for _, tc := range tests { // in order: each replaces the previous state
+		resp = serve(t, h, newRequest(t, "PUT", path, withBody(tc.body)))
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", tc.name, resp.Body)
+		assert.Equal(t, tc.want, fields(t, resp), tc.name)
+		assert.Equal(t, tc.want, fields(t, serve(t, h, newRequest(t, "GET", path))), tc.name)
+	}
+
+	// A moment later the same mute is too far ahead, and a time the clock has passed is refused.
+	clockAfter := New(f, f, Config{}, WithLogger(discardLogger()), WithClock(func() time.Time { return clock.Add(3 * time.Hour) }))
+	for body, msg := range map[string]string{
+		`{"url":"https://example.com/","muted_until":"2026-11-21T12:00:00Z"}`: "muted_until: 2026-11-21T12:00:00Z is not in the future (now is 2026-11-21T13:00:00Z); send null to unmute",
+		`{"url":"https://example.com/","muted_until":"2026-12-21T13:00:01Z"}`: "muted_until: 2026-12-21T13:00:01Z is more than 30 days ahead; mute until 2026-12-21T13:00:00Z at the latest",
+	} {
+		resp = serve(t, clockAfter, newRequest(t, "PUT", path, withBody(body)))
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		eb := decodeError(t, resp)
+		assert.Equal(t, CodeInvalidField, eb.Error.Code)
+		assert.Equal(t, "muted_until", eb.Error.Field)
+		assert.Equal(t, msg, eb.Error.Message)
+	}
+}
+
 func TestLocation(t *testing.T) {
 	t.Parallel()
 	id := "0f8fad5bd9cb469fa16570867728950e"
@@ -413,7 +497,7 @@ func TestGetReplaceDelete(t *testing.T) {
 	var raw map[string]any
 	require.NoError(t, json.Unmarshal([]byte(resp.Body), &raw))
 	for _, k := range []string{"id", "url", "name", "enabled", "expected_status", "latency_threshold_ms", "timeout_ms",
-		"method", "body_contains", "created_at", "updated_at", "version"} {
+		"method", "body_contains", "created_at", "updated_at", "version", "muted_until", "mute_reason", "cert_expiry_threshold_days"} {
 		assert.Contains(t, raw, k, "design.md field %s", k)
 	}
 
@@ -531,6 +615,16 @@ func TestAlarmHistory(t *testing.T) {
 	resp = serve(t, h, newRequest(t, "GET", "/urls/"+other.ID+"/alarms"))
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.JSONEq(t, `{"items":[]}`, resp.Body)
+
+	// A change while the target was muted says so; the others above say nothing of it.
+	f.alarms[other.ID] = []store.AlarmRecord{{TargetID: other.ID, SK: "2026-11-21T10:00:00.000Z#m3", MessageID: "m3",
+		AlarmName: "wh-" + other.ID + "-certificate", AlarmKind: "certificate", NewState: "ALARM", OldState: "OK",
+		StateChangeTime: "2026-11-21T10:00:00.000Z", RecordedAt: "2026-11-21T10:00:01.000Z", Muted: true}}
+	resp = serve(t, h, newRequest(t, "GET", "/urls/"+other.ID+"/alarms"))
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.JSONEq(t, `{"items":[{"target_id":"`+other.ID+`","message_id":"m3","alarm_name":"wh-`+other.ID+`-certificate",`+
+		`"alarm_kind":"certificate","new_state":"ALARM","old_state":"OK","state_change_time":"2026-11-21T10:00:00.000Z",`+
+		`"recorded_at":"2026-11-21T10:00:01.000Z","muted":true}]}`, resp.Body)
 }
 
 // Routing works from the declared resource templates too, whatever the mount path (custom domain base path).
@@ -709,6 +803,8 @@ func FuzzCreateBody(f *testing.F) {
 		`{"url":"https://example.com/"}`, `{"url":"https://x.example.com/","expected_status":[200,204],"method":"HEAD"}`,
 		`{"url":1}`, `{"URL":"x"}`, `{"url":"a","url":"b"}`, `{} {}`, `[`, `null`, "\xff", `{"timeout_ms":1e400}`,
 		`{"url":"http://169.254.169.254/"}`, `{"url":"https://example.com/","name":"\u0000"}`,
+		`{"url":"https://example.com/","muted_until":"2026-11-21T10:00:00Z","mute_reason":"x","cert_expiry_threshold_days":14}`,
+		`{"url":"https://example.com/","muted_until":null,"cert_expiry_threshold_days":1e3}`, `{"muted_until":{}}`,
 	} {
 		f.Add(s, false)
 	}

@@ -223,6 +223,59 @@ func TestReplace(t *testing.T) {
 	assert.Len(t, scanAll(t, f.db, f.table), 2)
 }
 
+// The optional attributes (mute, certificate threshold) are stored when set, at the stored precision,
+// and removed by a replace that leaves them unset: an unmuted target has no muted_until left behind.
+func TestMuteAndThresholdStoredAndRemoved(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	raw := func(id string) map[string]types.AttributeValue {
+		t.Helper()
+		out, err := f.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(f.table), Key: idKey(id), ConsistentRead: aws.Bool(true)})
+		require.NoError(t, err)
+		return out.Item
+	}
+	muted := resolved(t, "https://example.com/")
+	until := time.Date(2026, 11, 21, 12, 0, 0, 123_456_789, time.FixedZone("", 3600))
+	muted.MutedUntil, muted.MuteReason, muted.CertExpiryThresholdDays = &until, "deploy", ptr(30)
+
+	created, err := f.repo.Create(ctx, muted)
+	require.NoError(t, err)
+	stored := time.Date(2026, 11, 21, 11, 0, 0, 123_000_000, time.UTC)
+	assert.Equal(t, &stored, created.MutedUntil, "UTC, milliseconds: what Get returns")
+	got, err := f.repo.Get(ctx, created.ID)
+	require.NoError(t, err)
+	assert.Equal(t, created, got)
+	item := raw(created.ID)
+	assert.Equal(t, stringAV("2026-11-21T11:00:00.123Z"), item[AttrMutedUntil])
+	assert.Equal(t, stringAV("deploy"), item[AttrMuteReason])
+	assert.Equal(t, numberAV(30), item[AttrCertExpiryThresholdDays])
+
+	unmuted, err := f.repo.Replace(ctx, created.ID, resolved(t, "https://example.com/"), created.Version)
+	require.NoError(t, err)
+	assert.Nil(t, unmuted.MutedUntil)
+	assert.Empty(t, unmuted.MuteReason)
+	assert.Nil(t, unmuted.CertExpiryThresholdDays)
+	got, err = f.repo.Get(ctx, created.ID)
+	require.NoError(t, err)
+	assert.Equal(t, unmuted, got)
+	item = raw(created.ID)
+	for _, attr := range []string{AttrMutedUntil, AttrMuteReason, AttrCertExpiryThresholdDays} {
+		assert.NotContains(t, item, attr, "removed by the replace")
+	}
+
+	again := resolved(t, "https://example.com/")
+	again.MutedUntil = &until
+	remuted, err := f.repo.Replace(ctx, created.ID, again, 0)
+	require.NoError(t, err)
+	got, err = f.repo.Get(ctx, created.ID)
+	require.NoError(t, err)
+	assert.Equal(t, remuted, got)
+	assert.Equal(t, &stored, got.MutedUntil)
+	assert.NotContains(t, raw(created.ID), AttrMuteReason)
+	assert.Equal(t, until, *again.MutedUntil, "the caller's target is not changed")
+}
+
 func TestReplaceIfMatch(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
