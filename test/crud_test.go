@@ -3,6 +3,7 @@
 package test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -71,6 +72,66 @@ func TestURLsCreateAndRead(t *testing.T) {
 		assert.Equal(t, "ok", tg.BodyContains)
 		assert.Equal(t, tg, withoutLastCheck(api.getTarget(t, tg.ID)))
 	})
+}
+
+// TestURLsMuteAndCertThreshold: muted_until, mute_reason and cert_expiry_threshold_days are stored as
+// given (the time in UTC) and answered by GET; a replace without them, or with null, unmutes and goes
+// back to the environment's threshold: the answer then says null.
+func TestURLsMuteAndCertThreshold(t *testing.T) {
+	t.Parallel()
+	s := testStack(t)
+	api := s.api
+	until := time.Now().Add(2 * time.Hour).Truncate(time.Second)
+	offset := until.In(time.FixedZone("", -5*3600)).Format(time.RFC3339) // the same instant, written at -05:00
+	spec := map[string]any{"url": s.inertURL("mute"), "name": "e2e mute", "enabled": false,
+		"muted_until": offset, "mute_reason": "planned maintenance", "cert_expiry_threshold_days": 30}
+	created, _ := api.createTarget(t, spec)
+	require.NotNil(t, created.MutedUntil)
+	assert.True(t, until.Equal(*created.MutedUntil), "muted_until %s is the instant sent (%s)", created.MutedUntil, offset)
+	assert.Equal(t, time.UTC, created.MutedUntil.Location(), "answered in UTC")
+	assert.Equal(t, "planned maintenance", created.MuteReason)
+	require.NotNil(t, created.CertExpiryThresholdDays)
+	assert.Equal(t, 30, *created.CertExpiryThresholdDays)
+	assert.True(t, created.Muted(time.Now()))
+	assert.Equal(t, created, withoutLastCheck(api.getTarget(t, created.ID)), "GET returns the mute as stored")
+
+	// members answers the three members of GET as sent.
+	members := func(t *testing.T) map[string]json.RawMessage {
+		t.Helper()
+		resp := api.do(t, apiRequest{Method: http.MethodGet, Path: "/urls/" + created.ID})
+		require.Equal(t, http.StatusOK, resp.Status, resp.Body)
+		var raw map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(resp.Body, &raw))
+		return map[string]json.RawMessage{"muted_until": raw["muted_until"], "mute_reason": raw["mute_reason"],
+			"cert_expiry_threshold_days": raw["cert_expiry_threshold_days"]}
+	}
+	unmuted := map[string]json.RawMessage{"muted_until": json.RawMessage(`null`), "mute_reason": json.RawMessage(`""`),
+		"cert_expiry_threshold_days": json.RawMessage(`null`)}
+
+	for _, tc := range []struct {
+		name string
+		spec map[string]any
+	}{
+		{name: "a replace without them", spec: map[string]any{"url": created.URL, "name": "e2e mute", "enabled": false}},
+		{name: "a replace with null", spec: map[string]any{"url": created.URL, "name": "e2e mute", "enabled": false,
+			"muted_until": nil, "mute_reason": nil, "cert_expiry_threshold_days": nil}},
+	} {
+		t.Run(tc.name+" unmutes", func(t *testing.T) {
+			// mute again first, so each case starts muted
+			resp := api.do(t, apiRequest{Method: http.MethodPut, Path: "/urls/" + created.ID, Body: mustJSON(t, spec)})
+			require.Equal(t, http.StatusOK, resp.Status, resp.Body)
+			require.True(t, decodeTarget(t, resp).Muted(time.Now()))
+
+			resp = api.do(t, apiRequest{Method: http.MethodPut, Path: "/urls/" + created.ID, Body: mustJSON(t, tc.spec)})
+			require.Equal(t, http.StatusOK, resp.Status, resp.Body)
+			got := decodeTarget(t, resp)
+			assert.Nil(t, got.MutedUntil)
+			assert.Empty(t, got.MuteReason)
+			assert.Nil(t, got.CertExpiryThresholdDays)
+			assert.False(t, got.Muted(time.Now()))
+			assert.Equal(t, unmuted, members(t), "GET answers null (and an empty reason)")
+		})
+	}
 }
 
 // TestURLsListPagination: with limit=2 the list pages through every target, each exactly once, no page

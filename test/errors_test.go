@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,6 +46,7 @@ func TestURLsErrorContract(t *testing.T) {
 		return mustJSON(t, b)
 	}
 	raw := func(s string) []byte { n++; return []byte(s) }
+	soon := time.Now().Add(time.Hour).UTC().Format(time.RFC3339) // a valid mute, for the reason cases
 
 	type errCase struct {
 		name   string
@@ -103,6 +105,18 @@ func TestURLsErrorContract(t *testing.T) {
 		{name: "method not GET or HEAD", body: body(map[string]any{"method": "POST"}), status: 400, code: "invalid_field", field: "method"},
 		{name: "body_contains with HEAD", body: body(map[string]any{"method": "HEAD", "body_contains": "ok"}), status: 400, code: "invalid_field", field: "body_contains"},
 		{name: "body_contains too long", body: body(map[string]any{"body_contains": strings.Repeat("b", 1025)}), status: 400, code: "invalid_field", field: "body_contains"},
+		{name: "muted_until in the past", body: body(map[string]any{"muted_until": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)}), status: 400, code: "invalid_field", field: "muted_until"},
+		{name: "muted_until more than 30 days ahead", body: body(map[string]any{"muted_until": time.Now().Add(31 * 24 * time.Hour).UTC().Format(time.RFC3339)}), status: 400, code: "invalid_field", field: "muted_until"},
+		{name: "muted_until not a time", body: body(map[string]any{"muted_until": "tomorrow"}), status: 400, code: "invalid_field", field: "muted_until"},
+		{name: "muted_until without a zone", body: body(map[string]any{"muted_until": soon[:19]}), status: 400, code: "invalid_field", field: "muted_until"},
+		{name: "wrong type: number for muted_until", body: body(map[string]any{"muted_until": 1790000000}), status: 400, code: "invalid_type", field: "muted_until"},
+		{name: "mute_reason without muted_until", body: body(map[string]any{"mute_reason": "maintenance"}), status: 400, code: "invalid_field", field: "mute_reason"},
+		{name: "mute_reason too long", body: body(map[string]any{"muted_until": soon, "mute_reason": strings.Repeat("r", 257)}), status: 400, code: "invalid_field", field: "mute_reason"},
+		{name: "mute_reason with a line break", body: body(map[string]any{"muted_until": soon, "mute_reason": "ok\r\nSubject: forged"}), status: 400, code: "invalid_field", field: "mute_reason"},
+		{name: "wrong type: boolean for mute_reason", body: body(map[string]any{"muted_until": soon, "mute_reason": true}), status: 400, code: "invalid_type", field: "mute_reason"},
+		{name: "cert_expiry_threshold_days 0", body: body(map[string]any{"cert_expiry_threshold_days": 0}), status: 400, code: "invalid_field", field: "cert_expiry_threshold_days"},
+		{name: "cert_expiry_threshold_days 366", body: body(map[string]any{"cert_expiry_threshold_days": 366}), status: 400, code: "invalid_field", field: "cert_expiry_threshold_days"},
+		{name: "wrong type: string for cert_expiry_threshold_days", body: body(map[string]any{"cert_expiry_threshold_days": "14"}), status: 400, code: "invalid_type", field: "cert_expiry_threshold_days"},
 	}
 	var cases []errCase
 	for _, bc := range bodyCases {

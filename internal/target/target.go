@@ -82,7 +82,7 @@ type Target struct {
 
 // Muted reports whether the target is muted at time at: its MutedUntil is after at. A mute that has
 // passed needs no action to end.
-func (t *Target) Muted(at time.Time) bool { return t.MutedUntil != nil && t.MutedUntil.After(at) }
+func (t Target) Muted(at time.Time) bool { return t.MutedUntil != nil && t.MutedUntil.After(at) }
 
 // LastCheck is the verdict on the crawler's most recent check of a target (Judge gives it), as the API
 // answers it and the URL table stores it.
