@@ -33,8 +33,8 @@ func TestWorkloadLifecycle(t *testing.T) {
 	arch := runtime.GOARCH
 	require.NoError(t, release.CheckArch(arch), "the local stack runs this machine's zips")
 	artifacts := filepath.Join(s.repoRoot, "build", arch)
-	for _, f := range []string{"crawler.zip", "alarmlogger.zip", "urlapi.zip"} {
-		require.FileExists(t, filepath.Join(artifacts, f), "platform stack up builds the host-arch zips the local runtime runs")
+	for _, fn := range release.Functions {
+		require.FileExists(t, filepath.Join(artifacts, fn+".zip"), "platform stack up builds the host-arch zips the local runtime runs")
 	}
 	workloadDir := filepath.Join(s.repoRoot, "terraform", "workload")
 	relArtifacts, err := filepath.Rel(workloadDir, artifacts)

@@ -19,7 +19,7 @@ import (
 )
 
 // Functions are the Lambda functions of the workload, one zip each.
-var Functions = []string{"crawler", "alarmlogger", "urlapi"}
+var Functions = []string{"crawler", "alarmlogger", "urlapi", "notifier"}
 
 // InputError is a release stopped by its input (the tag, a setting, a missing file the operator must
 // provide) before anything ran; the command exits with status 2.
@@ -32,7 +32,7 @@ func inputErr(format string, args ...any) error { return &InputError{Err: fmt.Er
 
 // Deployment is one function whose live alias CodeDeploy shifts (the workload's codedeploy output).
 type Deployment struct {
-	Key         string // crawler, alarmlogger, urlapi
+	Key         string // crawler, alarmlogger, urlapi, notifier
 	Function    string
 	Application string
 	Group       string

@@ -12,7 +12,7 @@ import (
 
 const buildUsage = `usage: platform build [-arch arm64|amd64] [-version V]
 
-Builds build/<arch>/<function>.zip for crawler, alarmlogger and urlapi: bootstrap at the root, built
+Builds build/<arch>/<function>.zip for crawler, alarmlogger, urlapi and notifier: bootstrap at the root, built
 with -trimpath -tags lambda.norpc -ldflags "-s -w -buildid= -X main.version=<version>", zipped
 deterministically (fixed time and mode, no extra fields); a zip is replaced only when its bytes change.
 

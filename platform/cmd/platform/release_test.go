@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/webhealth/webhealth/platform/release"
 )
 
 // relRepo is a product-shaped repository with built arm64 zips; relSpy a terraform and a go that record
@@ -22,7 +24,7 @@ func relRepo(t *testing.T) (root, spy, calls string) {
 	for _, env := range []string{"local", "dev", "beta", "prod"} {
 		files["terraform/workload/envs/"+env+".tfvars"] = ""
 	}
-	for _, fn := range []string{"crawler", "alarmlogger", "urlapi"} {
+	for _, fn := range release.Functions {
 		files["build/arm64/"+fn+".zip"] = fn
 	}
 	for name, content := range files {
