@@ -340,8 +340,17 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 		assert.Equal(t, map[string]string{contract.TagTargetID: enabled[0].ID, contract.TagAlarmKind: contract.AlarmKindAvailability}, gotTags)
 	})
 
-	// Run 2: a threshold changes, a target is disabled and the https one becomes http; the deleted
-	// target's alarms go too.
+	t.Run("the next run rewrites no alarm, the certificate alarm included", func(t *testing.T) {
+		sum, err := newCrawler(p).Run(context.Background())
+		require.NoError(t, err)
+		assert.Zero(t, sum.AlarmsCreated+sum.AlarmsUpdated, "moto's round trip of every kind compares equal")
+		assert.Equal(t, 2, sum.AlarmsDeleted, "the target deleted during run 1 loses its alarms")
+		for _, k := range contract.AlarmKinds() {
+			assert.NotContains(t, s.alarms(t), contract.AlarmName(s.prefix, doomed.ID, k))
+		}
+	})
+
+	// Run 2: a threshold changes, a target is disabled and the https one becomes http.
 	_, err = s.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: enabled[0].ID}},
 		UpdateExpression:          aws.String("SET latency_threshold_ms = :t"),
@@ -367,7 +376,7 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 	assert.Equal(t, len(enabled)-2, sum.Checked)
 	assert.Zero(t, sum.AlarmsCreated)
 	assert.Equal(t, 3, sum.AlarmsUpdated, "the latency threshold; the new URL in two descriptions")
-	assert.Equal(t, 5, sum.AlarmsDeleted, "two targets' two alarms, the certificate alarm of the target now http")
+	assert.Equal(t, 3, sum.AlarmsDeleted, "the disabled target's two alarms, the certificate alarm of the target now http")
 	alarms := s.alarms(t)
 	assert.Equal(t, 2500.0, aws.ToFloat64(alarms[contract.AlarmName(s.prefix, enabled[0].ID, contract.AlarmKindLatency)].Threshold))
 	for _, id := range []string{enabled[1].ID, doomed.ID} {
