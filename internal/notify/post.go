@@ -156,7 +156,7 @@ func (p *Poster) Post(ctx context.Context, endpoint string, body []byte) (attemp
 			return attempt, err
 		}
 		wait := p.backoff<<(attempt-1) + rand.N(p.backoff) // jitter: concurrent notifiers do not retry in step
-		if retryAfter > 0 {
+		if retryAfter >= 0 {
 			wait = min(retryAfter, maxRetryAfter)
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait+minAttempt {
@@ -168,25 +168,27 @@ func (p *Poster) Post(ctx context.Context, endpoint string, body []byte) (attemp
 	}
 }
 
-// once makes one attempt; retryAfter is the server's Retry-After on a 429 or 503.
+// once makes one attempt; retryAfter is the server's Retry-After on a 429 or 503, negative when it
+// gave none.
 func (p *Poster) once(ctx context.Context, endpoint string, body []byte) (retryAfter time.Duration, err error) {
+	retryAfter = -1
 	ctx, cancel := context.WithTimeout(ctx, p.attemptTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return 0, fmt.Errorf("%w: the URL does not make a request", ErrRefused)
+		return retryAfter, fmt.Errorf("%w: the URL does not make a request", ErrRefused)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", p.userAgent)
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return 0, redact(err)
+		return retryAfter, redact(err)
 	}
 	defer resp.Body.Close()
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // so the connection can be reused
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return 0, nil
+		return retryAfter, nil
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"))
@@ -222,17 +224,15 @@ func redact(err error) error {
 	return err
 }
 
+// parseRetryAfter reads Retry-After in seconds or as an HTTP date; negative when absent or unreadable.
 func parseRetryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
 	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
+		return time.Duration(min(s, 3600)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(time.Until(t), 0)
 	}
-	return 0
+	return -1
 }
 
 // printable keeps the first n runes of s with control characters as spaces.
