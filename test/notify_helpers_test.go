@@ -35,9 +35,9 @@ import (
 
 // notification is the notifier's generic json body (docs/design.md, "Notifications").
 type notification struct {
-	Event     string                     `json:"event"` // DOWN, RECOVERED, SLOW, CERTIFICATE EXPIRES, OPS ALARM, OPS RECOVERED
+	Event     string                     `json:"event"` // DOWN, RECOVERED, SLOW, CERTIFICATE_EXPIRES, OPS_ALARM, OPS_RECOVERED
 	State     string                     `json:"state"` // ALARM or OK
-	Kind      string                     `json:"kind"`  // availability, latency, certificate; the ops alarms' own
+	Kind      string                     `json:"kind"`  // availability, latency, certificate, ops
 	Target    *notifiedTarget            `json:"target"`
 	Reason    string                     `json:"reason"`
 	ChangedAt string                     `json:"changed_at"`
@@ -45,6 +45,7 @@ type notification struct {
 	Region    string                     `json:"region"`
 	AlarmName string                     `json:"alarm_name"`
 	AlarmURL  string                     `json:"alarm_url"`
+	MessageID string                     `json:"message_id"` // the SNS message notified
 	LastCheck map[string]any             `json:"last_check"`
 	Members   map[string]json.RawMessage `json:"-"`
 }

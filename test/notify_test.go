@@ -118,6 +118,7 @@ func TestNotifyDownOnceAndRecoveredOnce(t *testing.T) {
 	down := hooks.waitFor(t, "DOWN of "+created.ID, time.Minute, func(r received) bool { return mine(r) && r.Event == "DOWN" })
 	require.Len(t, down, 1, "one DOWN webhook: %v", down)
 	assertTargetNotification(t, s, down[0], created, alarm, "DOWN", "ALARM", "availability")
+	assert.Equal(t, alarmed.MessageID, down[0].MessageID, "the notification of the recorded state change")
 	assert.EqualValues(t, http.StatusServiceUnavailable, down[0].LastCheck["status_code"], "the last check's status: %s", down[0].Body)
 	assert.Equal(t, false, down[0].LastCheck["available"])
 	assert.Contains(t, fmt.Sprint(down[0].LastCheck["error"]), "503")
@@ -137,6 +138,7 @@ func TestNotifyDownOnceAndRecoveredOnce(t *testing.T) {
 	up := hooks.waitFor(t, "RECOVERED of "+created.ID, time.Minute, func(r received) bool { return mine(r) && r.Event == "RECOVERED" })
 	require.Len(t, up, 1, "one RECOVERED webhook: %v", up)
 	assertTargetNotification(t, s, up[0], created, alarm, "RECOVERED", "OK", "availability")
+	assert.Equal(t, recovered.MessageID, up[0].MessageID)
 	assert.Equal(t, true, up[0].LastCheck["available"], "the last check after the recovery: %s", up[0].Body)
 	if assert.NotEmpty(t, up[0].Since, "down since when: %s", up[0].Body) {
 		since, err := time.Parse(time.RFC3339, up[0].Since)
@@ -192,7 +194,7 @@ func TestNotifyMutedTargetStaysQuiet(t *testing.T) {
 
 // TestNotifyCertificateExpires: an https site whose certificate (signed by the local stack's CA, so the
 // crawler verifies the chain) expires in a day and a half, below the target's 7-day threshold, raises the
-// certificate alarm and its CERTIFICATE EXPIRES webhook; the site is up, so nobody hears DOWN.
+// certificate alarm and its CERTIFICATE_EXPIRES webhook; the site is up, so nobody hears DOWN.
 func TestNotifyCertificateExpires(t *testing.T) {
 	t.Parallel()
 	s := testStack(t)
@@ -218,9 +220,9 @@ func TestNotifyCertificateExpires(t *testing.T) {
 		return r.NewState == "ALARM" && r.AlarmKind == "certificate"
 	})
 	mine := forTarget(created.ID)
-	got := hooks.waitFor(t, "CERTIFICATE EXPIRES of "+created.ID, time.Minute, func(r received) bool { return mine(r) && r.Kind == "certificate" })
+	got := hooks.waitFor(t, "CERTIFICATE_EXPIRES of "+created.ID, time.Minute, func(r received) bool { return mine(r) && r.Kind == "certificate" })
 	require.Len(t, got, 1, "%v", got)
-	assertTargetNotification(t, s, got[0], created, alarm, "CERTIFICATE EXPIRES", "ALARM", "certificate")
+	assertTargetNotification(t, s, got[0], created, alarm, "CERTIFICATE_EXPIRES", "ALARM", "certificate")
 	assert.EqualValues(t, 1, got[0].LastCheck["cert_days_remaining"], "%s", got[0].Body)
 	assert.Empty(t, hooks.matching(func(r received) bool { return mine(r) && r.Event == "DOWN" }), "the site is up")
 }
@@ -269,7 +271,8 @@ func TestNotifyCrawlerStopped(t *testing.T) {
 	got := hooks.waitFor(t, "of the crawler heartbeat ALARM", 7*time.Minute, isHeartbeat("ALARM"))
 	n := got[0]
 	assert.Equal(t, "ALARM", n.State)
-	assert.Contains(t, n.Event, "ALARM", "an ops alarm: %s", n.Body)
+	assert.Equal(t, "OPS_ALARM", n.Event, "%s", n.Body)
+	assert.Equal(t, "ops", n.Kind)
 	assert.Nil(t, n.Target, "an ops alarm is about the stack, not a target")
 	assert.NotEmpty(t, n.Reason)
 	assert.Equal(t, s.region, n.Region)
@@ -289,5 +292,5 @@ func TestNotifyCrawlerStopped(t *testing.T) {
 		return "", s.fireLocal(t.Context(), out.CrawlerRule)
 	})
 	back := hooks.waitFor(t, "of the crawler heartbeat recovery", 3*time.Minute, isHeartbeat("OK"))
-	assert.Contains(t, back[0].Event, "RECOVERED", "%s", back[0].Body)
+	assert.Equal(t, "OPS_RECOVERED", back[0].Event, "%s", back[0].Body)
 }
