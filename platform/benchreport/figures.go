@@ -99,6 +99,7 @@ func Figures() []Figure {
 		artifact("crawler", "bootstrap-MB", 8.5), artifact("crawler", "zip-MB", 3.5),
 		artifact("alarmlogger", "bootstrap-MB", 8.5), artifact("alarmlogger", "zip-MB", 3.5),
 		artifact("urlapi", "bootstrap-MB", 8.5), artifact("urlapi", "zip-MB", 3.5),
+		artifact("notifier", "bootstrap-MB", 8.5), artifact("notifier", "zip-MB", 3.5),
 		// 6. Cold start proxy: process start to first answered invocation; package init.
 		coldStart("crawler", "start-ms-p50", atMost(10)), coldStart("crawler", "start-ms-p90", reported()), coldStart("crawler", "ready-ms", reported()), coldStart("crawler", "init-ms", atMost(5)),
 		coldStart("alarmlogger", "start-ms-p50", atMost(10)), coldStart("alarmlogger", "start-ms-p90", reported()), coldStart("alarmlogger", "ready-ms", reported()), coldStart("alarmlogger", "init-ms", atMost(5)),

@@ -135,9 +135,9 @@ func TestFiguresCoverTheIssue(t *testing.T) {
 		assert.NotEmpty(t, f.Of.Unit, f.Name)
 		assert.True(t, strings.HasPrefix(f.Of.Pkg, "internal/") || f.Of.Pkg == "test/bench", f.Of.Pkg)
 	}
-	// 6 schedule rows (C=10, 50 at three N), probe CPU, heap ratio, 2 floors, 6 artifact sizes,
+	// 6 schedule rows (C=10, 50 at three N), probe CPU, heap ratio, 2 floors, 8 artifact sizes,
 	// 3 cold start p50 and 3 init, 3 API p99.
-	assert.Equal(t, 6+1+1+2+6+3+3+3, targets)
+	assert.Equal(t, 6+1+1+2+8+3+3+3, targets)
 	for _, name := range []string{
 		"BenchmarkSchedule/N=100/C=1", "BenchmarkSchedule/N=10000/C=200", "BenchmarkProbeCPU",
 		"BenchmarkCrawlMemory/N=10000/body=1KiB", "BenchmarkCrawlMemory/N=10000/body=1MiB", "BenchmarkCrawlAWSCalls/N=10000",

@@ -13,7 +13,7 @@ import (
 )
 
 // artifactFunctions are the Lambda functions `make build` zips.
-var artifactFunctions = []string{"crawler", "alarmlogger", "urlapi"}
+var artifactFunctions = []string{"crawler", "alarmlogger", "urlapi", "notifier"}
 
 // artifactDirEnv overrides where BenchmarkArtifact reads the zips (default <repo>/build/arm64).
 const artifactDirEnv = "BENCH_ARTIFACT_DIR"
