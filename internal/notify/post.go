@@ -155,7 +155,7 @@ func (p *Poster) Post(ctx context.Context, endpoint string, body []byte) (attemp
 		if err == nil || !retryable(err) || attempt >= p.attempts {
 			return attempt, err
 		}
-		wait := p.backoff<<(attempt-1) + rand.N(p.backoff) // jitter: concurrent notifiers do not retry in step
+		wait := p.backoff<<(attempt-1) + rand.N(p.backoff) // #nosec G404 -- jitter, so concurrent notifiers do not retry in step; not a secret
 		if retryAfter >= 0 {
 			wait = min(retryAfter, maxRetryAfter)
 		}
