@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/webhealth/webhealth/internal/envconfig"
@@ -27,13 +28,14 @@ const (
 	DefaultConsoleURL         = "https://console.aws.amazon.com"
 	DefaultPagerDutyEventsURL = "https://events.pagerduty.com/v2/enqueue"
 
-	MaxChannels          = 16
+	// MaxChannels keeps NOTIFY_CHANNELS well inside a function's 4 KB of environment.
+	MaxChannels          = 20
 	MaxChannelNameLength = 32
 	// An SSM parameter name is hierarchical here ("/webhealth/prod/ops-slack"): at most 15 levels and
 	// 1011 characters (SSM's limits), none starting with "aws" or "ssm" (reserved by AWS).
 	MaxSSMParameterLength = 1011
 	MaxSSMParameterLevels = 15
-	// A Secrets Manager secret is named, not given by ARN, so IAM can grant exactly it.
+	// A Secrets Manager secret is given by name or by its full ARN (the name, "-" and 6 characters).
 	MaxSecretIDLength = 512
 	maxURLLength      = 2048
 )
@@ -180,7 +182,7 @@ func channelProblems(c Channel) []string {
 		}
 	default:
 		if !ValidSecretID(c.SecretID) {
-			out = append(out, fmt.Sprintf("secret_id must be a Secrets Manager secret name of 1-%d letters, digits and /_+=.@- (not an ARN), e.g. \"webhealth/prod/ops-slack\"", MaxSecretIDLength))
+			out = append(out, fmt.Sprintf("secret_id must be a Secrets Manager secret name of 1-%d letters, digits and /_+=.@- or a secret's full ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>), e.g. \"webhealth/prod/ops-slack\"", MaxSecretIDLength))
 		}
 	}
 	return out
@@ -237,8 +239,19 @@ func ssmParameterProblem(s string) string {
 	return ""
 }
 
-// ValidSecretID: a Secrets Manager secret name, 1-512 of [A-Za-z0-9/_+=.@-].
+// secretARNPattern is a secret's full ARN; the name's length is checked apart (see crawler's patterns).
+var secretARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:([A-Za-z0-9/_+=.@-]+)-[A-Za-z0-9]{6}$`)
+
+// ValidSecretID: a Secrets Manager secret name, 1-512 of [A-Za-z0-9/_+=.@-], or a secret's full ARN.
 func ValidSecretID(s string) bool {
+	if strings.HasPrefix(s, "arn:") {
+		m := secretARNPattern.FindStringSubmatch(s)
+		return m != nil && len(m[1]) <= MaxSecretIDLength
+	}
+	return validSecretName(s)
+}
+
+func validSecretName(s string) bool {
 	if s == "" || len(s) > MaxSecretIDLength {
 		return false
 	}
