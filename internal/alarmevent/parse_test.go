@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -26,8 +25,6 @@ const (
 	ourAlarm          = snsevents.OurAlarm
 	ourOK             = snsevents.OurOK
 )
-
-func loadEvent(t testing.TB, name string) events.SNSEvent { t.Helper(); return snsevents.Load(t, name) }
 
 func message(t testing.TB, name string) string { t.Helper(); return snsevents.Message(t, name) }
 
