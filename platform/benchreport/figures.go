@@ -56,6 +56,7 @@ const (
 	pkgCrawler  = "internal/crawler"
 	pkgAPI      = "internal/api"
 	pkgAlarmlog = "internal/alarmlog"
+	pkgNotify   = "internal/notify"
 	pkgBench    = "test/bench"
 )
 
@@ -115,6 +116,9 @@ func Figures() []Figure {
 		// 9. Alarm logger throughput with an in-memory store.
 		{Name: "Alarm logger, batch=10", Of: Ref{pkgAlarmlog, "BenchmarkHandlerThroughput/batch=10", "records/s"}, Unit: "records/s"},
 		{Name: "Alarm logger, batch=100", Of: Ref{pkgAlarmlog, "BenchmarkHandlerThroughput/batch=100", "records/s"}, Unit: "records/s"},
+		// 10. Notifier, in-process: one alarm notification to four channels (json, slack, teams, pagerduty).
+		{Name: "Notifier, one notification to 4 channels, in-process", Of: Ref{pkgNotify, "BenchmarkHandler", "ns/op"}, Unit: "ns",
+			Detail: []Shown{{"posts/s", Ref{pkgNotify, "BenchmarkHandler", "posts/s"}, ""}, {"allocs", Ref{pkgNotify, "BenchmarkHandler", "allocs/op"}, ""}}},
 	}
 }
 
