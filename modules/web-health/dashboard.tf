@@ -13,7 +13,7 @@ locals {
           title   = "Availability per target"
           region  = local.region
           view    = "timeSeries"
-          period  = var.alarms.period_seconds
+          period  = local.alarm_period_seconds
           metrics = [[{ expression = local.insights.availability, id = "availability", label = "" }]]
           yAxis   = { left = { min = 0, max = 1 } }
         }
@@ -24,7 +24,7 @@ locals {
           title   = "Latency per target (ms)"
           region  = local.region
           view    = "timeSeries"
-          period  = var.alarms.period_seconds
+          period  = local.alarm_period_seconds
           metrics = [[{ expression = local.insights.latency, id = "latency", label = "" }]]
         }
       },
@@ -34,7 +34,7 @@ locals {
           title  = "Crawl runs"
           region = local.region
           view   = "timeSeries"
-          period = var.alarms.period_seconds
+          period = local.alarm_period_seconds
           stat   = "Maximum"
           metrics = [
             [local.metric_namespace, "TargetsChecked", "Region", local.region],
@@ -50,10 +50,8 @@ locals {
           view   = "timeSeries"
           period = 60
           stat   = "Sum"
-          metrics = flatten([for f in values(local.function_names) : [
-            ["AWS/Lambda", "Errors", "FunctionName", f],
-            ["AWS/Lambda", "Throttles", "FunctionName", f],
-          ]])
+          # One [namespace, metric, dimension, value] array per function and metric.
+          metrics = [for p in setproduct(values(local.function_names), ["Errors", "Throttles"]) : ["AWS/Lambda", p[1], "FunctionName", p[0]]]
         }
       },
     ]

@@ -44,15 +44,29 @@ locals {
       MAX_BODY_BYTES            = tostring(var.crawler.max_body_bytes)
       MAX_REDIRECTS             = tostring(var.crawler.max_redirects)
       RETRY_DELAY               = var.crawler.retry_delay
-      ALARM_PERIOD_SECONDS      = tostring(var.alarms.period_seconds)
+      ALARM_PERIOD_SECONDS      = tostring(local.alarm_period_seconds)
       ALARM_EVALUATION_PERIODS  = tostring(var.alarms.evaluation_periods)
       ALARM_DATAPOINTS_TO_ALARM = tostring(var.alarms.datapoints_to_alarm)
+      CERT_EXPIRY_DAYS          = tostring(var.alarms.cert_expiry_days)
     }
     alarmlogger = {
+      URLS_TABLE           = aws_dynamodb_table.urls.name
       ALARMS_TABLE         = aws_dynamodb_table.alarms.name
       ALARM_PREFIX         = local.alarm_prefix
       ALARM_RETENTION_DAYS = tostring(var.alarms.retention_days)
     }
+    notifier = merge(
+      {
+        URLS_TABLE            = aws_dynamodb_table.urls.name
+        ALARMS_TABLE          = aws_dynamodb_table.alarms.name
+        DELIVERIES_TABLE      = aws_dynamodb_table.deliveries.name
+        ALARM_PREFIX          = local.alarm_prefix
+        NOTIFY_CHANNELS       = jsonencode(local.notify_channels)
+        ALLOW_PRIVATE_TARGETS = tostring(var.allow_private_targets)
+      },
+      # The notifier links to the console of the standard partition unless told otherwise.
+      contains(keys(local.partition_console_urls), local.partition) ? { CONSOLE_URL = local.partition_console_urls[local.partition] } : null,
+    )
   }
 }
 
@@ -161,6 +175,12 @@ module "alarmlogger" {
       actions   = ["dynamodb:PutItem"]
       resources = [aws_dynamodb_table.alarms.arn]
     },
+    {
+      # Whether the target was muted at the state change (the record's muted).
+      sid       = "ReadTargets"
+      actions   = ["dynamodb:GetItem"]
+      resources = [aws_dynamodb_table.urls.arn]
+    },
     local.use_key_statement,
   ]
 
@@ -175,4 +195,39 @@ module "alarmlogger" {
   alarm_topic_arn          = local.function_defaults.alarm_topic_arn
   alarm_evaluation_periods = local.function_defaults.alarm_evaluation_periods
   tags                     = local.tags
+}
+
+module "notifier" {
+  source = "../lambda-function"
+
+  function_name         = local.function_names.notifier
+  description           = "webhealth notifier (${var.environment})"
+  zip_path              = "${var.artifacts_dir}/notifier.zip"
+  memory_size           = 128
+  timeout               = 60
+  environment_variables = local.environment_variables.notifier
+
+  # Lambda's own asynchronous retry policy (2 retries within 6 hours), then the failure queue.
+  failure_destination             = { type = "sqs", arn = aws_sqs_queue.notifier_failures.arn }
+  async_maximum_retry_attempts    = 2
+  async_maximum_event_age_seconds = 21600
+
+  policy_statements = local.notifier_policy_statements
+
+  release_version          = local.function_defaults.release_version
+  architecture             = local.function_defaults.architecture
+  log_retention_days       = local.function_defaults.log_retention_days
+  log_kms_key_arn          = local.function_defaults.log_kms_key_arn
+  application_log_level    = local.function_defaults.application_log_level
+  emulator_compatibility   = local.function_defaults.emulator_compatibility
+  enable_codedeploy        = local.function_defaults.enable_codedeploy
+  deployment_config_name   = local.function_defaults.deployment_config_name
+  alarm_topic_arn          = local.function_defaults.alarm_topic_arn
+  alarm_evaluation_periods = local.function_defaults.alarm_evaluation_periods
+  tags                     = local.tags
+}
+
+locals {
+  # The four functions by role, for the outputs.
+  function_modules = { crawler = module.crawler, alarmlogger = module.alarmlogger, urlapi = module.urlapi, notifier = module.notifier }
 }

@@ -18,7 +18,16 @@ locals {
     crawler     = "${local.name}-crawler"
     alarmlogger = "${local.name}-alarmlogger"
     urlapi      = "${local.name}-urlapi"
+    notifier    = "${local.name}-notifier"
   }
+
+  # The crawl interval in seconds of a rate(N unit) schedule; null for cron, whose gaps the module cannot derive.
+  crawl_rate             = regexall("^rate\\(([0-9]+) (minutes?|hours?|days?)\\)$", var.crawler.schedule_expression)
+  crawl_interval_seconds = length(local.crawl_rate) == 1 ? tonumber(local.crawl_rate[0][0]) * { minute = 60, minutes = 60, hour = 3600, hours = 3600, day = 86400, days = 86400 }[local.crawl_rate[0][1]] : null
+
+  # The per-target alarms judge periods of at least one crawl interval: a shorter period would hold no check
+  # most of the time, and an outage would never reach the datapoints an alarm needs (validated in variables.tf).
+  alarm_period_seconds = var.alarms.period_seconds != null ? var.alarms.period_seconds : local.crawl_interval_seconds
 
   tags = merge(var.tags, {
     project         = "webhealth"

@@ -55,30 +55,18 @@ output "metric_namespace" {
 }
 
 output "function_names" {
-  description = "Function names by role: crawler, alarmlogger, urlapi."
-  value = {
-    crawler     = module.crawler.function_name
-    alarmlogger = module.alarmlogger.function_name
-    urlapi      = module.urlapi.function_name
-  }
+  description = "Function names by role: crawler, alarmlogger, urlapi, notifier."
+  value       = { for k, m in local.function_modules : k => m.function_name }
 }
 
 output "function_configurations" {
-  description = "Per function (crawler, alarmlogger, urlapi): memory_size, timeout, architecture, reserved_concurrency, log_retention_days, application_log_level and codedeploy_config as planned (modules/lambda-function output configuration)."
-  value = {
-    crawler     = module.crawler.configuration
-    alarmlogger = module.alarmlogger.configuration
-    urlapi      = module.urlapi.configuration
-  }
+  description = "Per function (crawler, alarmlogger, urlapi, notifier): memory_size, timeout, architecture, reserved_concurrency, log_retention_days, application_log_level and codedeploy_config as planned (modules/lambda-function output configuration)."
+  value       = { for k, m in local.function_modules : k => m.configuration }
 }
 
 output "function_alias_arns" {
   description = "ARNs of the live aliases by role."
-  value = {
-    crawler     = module.crawler.alias_arn
-    alarmlogger = module.alarmlogger.alias_arn
-    urlapi      = module.urlapi.alias_arn
-  }
+  value       = { for k, m in local.function_modules : k => m.alias_arn }
 }
 
 output "crawler_schedule_rule" {
@@ -101,13 +89,45 @@ output "alarmlogger_failure_queue_url" {
   value       = aws_sqs_queue.alarmlogger_failures.url
 }
 
+output "notifier_failure_queue_url" {
+  description = "SQS queue receiving notifications the notifier failed to deliver to every channel after Lambda's retries."
+  value       = aws_sqs_queue.notifier_failures.url
+}
+
+output "deliveries_table" {
+  description = "The notifier's deliveries table (DELIVERIES_TABLE): one item per SNS message and channel."
+  value       = aws_dynamodb_table.deliveries.name
+}
+
+output "alarm_period_seconds" {
+  description = "Period of the per-target alarms (ALARM_PERIOD_SECONDS): alarms.period_seconds, or the crawl interval when it is null."
+  value       = local.alarm_period_seconds
+}
+
+output "ops_alarms" {
+  description = "Every operational alarm of the stack, on the ops topic, by <what>: crawler-heartbeat, crawler-skipped, api-5xx, <queue>-messages (alarmlogger-failures, notifier-failures) and <function>-{errors,throttles,duration} for crawler, alarmlogger, urlapi and notifier."
+  value = merge(
+    { for k, a in aws_cloudwatch_metric_alarm.ops : k => a.alarm_name },
+    merge([for f, m in local.function_modules : { for kind, name in m.alarm_names : "${f}-${kind}" => name }]...),
+  )
+}
+
+output "notification_channels" {
+  description = "The channels of var.notifications as deployed: emails (subscribed to both topics), chatbot (configuration ARN by channel name, Slack and Teams) and webhooks (the names the notifier posts to)."
+  value = {
+    emails   = var.notifications.emails
+    chatbot  = merge({ for k, c in aws_chatbot_slack_channel_configuration.this : k => c.chat_configuration_arn }, { for k, c in aws_chatbot_teams_channel_configuration.this : k => c.chat_configuration_arn })
+    webhooks = [for w in var.notifications.webhooks : w.name]
+  }
+}
+
 output "codedeploy" {
   description = "Per function: CodeDeploy application, deployment group and the AppSpec content of the pending shift of the live alias (null when CodeDeploy is off or nothing is pending). Create a deployment with it after apply."
   value = var.deployment.codedeploy ? {
-    for k, m in { crawler = module.crawler, alarmlogger = module.alarmlogger, urlapi = module.urlapi } : k => {
-      application         = m.codedeploy_app_name
-      deployment_group    = m.codedeploy_deployment_group_name
-      appspec             = m.codedeploy_appspec
+    for k, m in local.function_modules : k => {
+      application      = m.codedeploy_app_name
+      deployment_group = m.codedeploy_deployment_group_name
+      appspec          = m.codedeploy_appspec
     }
   } : null
 }

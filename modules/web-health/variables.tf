@@ -161,15 +161,18 @@ variable "crawler" {
 variable "alarms" {
   description = <<-EOT
     The per-target alarms the crawler creates and the alarm history the alarmlogger keeps (defaults in brackets):
-      period_seconds      - ALARM_PERIOD_SECONDS, a multiple of 60 up to 86400 (the metrics are standard resolution) [60]
-      evaluation_periods  - ALARM_EVALUATION_PERIODS, 1-1440, with period_seconds * evaluation_periods at most one day (86400) [2]
+      period_seconds      - ALARM_PERIOD_SECONDS, a multiple of 60 up to 86400 (the metrics are standard resolution) and at
+                            least the crawl interval; null derives it from a rate(...) schedule; a cron(...) schedule needs it set [null: the crawl interval]
+      evaluation_periods  - ALARM_EVALUATION_PERIODS, 1-1440, with the period * evaluation_periods at most one day (86400) [2]
       datapoints_to_alarm - ALARM_DATAPOINTS_TO_ALARM, breaching periods that raise an alarm, 1-evaluation_periods [2]
+      cert_expiry_days    - CERT_EXPIRY_DAYS, the certificate alarm of an https target fires below this many days left, 1-365 [14]
       retention_days      - ALARM_RETENTION_DAYS, days an alarm record is kept before the table's TTL removes it, 1-3650 [90]
   EOT
   type = object({
-    period_seconds      = optional(number, 60)
+    period_seconds      = optional(number)
     evaluation_periods  = optional(number, 2)
     datapoints_to_alarm = optional(number, 2)
+    cert_expiry_days    = optional(number, 14)
     retention_days      = optional(number, 90)
   })
   default  = {}
@@ -178,8 +181,8 @@ variable "alarms" {
   # The crawler's and the alarm logger's rules (their LoadConfig); tests/function_settings.tftest.hcl, generated
   # from internal/contract's table, holds these validations to them.
   validation {
-    condition     = var.alarms.period_seconds >= 60 && var.alarms.period_seconds <= 86400 && var.alarms.period_seconds % 60 == 0
-    error_message = "alarms.period_seconds must be a multiple of 60 from 60 to 86400 (the metrics are standard resolution, so 10, 20 and 30 are not periods the alarms can judge), e.g. 60."
+    condition     = var.alarms.period_seconds == null || try(var.alarms.period_seconds >= 60 && var.alarms.period_seconds <= 86400 && var.alarms.period_seconds % 60 == 0, false)
+    error_message = "alarms.period_seconds must be null (the crawl interval) or a multiple of 60 from 60 to 86400 (the metrics are standard resolution, so 10, 20 and 30 are not periods the alarms can judge), e.g. 300."
   }
 
   validation {
@@ -188,13 +191,18 @@ variable "alarms" {
   }
 
   validation {
-    condition     = var.alarms.period_seconds * var.alarms.evaluation_periods <= 86400
+    condition     = var.alarms.period_seconds == null || try(var.alarms.period_seconds * var.alarms.evaluation_periods <= 86400, true)
     error_message = "alarms.period_seconds * alarms.evaluation_periods must be at most 86400 (CloudWatch evaluates at most one day), e.g. 3600 * 24."
   }
 
   validation {
     condition     = var.alarms.datapoints_to_alarm >= 1 && var.alarms.datapoints_to_alarm <= var.alarms.evaluation_periods && floor(var.alarms.datapoints_to_alarm) == var.alarms.datapoints_to_alarm
     error_message = "alarms.datapoints_to_alarm must be a whole number from 1 to alarms.evaluation_periods, e.g. 2 of 3."
+  }
+
+  validation {
+    condition     = var.alarms.cert_expiry_days >= 1 && var.alarms.cert_expiry_days <= 365 && floor(var.alarms.cert_expiry_days) == var.alarms.cert_expiry_days
+    error_message = "alarms.cert_expiry_days must be a whole number from 1 to 365, e.g. 14."
   }
 
   validation {
@@ -332,6 +340,108 @@ variable "data_protection" {
   validation {
     condition     = var.data_protection.kms_deletion_window_days >= 7 && var.data_protection.kms_deletion_window_days <= 30 && floor(var.data_protection.kms_deletion_window_days) == var.data_protection.kms_deletion_window_days
     error_message = "data_protection.kms_deletion_window_days must be a whole number from 7 to 30, e.g. 30."
+  }
+}
+
+variable "notifications" {
+  description = <<-EOT
+    Who is told about the target alarms and the operational alarms (both topics). Secrets are never values here:
+    a webhook names the SSM parameter or Secrets Manager secret holding its URL (or PagerDuty routing key), which
+    the notifier reads at run time. Every list defaults to empty; with all empty only the alarm logger listens.
+      emails         - e-mail addresses, subscribed to both topics (each must confirm the subscription)
+      slack_channels - AWS Chatbot Slack channels: name, slack_team_id (T...), slack_channel_id (C...); the workspace
+                       must be authorized in the Chatbot console first
+      teams_channels - AWS Chatbot Microsoft Teams channels: name, team_id and tenant_id (GUIDs), channel_id (as
+                       the channel link has it, URL-encoded: 19%3a...%40thread.tacv2); the team must be authorized first
+      webhooks       - HTTPS webhooks posted by the notifier: name, format (json, slack, teams or pagerduty) and exactly
+                       one of ssm_parameter (a SecureString parameter name, /webhealth/prod/ops-slack) or secret_id (a
+                       secret name or ARN)
+    Names are 1-32 lowercase letters, digits and '-', starting with a letter or digit, unique across the channels.
+  EOT
+  type = object({
+    emails = optional(list(string), [])
+    slack_channels = optional(list(object({
+      name             = string
+      slack_team_id    = string
+      slack_channel_id = string
+    })), [])
+    teams_channels = optional(list(object({
+      name       = string
+      team_id    = string
+      channel_id = string
+      tenant_id  = string
+    })), [])
+    webhooks = optional(list(object({
+      name          = string
+      format        = string
+      ssm_parameter = optional(string)
+      secret_id     = optional(string)
+    })), [])
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for e in var.notifications.emails : length(e) <= 254 && can(regex("^[^@[:space:]]+@[^@[:space:].]+(\\.[^@[:space:].]+)+$", e))])
+    error_message = "notifications.emails must be e-mail addresses (local part, @, a domain with a dot, no spaces; at most 254 characters), e.g. oncall@example.com."
+  }
+
+  validation {
+    condition     = length(distinct([for e in var.notifications.emails : lower(e)])) == length(var.notifications.emails)
+    error_message = "notifications.emails must not list an address twice (SNS would subscribe it once), e.g. [\"oncall@example.com\", \"web@example.com\"]."
+  }
+
+  validation {
+    condition = alltrue([for n in concat(var.notifications.slack_channels[*].name, var.notifications.teams_channels[*].name, var.notifications.webhooks[*].name) :
+    can(regex("^[a-z0-9][a-z0-9-]{0,31}$", n))])
+    error_message = "notifications channel names (slack_channels, teams_channels, webhooks) must be 1-32 lowercase letters, digits and '-', starting with a letter or digit, e.g. ops-slack."
+  }
+
+  validation {
+    condition     = length(distinct(concat(var.notifications.slack_channels[*].name, var.notifications.teams_channels[*].name, var.notifications.webhooks[*].name))) == length(var.notifications.slack_channels) + length(var.notifications.teams_channels) + length(var.notifications.webhooks)
+    error_message = "notifications channel names must be unique across slack_channels, teams_channels and webhooks (they name the Chatbot configurations and the notifier's deliveries), e.g. ops-slack and ops-pagerduty."
+  }
+
+  validation {
+    condition     = alltrue([for c in var.notifications.slack_channels : can(regex("^T[A-Z0-9]+$", c.slack_team_id)) && can(regex("^[A-Z0-9]+$", c.slack_channel_id))])
+    error_message = "notifications.slack_channels need slack_team_id = T followed by upper-case letters and digits (the workspace id the Chatbot console shows) and slack_channel_id = upper-case letters and digits (the end of the channel link), e.g. slack_team_id = \"T07EA123LEP\", slack_channel_id = \"C07EZ1ABC23\"."
+  }
+
+  validation {
+    condition = alltrue([for c in var.notifications.teams_channels :
+      can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", c.team_id)) &&
+      can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", c.tenant_id)) &&
+    can(regex("^[A-Za-z0-9_=+/.,-]*%3[aA][A-Za-z0-9_=+/.,-]*%40[A-Za-z0-9_=+/.,-]*$", c.channel_id)) && length(c.channel_id) <= 255])
+    error_message = "notifications.teams_channels need team_id and tenant_id as GUIDs and channel_id URL-encoded as in the channel link (19%3a<id>%40thread.tacv2, at most 255 characters), e.g. team_id = \"74361522-da01-538d-aa2e-ac7918c6bb92\", channel_id = \"19%3ab2f1c0d9e8a7%40thread.tacv2\"."
+  }
+
+  validation {
+    condition     = length(var.notifications.webhooks) <= 20
+    error_message = "notifications.webhooks may list at most 20 webhooks (their list is the notifier's NOTIFY_CHANNELS, and a function's environment holds at most 4 KB), e.g. one per team channel."
+  }
+
+  validation {
+    condition     = alltrue([for w in var.notifications.webhooks : contains(["json", "slack", "teams", "pagerduty"], w.format)])
+    error_message = "notifications.webhooks format must be json (the generic payload), slack (an incoming webhook), teams (a Teams workflow webhook) or pagerduty (Events API v2, the secret holds the routing key), e.g. format = \"slack\"."
+  }
+
+  validation {
+    condition     = alltrue([for w in var.notifications.webhooks : (w.ssm_parameter == null) != (w.secret_id == null)])
+    error_message = "Each of notifications.webhooks names exactly one of ssm_parameter and secret_id: where its URL (or routing key) is kept, never the value itself, e.g. ssm_parameter = \"/webhealth/prod/ops-slack\"."
+  }
+
+  validation {
+    condition = alltrue([for w in var.notifications.webhooks : w.ssm_parameter == null || try(
+      length(w.ssm_parameter) <= 1011 && length(split("/", w.ssm_parameter)) <= 16 &&
+    can(regex("^(/[A-Za-z0-9_.-]+)+$", w.ssm_parameter)) && !can(regex("^/(?i:aws|ssm)", w.ssm_parameter)), false)])
+    error_message = "notifications.webhooks ssm_parameter must be a full SSM parameter name: '/'-separated levels of letters, digits, '_', '.' and '-' starting with '/', at most 15 levels and 1011 characters, not under /aws or /ssm (reserved by AWS), e.g. /webhealth/prod/ops-slack."
+  }
+
+  validation {
+    condition = alltrue([for w in var.notifications.webhooks : w.secret_id == null || try(
+      can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", w.secret_id)) ||
+    can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}$", w.secret_id)), false)])
+    error_message = "notifications.webhooks secret_id must be a Secrets Manager secret name (1-512 letters, digits and /_+=.@-) or a secret's full ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>), e.g. webhealth/prod/pagerduty."
   }
 }
 

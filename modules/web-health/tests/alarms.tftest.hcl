@@ -45,8 +45,31 @@ run "alarm_topic_wiring" {
   }
 
   assert {
-    condition     = aws_sqs_queue.alarmlogger_failures.kms_master_key_id == aws_kms_key.this.arn
-    error_message = "The failure queue is encrypted with the stack key."
+    condition     = aws_sqs_queue.alarmlogger_failures.kms_master_key_id == aws_kms_key.this.arn && aws_sqs_queue.notifier_failures.kms_master_key_id == aws_kms_key.this.arn
+    error_message = "The failure queues are encrypted with the stack key."
+  }
+
+  assert {
+    condition = { for k, s in aws_sns_topic_subscription.notifier : k => [s.topic_arn, s.protocol, s.endpoint] } == {
+      alarms = [aws_sns_topic.alarms.arn, "lambda", "arn:aws:lambda:eu-west-1:123456789012:function:webhealth-web-dev-eu-west-1-notifier:live"]
+      ops    = [aws_sns_topic.ops.arn, "lambda", "arn:aws:lambda:eu-west-1:123456789012:function:webhealth-web-dev-eu-west-1-notifier:live"]
+    }
+    error_message = "The notifier's live alias is subscribed to both the alarm topic and the ops topic (even without webhooks: it then reads and drops)."
+  }
+
+  assert {
+    condition     = alltrue([for k, p in aws_lambda_permission.notifier_from_sns : p.principal == "sns.amazonaws.com" && p.qualifier == "live" && p.source_arn == { alarms = aws_sns_topic.alarms.arn, ops = aws_sns_topic.ops.arn }[k]]) && length(aws_lambda_permission.notifier_from_sns) == 2
+    error_message = "Only the two topics may invoke the notifier alias, each by its own permission."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(module.notifier.execution_policy).Statement : s if s.Sid == "SendFailedInvocations" && s.Resource == [aws_sqs_queue.notifier_failures.arn]]) == 1
+    error_message = "The notifier's failed notifications go to its encrypted queue."
+  }
+
+  assert {
+    condition     = length(aws_sns_topic_subscription.email) == 0 && length(aws_chatbot_slack_channel_configuration.this) == 0 && length(aws_chatbot_teams_channel_configuration.this) == 0 && length(aws_iam_role.chatbot) == 0
+    error_message = "Without notifications nobody but the alarm logger and the notifier is subscribed."
   }
 
   assert {
@@ -80,5 +103,13 @@ run "dashboard_uses_metrics_insights" {
   assert {
     condition     = jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[1].properties.metrics[0][0].expression == "SELECT AVG(Latency) FROM SCHEMA(\"WebHealth/webhealth-web-dev-eu-west-1\", Region, TargetId) GROUP BY TargetId"
     error_message = "Latency per target comes from a Metrics Insights query."
+  }
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[3].properties.metrics == [
+      for p in setproduct(["webhealth-web-dev-eu-west-1-alarmlogger", "webhealth-web-dev-eu-west-1-crawler", "webhealth-web-dev-eu-west-1-notifier", "webhealth-web-dev-eu-west-1-urlapi"], ["Errors", "Throttles"]) :
+      ["AWS/Lambda", p[1], "FunctionName", p[0]]
+    ]
+    error_message = "The functions widget has one [namespace, metric, dimension, value] array per function and metric (a flat list is no metric CloudWatch can draw)."
   }
 }

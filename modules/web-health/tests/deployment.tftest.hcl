@@ -26,7 +26,7 @@ run "codedeploy_canary_on" {
   }
 
   assert {
-    condition     = alltrue([for m in [module.crawler, module.alarmlogger, module.urlapi] : m.configuration.codedeploy_config == "CodeDeployDefault.LambdaCanary10Percent5Minutes"])
+    condition     = alltrue([for m in [module.crawler, module.alarmlogger, module.urlapi, module.notifier] : m.configuration.codedeploy_config == "CodeDeployDefault.LambdaCanary10Percent5Minutes"])
     error_message = "The canary defaults to CodeDeployDefault.LambdaCanary10Percent5Minutes."
   }
 }
@@ -35,7 +35,7 @@ run "codedeploy_off_by_default" {
   command = plan
 
   assert {
-    condition     = output.codedeploy == null && alltrue([for m in [module.crawler, module.alarmlogger, module.urlapi] : m.codedeploy_app_name == null])
+    condition     = output.codedeploy == null && alltrue([for m in [module.crawler, module.alarmlogger, module.urlapi, module.notifier] : m.codedeploy_app_name == null])
     error_message = "Without CodeDeploy there is no application and nothing to deploy after apply."
   }
 }

@@ -21,7 +21,7 @@ run "aws_behaviour_by_default" {
   }
 
   assert {
-    condition     = alltrue([for m in [module.crawler, module.alarmlogger, module.urlapi] : m.configuration.application_log_level == "INFO"])
+    condition     = alltrue([for m in [module.crawler, module.alarmlogger, module.urlapi, module.notifier] : m.configuration.application_log_level == "INFO"])
     error_message = "On AWS every function gets its JSON logging config."
   }
 }
@@ -52,7 +52,7 @@ run "omit_lambda_logging_config" {
   }
 
   assert {
-    condition     = alltrue([for m in [module.crawler, module.alarmlogger, module.urlapi] : m.configuration.application_log_level == null && m.log_group_name == "/aws/lambda/${m.function_name}"])
+    condition     = alltrue([for m in [module.crawler, module.alarmlogger, module.urlapi, module.notifier] : m.configuration.application_log_level == null && m.log_group_name == "/aws/lambda/${m.function_name}"])
     error_message = "With omit_lambda_logging_config no function gets a logging config; their log groups stay Lambda's default ones."
   }
 

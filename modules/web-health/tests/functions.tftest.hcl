@@ -26,11 +26,12 @@ run "function_environments_match_the_contract" {
       MAX_BODY_BYTES            = "1048576"
       MAX_REDIRECTS             = "5"
       RETRY_DELAY               = "500ms"
-      ALARM_PERIOD_SECONDS      = "60"
+      ALARM_PERIOD_SECONDS      = "300"
       ALARM_EVALUATION_PERIODS  = "2"
       ALARM_DATAPOINTS_TO_ALARM = "2"
+      CERT_EXPIRY_DAYS          = "14"
     })
-    error_message = "The crawler gets exactly the variables docs/design.md lists."
+    error_message = "The crawler gets exactly the variables docs/design.md lists; its alarm period is the default schedule's interval (rate(5 minutes): 300 s)."
   }
 
   assert {
@@ -44,11 +45,65 @@ run "function_environments_match_the_contract" {
 
   assert {
     condition = module.alarmlogger.environment_variables == tomap({
+      URLS_TABLE           = "webhealth-web-dev-eu-west-1-urls"
       ALARMS_TABLE         = "webhealth-web-dev-eu-west-1-alarms"
       ALARM_PREFIX         = "webhealth-web-dev-eu-west-1-target"
       ALARM_RETENTION_DAYS = "90"
     })
-    error_message = "The alarmlogger gets its table, the alarm prefix and the retention."
+    error_message = "The alarmlogger gets its table, the URL table (to record whether the target was muted), the alarm prefix and the retention."
+  }
+
+  assert {
+    condition = module.notifier.environment_variables == tomap({
+      URLS_TABLE            = "webhealth-web-dev-eu-west-1-urls"
+      ALARMS_TABLE          = "webhealth-web-dev-eu-west-1-alarms"
+      DELIVERIES_TABLE      = "webhealth-web-dev-eu-west-1-deliveries"
+      ALARM_PREFIX          = "webhealth-web-dev-eu-west-1-target"
+      NOTIFY_CHANNELS       = "[]"
+      ALLOW_PRIVATE_TARGETS = "false"
+    })
+    error_message = "The notifier gets its three tables, the alarm prefix, the private-target switch and an empty channel list without webhooks; no CONSOLE_URL in the standard partition."
+  }
+}
+
+run "webhooks_become_the_notifiers_channels" {
+  command = plan
+
+  variables {
+    notifications = {
+      emails = ["oncall@example.com"]
+      webhooks = [
+        { name = "ops-slack", format = "slack", ssm_parameter = "/webhealth/dev/ops-slack" },
+        { name = "pager", format = "pagerduty", secret_id = "webhealth/dev/pagerduty" },
+      ]
+    }
+  }
+
+  assert {
+    condition = jsondecode(module.notifier.environment_variables["NOTIFY_CHANNELS"]) == [
+      { name = "ops-slack", format = "slack", ssm_parameter = "/webhealth/dev/ops-slack" },
+      { name = "pager", format = "pagerduty", secret_id = "webhealth/dev/pagerduty" },
+    ]
+    error_message = "NOTIFY_CHANNELS lists each webhook with its name, format and exactly the one of ssm_parameter and secret_id it names (no null for the other)."
+  }
+
+  assert {
+    condition     = !strcontains(module.notifier.environment_variables["NOTIFY_CHANNELS"], "null") && !strcontains(module.notifier.environment_variables["NOTIFY_CHANNELS"], "oncall@")
+    error_message = "NOTIFY_CHANNELS holds the webhooks only, never null attributes; e-mail goes through SNS."
+  }
+}
+
+run "other_partitions_get_their_console" {
+  command = plan
+
+  override_data {
+    target = data.aws_partition.current
+    values = { partition = "aws-cn" }
+  }
+
+  assert {
+    condition     = module.notifier.environment_variables["CONSOLE_URL"] == "https://console.amazonaws.cn"
+    error_message = "In the aws-cn partition the notifier links to its console (CONSOLE_URL)."
   }
 }
 

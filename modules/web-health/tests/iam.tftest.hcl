@@ -15,13 +15,13 @@ run "iam_is_least_privilege" {
   command = plan
 
   assert {
-    condition = alltrue(flatten([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy] :
+    condition = alltrue(flatten([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy, module.notifier.execution_policy] :
     [for s in jsondecode(p).Statement : [for a in s.Action : !strcontains(a, "*")]]]))
     error_message = "No function statement may have a wildcard action."
   }
 
   assert {
-    condition = toset(flatten([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy] :
+    condition = toset(flatten([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy, module.notifier.execution_policy] :
     [for s in jsondecode(p).Statement : s.Sid if contains(s.Resource, "*")]])) == toset(["PublishMetrics", "ListAlarms"])
     error_message = "Only PutMetricData and DescribeAlarms (no resource-level permissions) may use Resource *."
   }
@@ -48,10 +48,22 @@ run "iam_is_least_privilege" {
   }
 
   assert {
-    condition = [for s in jsondecode(module.alarmlogger.execution_policy).Statement : { a = s.Action, r = s.Resource } if s.Sid == "RecordAlarms"] == [
-      { a = ["dynamodb:PutItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-alarms"] }
+    condition = [for s in jsondecode(module.alarmlogger.execution_policy).Statement : { a = s.Action, r = s.Resource } if contains(["RecordAlarms", "ReadTargets"], s.Sid)] == [
+      { a = ["dynamodb:PutItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-alarms"] },
+      { a = ["dynamodb:GetItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"] },
     ]
-    error_message = "The alarmlogger may only put items into the alarm table."
+    error_message = "The alarmlogger may only put items into the alarm table and get targets (whether one is muted)."
+  }
+
+  assert {
+    condition = { for s in jsondecode(module.notifier.execution_policy).Statement : s.Sid => { a = s.Action, r = s.Resource } if s.Sid != "UseStackKey" } == {
+      WriteOwnLogGroup      = { a = ["logs:CreateLogStream", "logs:PutLogEvents"], r = ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/mocked:log-stream:*"] }
+      SendFailedInvocations = { a = ["sqs:SendMessage"], r = ["arn:aws:sqs:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifier-failures"] }
+      ReadTargets           = { a = ["dynamodb:GetItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"] }
+      ReadAlarmHistory      = { a = ["dynamodb:Query"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-alarms"] }
+      RecordDeliveries      = { a = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-deliveries"] }
+    }
+    error_message = "Without webhooks the notifier gets targets, queries the alarm history, records deliveries and sends failures to its queue; no secret of any kind."
   }
 
   assert {
@@ -62,7 +74,7 @@ run "iam_is_least_privilege" {
   }
 
   assert {
-    condition = alltrue([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy] :
+    condition = alltrue([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy, module.notifier.execution_policy] :
       length([for s in jsondecode(p).Statement : s if s.Sid == "UseStackKey" && s.Resource == [aws_kms_key.this.arn] &&
     try(s.Condition, null) == { StringEquals = { "kms:ViaService" = ["dynamodb.eu-west-1.amazonaws.com", "sqs.eu-west-1.amazonaws.com"] } }]) == 1])
     error_message = "Functions use the stack key only through DynamoDB and SQS."

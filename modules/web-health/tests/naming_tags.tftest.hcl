@@ -24,13 +24,14 @@ run "names_are_unique_per_team_environment_and_region" {
       crawler     = "webhealth-web-dev-eu-west-1-crawler"
       alarmlogger = "webhealth-web-dev-eu-west-1-alarmlogger"
       urlapi      = "webhealth-web-dev-eu-west-1-urlapi"
+      notifier    = "webhealth-web-dev-eu-west-1-notifier"
     }
     error_message = "Functions are named <stack>-<function> (their roles share the name; IAM is global, so it carries the region)."
   }
 
   assert {
-    condition     = output.urls_table == "webhealth-web-dev-eu-west-1-urls" && output.alarms_table == "webhealth-web-dev-eu-west-1-alarms"
-    error_message = "Tables are <stack>-urls and <stack>-alarms."
+    condition     = output.urls_table == "webhealth-web-dev-eu-west-1-urls" && output.alarms_table == "webhealth-web-dev-eu-west-1-alarms" && output.deliveries_table == "webhealth-web-dev-eu-west-1-deliveries"
+    error_message = "Tables are <stack>-urls, <stack>-alarms and <stack>-deliveries."
   }
 
   assert {
@@ -44,12 +45,22 @@ run "names_are_unique_per_team_environment_and_region" {
   }
 
   assert {
+    condition     = alltrue([for k, n in output.ops_alarms : n == "webhealth-web-dev-eu-west-1-${k}"]) && !anytrue([for n in values(output.ops_alarms) : startswith(n, output.alarm_prefix)])
+    error_message = "Operational alarms are named <stack>-<what> (so the ops topic policy lets them publish), never under the crawler's alarm prefix."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.notifier_failures.name == "webhealth-web-dev-eu-west-1-notifier-failures" && aws_sqs_queue.alarmlogger_failures.name == "webhealth-web-dev-eu-west-1-alarmlogger-failures"
+    error_message = "Failure queues are named <stack>-<function>-failures."
+  }
+
+  assert {
     condition     = aws_sns_topic.alarms.name == "webhealth-web-dev-eu-west-1-alarms" && aws_sns_topic.ops.name == "webhealth-web-dev-eu-west-1-ops" && aws_api_gateway_rest_api.this.name == "webhealth-web-dev-eu-west-1"
     error_message = "Topics and the API are named after the stack."
   }
 
   assert {
-    condition = alltrue([for t in [aws_dynamodb_table.urls.tags, aws_dynamodb_table.alarms.tags, aws_sns_topic.alarms.tags, aws_api_gateway_rest_api.this.tags, aws_kms_key.this.tags, aws_cloudwatch_event_rule.crawl.tags] :
+    condition = alltrue([for t in concat([aws_dynamodb_table.urls.tags, aws_dynamodb_table.alarms.tags, aws_dynamodb_table.deliveries.tags, aws_sns_topic.alarms.tags, aws_api_gateway_rest_api.this.tags, aws_kms_key.this.tags, aws_cloudwatch_event_rule.crawl.tags, aws_sqs_queue.notifier_failures.tags], [for a in aws_cloudwatch_metric_alarm.ops : a.tags]) :
     t["team"] == "web" && t["environment"] == "dev" && t["release_version"] == "1.4.0"])
     error_message = "Every resource is tagged with team, environment and release_version."
   }

@@ -25,8 +25,8 @@ run "defaults_when_no_group_is_set" {
   }
 
   assert {
-    condition     = module.urlapi.configuration.memory_size == 256 && module.urlapi.configuration.timeout == 10 && module.alarmlogger.configuration.memory_size == 128 && module.alarmlogger.configuration.timeout == 30
-    error_message = "The urlapi (256 MB, 10 s) and the alarmlogger (128 MB, 30 s) are fixed."
+    condition     = module.urlapi.configuration.memory_size == 256 && module.urlapi.configuration.timeout == 10 && module.alarmlogger.configuration.memory_size == 128 && module.alarmlogger.configuration.timeout == 30 && module.notifier.configuration.memory_size == 128 && module.notifier.configuration.timeout == 60
+    error_message = "The urlapi (256 MB, 10 s), the alarmlogger (128 MB, 30 s) and the notifier (128 MB, 60 s) are fixed."
   }
 
   assert {
@@ -35,8 +35,13 @@ run "defaults_when_no_group_is_set" {
   }
 
   assert {
-    condition     = jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[0].properties.period == 60 && module.alarmlogger.environment_variables["ALARM_RETENTION_DAYS"] == "90"
-    error_message = "Alarms judge 60-second periods and their records are kept 90 days by default."
+    condition     = output.alarm_period_seconds == 300 && jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[0].properties.period == 300 && module.alarmlogger.environment_variables["ALARM_RETENTION_DAYS"] == "90"
+    error_message = "Alarms judge periods of one crawl interval (300 s for the default rate(5 minutes)) and their records are kept 90 days by default."
+  }
+
+  assert {
+    condition     = module.crawler.environment_variables["CERT_EXPIRY_DAYS"] == "14"
+    error_message = "Certificate alarms fire below 14 days left by default."
   }
 
   assert {
@@ -82,7 +87,7 @@ run "every_setting_reaches_its_resource" {
       max_redirects        = 2
       retry_delay          = "1s"
     }
-    alarms = { period_seconds = 300, evaluation_periods = 5, datapoints_to_alarm = 3, retention_days = 30 }
+    alarms = { period_seconds = 600, evaluation_periods = 5, datapoints_to_alarm = 3, cert_expiry_days = 30, retention_days = 30 }
     api = {
       stage_name         = "v2"
       cors_allow_origins = ["https://app.example.com"]
@@ -110,20 +115,21 @@ run "every_setting_reaches_its_resource" {
   }
 
   assert {
-    condition     = alltrue([for m in [module.urlapi, module.alarmlogger] : m.configuration.log_retention_days == 7 && m.configuration.application_log_level == "WARN" && m.configuration.codedeploy_config == "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"])
+    condition     = alltrue([for m in [module.urlapi, module.alarmlogger, module.notifier] : m.configuration.log_retention_days == 7 && m.configuration.application_log_level == "WARN" && m.configuration.codedeploy_config == "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"])
     error_message = "The logging and deployment groups apply to every function."
   }
 
   assert {
-    condition = { for k, v in module.crawler.environment_variables : k => v if contains(["CONCURRENCY", "DEADLINE_MARGIN", "MAX_BODY_BYTES", "MAX_REDIRECTS", "RETRY_DELAY", "ALARM_PERIOD_SECONDS", "ALARM_EVALUATION_PERIODS", "ALARM_DATAPOINTS_TO_ALARM"], k) } == {
+    condition = { for k, v in module.crawler.environment_variables : k => v if contains(["CONCURRENCY", "DEADLINE_MARGIN", "MAX_BODY_BYTES", "MAX_REDIRECTS", "RETRY_DELAY", "ALARM_PERIOD_SECONDS", "ALARM_EVALUATION_PERIODS", "ALARM_DATAPOINTS_TO_ALARM", "CERT_EXPIRY_DAYS"], k) } == {
       CONCURRENCY               = "32"
       DEADLINE_MARGIN           = "10s"
       MAX_BODY_BYTES            = "2048"
       MAX_REDIRECTS             = "2"
       RETRY_DELAY               = "1s"
-      ALARM_PERIOD_SECONDS      = "300"
+      ALARM_PERIOD_SECONDS      = "600"
       ALARM_EVALUATION_PERIODS  = "5"
       ALARM_DATAPOINTS_TO_ALARM = "3"
+      CERT_EXPIRY_DAYS          = "30"
     }
     error_message = "The crawler's probe and alarm settings must reach its environment."
   }
@@ -134,7 +140,7 @@ run "every_setting_reaches_its_resource" {
   }
 
   assert {
-    condition     = alltrue([for i in [0, 1, 2] : jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[i].properties.period == 300])
+    condition     = alltrue([for i in [0, 1, 2] : jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[i].properties.period == 600])
     error_message = "The dashboard's per-target widgets use the alarm period."
   }
 
@@ -160,12 +166,12 @@ run "every_setting_reaches_its_resource" {
   }
 
   assert {
-    condition     = !aws_dynamodb_table.urls.deletion_protection_enabled && !aws_dynamodb_table.alarms.deletion_protection_enabled && aws_kms_key.this.deletion_window_in_days == 7
-    error_message = "data_protection must reach both tables and the stack key."
+    condition     = !aws_dynamodb_table.urls.deletion_protection_enabled && !aws_dynamodb_table.alarms.deletion_protection_enabled && !aws_dynamodb_table.deliveries.deletion_protection_enabled && aws_kms_key.this.deletion_window_in_days == 7
+    error_message = "data_protection must reach the three tables and the stack key."
   }
 
   assert {
-    condition     = output.codedeploy["crawler"].application == "webhealth-web-prod-eu-west-1-crawler" && output.codedeploy["urlapi"].deployment_group == "live"
+    condition     = output.codedeploy["crawler"].application == "webhealth-web-prod-eu-west-1-crawler" && output.codedeploy["urlapi"].deployment_group == "live" && output.codedeploy["notifier"].application == "webhealth-web-prod-eu-west-1-notifier"
     error_message = "With deployment.codedeploy every function gets a CodeDeploy application and deployment group."
   }
 }
@@ -194,8 +200,20 @@ run "null_attributes_take_the_defaults" {
 
   # What terraform/workload passes for attributes an envs/<env>.tfvars leaves out.
   variables {
-    crawler = { schedule_expression = null, timeout_seconds = null }
-    api     = { stage_name = null, throttle = null, usage_plan = { quota_period = null } }
+    crawler       = { schedule_expression = null, timeout_seconds = null }
+    alarms        = { period_seconds = null, cert_expiry_days = null }
+    api           = { stage_name = null, throttle = null, usage_plan = { quota_period = null } }
+    notifications = { emails = null, slack_channels = null, teams_channels = null, webhooks = null }
+  }
+
+  assert {
+    condition     = module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "300" && module.crawler.environment_variables["CERT_EXPIRY_DAYS"] == "14"
+    error_message = "A null alarms.period_seconds is the crawl interval and a null cert_expiry_days its default 14."
+  }
+
+  assert {
+    condition     = module.notifier.environment_variables["NOTIFY_CHANNELS"] == "[]" && length(aws_sns_topic_subscription.email) == 0 && length(aws_iam_role.chatbot) == 0
+    error_message = "Null channel lists are empty: no webhook, no e-mail, no Chatbot."
   }
 
   assert {

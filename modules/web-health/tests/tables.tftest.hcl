@@ -1,4 +1,4 @@
-# The two tables of docs/design.md.
+# The three tables of docs/design.md.
 mock_provider "aws" {
   override_during = plan
   source          = "./tests/mocks"
@@ -30,9 +30,14 @@ run "tables_match_the_design" {
   }
 
   assert {
-    condition = alltrue([for t in [aws_dynamodb_table.urls, aws_dynamodb_table.alarms] :
+    condition     = aws_dynamodb_table.deliveries.hash_key == "id" && aws_dynamodb_table.deliveries.range_key == null && aws_dynamodb_table.deliveries.billing_mode == "PAY_PER_REQUEST" && one(aws_dynamodb_table.deliveries.ttl).attribute_name == "expires_at" && one(aws_dynamodb_table.deliveries.ttl).enabled
+    error_message = "The deliveries table has hash key id (<SNS MessageId>#<channel>), on demand, expiring by TTL on expires_at."
+  }
+
+  assert {
+    condition = alltrue([for t in [aws_dynamodb_table.urls, aws_dynamodb_table.alarms, aws_dynamodb_table.deliveries] :
       one(t.point_in_time_recovery).enabled && one(t.server_side_encryption).enabled &&
     one(t.server_side_encryption).kms_key_arn == aws_kms_key.this.arn && t.deletion_protection_enabled])
-    error_message = "Both tables have PITR, the stack's KMS key and (by default) deletion protection."
+    error_message = "Every table has PITR, the stack's KMS key and (by default) deletion protection."
   }
 }

@@ -229,3 +229,157 @@ run "rejects_kms_deletion_window" {
   }
   expect_failures = [var.data_protection]
 }
+
+run "rejects_cert_expiry_days_out_of_range" {
+  command = plan
+  variables {
+    alarms = { cert_expiry_days = 0 }
+  }
+  expect_failures = [var.alarms]
+}
+
+# Alarms that can fire: the per-target period against the crawl interval, preconditions of the schedule rule
+# (not validations of var.alarms, so a bad crawler setting never hides a bad alarms setting).
+
+run "rejects_alarm_period_shorter_than_the_crawl_interval" {
+  command = plan
+  variables {
+    crawler = { schedule_expression = "rate(5 minutes)" }
+    alarms  = { period_seconds = 60 }
+  }
+  expect_failures = [aws_cloudwatch_event_rule.crawl]
+}
+
+run "rejects_cron_schedule_without_an_alarm_period" {
+  command = plan
+  variables {
+    crawler = { schedule_expression = "cron(0/10 * * * ? *)" }
+  }
+  expect_failures = [aws_cloudwatch_event_rule.crawl]
+}
+
+run "rejects_crawl_interval_longer_than_a_day" {
+  command = plan
+  variables {
+    crawler = { schedule_expression = "rate(2 days)" }
+    alarms  = { evaluation_periods = 1, datapoints_to_alarm = 1 }
+  }
+  expect_failures = [aws_cloudwatch_event_rule.crawl]
+}
+
+run "rejects_derived_period_times_evaluation_periods_over_a_day" {
+  command = plan
+  variables {
+    crawler = { schedule_expression = "rate(1 day)" }
+  }
+  expect_failures = [aws_cloudwatch_event_rule.crawl]
+}
+
+# notifications: one run per rule.
+
+run "rejects_email_that_is_no_address" {
+  command = plan
+  variables {
+    notifications = { emails = ["oncall@example"] }
+  }
+  expect_failures = [var.notifications]
+}
+
+run "rejects_email_listed_twice" {
+  command = plan
+  variables {
+    notifications = { emails = ["oncall@example.com", "OnCall@example.com"] }
+  }
+  expect_failures = [var.notifications]
+}
+
+run "rejects_channel_name" {
+  command = plan
+  variables {
+    notifications = { webhooks = [{ name = "Ops_Slack", format = "slack", ssm_parameter = "/webhealth/dev/ops-slack" }] }
+  }
+  expect_failures = [var.notifications]
+}
+
+run "rejects_channel_name_used_twice" {
+  command = plan
+  variables {
+    notifications = {
+      slack_channels = [{ name = "ops", slack_team_id = "T07EA123LEP", slack_channel_id = "C07EZ1ABC23" }]
+      webhooks       = [{ name = "ops", format = "slack", ssm_parameter = "/webhealth/dev/ops-slack" }]
+    }
+  }
+  expect_failures = [var.notifications]
+}
+
+run "rejects_slack_ids" {
+  command = plan
+  variables {
+    notifications = { slack_channels = [{ name = "ops", slack_team_id = "W07EA123LEP", slack_channel_id = "C07EZ1ABC23" }] }
+  }
+  expect_failures = [var.notifications]
+}
+
+run "rejects_teams_channel_id_not_url_encoded" {
+  command = plan
+  variables {
+    notifications = { teams_channels = [{ name = "ops", team_id = "74361522-da01-538d-aa2e-ac7918c6bb92", tenant_id = "0f8fad5b-d9cb-469f-a165-70867728950e", channel_id = "19:b2f1c0d9e8a7@thread.tacv2" }] }
+  }
+  expect_failures = [var.notifications]
+}
+
+run "rejects_more_than_20_webhooks" {
+  command = plan
+  variables {
+    notifications = { webhooks = [for i in range(21) : { name = "hook-${i}", format = "json", ssm_parameter = "/webhealth/dev/hook-${i}" }] }
+  }
+  expect_failures = [var.notifications]
+}
+
+run "rejects_webhook_format" {
+  command = plan
+  variables {
+    notifications = { webhooks = [{ name = "ops", format = "discord", ssm_parameter = "/webhealth/dev/ops" }] }
+  }
+  expect_failures = [var.notifications]
+}
+
+run "rejects_webhook_with_both_secret_references" {
+  command = plan
+  variables {
+    notifications = { webhooks = [{ name = "ops", format = "json", ssm_parameter = "/webhealth/dev/ops", secret_id = "webhealth/dev/ops" }] }
+  }
+  expect_failures = [var.notifications]
+}
+
+run "rejects_webhook_without_a_secret_reference" {
+  command = plan
+  variables {
+    notifications = { webhooks = [{ name = "ops", format = "json" }] }
+  }
+  expect_failures = [var.notifications]
+}
+
+run "rejects_ssm_parameter_that_is_no_full_name" {
+  command = plan
+  variables {
+    notifications = { webhooks = [{ name = "ops", format = "json", ssm_parameter = "webhealth/dev/ops" }] }
+  }
+  expect_failures = [var.notifications]
+}
+
+run "rejects_ssm_parameter_under_aws" {
+  command = plan
+  variables {
+    notifications = { webhooks = [{ name = "ops", format = "json", ssm_parameter = "/AWS/service/ops" }] }
+  }
+  expect_failures = [var.notifications]
+}
+
+run "rejects_secret_id" {
+  command = plan
+  variables {
+    notifications = { webhooks = [{ name = "ops", format = "pagerduty", secret_id = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pager" }] }
+  }
+  expect_failures = [var.notifications]
+}

@@ -44,6 +44,16 @@ override_resource {
 }
 
 override_resource {
+  target = aws_sqs_queue.notifier_failures
+  values = { arn = "arn:aws:sqs:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifier-failures" }
+}
+
+override_resource {
+  target = aws_dynamodb_table.deliveries
+  values = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-deliveries" }
+}
+
+override_resource {
   target = aws_dynamodb_table.urls
   values = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls" }
 }
@@ -94,4 +104,20 @@ override_resource {
     arn        = "arn:aws:lambda:eu-west-1:123456789012:function:webhealth-web-dev-eu-west-1-urlapi:live"
     invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:webhealth-web-dev-eu-west-1-urlapi:live/invocations"
   }
+}
+
+override_resource {
+  target = module.notifier.aws_lambda_alias.live
+  values = {
+    arn        = "arn:aws:lambda:eu-west-1:123456789012:function:webhealth-web-dev-eu-west-1-notifier:live"
+    invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:webhealth-web-dev-eu-west-1-notifier:live/invocations"
+  }
+}
+
+mock_resource "aws_chatbot_slack_channel_configuration" {
+  defaults = { chat_configuration_arn = "arn:aws:chatbot::123456789012:chat-configuration/slack-channel/mocked" }
+}
+
+mock_resource "aws_chatbot_teams_channel_configuration" {
+  defaults = { chat_configuration_arn = "arn:aws:chatbot::123456789012:chat-configuration/microsoft-teams-channel/mocked" }
 }

@@ -1,0 +1,113 @@
+# Watching the watcher: the stack's operational alarms, what each judges, and that they reach the ops topic.
+
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+variables {
+  team            = "web"
+  environment     = "dev"
+  release_version = "1.4.0"
+  artifacts_dir   = "tests/fixtures"
+}
+
+run "every_ops_alarm_is_named_and_on_the_ops_topic" {
+  command = plan
+
+  assert {
+    condition = output.ops_alarms == merge(
+      { for k in ["crawler-heartbeat", "crawler-skipped", "api-5xx", "alarmlogger-failures-messages", "notifier-failures-messages"] : k => "webhealth-web-dev-eu-west-1-${k}" },
+      { for p in setproduct(["crawler", "alarmlogger", "urlapi", "notifier"], ["errors", "throttles", "duration"]) : "${p[0]}-${p[1]}" => "webhealth-web-dev-eu-west-1-${p[0]}-${p[1]}" },
+    )
+    error_message = "ops_alarms names the heartbeat, skipped targets, API 5xx, both failure queues and errors/throttles/duration of all four functions (the notifier included)."
+  }
+
+  assert {
+    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.ops : a.alarm_actions == toset([aws_sns_topic.ops.arn]) && a.ok_actions == toset([aws_sns_topic.ops.arn])])
+    error_message = "Every operational alarm publishes ALARM and OK to the ops topic (where the notifier, e-mail and Chatbot listen)."
+  }
+
+  assert {
+    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.ops : length(a.alarm_description) <= 1024 && strcontains(a.alarm_description, "docs/runbook.md")])
+    error_message = "Every operational alarm says what happened and where to look, within CloudWatch's 1024 characters, and names its runbook entry."
+  }
+}
+
+run "heartbeat_breaches_on_two_crawl_intervals_without_a_run" {
+  command = plan
+
+  assert {
+    condition = [for k in ["namespace", "metric_name", "statistic", "period", "evaluation_periods", "datapoints_to_alarm", "threshold", "comparison_operator", "treat_missing_data"] : aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"][k]] == [
+      "WebHealth/webhealth-web-dev-eu-west-1", "RunDuration", "SampleCount", 300, 2, 2, 1, "LessThanThreshold", "breaching",
+    ] && aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].dimensions == tomap({ Region = "eu-west-1" })
+    error_message = "The heartbeat counts the crawler's RunDuration (one per completed run) per crawl interval (300 s by default) and breaches when two intervals hold none; missing data breaches, so a disabled schedule or a crashing crawler pages."
+  }
+
+  assert {
+    condition = [for k in ["metric_name", "statistic", "period", "evaluation_periods", "threshold", "comparison_operator", "treat_missing_data"] : aws_cloudwatch_metric_alarm.ops["crawler-skipped"][k]] == [
+      "TargetsSkipped", "Maximum", 300, 1, 0, "GreaterThanThreshold", "notBreaching",
+    ] && aws_cloudwatch_metric_alarm.ops["crawler-skipped"].dimensions == tomap({ Region = "eu-west-1" })
+    error_message = "The skipped alarm fires when a crawl interval holds a run that skipped targets (TargetsSkipped > 0)."
+  }
+}
+
+run "heartbeat_follows_the_schedule" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)" }
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].period == 60 && aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].evaluation_periods == 2 && aws_cloudwatch_metric_alarm.ops["crawler-skipped"].period == 60
+    error_message = "Crawling every minute, the heartbeat judges minutes."
+  }
+}
+
+run "heartbeat_of_a_cron_schedule_uses_the_alarm_period" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "cron(0/10 * * * ? *)" }
+    alarms  = { period_seconds = 600 }
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].period == 600 && aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].evaluation_periods == 2
+    error_message = "For a cron schedule the heartbeat judges the explicit alarm period (at least the longest gap between runs)."
+  }
+}
+
+run "heartbeat_of_a_daily_crawl_judges_one_day" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 day)" }
+    alarms  = { evaluation_periods = 1, datapoints_to_alarm = 1 }
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].period == 86400 && aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].evaluation_periods == 1
+    error_message = "CloudWatch judges at most one day, so a daily crawl's heartbeat judges one day."
+  }
+}
+
+run "queues_and_api_errors" {
+  command = plan
+
+  assert {
+    condition = alltrue([for q in ["alarmlogger-failures", "notifier-failures"] :
+      [for k in ["namespace", "metric_name", "statistic", "period", "evaluation_periods", "threshold", "comparison_operator", "treat_missing_data"] : aws_cloudwatch_metric_alarm.ops["${q}-messages"][k]] == ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, 0, "GreaterThanThreshold", "notBreaching"]
+      && aws_cloudwatch_metric_alarm.ops["${q}-messages"].dimensions == tomap({ QueueName = "webhealth-web-dev-eu-west-1-${q}" })
+    ])
+    error_message = "Any message in a failure queue (alarmlogger, notifier) raises its alarm."
+  }
+
+  assert {
+    condition = [for k in ["namespace", "metric_name", "statistic", "period", "evaluation_periods", "threshold", "comparison_operator", "treat_missing_data"] : aws_cloudwatch_metric_alarm.ops["api-5xx"][k]] == [
+      "AWS/ApiGateway", "5XXError", "Average", 300, 1, 0.05, "GreaterThanThreshold", "notBreaching",
+    ] && aws_cloudwatch_metric_alarm.ops["api-5xx"].dimensions == tomap({ ApiName = "webhealth-web-dev-eu-west-1", Stage = "v1" })
+    error_message = "The API alarm fires when more than 5% of the stage's requests answer 5xx over 5 minutes; no traffic is no alarm."
+  }
+}
