@@ -236,7 +236,7 @@ func TestNotifyCrawlerStopped(t *testing.T) {
 	s := testStack(t)
 	hooks := s.webhooks(t)
 	out := s.outputs(t)
-	heartbeat := out.OpsAlarms["crawler_heartbeat"]
+	heartbeat := out.OpsAlarms["crawler-heartbeat"]
 	for _, name := range out.OpsAlarms {
 		if heartbeat == "" && strings.HasSuffix(name, "-crawler-heartbeat") {
 			heartbeat = name
