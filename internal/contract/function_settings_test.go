@@ -27,6 +27,9 @@ type functionSetting struct {
 	function    string // the module block whose environment_variables get it
 	env         string
 	number      bool
+	// via is the local functions.tf hands on instead of var.<group>.<attr> ("": the attribute itself),
+	// and unset what it holds when the attribute is null (its default) under moduleInputs.
+	via, unset string
 }
 
 func (s functionSetting) key() string { return s.group + "." + s.attr }
@@ -35,15 +38,24 @@ func (s functionSetting) key() string { return s.group + "." + s.attr }
 var settingGroups = []string{"crawler", "alarms"}
 
 var functionSettings = []functionSetting{
-	{"crawler", "concurrency", "crawler", "CONCURRENCY", true},
-	{"crawler", "deadline_margin", "crawler", "DEADLINE_MARGIN", false},
-	{"crawler", "max_body_bytes", "crawler", "MAX_BODY_BYTES", true},
-	{"crawler", "max_redirects", "crawler", "MAX_REDIRECTS", true},
-	{"crawler", "retry_delay", "crawler", "RETRY_DELAY", false},
-	{"alarms", "period_seconds", "crawler", "ALARM_PERIOD_SECONDS", true},
-	{"alarms", "evaluation_periods", "crawler", "ALARM_EVALUATION_PERIODS", true},
-	{"alarms", "datapoints_to_alarm", "crawler", "ALARM_DATAPOINTS_TO_ALARM", true},
-	{"alarms", "retention_days", "alarmlogger", "ALARM_RETENTION_DAYS", true},
+	{"crawler", "concurrency", "crawler", "CONCURRENCY", true, "", ""},
+	{"crawler", "deadline_margin", "crawler", "DEADLINE_MARGIN", false, "", ""},
+	{"crawler", "max_body_bytes", "crawler", "MAX_BODY_BYTES", true, "", ""},
+	{"crawler", "max_redirects", "crawler", "MAX_REDIRECTS", true, "", ""},
+	{"crawler", "retry_delay", "crawler", "RETRY_DELAY", false, "", ""},
+	// null: the crawl interval, 60 s for moduleInputs' rate(1 minute)
+	{"alarms", "period_seconds", "crawler", "ALARM_PERIOD_SECONDS", true, "local.alarm_period_seconds", "60"},
+	{"alarms", "evaluation_periods", "crawler", "ALARM_EVALUATION_PERIODS", true, "", ""},
+	{"alarms", "datapoints_to_alarm", "crawler", "ALARM_DATAPOINTS_TO_ALARM", true, "", ""},
+	{"alarms", "cert_expiry_days", "crawler", "CERT_EXPIRY_DAYS", true, "", ""},
+	{"alarms", "retention_days", "alarmlogger", "ALARM_RETENTION_DAYS", true, "", ""},
+}
+
+// moduleInputs are set in every run and are no function setting: a crawl every minute, whose interval
+// (the module's own rule: no alarm period shorter than it, which no function can check) admits every
+// period the crawler accepts, so the runs judge only the rules the two sides share.
+var moduleInputs = []struct{ group, attr, hcl string }{
+	{"crawler", "schedule_expression", `"rate(1 minute)"`},
 }
 
 // settingsTable is the one table of the functions' settings: each case sets some attributes (to the text
@@ -142,6 +154,14 @@ var settingsTable = []struct {
 	{"datapoints above the periods", map[string]string{"alarms.evaluation_periods": "2", "alarms.datapoints_to_alarm": "3"}, []string{"alarms"}},
 	{"datapoints not whole", map[string]string{"alarms.datapoints_to_alarm": "1.5"}, []string{"alarms"}},
 
+	{"cert expiry of 0 days", map[string]string{"alarms.cert_expiry_days": "0"}, []string{"alarms"}},
+	{"cert expiry of 1 day", map[string]string{"alarms.cert_expiry_days": "1"}, nil},
+	{"cert expiry of 30 days", map[string]string{"alarms.cert_expiry_days": "30"}, nil},
+	{"cert expiry of 365 days", map[string]string{"alarms.cert_expiry_days": "365"}, nil},
+	{"cert expiry of 366 days", map[string]string{"alarms.cert_expiry_days": "366"}, []string{"alarms"}},
+	{"cert expiry negative", map[string]string{"alarms.cert_expiry_days": "-14"}, []string{"alarms"}},
+	{"cert expiry not whole", map[string]string{"alarms.cert_expiry_days": "14.5"}, []string{"alarms"}},
+
 	{"retention of 0 days", map[string]string{"alarms.retention_days": "0"}, []string{"alarms"}},
 	{"retention of 1 day", map[string]string{"alarms.retention_days": "1"}, nil},
 	{"retention of 3650 days", map[string]string{"alarms.retention_days": "3650"}, nil},
@@ -151,7 +171,7 @@ var settingsTable = []struct {
 	{"every setting at once", map[string]string{
 		"crawler.concurrency": "64", "crawler.deadline_margin": "3s", "crawler.max_body_bytes": "65536", "crawler.max_redirects": "2",
 		"crawler.retry_delay": "250ms", "alarms.period_seconds": "300", "alarms.evaluation_periods": "3", "alarms.datapoints_to_alarm": "2",
-		"alarms.retention_days": "365",
+		"alarms.cert_expiry_days": "21", "alarms.retention_days": "365",
 	}, nil},
 	{"a bad setting in each group", map[string]string{"crawler.max_redirects": "11", "alarms.retention_days": "0"}, []string{"crawler", "alarms"}},
 }
@@ -175,6 +195,9 @@ func judgeSettings(t *testing.T, defaults, set map[string]string) (map[string]st
 		v, ok := set[s.key()]
 		if !ok {
 			v, ok = defaults[s.key()]
+			if !ok && s.via != "" {
+				v, ok = s.unset, true
+			}
 			require.True(t, ok, "variables.tf has no default for %s", s.key())
 		}
 		env[s.env], groupOf[s.env] = v, s.group
@@ -241,13 +264,20 @@ func TestFunctionSettingsAreTheTable(t *testing.T) {
 	t.Parallel()
 	src, err := os.ReadFile(moduleDir + "functions.tf")
 	require.NoError(t, err)
-	mapping := regexp.MustCompile(`(?m)^\s*([A-Z_]+)\s*=\s*(tostring\()?var\.(crawler|alarms)\.([a-z_]+)\)?\s*$`)
+	mapping := regexp.MustCompile(`(?m)^\s*([A-Z_]+)\s*=\s*(tostring\()?(var\.(?:crawler|alarms)\.[a-z_]+|local\.[a-z_]+)\)?\s*$`)
 	var got, want []string
 	for _, m := range mapping.FindAllStringSubmatch(string(src), -1) {
-		got = append(got, fmt.Sprintf("%s=%s.%s number=%t", m[1], m[3], m[4], m[2] != ""))
+		if strings.HasPrefix(m[3], "local.") && !slices.ContainsFunc(functionSettings, func(s functionSetting) bool { return s.via == m[3] }) {
+			continue // a local that is no setting of var.crawler or var.alarms (a table name, the prefix)
+		}
+		got = append(got, fmt.Sprintf("%s=%s number=%t", m[1], m[3], m[2] != ""))
 	}
 	for _, s := range functionSettings {
-		want = append(want, fmt.Sprintf("%s=%s number=%t", s.env, s.key(), s.number))
+		from := "var." + s.key()
+		if s.via != "" {
+			from = s.via
+		}
+		want = append(want, fmt.Sprintf("%s=%s number=%t", s.env, from, s.number))
 	}
 	assert.ElementsMatch(t, want, got, "functions.tf's environment variables from var.crawler and var.alarms")
 
@@ -277,6 +307,8 @@ const settingsTestsHeader = `# Generated by internal/contract/function_settings_
 # Each run plans the module with some crawler and alarms settings; expect_failures lists exactly the
 # variables whose settings the functions' LoadConfig refuse, so this file fails wherever the validations
 # and the functions disagree. A valid run also asserts that each value reaches its environment variable.
+# Every run crawls every minute, so the module's own rule (no alarm period shorter than the crawl
+# interval) refuses none of the periods the crawler accepts.
 
 mock_provider "aws" {
   override_during = plan
@@ -311,22 +343,31 @@ func generateSettingsTests(t *testing.T, defaults map[string]string) string {
 		var groups, asserts []string
 		width := 0 // terraform fmt aligns the = of consecutive attributes
 		for _, group := range settingGroups {
-			if slices.ContainsFunc(functionSettings, func(s functionSetting) bool { _, ok := tc.set[s.key()]; return ok && s.group == group }) {
+			if slices.ContainsFunc(moduleInputs, func(in struct{ group, attr, hcl string }) bool { return in.group == group }) ||
+				slices.ContainsFunc(functionSettings, func(s functionSetting) bool { _, ok := tc.set[s.key()]; return ok && s.group == group }) {
 				width = max(width, len(group))
 			}
 		}
 		for _, group := range settingGroups {
 			var attrs []string
+			for _, in := range moduleInputs {
+				if in.group == group {
+					attrs = append(attrs, in.attr+" = "+in.hcl)
+				}
+			}
 			for _, s := range functionSettings {
 				v, ok := tc.set[s.key()]
-				if s.group != group || !ok {
+				if s.group != group || (!ok && s.via == "") {
 					continue
 				}
-				lit := hclString(v)
-				if s.number {
-					lit = v
+				// A setting handed on through a local is asserted unset too: the value the module derives.
+				if ok {
+					lit := hclString(v)
+					if s.number {
+						lit = v
+					}
+					attrs = append(attrs, s.attr+" = "+lit)
 				}
-				attrs = append(attrs, s.attr+" = "+lit)
 				asserts = append(asserts, fmt.Sprintf("module.%s.environment_variables[%q] == %s", s.function, s.env, hclString(env[s.env])))
 			}
 			if len(attrs) > 0 {

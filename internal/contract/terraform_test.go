@@ -17,6 +17,7 @@ import (
 	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/crawler"
 	"github.com/webhealth/webhealth/internal/probe"
+	"github.com/webhealth/webhealth/internal/target"
 )
 
 const moduleDir = "../../modules/web-health/"
@@ -133,9 +134,10 @@ func TestTerraformDefaultsMatchGo(t *testing.T) {
 		{"MAX_BODY_BYTES", "crawler.max_body_bytes", integer(probe.DefaultMaxBodyBytes)},
 		{"MAX_REDIRECTS", "crawler.max_redirects", integer(probe.DefaultMaxRedirects)},
 		{"RETRY_DELAY", "crawler.retry_delay", duration(probe.DefaultRetryDelay)},
-		{"ALARM_PERIOD_SECONDS", "alarms.period_seconds", integer(crawler.DefaultAlarmPeriod)},
+		// ALARM_PERIOD_SECONDS has no Terraform default: null is the crawl interval (function_settings_test.go).
 		{"ALARM_EVALUATION_PERIODS", "alarms.evaluation_periods", integer(crawler.DefaultAlarmEvalPeriod)},
 		{"ALARM_DATAPOINTS_TO_ALARM", "alarms.datapoints_to_alarm", integer(crawler.DefaultAlarmDatapoints)},
+		{"CERT_EXPIRY_DAYS", "alarms.cert_expiry_days", integer(target.DefaultCertExpiryDays)},
 		{"ALARM_RETENTION_DAYS", "alarms.retention_days", integer(alarmlog.DefaultRetentionDays)},
 	}
 	for _, tc := range tests {

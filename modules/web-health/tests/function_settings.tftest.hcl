@@ -3,6 +3,8 @@
 # Each run plans the module with some crawler and alarms settings; expect_failures lists exactly the
 # variables whose settings the functions' LoadConfig refuse, so this file fails wherever the validations
 # and the functions disagree. A valid run also asserts that each value reaches its environment variable.
+# Every run crawls every minute, so the module's own rule (no alarm period shorter than the crawl
+# interval) refuses none of the periods the crawler accepts.
 
 mock_provider "aws" {
   override_during = plan
@@ -18,13 +20,22 @@ variables {
 
 run "valid_defaults" {
   command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)" }
+  }
+
+  assert {
+    condition     = module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
+    error_message = "Each accepted setting reaches its function's environment variable as the function read it."
+  }
 }
 
 run "refused_concurrency_of_0" {
   command = plan
 
   variables {
-    crawler = { concurrency = 0 }
+    crawler = { schedule_expression = "rate(1 minute)", concurrency = 0 }
   }
 
   expect_failures = [var.crawler]
@@ -34,11 +45,11 @@ run "valid_concurrency_of_1" {
   command = plan
 
   variables {
-    crawler = { concurrency = 1 }
+    crawler = { schedule_expression = "rate(1 minute)", concurrency = 1 }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["CONCURRENCY"] == "1"
+    condition     = module.crawler.environment_variables["CONCURRENCY"] == "1" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -47,11 +58,11 @@ run "valid_concurrency_of_256" {
   command = plan
 
   variables {
-    crawler = { concurrency = 256 }
+    crawler = { schedule_expression = "rate(1 minute)", concurrency = 256 }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["CONCURRENCY"] == "256"
+    condition     = module.crawler.environment_variables["CONCURRENCY"] == "256" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -60,7 +71,7 @@ run "refused_concurrency_of_257" {
   command = plan
 
   variables {
-    crawler = { concurrency = 257 }
+    crawler = { schedule_expression = "rate(1 minute)", concurrency = 257 }
   }
 
   expect_failures = [var.crawler]
@@ -70,7 +81,7 @@ run "refused_concurrency_negative" {
   command = plan
 
   variables {
-    crawler = { concurrency = -1 }
+    crawler = { schedule_expression = "rate(1 minute)", concurrency = -1 }
   }
 
   expect_failures = [var.crawler]
@@ -80,7 +91,7 @@ run "refused_concurrency_not_whole" {
   command = plan
 
   variables {
-    crawler = { concurrency = 1.5 }
+    crawler = { schedule_expression = "rate(1 minute)", concurrency = 1.5 }
   }
 
   expect_failures = [var.crawler]
@@ -90,7 +101,7 @@ run "refused_deadline_margin_of_499ms" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "499ms" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "499ms" }
   }
 
   expect_failures = [var.crawler]
@@ -100,11 +111,11 @@ run "valid_deadline_margin_of_500ms" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "500ms" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "500ms" }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "500ms"
+    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "500ms" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -113,7 +124,7 @@ run "refused_deadline_margin_of_0s" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "0s" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "0s" }
   }
 
   expect_failures = [var.crawler]
@@ -123,11 +134,11 @@ run "valid_deadline_margin_of_5m" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "5m" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "5m" }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "5m"
+    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "5m" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -136,11 +147,11 @@ run "valid_deadline_margin_of_300s" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "300s" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "300s" }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "300s"
+    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "300s" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -149,11 +160,11 @@ run "valid_deadline_margin_of_300000ms" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "300000ms" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "300000ms" }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "300000ms"
+    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "300000ms" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -162,7 +173,7 @@ run "refused_deadline_margin_of_300001ms" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "300001ms" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "300001ms" }
   }
 
   expect_failures = [var.crawler]
@@ -172,7 +183,7 @@ run "refused_deadline_margin_of_301s" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "301s" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "301s" }
   }
 
   expect_failures = [var.crawler]
@@ -182,7 +193,7 @@ run "refused_deadline_margin_of_6m" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "6m" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "6m" }
   }
 
   expect_failures = [var.crawler]
@@ -192,11 +203,11 @@ run "valid_deadline_margin_with_leading_zeros" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "0010s" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "0010s" }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "0010s"
+    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "0010s" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -205,11 +216,11 @@ run "valid_deadline_margin_padded" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = " 10s\n" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = " 10s\n" }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == " 10s\n"
+    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == " 10s\n" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -218,11 +229,11 @@ run "valid_deadline_margin_blank_is_the_default" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "" }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == ""
+    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -231,11 +242,11 @@ run "valid_deadline_margin_spaces_are_the_default" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "   " }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "   " }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "   "
+    condition     = module.crawler.environment_variables["DEADLINE_MARGIN"] == "   " && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -244,7 +255,7 @@ run "refused_deadline_margin_in_words" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "5 seconds" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "5 seconds" }
   }
 
   expect_failures = [var.crawler]
@@ -254,7 +265,7 @@ run "refused_deadline_margin_with_a_space_before_the_unit" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "5 s" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "5 s" }
   }
 
   expect_failures = [var.crawler]
@@ -264,7 +275,7 @@ run "refused_deadline_margin_without_a_unit" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "5" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "5" }
   }
 
   expect_failures = [var.crawler]
@@ -274,7 +285,7 @@ run "refused_deadline_margin_as_a_fraction" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "1.5s" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "1.5s" }
   }
 
   expect_failures = [var.crawler]
@@ -284,7 +295,7 @@ run "refused_deadline_margin_of_two_units" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "1m30s" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "1m30s" }
   }
 
   expect_failures = [var.crawler]
@@ -294,7 +305,7 @@ run "refused_deadline_margin_in_microseconds" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "2000000us" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "2000000us" }
   }
 
   expect_failures = [var.crawler]
@@ -304,7 +315,7 @@ run "refused_deadline_margin_in_hours" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "0h" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "0h" }
   }
 
   expect_failures = [var.crawler]
@@ -314,7 +325,7 @@ run "refused_deadline_margin_upper_case_unit" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "5S" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "5S" }
   }
 
   expect_failures = [var.crawler]
@@ -324,7 +335,7 @@ run "refused_deadline_margin_with_a_sign" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "+5s" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "+5s" }
   }
 
   expect_failures = [var.crawler]
@@ -334,7 +345,7 @@ run "refused_deadline_margin_overflowing" {
   command = plan
 
   variables {
-    crawler = { deadline_margin = "99999999999999999999m" }
+    crawler = { schedule_expression = "rate(1 minute)", deadline_margin = "99999999999999999999m" }
   }
 
   expect_failures = [var.crawler]
@@ -344,7 +355,7 @@ run "refused_max_body_bytes_of_1023" {
   command = plan
 
   variables {
-    crawler = { max_body_bytes = 1023 }
+    crawler = { schedule_expression = "rate(1 minute)", max_body_bytes = 1023 }
   }
 
   expect_failures = [var.crawler]
@@ -354,11 +365,11 @@ run "valid_max_body_bytes_of_1024" {
   command = plan
 
   variables {
-    crawler = { max_body_bytes = 1024 }
+    crawler = { schedule_expression = "rate(1 minute)", max_body_bytes = 1024 }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["MAX_BODY_BYTES"] == "1024"
+    condition     = module.crawler.environment_variables["MAX_BODY_BYTES"] == "1024" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -367,11 +378,11 @@ run "valid_max_body_bytes_of_10485760" {
   command = plan
 
   variables {
-    crawler = { max_body_bytes = 10485760 }
+    crawler = { schedule_expression = "rate(1 minute)", max_body_bytes = 10485760 }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["MAX_BODY_BYTES"] == "10485760"
+    condition     = module.crawler.environment_variables["MAX_BODY_BYTES"] == "10485760" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -380,7 +391,7 @@ run "refused_max_body_bytes_of_10485761" {
   command = plan
 
   variables {
-    crawler = { max_body_bytes = 10485761 }
+    crawler = { schedule_expression = "rate(1 minute)", max_body_bytes = 10485761 }
   }
 
   expect_failures = [var.crawler]
@@ -390,7 +401,7 @@ run "refused_max_body_bytes_not_whole" {
   command = plan
 
   variables {
-    crawler = { max_body_bytes = 2048.5 }
+    crawler = { schedule_expression = "rate(1 minute)", max_body_bytes = 2048.5 }
   }
 
   expect_failures = [var.crawler]
@@ -400,7 +411,7 @@ run "refused_max_redirects_negative" {
   command = plan
 
   variables {
-    crawler = { max_redirects = -1 }
+    crawler = { schedule_expression = "rate(1 minute)", max_redirects = -1 }
   }
 
   expect_failures = [var.crawler]
@@ -410,11 +421,11 @@ run "valid_max_redirects_of_0" {
   command = plan
 
   variables {
-    crawler = { max_redirects = 0 }
+    crawler = { schedule_expression = "rate(1 minute)", max_redirects = 0 }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["MAX_REDIRECTS"] == "0"
+    condition     = module.crawler.environment_variables["MAX_REDIRECTS"] == "0" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -423,11 +434,11 @@ run "valid_max_redirects_of_10" {
   command = plan
 
   variables {
-    crawler = { max_redirects = 10 }
+    crawler = { schedule_expression = "rate(1 minute)", max_redirects = 10 }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["MAX_REDIRECTS"] == "10"
+    condition     = module.crawler.environment_variables["MAX_REDIRECTS"] == "10" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -436,7 +447,7 @@ run "refused_max_redirects_of_11" {
   command = plan
 
   variables {
-    crawler = { max_redirects = 11 }
+    crawler = { schedule_expression = "rate(1 minute)", max_redirects = 11 }
   }
 
   expect_failures = [var.crawler]
@@ -446,7 +457,7 @@ run "refused_max_redirects_of_20" {
   command = plan
 
   variables {
-    crawler = { max_redirects = 20 }
+    crawler = { schedule_expression = "rate(1 minute)", max_redirects = 20 }
   }
 
   expect_failures = [var.crawler]
@@ -456,11 +467,11 @@ run "valid_retry_delay_of_0ms" {
   command = plan
 
   variables {
-    crawler = { retry_delay = "0ms" }
+    crawler = { schedule_expression = "rate(1 minute)", retry_delay = "0ms" }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["RETRY_DELAY"] == "0ms"
+    condition     = module.crawler.environment_variables["RETRY_DELAY"] == "0ms" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -469,11 +480,11 @@ run "valid_retry_delay_of_0m" {
   command = plan
 
   variables {
-    crawler = { retry_delay = "0m" }
+    crawler = { schedule_expression = "rate(1 minute)", retry_delay = "0m" }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["RETRY_DELAY"] == "0m"
+    condition     = module.crawler.environment_variables["RETRY_DELAY"] == "0m" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -482,11 +493,11 @@ run "valid_retry_delay_of_10s" {
   command = plan
 
   variables {
-    crawler = { retry_delay = "10s" }
+    crawler = { schedule_expression = "rate(1 minute)", retry_delay = "10s" }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["RETRY_DELAY"] == "10s"
+    condition     = module.crawler.environment_variables["RETRY_DELAY"] == "10s" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -495,11 +506,11 @@ run "valid_retry_delay_of_10000ms" {
   command = plan
 
   variables {
-    crawler = { retry_delay = "10000ms" }
+    crawler = { schedule_expression = "rate(1 minute)", retry_delay = "10000ms" }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["RETRY_DELAY"] == "10000ms"
+    condition     = module.crawler.environment_variables["RETRY_DELAY"] == "10000ms" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -508,7 +519,7 @@ run "refused_retry_delay_of_10001ms" {
   command = plan
 
   variables {
-    crawler = { retry_delay = "10001ms" }
+    crawler = { schedule_expression = "rate(1 minute)", retry_delay = "10001ms" }
   }
 
   expect_failures = [var.crawler]
@@ -518,7 +529,7 @@ run "refused_retry_delay_of_11s" {
   command = plan
 
   variables {
-    crawler = { retry_delay = "11s" }
+    crawler = { schedule_expression = "rate(1 minute)", retry_delay = "11s" }
   }
 
   expect_failures = [var.crawler]
@@ -528,7 +539,7 @@ run "refused_retry_delay_of_1m" {
   command = plan
 
   variables {
-    crawler = { retry_delay = "1m" }
+    crawler = { schedule_expression = "rate(1 minute)", retry_delay = "1m" }
   }
 
   expect_failures = [var.crawler]
@@ -538,11 +549,11 @@ run "valid_retry_delay_blank_is_the_default" {
   command = plan
 
   variables {
-    crawler = { retry_delay = "" }
+    crawler = { schedule_expression = "rate(1 minute)", retry_delay = "" }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["RETRY_DELAY"] == ""
+    condition     = module.crawler.environment_variables["RETRY_DELAY"] == "" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -551,7 +562,7 @@ run "refused_retry_delay_without_a_unit" {
   command = plan
 
   variables {
-    crawler = { retry_delay = "0" }
+    crawler = { schedule_expression = "rate(1 minute)", retry_delay = "0" }
   }
 
   expect_failures = [var.crawler]
@@ -561,7 +572,7 @@ run "refused_retry_delay_negative" {
   command = plan
 
   variables {
-    crawler = { retry_delay = "-1ms" }
+    crawler = { schedule_expression = "rate(1 minute)", retry_delay = "-1ms" }
   }
 
   expect_failures = [var.crawler]
@@ -571,7 +582,7 @@ run "refused_retry_delay_as_a_fraction" {
   command = plan
 
   variables {
-    crawler = { retry_delay = "0.5s" }
+    crawler = { schedule_expression = "rate(1 minute)", retry_delay = "0.5s" }
   }
 
   expect_failures = [var.crawler]
@@ -581,7 +592,8 @@ run "refused_period_of_10_seconds" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 10 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 10 }
   }
 
   expect_failures = [var.alarms]
@@ -591,7 +603,8 @@ run "refused_period_of_20_seconds" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 20 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 20 }
   }
 
   expect_failures = [var.alarms]
@@ -601,7 +614,8 @@ run "refused_period_of_30_seconds" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 30 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 30 }
   }
 
   expect_failures = [var.alarms]
@@ -611,7 +625,8 @@ run "refused_period_of_59_seconds" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 59 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 59 }
   }
 
   expect_failures = [var.alarms]
@@ -621,7 +636,8 @@ run "valid_period_of_60_seconds" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 60 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 60 }
   }
 
   assert {
@@ -634,7 +650,8 @@ run "refused_period_of_61_seconds" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 61 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 61 }
   }
 
   expect_failures = [var.alarms]
@@ -644,7 +661,8 @@ run "refused_period_of_90_seconds" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 90 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 90 }
   }
 
   expect_failures = [var.alarms]
@@ -654,7 +672,8 @@ run "valid_period_of_120_seconds" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 120 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 120 }
   }
 
   assert {
@@ -667,7 +686,8 @@ run "refused_period_of_60_5_seconds" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 60.5 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 60.5 }
   }
 
   expect_failures = [var.alarms]
@@ -677,7 +697,8 @@ run "valid_period_of_a_day_once" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 86400, evaluation_periods = 1, datapoints_to_alarm = 1 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 86400, evaluation_periods = 1, datapoints_to_alarm = 1 }
   }
 
   assert {
@@ -690,7 +711,8 @@ run "refused_period_over_a_day" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 86460, evaluation_periods = 1, datapoints_to_alarm = 1 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 86460, evaluation_periods = 1, datapoints_to_alarm = 1 }
   }
 
   expect_failures = [var.alarms]
@@ -700,7 +722,8 @@ run "refused_period_of_a_day_twice" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 86400 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 86400 }
   }
 
   expect_failures = [var.alarms]
@@ -710,7 +733,8 @@ run "refused_evaluation_periods_of_0" {
   command = plan
 
   variables {
-    alarms = { evaluation_periods = 0, datapoints_to_alarm = 1 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { evaluation_periods = 0, datapoints_to_alarm = 1 }
   }
 
   expect_failures = [var.alarms]
@@ -720,11 +744,12 @@ run "valid_evaluation_periods_of_1" {
   command = plan
 
   variables {
-    alarms = { evaluation_periods = 1, datapoints_to_alarm = 1 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { evaluation_periods = 1, datapoints_to_alarm = 1 }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["ALARM_EVALUATION_PERIODS"] == "1" && module.crawler.environment_variables["ALARM_DATAPOINTS_TO_ALARM"] == "1"
+    condition     = module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60" && module.crawler.environment_variables["ALARM_EVALUATION_PERIODS"] == "1" && module.crawler.environment_variables["ALARM_DATAPOINTS_TO_ALARM"] == "1"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -733,11 +758,12 @@ run "valid_evaluation_periods_of_1440_minutes" {
   command = plan
 
   variables {
-    alarms = { evaluation_periods = 1440 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { evaluation_periods = 1440 }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["ALARM_EVALUATION_PERIODS"] == "1440"
+    condition     = module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60" && module.crawler.environment_variables["ALARM_EVALUATION_PERIODS"] == "1440"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -746,7 +772,8 @@ run "refused_evaluation_periods_of_1441_minutes" {
   command = plan
 
   variables {
-    alarms = { evaluation_periods = 1441 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { evaluation_periods = 1441 }
   }
 
   expect_failures = [var.alarms]
@@ -756,7 +783,8 @@ run "valid_evaluation_periods_of_24_hours" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 3600, evaluation_periods = 24 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 3600, evaluation_periods = 24 }
   }
 
   assert {
@@ -769,7 +797,8 @@ run "refused_evaluation_periods_of_25_hours" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 3600, evaluation_periods = 25 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 3600, evaluation_periods = 25 }
   }
 
   expect_failures = [var.alarms]
@@ -779,7 +808,8 @@ run "valid_evaluation_periods_of_720_two_minute_periods" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 120, evaluation_periods = 720 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 120, evaluation_periods = 720 }
   }
 
   assert {
@@ -792,7 +822,8 @@ run "refused_evaluation_periods_of_721_two_minute_periods" {
   command = plan
 
   variables {
-    alarms = { period_seconds = 120, evaluation_periods = 721 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { period_seconds = 120, evaluation_periods = 721 }
   }
 
   expect_failures = [var.alarms]
@@ -802,7 +833,8 @@ run "refused_evaluation_periods_not_whole" {
   command = plan
 
   variables {
-    alarms = { evaluation_periods = 2.5 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { evaluation_periods = 2.5 }
   }
 
   expect_failures = [var.alarms]
@@ -812,7 +844,8 @@ run "refused_datapoints_of_0" {
   command = plan
 
   variables {
-    alarms = { datapoints_to_alarm = 0 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { datapoints_to_alarm = 0 }
   }
 
   expect_failures = [var.alarms]
@@ -822,11 +855,12 @@ run "valid_datapoints_of_1_of_2" {
   command = plan
 
   variables {
-    alarms = { datapoints_to_alarm = 1 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { datapoints_to_alarm = 1 }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["ALARM_DATAPOINTS_TO_ALARM"] == "1"
+    condition     = module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60" && module.crawler.environment_variables["ALARM_DATAPOINTS_TO_ALARM"] == "1"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -835,11 +869,12 @@ run "valid_datapoints_of_3_of_3" {
   command = plan
 
   variables {
-    alarms = { evaluation_periods = 3, datapoints_to_alarm = 3 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { evaluation_periods = 3, datapoints_to_alarm = 3 }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["ALARM_EVALUATION_PERIODS"] == "3" && module.crawler.environment_variables["ALARM_DATAPOINTS_TO_ALARM"] == "3"
+    condition     = module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60" && module.crawler.environment_variables["ALARM_EVALUATION_PERIODS"] == "3" && module.crawler.environment_variables["ALARM_DATAPOINTS_TO_ALARM"] == "3"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -848,7 +883,8 @@ run "refused_datapoints_above_the_periods" {
   command = plan
 
   variables {
-    alarms = { evaluation_periods = 2, datapoints_to_alarm = 3 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { evaluation_periods = 2, datapoints_to_alarm = 3 }
   }
 
   expect_failures = [var.alarms]
@@ -858,7 +894,94 @@ run "refused_datapoints_not_whole" {
   command = plan
 
   variables {
-    alarms = { datapoints_to_alarm = 1.5 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { datapoints_to_alarm = 1.5 }
+  }
+
+  expect_failures = [var.alarms]
+}
+
+run "refused_cert_expiry_of_0_days" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { cert_expiry_days = 0 }
+  }
+
+  expect_failures = [var.alarms]
+}
+
+run "valid_cert_expiry_of_1_day" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { cert_expiry_days = 1 }
+  }
+
+  assert {
+    condition     = module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60" && module.crawler.environment_variables["CERT_EXPIRY_DAYS"] == "1"
+    error_message = "Each accepted setting reaches its function's environment variable as the function read it."
+  }
+}
+
+run "valid_cert_expiry_of_30_days" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { cert_expiry_days = 30 }
+  }
+
+  assert {
+    condition     = module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60" && module.crawler.environment_variables["CERT_EXPIRY_DAYS"] == "30"
+    error_message = "Each accepted setting reaches its function's environment variable as the function read it."
+  }
+}
+
+run "valid_cert_expiry_of_365_days" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { cert_expiry_days = 365 }
+  }
+
+  assert {
+    condition     = module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60" && module.crawler.environment_variables["CERT_EXPIRY_DAYS"] == "365"
+    error_message = "Each accepted setting reaches its function's environment variable as the function read it."
+  }
+}
+
+run "refused_cert_expiry_of_366_days" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { cert_expiry_days = 366 }
+  }
+
+  expect_failures = [var.alarms]
+}
+
+run "refused_cert_expiry_negative" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { cert_expiry_days = -14 }
+  }
+
+  expect_failures = [var.alarms]
+}
+
+run "refused_cert_expiry_not_whole" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { cert_expiry_days = 14.5 }
   }
 
   expect_failures = [var.alarms]
@@ -868,7 +991,8 @@ run "refused_retention_of_0_days" {
   command = plan
 
   variables {
-    alarms = { retention_days = 0 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { retention_days = 0 }
   }
 
   expect_failures = [var.alarms]
@@ -878,11 +1002,12 @@ run "valid_retention_of_1_day" {
   command = plan
 
   variables {
-    alarms = { retention_days = 1 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { retention_days = 1 }
   }
 
   assert {
-    condition     = module.alarmlogger.environment_variables["ALARM_RETENTION_DAYS"] == "1"
+    condition     = module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60" && module.alarmlogger.environment_variables["ALARM_RETENTION_DAYS"] == "1"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -891,11 +1016,12 @@ run "valid_retention_of_3650_days" {
   command = plan
 
   variables {
-    alarms = { retention_days = 3650 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { retention_days = 3650 }
   }
 
   assert {
-    condition     = module.alarmlogger.environment_variables["ALARM_RETENTION_DAYS"] == "3650"
+    condition     = module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60" && module.alarmlogger.environment_variables["ALARM_RETENTION_DAYS"] == "3650"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -904,7 +1030,8 @@ run "refused_retention_of_3651_days" {
   command = plan
 
   variables {
-    alarms = { retention_days = 3651 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { retention_days = 3651 }
   }
 
   expect_failures = [var.alarms]
@@ -914,7 +1041,8 @@ run "refused_retention_not_whole" {
   command = plan
 
   variables {
-    alarms = { retention_days = 1.5 }
+    crawler = { schedule_expression = "rate(1 minute)" }
+    alarms  = { retention_days = 1.5 }
   }
 
   expect_failures = [var.alarms]
@@ -924,12 +1052,12 @@ run "valid_every_setting_at_once" {
   command = plan
 
   variables {
-    crawler = { concurrency = 64, deadline_margin = "3s", max_body_bytes = 65536, max_redirects = 2, retry_delay = "250ms" }
-    alarms  = { period_seconds = 300, evaluation_periods = 3, datapoints_to_alarm = 2, retention_days = 365 }
+    crawler = { schedule_expression = "rate(1 minute)", concurrency = 64, deadline_margin = "3s", max_body_bytes = 65536, max_redirects = 2, retry_delay = "250ms" }
+    alarms  = { period_seconds = 300, evaluation_periods = 3, datapoints_to_alarm = 2, cert_expiry_days = 21, retention_days = 365 }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["CONCURRENCY"] == "64" && module.crawler.environment_variables["DEADLINE_MARGIN"] == "3s" && module.crawler.environment_variables["MAX_BODY_BYTES"] == "65536" && module.crawler.environment_variables["MAX_REDIRECTS"] == "2" && module.crawler.environment_variables["RETRY_DELAY"] == "250ms" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "300" && module.crawler.environment_variables["ALARM_EVALUATION_PERIODS"] == "3" && module.crawler.environment_variables["ALARM_DATAPOINTS_TO_ALARM"] == "2" && module.alarmlogger.environment_variables["ALARM_RETENTION_DAYS"] == "365"
+    condition     = module.crawler.environment_variables["CONCURRENCY"] == "64" && module.crawler.environment_variables["DEADLINE_MARGIN"] == "3s" && module.crawler.environment_variables["MAX_BODY_BYTES"] == "65536" && module.crawler.environment_variables["MAX_REDIRECTS"] == "2" && module.crawler.environment_variables["RETRY_DELAY"] == "250ms" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "300" && module.crawler.environment_variables["ALARM_EVALUATION_PERIODS"] == "3" && module.crawler.environment_variables["ALARM_DATAPOINTS_TO_ALARM"] == "2" && module.crawler.environment_variables["CERT_EXPIRY_DAYS"] == "21" && module.alarmlogger.environment_variables["ALARM_RETENTION_DAYS"] == "365"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }
@@ -938,7 +1066,7 @@ run "refused_a_bad_setting_in_each_group" {
   command = plan
 
   variables {
-    crawler = { max_redirects = 11 }
+    crawler = { schedule_expression = "rate(1 minute)", max_redirects = 11 }
     alarms  = { retention_days = 0 }
   }
 
