@@ -96,7 +96,7 @@ fuzz: $(PLATFORM) ## Run each fuzz target of the product and the platform for FU
 bench: $(PLATFORM) ## Every benchmark (crawler scaling, probe cost, AWS calls, artifacts, cold start, API, alarm logger) -> docs/benchmarks.md
 	$(PLATFORM) bench run
 
-build: $(PLATFORM) ## Build the three Lambda zips for ARCH (default arm64) and VERSION into build/<arch>/
+build: $(PLATFORM) ## Build the four Lambda zips for ARCH (default arm64) and VERSION into build/<arch>/
 	$(PLATFORM) build
 
 ##@ Release: a git tag <env>_<region>/<team>/<version>, parsed once by the platform before anything runs

@@ -37,9 +37,9 @@ locals {
         resources = [aws_dynamodb_table.alarms.arn]
       },
       {
-        # One delivery per SNS message and channel: claim, complete, look up.
+        # One delivery per SNS message and channel: claim and complete (UpdateItem), release a failed claim (DeleteItem), look up.
         sid       = "RecordDeliveries"
-        actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+        actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
         resources = [aws_dynamodb_table.deliveries.arn]
       },
       local.use_key_statement,

@@ -42,7 +42,7 @@ variable "release_version" {
 }
 
 variable "artifacts_dir" {
-  description = "Directory holding crawler.zip, alarmlogger.zip and urlapi.zip (build/<arch> from `make build`)."
+  description = "Directory holding crawler.zip, alarmlogger.zip, urlapi.zip and notifier.zip (build/<arch> from `make build`)."
   type        = string
 
   validation {

@@ -67,10 +67,6 @@ func WriteCABundle(extraCA, dir string, candidates []string) (path, system strin
 	if err := tmp.Close(); err != nil {
 		return "", "", fmt.Errorf("CA bundle: %w", err)
 	}
-	// Certificates are public: the functions' processes read the bundle.
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // #nosec G302 -- public certificates
-		return "", "", fmt.Errorf("CA bundle: %w", err)
-	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return "", "", fmt.Errorf("CA bundle: %w", err)
 	}

@@ -27,6 +27,7 @@ module "web_health" {
   logging         = var.logging
   deployment      = local.emulated ? merge(var.deployment, { codedeploy = false }) : var.deployment
   data_protection = var.data_protection
+  notifications   = var.notifications
 
   emulator_compatibility = local.emulator_compatibility
 }

@@ -47,7 +47,7 @@ output "metric_namespace" {
 }
 
 output "function_names" {
-  description = "Function names: crawler, alarmlogger, urlapi."
+  description = "Function names: crawler, alarmlogger, urlapi, notifier."
   value       = module.web_health.function_names
 }
 
@@ -62,8 +62,23 @@ output "dashboard_name" {
 }
 
 output "ops_topic_arn" {
-  description = "Topic of the functions' operational alarms."
+  description = "Topic of the stack's operational alarms (ops_alarms)."
   value       = module.web_health.ops_topic_arn
+}
+
+output "ops_alarms" {
+  description = "Every operational alarm by <what>: crawler-heartbeat, crawler-skipped, api-5xx, alarmlogger-failures-messages, notifier-failures-messages and <function>-{errors,throttles,duration} of crawler, alarmlogger, urlapi and notifier."
+  value       = module.web_health.ops_alarms
+}
+
+output "deliveries_table" {
+  description = "The notifier's deliveries table (one item per SNS message and channel)."
+  value       = module.web_health.deliveries_table
+}
+
+output "alarm_period_seconds" {
+  description = "Period of the per-target alarms: alarms.period_seconds, or the crawl interval when it is null."
+  value       = module.web_health.alarm_period_seconds
 }
 
 output "codedeploy" {

@@ -45,7 +45,7 @@ variable "release_version" {
 }
 
 variable "artifacts_dir" {
-  description = "Directory holding crawler.zip, alarmlogger.zip and urlapi.zip (build/<arch> from `make build`), relative to this root or absolute. Validated by modules/web-health."
+  description = "Directory holding crawler.zip, alarmlogger.zip, urlapi.zip and notifier.zip (build/<arch> from `make build`), relative to this root or absolute. Validated by modules/web-health."
   type        = string
 }
 
@@ -105,11 +105,12 @@ variable "crawler" {
 }
 
 variable "alarms" {
-  description = "The per-target alarms and the alarm history: period_seconds, evaluation_periods, datapoints_to_alarm, retention_days (modules/web-health variable alarms)."
+  description = "The per-target alarms and the alarm history: period_seconds (null: the crawl interval of a rate schedule), evaluation_periods, datapoints_to_alarm, cert_expiry_days, retention_days (modules/web-health variable alarms)."
   type = object({
     period_seconds      = optional(number)
     evaluation_periods  = optional(number)
     datapoints_to_alarm = optional(number)
+    cert_expiry_days    = optional(number)
     retention_days      = optional(number)
   })
   default  = {}
@@ -166,4 +167,36 @@ variable "data_protection" {
   })
   default  = {}
   nullable = false
+}
+
+variable "notifications" {
+  description = "Who is told about the target and operational alarms: emails, slack_channels { name, slack_team_id, slack_channel_id }, teams_channels { name, team_id, channel_id, tenant_id } (AWS Chatbot; not on an emulator, which has none) and webhooks { name, format, ssm_parameter | secret_id } (the notifier; names of secrets, never their values) (modules/web-health variable notifications). Left out: nobody but the alarm logger listens. The local stack passes its own (make up NOTIFY_WEBHOOK_URL=...); envs/*.tfvars may leave it out."
+  type = object({
+    emails = optional(list(string))
+    slack_channels = optional(list(object({
+      name             = string
+      slack_team_id    = string
+      slack_channel_id = string
+    })))
+    teams_channels = optional(list(object({
+      name       = string
+      team_id    = string
+      channel_id = string
+      tenant_id  = string
+    })))
+    webhooks = optional(list(object({
+      name          = string
+      format        = string
+      ssm_parameter = optional(string)
+      secret_id     = optional(string)
+    })))
+  })
+  default  = {}
+  nullable = false
+
+  # This root's own rule: only it knows it is talking to an emulator.
+  validation {
+    condition     = var.aws_endpoint_url == null || (try(length(var.notifications.slack_channels), 0) == 0 && try(length(var.notifications.teams_channels), 0) == 0)
+    error_message = "notifications.slack_channels and notifications.teams_channels need AWS Chatbot, which the local emulator (aws_endpoint_url set) does not have: leave them out there and use a webhook, e.g. webhooks = [{ name = \"local\", format = \"json\", ssm_parameter = \"/webhealth/local/notify-webhook\" }]."
+  }
 }

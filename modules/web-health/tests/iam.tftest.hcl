@@ -61,7 +61,7 @@ run "iam_is_least_privilege" {
       SendFailedInvocations = { a = ["sqs:SendMessage"], r = ["arn:aws:sqs:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifier-failures"] }
       ReadTargets           = { a = ["dynamodb:GetItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"] }
       ReadAlarmHistory      = { a = ["dynamodb:Query"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-alarms"] }
-      RecordDeliveries      = { a = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-deliveries"] }
+      RecordDeliveries      = { a = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-deliveries"] }
     }
     error_message = "Without webhooks the notifier gets targets, queries the alarm history, records deliveries and sends failures to its queue; no secret of any kind."
   }

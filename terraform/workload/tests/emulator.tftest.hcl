@@ -47,3 +47,19 @@ run "on_an_emulator_codedeploy_is_off_and_the_work_arounds_on" {
     error_message = "On the emulator the functions get no logging config (emulator_compatibility.omit_lambda_logging_config)."
   }
 }
+
+run "on_an_emulator_webhooks_are_the_channels" {
+  command = plan
+
+  variables {
+    environment           = "local"
+    allow_private_targets = true
+    aws_endpoint_url      = "http://127.0.0.1:4566"
+    notifications         = { webhooks = [{ name = "local", format = "json", ssm_parameter = "/webhealth/local/notify-webhook" }] }
+  }
+
+  assert {
+    condition     = module.web_health.notification_channels.webhooks == ["local"] && output.function_names["notifier"] == "webhealth-web-local-eu-west-1-notifier"
+    error_message = "The local stack's webhook (make up NOTIFY_WEBHOOK_URL=...) reaches the notifier; SSM works on moto. (Slack and Teams are refused there: validations.tftest.hcl.)"
+  }
+}

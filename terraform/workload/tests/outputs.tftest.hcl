@@ -21,8 +21,19 @@ run "dev_release_outputs_the_contract" {
       crawler     = "webhealth-web-dev-eu-west-1-crawler"
       alarmlogger = "webhealth-web-dev-eu-west-1-alarmlogger"
       urlapi      = "webhealth-web-dev-eu-west-1-urlapi"
+      notifier    = "webhealth-web-dev-eu-west-1-notifier"
     }
-    error_message = "function_names maps crawler/alarmlogger/urlapi to names unique per team, environment and region."
+    error_message = "function_names maps crawler/alarmlogger/urlapi/notifier to names unique per team, environment and region."
+  }
+
+  assert {
+    condition     = output.ops_alarms["crawler-heartbeat"] == "webhealth-web-dev-eu-west-1-crawler-heartbeat" && output.ops_alarms["notifier-errors"] == "webhealth-web-dev-eu-west-1-notifier-errors" && length(output.ops_alarms) == 17
+    error_message = "ops_alarms names every operational alarm (5 of the stack, 3 per function) for the runbook and the end-to-end suite."
+  }
+
+  assert {
+    condition     = output.deliveries_table == "webhealth-web-dev-eu-west-1-deliveries" && output.alarm_period_seconds == 300
+    error_message = "The deliveries table and the alarm period (the default schedule's interval) are outputs."
   }
 
   assert {

@@ -21,7 +21,8 @@ run "groups_reach_the_module" {
     environment           = "local"
     allow_private_targets = true
     crawler               = { schedule_expression = "rate(2 minutes)", timeout_seconds = 100, memory_mb = 512, reserved_concurrency = 1 }
-    alarms                = { retention_days = 7 }
+    alarms                = { retention_days = 7, cert_expiry_days = 30 }
+    notifications         = { emails = ["oncall@example.com"], webhooks = [{ name = "ops", format = "slack", secret_id = "webhealth/local/ops" }] }
     api                   = { stage_name = "v2", usage_plan = { quota_period = "DAY" } }
     logging               = { level = "DEBUG", retention_days = 1 }
     deployment            = { codedeploy = true, codedeploy_config = "CodeDeployDefault.LambdaAllAtOnce" }
@@ -39,6 +40,11 @@ run "groups_reach_the_module" {
   assert {
     condition     = output.stage_name == "v2" && output.codedeploy["urlapi"].deployment_group == "live"
     error_message = "api and deployment must reach the module."
+  }
+
+  assert {
+    condition     = module.web_health.notification_channels.emails == tolist(["oncall@example.com"]) && module.web_health.notification_channels.webhooks == ["ops"] && output.alarm_period_seconds == 120
+    error_message = "notifications must reach the module, and the alarm period follows the schedule (rate(2 minutes))."
   }
 }
 

@@ -1,4 +1,5 @@
-# One run per validation rule of this root (the release tag's parts and the provider settings). The grouped
+# One run per validation rule of this root (the release tag's parts, the provider settings and what an emulator
+# cannot do). The grouped
 # settings are validated in modules/web-health; its tests have their runs.
 
 mock_provider "aws" {
@@ -60,4 +61,15 @@ run "rejects_assume_role_that_is_not_a_role" {
     assume_role_arn = "webhealth-deploy"
   }
   expect_failures = [var.assume_role_arn]
+}
+
+run "rejects_chatbot_channels_on_an_emulator" {
+  command = plan
+  variables {
+    environment           = "local"
+    allow_private_targets = true
+    aws_endpoint_url      = "http://127.0.0.1:4566"
+    notifications         = { slack_channels = [{ name = "ops", slack_team_id = "T07EA123LEP", slack_channel_id = "C07EZ1ABC23" }] }
+  }
+  expect_failures = [var.notifications]
 }

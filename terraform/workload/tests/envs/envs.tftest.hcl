@@ -43,6 +43,16 @@ run "environment_settings_are_consistent" {
     error_message = "Every environment states its crawler.schedule_expression, and a crawl must end before the next one starts: the crawler's timeout <= the schedule interval."
   }
 
+  # Until issue 11, dev and beta (rate(5 minutes), no period) judged 60-second periods: 2 of 2 could never breach.
+  assert {
+    condition = try(output.alarm_period_seconds >= (
+      can(regex("^rate\\(", var.crawler.schedule_expression))
+      ? tonumber(regex("^rate\\(([0-9]+) ", var.crawler.schedule_expression)[0]) * lookup({ minute = 60, minutes = 60, hour = 3600, hours = 3600, day = 86400, days = 86400 }, regex(" ([a-z]+)\\)$", var.crawler.schedule_expression)[0], 60)
+      : var.alarms.period_seconds
+    ), false)
+    error_message = "In every environment the per-target alarm period is at least the crawl interval, so each period the alarms judge holds a check and an outage alarms."
+  }
+
   assert {
     condition     = output.function_names["crawler"] == "webhealth-web-${var.environment}-eu-west-1-crawler"
     error_message = "The environment's stack plans with the names of docs/design.md."
@@ -52,9 +62,10 @@ run "environment_settings_are_consistent" {
   assert {
     condition = alltrue([
       for m in regexall("([A-Za-z_][A-Za-z0-9_]*)[ \\t]*=[^=]", replace(file("envs/${var.environment}.tfvars"), "/#[^\\n]*/", "")) : contains(concat(
-        ["environment", "allow_private_targets", "crawler", "alarms", "api", "logging", "deployment", "data_protection"],
+        ["environment", "allow_private_targets", "crawler", "alarms", "api", "logging", "deployment", "data_protection", "notifications"],
         keys(var.crawler), keys(var.alarms), keys(var.api), keys(var.api.throttle), keys(var.api.usage_plan),
-        keys(var.logging), keys(var.deployment), keys(var.data_protection),
+        keys(var.logging), keys(var.deployment), keys(var.data_protection), keys(var.notifications),
+        ["name", "slack_team_id", "slack_channel_id", "team_id", "channel_id", "tenant_id", "format", "ssm_parameter", "secret_id"],
       ), m[0])
     ])
     error_message = "Every name in envs/<env>.tfvars must be a per-environment variable of this root or an attribute of its group (see README); a misspelt attribute would be dropped silently."
