@@ -84,7 +84,7 @@ func TestWriteCABundle(t *testing.T) {
 		assert.True(t, pool.AppendCertsFromPEM(b))
 		info, err := os.Stat(path)
 		require.NoError(t, err)
-		assert.Equal(t, os.FileMode(0o644), info.Mode().Perm(), "public certificates the functions read")
+		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "the functions run as this user; nobody else needs it")
 	})
 	t.Run("no system bundle: the extra CA alone", func(t *testing.T) {
 		t.Parallel()
