@@ -108,6 +108,14 @@ func busy(port int) bool {
 	return true
 }
 
+// waitFree waits up to d for nothing to listen on port.
+func waitFree(port int, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for busy(port) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // startDetached starts argv in its own process group with output appended to logPath, outliving the
 // caller, and returns its pid.
 func startDetached(argv []string, env []string, dir, logPath string) (int, error) {

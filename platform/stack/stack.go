@@ -351,6 +351,8 @@ func (s *Stack) startRuntime(ctx context.Context) error {
 				return err
 			}
 			fmt.Fprintf(s.Stdout, "up: stopped the local runtime (pid %d): its binary or settings changed\n", stopped)
+			// Its children (the functions) may hold the port a moment after it is gone.
+			waitFree(s.LocalrunPort, s.grace())
 		}
 	}
 	if p.pid() == 0 {
