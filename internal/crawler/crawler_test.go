@@ -419,8 +419,8 @@ func TestRunDeadline(t *testing.T) {
 
 	checks := db.lastChecks()
 	assert.Len(t, checks, 2, "no last_check for the skipped targets")
-	assert.Contains(t, checks[ownTimeout.ID].Error, "timeout after 100ms")
-	assert.Equal(t, 2, checks[ownTimeout.ID].Attempts)
+	assert.Contains(t, checks[ownTimeout.ID].Error, "timed out after 100 ms")
+	assert.Equal(t, 1, checks[ownTimeout.ID].Attempts, "a timeout is not retried")
 	assert.Equal(t, 2*8, sum.AlarmsCreated, "alarms follow the list even when probes are skipped")
 }
 

@@ -22,7 +22,7 @@ func (p *Prober) classify(err error, t target.Target, timeout time.Duration) (ta
 	case errors.Is(err, errTooManyRedirects):
 		return target.FailureRedirects, fmt.Sprintf("stopped after %d redirects (the limit)", max(p.opts.MaxRedirects, 0))
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return target.FailureTimeout, fmt.Sprintf("timeout after %dms", timeout.Milliseconds())
+		return target.FailureTimeout, fmt.Sprintf("timed out after %d ms", timeout.Milliseconds())
 	case errors.Is(err, context.Canceled):
 		return target.FailureOther, "canceled"
 	}

@@ -21,10 +21,7 @@ var errTooManyRedirects = errors.New("too many redirects")
 func (p *Prober) attempt(parent context.Context, t target.Target) target.Observation {
 	start := time.Now()
 	obs := target.Observation{CheckedAt: start.UTC()}
-	timeout := time.Duration(t.TimeoutMS) * time.Millisecond
-	if timeout <= 0 {
-		timeout = target.DefaultTimeoutMS * time.Millisecond
-	}
+	timeout := Timeout(t)
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 

@@ -2,7 +2,7 @@
 // connect and TLS timings are real), phases measured with net/http/httptrace, every dial checked by
 // the SSRF guard on the resolved address (redirect hops included), a bounded body read with a
 // streaming body_contains match, bounded redirects, TLS certificate expiry, and one quick retry when
-// the first attempt is judged down. It observes; target.Judge gives the verdict.
+// the first attempt is judged down without timing out. It observes; target.Judge gives the verdict.
 package probe
 
 import (
@@ -33,10 +33,6 @@ const (
 	DefaultMaxBodyBytes = 1 << 20
 	DefaultMaxRedirects = 5
 	DefaultRetryDelay   = 500 * time.Millisecond
-
-	// minAttempt is the least time worth starting an attempt with (the shortest target timeout):
-	// a retry with less time than RetryDelay+minAttempt left is not started.
-	minAttempt = target.MinTimeoutMS * time.Millisecond
 )
 
 // Options configure a Prober.
@@ -88,26 +84,35 @@ func New(opts Options) (*Prober, error) {
 }
 
 // Probe checks t: one attempt, and one retry after RetryDelay when target.Judge finds the first down.
-// Each attempt is bounded by t.TimeoutMS and by ctx's deadline. The observation is of the last attempt.
+// Each attempt is bounded by t.TimeoutMS and by ctx's deadline. An attempt that timed out is final (a
+// hanging target costs at most its timeout), as is a refused one; a retry is started only when
+// RetryDelay plus the target's whole timeout fits before ctx's deadline, else the first attempt stands.
+// The observation is of the last attempt.
 func (p *Prober) Probe(ctx context.Context, t target.Target) target.Observation {
 	obs := p.attempt(ctx, t)
 	obs.Attempts = 1
-	if obs.Interrupted() || obs.Failure == target.FailureRefused || target.Judge(t, obs).Available {
-		return obs // a refused address is refused again: no retry
-	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < p.opts.RetryDelay+minAttempt {
-		obs.Interruption = "retry skipped: no time left before the caller's deadline"
+	if obs.Interrupted() || obs.Failure == target.FailureRefused || obs.Failure == target.FailureTimeout || target.Judge(t, obs).Available {
 		return obs
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < p.opts.RetryDelay+Timeout(t) {
+		return obs // no time for a whole retry: the first attempt is the verdict
 	}
 	timer := time.NewTimer(p.opts.RetryDelay)
 	select {
 	case <-ctx.Done():
 		timer.Stop()
-		obs.Interruption = "retry pause cut short by the caller's deadline"
-		return obs
+		return obs // the caller gave up during the pause: the first attempt stands
 	case <-timer.C:
 	}
 	obs = p.attempt(ctx, t)
 	obs.Attempts = 2
 	return obs
+}
+
+// Timeout is how long one attempt at t may take: its timeout_ms, or target.DefaultTimeoutMS.
+func Timeout(t target.Target) time.Duration {
+	if t.TimeoutMS <= 0 {
+		return target.DefaultTimeoutMS * time.Millisecond
+	}
+	return time.Duration(t.TimeoutMS) * time.Millisecond
 }

@@ -379,7 +379,7 @@ func TestFailureClassification(t *testing.T) {
 	}{
 		{name: "refused by the guard", target: tgt("http://169.254.169.254/"), failure: target.FailureRefused, text: "refused by the SSRF guard"},
 		{name: "redirect limit", target: tgt(bin.URL + "/redirect/2"), failure: target.FailureRedirects, text: "stopped after 1 redirects (the limit)"},
-		{name: "timeout", target: tgt(hang.URL, func(t *target.Target) { t.TimeoutMS = 100 }), failure: target.FailureTimeout, text: "timeout after 100ms"},
+		{name: "timeout", target: tgt(hang.URL, func(t *target.Target) { t.TimeoutMS = 100 }), failure: target.FailureTimeout, text: "timed out after 100 ms"},
 		{name: "unknown host", target: tgt("http://nowhere.test/"), failure: target.FailureDNS, text: "no such host"},
 		{name: "host without addresses", target: tgt("http://empty.test/"), failure: target.FailureDNS, text: "resolve empty.test: no addresses"},
 		{name: "connection refused", target: tgt("http://127.0.0.1:1/"), failure: target.FailureConnect, text: "refused"},
@@ -446,18 +446,40 @@ func TestRetry(t *testing.T) {
 		assert.Equal(t, 1, res.Attempts)
 		assert.Equal(t, int64(1), n.Load())
 	})
-	t.Run("retry skipped when the context has no time for it", func(t *testing.T) {
+	t.Run("no retry when the context has no time for a whole one: the first attempt stands", func(t *testing.T) {
 		t.Parallel()
 		srv, n := flaky(1000)
-		slow := newProber(t, privateOK(), func(o *Options) { o.RetryDelay = time.Hour })
+		// 10 s left: enough for RetryDelay, not for RetryDelay plus the target's 30 s timeout.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		obs, res := check(slow, ctx, tgt(srv.URL))
+		obs, res := check(p, ctx, tgt(srv.URL, func(t *target.Target) { t.TimeoutMS = 30000 }))
 		assert.False(t, res.Available)
 		assert.Equal(t, 1, res.Attempts)
 		assert.Equal(t, int64(1), n.Load())
-		assert.True(t, obs.Interrupted(), "the check could not finish: not a verdict on the target")
-		assert.Contains(t, res.Error, "retry skipped")
+		assert.False(t, obs.Interrupted(), "the first attempt is a verdict on the target")
+		assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+	})
+	t.Run("retry when the context fits delay and timeout", func(t *testing.T) {
+		t.Parallel()
+		srv, n := flaky(1000)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		obs, res := check(p, ctx, tgt(srv.URL, func(t *target.Target) { t.TimeoutMS = 5000 }))
+		assert.Equal(t, 2, res.Attempts)
+		assert.Equal(t, int64(2), n.Load())
+		assert.False(t, obs.Interrupted())
+	})
+	t.Run("a pause cut by the caller leaves the first attempt standing", func(t *testing.T) {
+		t.Parallel()
+		srv, n := flaky(1000)
+		slow := newProber(t, privateOK(), func(o *Options) { o.RetryDelay = time.Second })
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(200*time.Millisecond, cancel)
+		obs, res := check(slow, ctx, tgt(srv.URL, func(t *target.Target) { t.TimeoutMS = 1000 }))
+		assert.False(t, res.Available)
+		assert.Equal(t, 1, res.Attempts)
+		assert.Equal(t, int64(1), n.Load())
+		assert.False(t, obs.Interrupted())
 	})
 }
 
@@ -466,14 +488,28 @@ func TestTimeouts(t *testing.T) {
 	hang := hangingServer(t)
 	p := newProber(t, privateOK())
 
-	t.Run("target timeout: down after two attempts", func(t *testing.T) {
+	t.Run("target timeout: down after one attempt, never retried", func(t *testing.T) {
 		t.Parallel()
 		obs, res := check(p, context.Background(), tgt(hang.URL, func(t *target.Target) { t.TimeoutMS = 100 }))
 		assert.False(t, res.Available)
 		assert.False(t, obs.Interrupted(), "the target's own timeout is a verdict")
-		assert.Equal(t, 2, res.Attempts)
-		assert.Equal(t, "timeout after 100ms", res.Error)
+		assert.Equal(t, target.FailureTimeout, obs.Failure)
+		assert.Equal(t, 1, res.Attempts, "a hanging target costs at most its timeout")
+		assert.Equal(t, "timed out after 100 ms", res.Error)
 		assert.GreaterOrEqual(t, res.LatencyMS, 100.0)
+	})
+	t.Run("timeout with a retry that would not fit: still down, not interrupted", func(t *testing.T) {
+		t.Parallel()
+		// The caller's deadline leaves room for the first attempt and part of a second: the check
+		// used to start the retry, have it cut, and report nothing on the target.
+		ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+		defer cancel()
+		obs, res := check(p, ctx, tgt(hang.URL, func(t *target.Target) { t.TimeoutMS = 400 }))
+		assert.False(t, res.Available)
+		assert.False(t, obs.Interrupted(), obs.Interruption)
+		assert.Equal(t, 1, res.Attempts)
+		assert.Equal(t, "timed out after 400 ms", res.Error)
+		assert.NoError(t, ctx.Err(), "the check ended with the target's timeout, not the caller's")
 	})
 	t.Run("caller deadline before the target timeout: interrupted", func(t *testing.T) {
 		t.Parallel()
