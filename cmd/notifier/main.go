@@ -1,5 +1,6 @@
 // Command notifier is the Lambda function subscribed to the alarm topic and the ops topic: it tells
-// people about alarm state changes on the configured webhooks (internal/notify; docs/design.md).
+// people about alarm state changes on the configured webhooks and on the people topic that e-mail and
+// AWS Chatbot subscribe to (internal/notify; docs/design.md).
 package main
 
 import (
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/webhealth/webhealth/internal/awsconfig"
@@ -45,7 +47,8 @@ func main() {
 		store.NewAlarms(db, cfg.AlarmsTable),
 		store.NewDeliveries(db, cfg.DeliveriesTable),
 		notify.NewSecrets(ssm.NewFromConfig(awsCfg), secretsmanager.NewFromConfig(awsCfg), notify.DefaultSecretTTL),
-		poster)
+		poster,
+		sns.NewFromConfig(awsCfg))
 	lambda.Start(h.Handle)
 }
 

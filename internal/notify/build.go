@@ -46,6 +46,15 @@ func (h *Handler) opsEvent(ctx context.Context, a alarmevent.Alarm, msgID string
 	}, true, nil
 }
 
+// targetEvent decides a target alarm's state change (docs/design.md, "Notifier"):
+//   - an ALARM is told unless the target was muted at the state change's time (target.Target.Muted, the
+//     rule the alarm logger records as "muted");
+//   - a recovery (ALARM to OK, or INSUFFICIENT_DATA to OK right after ALARM to INSUFFICIENT_DATA) is told
+//     when the ALARM it ends was told: that ALARM's record in the history is not "muted". So a DOWN told
+//     before a mute still gets its RECOVERED during the mute (a PagerDuty incident is resolved), and an
+//     ALARM that began muted gets none after it. Only when the history cannot say (the read failed, or
+//     the ALARM is not in the pages read) is the recovery judged by the mute at its own time;
+//   - any other INSUFFICIENT_DATA to OK is a new alarm's first evaluation: nobody.
 func (h *Handler) targetEvent(ctx context.Context, c alarmevent.StateChange, msgID string, log *slog.Logger) (Event, bool, error) {
 	log = log.With(slog.String("target_id", c.TargetID), slog.String("alarm_name", c.AlarmName),
 		slog.String("new_state", c.NewState), slog.String("old_state", c.OldState))
@@ -62,10 +71,9 @@ func (h *Handler) targetEvent(ctx context.Context, c alarmevent.StateChange, msg
 	case err != nil:
 		return Event{}, false, fmt.Errorf("read target %s: %w", c.TargetID, err)
 	}
-	if now := h.now(); t.Muted(c.StateChangeTime) || t.Muted(now) {
-		log.InfoContext(ctx, "target is muted: nobody is notified",
-			slog.Time("muted_until", *t.MutedUntil), slog.String("mute_reason", t.MuteReason))
-		return Event{}, false, nil
+	mutedAtChange := t.Muted(c.StateChangeTime)
+	muteAttrs := func() []any {
+		return []any{slog.Time("muted_until", *t.MutedUntil), slog.String("mute_reason", t.MuteReason)}
 	}
 	e := Event{
 		Event: ev, State: c.NewState, PreviousState: c.OldState, Kind: c.Kind,
@@ -74,6 +82,10 @@ func (h *Handler) targetEvent(ctx context.Context, c alarmevent.StateChange, msg
 		Target: &t, LastCheck: t.LastCheck,
 	}
 	if ev != EventRecovered && !maybeRecovery {
+		if mutedAtChange {
+			log.InfoContext(ctx, "target is muted: nobody is notified", muteAttrs()...)
+			return Event{}, false, nil
+		}
 		return e, true, nil
 	}
 
@@ -81,17 +93,30 @@ func (h *Handler) targetEvent(ctx context.Context, c alarmevent.StateChange, msg
 	switch {
 	case err != nil && maybeRecovery:
 		return Event{}, false, fmt.Errorf("decide whether %s recovered: %w", c.AlarmName, err)
-	case err != nil:
-		log.WarnContext(ctx, "reading the alarm history failed: the recovery is sent without its start", slog.Any("error", err))
-		return e, true, nil
-	case maybeRecovery && !past.insufficientAfterAlarm:
+	case err == nil && maybeRecovery && !past.insufficientAfterAlarm:
 		log.InfoContext(ctx, "first evaluation of the alarm (not a recovery): nobody is notified")
 		return Event{}, false, nil
-	case past.alarmMuted:
+	case err == nil && past.alarmFound && past.alarmMuted:
 		log.InfoContext(ctx, "the alarm began while the target was muted: nobody was told, so nobody is told of its end")
 		return Event{}, false, nil
+	case err == nil && past.alarmFound:
+		if mutedAtChange || t.Muted(h.now()) {
+			log.InfoContext(ctx, "target is muted, but the alarm that ends was told: its recovery is told", muteAttrs()...)
+		}
+		e.Event, e.Since = EventRecovered, past.alarmSince
+		return e, true, nil
 	}
-	e.Event, e.Since = EventRecovered, past.alarmSince
+	// The history does not say whether the ALARM was told: judge the recovery by its own time.
+	if err != nil {
+		log.WarnContext(ctx, "reading the alarm history failed: the recovery is judged by the mute at its time and sent without its start", slog.Any("error", err))
+	} else {
+		log.InfoContext(ctx, "the alarm's ALARM is not in the history read: the recovery is judged by the mute at its time")
+	}
+	if mutedAtChange {
+		log.InfoContext(ctx, "target is muted: nobody is notified", muteAttrs()...)
+		return Event{}, false, nil
+	}
+	e.Event = EventRecovered
 	return e, true, nil
 }
 
@@ -100,8 +125,9 @@ type past struct {
 	// insufficientAfterAlarm: the alarm's previous change was ALARM to INSUFFICIENT_DATA, so an
 	// INSUFFICIENT_DATA to OK change ends an alarm people were told about.
 	insufficientAfterAlarm bool
-	alarmSince             time.Time // the alarm's last ALARM (zero: none in the history read)
-	alarmMuted             bool      // that ALARM was recorded while the target was muted
+	alarmFound             bool      // the alarm's last ALARM is in the history read
+	alarmSince             time.Time // when that ALARM began
+	alarmMuted             bool      // that ALARM was recorded muted: nobody was told of it
 }
 
 // past reads the target's history, newest first, for the alarm's changes before c (other than the
@@ -128,7 +154,7 @@ func (h *Handler) past(ctx context.Context, c alarmevent.StateChange, msgID stri
 				first = false
 			}
 			if r.NewState == alarmevent.StateAlarm {
-				p.alarmSince, p.alarmMuted = at.UTC(), r.Muted
+				p.alarmFound, p.alarmSince, p.alarmMuted = true, at.UTC(), r.Muted
 				return p, nil
 			}
 		}

@@ -67,6 +67,9 @@ type Config struct {
 	AlarmPrefix string
 	// Channels are the webhooks (NOTIFY_CHANNELS, a JSON array; absent or [] = none).
 	Channels []Channel
+	// NotifyTopicARN is the people topic (NOTIFY_TOPIC_ARN; "" = none): e-mail and AWS Chatbot subscribe to
+	// it, and it is published one message per state change told, like a webhook channel (TopicChannel).
+	NotifyTopicARN string
 	// AllowPrivateTargets lets webhooks reach private addresses and use http (ALLOW_PRIVATE_TARGETS,
 	// local stacks only); metadata addresses are refused always.
 	AllowPrivateTargets bool
@@ -94,6 +97,11 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 	var err error
 	if cfg.Channels, err = ParseChannels(r.String("NOTIFY_CHANNELS", "")); err != nil {
 		errs = append(errs, fmt.Errorf("environment variable NOTIFY_CHANNELS: %w", err))
+	}
+	if cfg.NotifyTopicARN = r.String("NOTIFY_TOPIC_ARN", ""); cfg.NotifyTopicARN != "" && !ValidTopicARN(cfg.NotifyTopicARN) {
+		errs = append(errs, fmt.Errorf("environment variable NOTIFY_TOPIC_ARN: %q is not the ARN of a standard SNS topic "+
+			"(arn:<partition>:sns:<region>:<12-digit account>:<name of 1-256 letters, digits, - and _>, not .fifo), "+
+			"e.g. arn:aws:sns:eu-west-1:123456789012:webhealth-web-prod-eu-west-1-notifications; leave it unset for none", cfg.NotifyTopicARN))
 	}
 	if cfg.ConsoleURL, err = baseURL(r.String("CONSOLE_URL", DefaultConsoleURL), false); err != nil {
 		errs = append(errs, fmt.Errorf("environment variable CONSOLE_URL: %w", err))

@@ -53,12 +53,27 @@ func TestLoadConfig(t *testing.T) {
 		})},
 		{name: "empty channel list", env: baseEnv(map[string]string{"NOTIFY_CHANNELS": " [] "}), want: with(func(c *notify.Config) { c.Channels = []notify.Channel{} })},
 		{name: "everything missing or bad at once", env: map[string]string{
-			"NOTIFY_CHANNELS": "{", "CONSOLE_URL": "ftp://x", "PAGERDUTY_EVENTS_URL": "http://events.pagerduty.com/v2/enqueue", "ALLOW_PRIVATE_TARGETS": "yes",
+			"NOTIFY_CHANNELS": "{", "NOTIFY_TOPIC_ARN": "people", "CONSOLE_URL": "ftp://x", "PAGERDUTY_EVENTS_URL": "http://events.pagerduty.com/v2/enqueue", "ALLOW_PRIVATE_TARGETS": "yes",
 		}, wantErr: []string{
 			"URLS_TABLE: is required", "ALARMS_TABLE: is required", "DELIVERIES_TABLE: is required", "ALARM_PREFIX: is required", "AWS_REGION: is required",
-			`ALLOW_PRIVATE_TARGETS: "yes" is not a boolean`, "NOTIFY_CHANNELS: not a JSON array",
+			`ALLOW_PRIVATE_TARGETS: "yes" is not a boolean`, "NOTIFY_CHANNELS: not a JSON array", `NOTIFY_TOPIC_ARN: "people" is not the ARN`,
 			`CONSOLE_URL: "ftp://x" is not an absolute https URL`, `PAGERDUTY_EVENTS_URL: "http://events.pagerduty.com/v2/enqueue" is not an absolute https URL`,
 		}},
+		{name: "people topic", env: baseEnv(map[string]string{"NOTIFY_TOPIC_ARN": " arn:aws:sns:eu-west-1:123456789012:webhealth-web-prod-eu-west-1-notifications "}),
+			want: with(func(c *notify.Config) {
+				c.NotifyTopicARN = "arn:aws:sns:eu-west-1:123456789012:webhealth-web-prod-eu-west-1-notifications"
+			})},
+		{name: "people topic in another partition", env: baseEnv(map[string]string{"NOTIFY_TOPIC_ARN": "arn:aws-cn:sns:cn-north-1:123456789012:wh_people"}),
+			want: with(func(c *notify.Config) { c.NotifyTopicARN = "arn:aws-cn:sns:cn-north-1:123456789012:wh_people" })},
+		{name: "people topic empty is none", env: baseEnv(map[string]string{"NOTIFY_TOPIC_ARN": ""}), want: base},
+		{name: "people topic not an ARN", env: baseEnv(map[string]string{"NOTIFY_TOPIC_ARN": "webhealth-notifications"}),
+			wantErr: []string{`NOTIFY_TOPIC_ARN: "webhealth-notifications" is not the ARN of a standard SNS topic`}},
+		{name: "people topic a FIFO topic", env: baseEnv(map[string]string{"NOTIFY_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:people.fifo"}),
+			wantErr: []string{"NOTIFY_TOPIC_ARN: "}},
+		{name: "people topic of another service", env: baseEnv(map[string]string{"NOTIFY_TOPIC_ARN": "arn:aws:sqs:eu-west-1:123456789012:people"}),
+			wantErr: []string{"NOTIFY_TOPIC_ARN: "}},
+		{name: "people topic with a short account", env: baseEnv(map[string]string{"NOTIFY_TOPIC_ARN": "arn:aws:sns:eu-west-1:1234:people"}),
+			wantErr: []string{"NOTIFY_TOPIC_ARN: "}},
 		{name: "console URL with a query", env: baseEnv(map[string]string{"CONSOLE_URL": "https://console.aws.amazon.com/?x=1"}), wantErr: []string{"CONSOLE_URL"}},
 		{name: "console URL with user info", env: baseEnv(map[string]string{"CONSOLE_URL": "https://a:b@console.aws.amazon.com"}), wantErr: []string{"CONSOLE_URL"}},
 	}

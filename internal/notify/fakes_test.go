@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/notify"
@@ -182,6 +184,42 @@ func (f *fakeSecrets) Value(_ context.Context, ch notify.Channel) (string, error
 		return "", errors.New("no such secret")
 	}
 	return v, nil
+}
+
+// fakeTopic is the people topic: it keeps every message published and answers the next calls with the
+// errors of its script (nil or none: published).
+type fakeTopic struct {
+	mu     sync.Mutex
+	inputs []*sns.PublishInput
+	script []error
+	calls  int
+}
+
+func (f *fakeTopic) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if len(f.script) > 0 {
+		err := f.script[0]
+		f.script = f.script[1:]
+		if err != nil {
+			return nil, err
+		}
+	}
+	f.inputs = append(f.inputs, in)
+	return &sns.PublishOutput{MessageId: aws.String(fmt.Sprintf("published-%d", len(f.inputs)))}, nil
+}
+
+func (f *fakeTopic) fail(errs ...error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.script = append(f.script, errs...)
+}
+
+func (f *fakeTopic) published() []*sns.PublishInput {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*sns.PublishInput(nil), f.inputs...)
 }
 
 // receiver is a webhook endpoint: it records each request's body by path and answers with the next

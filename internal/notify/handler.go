@@ -1,7 +1,9 @@
 // Package notify tells people about alarms: the notifier function, subscribed to the alarm topic and the
 // ops topic, turns each CloudWatch alarm state change worth telling (a target DOWN, SLOW, its
 // certificate expiring, RECOVERED; an ops alarm and its recovery) into one message per channel —
-// the generic json body, Slack, Teams or PagerDuty — with the target's last check from the URL table.
+// the generic json body, Slack, Teams or PagerDuty — with the target's last check from the URL table,
+// and into one message on the people topic, which e-mail and AWS Chatbot subscribe to. It is the one
+// place that decides who is told: nobody else subscribes people to the alarm topics.
 //
 // SNS delivers at least once and Lambda retries a failed event, so each (message, channel) is claimed
 // in the deliveries table before it is posted and marked once the channel has accepted it: a
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/webhealth/webhealth/internal/alarmevent"
 	"github.com/webhealth/webhealth/internal/store"
@@ -72,6 +75,7 @@ const (
 type Handler struct {
 	cfg        Config
 	channels   []Channel
+	topic      TopicPublisher // nil: no people topic
 	parser     *alarmevent.Parser
 	targets    Targets
 	history    History
@@ -85,23 +89,38 @@ type Handler struct {
 // Option adjusts a Handler.
 type Option func(*Handler)
 
-// WithClock replaces time.Now (muting, leases).
+// WithClock replaces time.Now (whether a target is muted now, for the logs).
 func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
 
 // WithLogger replaces slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 
-// New returns a handler for the channels of cfg.
-func New(cfg Config, targets Targets, history History, deliveries Deliveries, secrets SecretReader, poster WebhookPoster, opts ...Option) *Handler {
+// New returns a handler for the channels of cfg. topic publishes to cfg.NotifyTopicARN; it is not used
+// (and may be nil) when that is "".
+func New(cfg Config, targets Targets, history History, deliveries Deliveries, secrets SecretReader, poster WebhookPoster, topic TopicPublisher, opts ...Option) *Handler {
 	h := &Handler{
 		cfg: cfg, channels: cfg.Channels, parser: alarmevent.NewParser(cfg.AlarmPrefix),
 		targets: targets, history: history, deliveries: deliveries, secrets: secrets, poster: poster,
 		now: time.Now, log: slog.Default(),
 	}
+	if cfg.NotifyTopicARN != "" {
+		h.topic = topic
+		if topic == nil {
+			h.topic = missingPublisher{}
+		}
+	}
 	for _, o := range opts {
 		o(h)
 	}
 	return h
+}
+
+// missingPublisher stands in for a people topic configured without a client: every publish fails, so
+// the owed messages end in the failure queue rather than being dropped.
+type missingPublisher struct{}
+
+func (missingPublisher) Publish(context.Context, *sns.PublishInput, ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	return nil, errors.New("the people topic is configured but the notifier has no SNS client")
 }
 
 // Handle notifies every record's state change. It returns an error when a channel is still owed a
@@ -132,7 +151,8 @@ func (h *Handler) handle(ctx context.Context, msg events.SNSEntity) error {
 	if e.Target != nil {
 		log = log.With(slog.String("target_id", e.Target.ID))
 	}
-	if len(h.channels) == 0 {
+	sinks := h.sinks()
+	if len(sinks) == 0 {
 		log.InfoContext(ctx, "no notification channel is configured: nobody is notified")
 		return nil
 	}
@@ -142,10 +162,10 @@ func (h *Handler) handle(ctx context.Context, msg events.SNSEntity) error {
 		postCtx, cancel = context.WithDeadline(ctx, dl.Add(-settleReserve))
 	}
 	defer cancel()
-	errs := make([]error, len(h.channels))
+	errs := make([]error, len(sinks))
 	var wg sync.WaitGroup
-	for i, ch := range h.channels {
-		wg.Go(func() { errs[i] = h.deliver(ctx, postCtx, ch, e, log.With(slog.String("channel", ch.Name))) })
+	for i, s := range sinks {
+		wg.Go(func() { errs[i] = h.deliver(ctx, postCtx, s, e, log.With(slog.String("channel", s.name))) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -154,10 +174,29 @@ func (h *Handler) handle(ctx context.Context, msg events.SNSEntity) error {
 	return nil
 }
 
-// deliver posts e to one channel unless it was delivered (or rejected) already or is being delivered
-// by another invocation. ctx bounds the bookkeeping, postCtx the post.
-func (h *Handler) deliver(ctx, postCtx context.Context, ch Channel, e Event, log *slog.Logger) error {
-	claim, err := h.deliveries.Claim(ctx, e.MessageID, ch.Name, h.lease(ctx))
+// sink is where a notification goes: a webhook channel or the people topic, each delivered once per
+// message through the deliveries table under its name.
+type sink struct {
+	name string
+	send func(ctx context.Context, e Event) (attempts int, err error)
+}
+
+// sinks are the webhooks, then the people topic when there is one.
+func (h *Handler) sinks() []sink {
+	out := make([]sink, 0, len(h.channels)+1)
+	for _, ch := range h.channels {
+		out = append(out, sink{name: ch.Name, send: func(ctx context.Context, e Event) (int, error) { return h.post(ctx, ch, e) }})
+	}
+	if h.topic != nil {
+		out = append(out, sink{name: TopicChannel, send: h.publish})
+	}
+	return out
+}
+
+// deliver sends e to one sink unless it was delivered (or rejected) already or is being delivered by
+// another invocation. ctx bounds the bookkeeping, postCtx the sending.
+func (h *Handler) deliver(ctx, postCtx context.Context, s sink, e Event, log *slog.Logger) error {
+	claim, err := h.deliveries.Claim(ctx, e.MessageID, s.name, h.lease(ctx))
 	switch {
 	case errors.Is(err, store.ErrDelivered):
 		log.InfoContext(ctx, "duplicate delivery: already notified on this channel")
@@ -167,14 +206,14 @@ func (h *Handler) deliver(ctx, postCtx context.Context, ch Channel, e Event, log
 		return nil
 	case errors.Is(err, store.ErrRejected):
 		log.ErrorContext(ctx, "notification rejected by the channel earlier: not posted again", slog.Any("error", err))
-		return fmt.Errorf("channel %s: %w", ch.Name, err)
+		return fmt.Errorf("channel %s: %w", s.name, err)
 	case err != nil:
 		log.ErrorContext(ctx, "notification not sent: claiming the delivery failed", slog.Any("error", err))
-		return fmt.Errorf("channel %s: %w", ch.Name, err)
+		return fmt.Errorf("channel %s: %w", s.name, err)
 	}
 
 	start := time.Now()
-	attempts, err := h.post(postCtx, ch, e)
+	attempts, err := s.send(postCtx, e)
 	log = log.With(slog.Int("attempts", attempts), slog.Duration("took", time.Since(start)))
 	var se *StatusError
 	switch {
@@ -190,14 +229,27 @@ func (h *Handler) deliver(ctx, postCtx context.Context, ch Channel, e Event, log
 			log.WarnContext(ctx, "recording the rejection failed", slog.Any("error", rerr))
 		}
 		log.ErrorContext(ctx, "notification rejected by the channel: not retried", slog.Any("error", err))
-		return fmt.Errorf("channel %s: rejected: %w", ch.Name, err)
+		return fmt.Errorf("channel %s: rejected: %w", s.name, err)
 	default:
 		if rerr := h.deliveries.Release(ctx, claim); rerr != nil {
 			log.WarnContext(ctx, "releasing the delivery claim failed: a retry waits for its lease", slog.Any("error", rerr))
 		}
 		log.ErrorContext(ctx, "notification not sent", slog.Any("error", err))
-		return fmt.Errorf("channel %s: %w", ch.Name, err)
+		return fmt.Errorf("channel %s: %w", s.name, err)
 	}
+}
+
+// publish sends e to the people topic, once: the SDK retries throttling and server errors, and any
+// error left releases the delivery for Lambda's retry (nothing SNS answers is a refusal for good).
+func (h *Handler) publish(ctx context.Context, e Event) (int, error) {
+	in, err := TopicMessage(h.cfg.NotifyTopicARN, e)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := h.topic.Publish(ctx, in); err != nil {
+		return 1, fmt.Errorf("publish to the people topic: %w", err)
+	}
+	return 1, nil
 }
 
 // post renders e for ch and posts it to the channel's endpoint.

@@ -31,7 +31,7 @@ func BenchmarkHandler(b *testing.B) {
 		"teams-hook": rcv.URL + paths["teams-hook"], "pager": routingKey,
 	}}
 	h := notify.New(cfg, &fakeTargets{items: map[string]target.Target{targetID: exampleTarget()}}, &fakeHistory{}, deliveries, secrets,
-		mustPoster(b, notify.PosterOptions{Guard: netguard.New(true)}),
+		mustPoster(b, notify.PosterOptions{Guard: netguard.New(true)}), nil,
 		notify.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))))
 	ev := snsevents.Load(b, snsevents.OurAlarm)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)

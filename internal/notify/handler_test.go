@@ -34,6 +34,8 @@ const (
 	// The fixtures' state change times.
 	alarmAt = "2026-11-21T10:03:12.345Z"
 	okAt    = "2026-11-21T10:09:12.601Z"
+	// topicARN is the people topic of every test (e-mail and Chatbot subscribe to it).
+	topicARN = "arn:aws:sns:eu-west-1:123456789012:webhealth-prod-notifications"
 )
 
 // The four channels of every test, one per format, each on its own path of the receiver.
@@ -94,6 +96,7 @@ type env struct {
 	history    *fakeHistory
 	deliveries *fakeDeliveries
 	secrets    *fakeSecrets
+	topic      *fakeTopic
 	logs       *syncBuffer
 	cfg        notify.Config
 }
@@ -114,7 +117,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	c := envConfig{
 		cfg: notify.Config{
 			URLsTable: "urls", AlarmsTable: "alarms", DeliveriesTable: "deliveries", AlarmPrefix: prefix,
-			Channels: channels, AllowPrivateTargets: true, ConsoleURL: notify.DefaultConsoleURL,
+			Channels: channels, NotifyTopicARN: topicARN, AllowPrivateTargets: true, ConsoleURL: notify.DefaultConsoleURL,
 			PagerDutyEventsURL: rcv.URL + paths["pager"], Region: "eu-west-1",
 		},
 		poster: notify.PosterOptions{Guard: netguard.New(true), Backoff: time.Millisecond, AttemptTimeout: 2 * time.Second, UserAgent: "webhealth-notifier/test"},
@@ -132,10 +135,11 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 			"json-hook": rcv.URL + paths["json-hook"], "slack-hook": rcv.URL + paths["slack-hook"],
 			"teams-hook": rcv.URL + paths["teams-hook"], "pager": routingKey,
 		}},
-		logs: &syncBuffer{},
-		cfg:  c.cfg,
+		topic: &fakeTopic{},
+		logs:  &syncBuffer{},
+		cfg:   c.cfg,
 	}
-	e.h = notify.New(c.cfg, e.targets, e.history, e.deliveries, e.secrets, mustPoster(t, c.poster),
+	e.h = notify.New(c.cfg, e.targets, e.history, e.deliveries, e.secrets, mustPoster(t, c.poster), e.topic,
 		notify.WithClock(func() time.Time { return c.now }),
 		notify.WithLogger(slog.New(slog.NewJSONHandler(e.logs, nil))))
 	return e
@@ -150,6 +154,9 @@ func withPoster(edit func(*notify.PosterOptions)) envOption {
 }
 
 func withNow(now time.Time) envOption { return func(c *envConfig) { c.now = now } }
+
+// withoutTopic: no people topic (no e-mail or Chatbot channel in the environment).
+func withoutTopic() envOption { return func(c *envConfig) { c.cfg.NotifyTopicARN = "" } }
 
 // event is an SNS event of one record: a fixture, its Message replaced when message is not "".
 func event(t testing.TB, fixture, message string) events.SNSEvent {
@@ -482,6 +489,33 @@ func TestWhoIsNotified(t *testing.T) {
 		{name: "mute ended between the change and now: the change was muted", ev: event(t, snsevents.OurAlarm, ""),
 			prepare: muteUntil("2026-11-21T10:03:20Z"), now: ts("2026-11-21T10:05:00Z"), log: "target is muted", reads: 1},
 		{name: "mute over before the change", ev: event(t, snsevents.OurAlarm, ""), prepare: muteUntil("2026-11-21T10:00:00Z"), notified: true, reads: 1},
+		// The mute is judged at the change's time only, as the alarm logger records it: the notifier's
+		// clock behind CloudWatch's, a mute that ended between the two is no mute of the change.
+		{name: "muted when read, not at the change: told", ev: event(t, snsevents.OurAlarm, ""),
+			prepare: muteUntil("2026-11-21T10:03:11Z"), now: ts("2026-11-21T10:03:10Z"), notified: true, reads: 1},
+		// A recovery is told when the ALARM it ends was told, whatever the mute says now.
+		{name: "recovery during a mute of an ALARM told before it: told", ev: event(t, snsevents.OurOK, ""), now: ts(okAt), prepare: func(e *env) {
+			muteUntil("2026-11-21T12:00:00Z")(e)
+			e.history.records = []store.AlarmRecord{alarmRecord(alarmAt, "m-1", "OK", "ALARM", false)}
+		}, notified: true, log: "target is muted, but the alarm that ends was told: its recovery is told", reads: 1},
+		{name: "INSUFFICIENT_DATA to OK during a mute, ending an ALARM told before it: told", ev: event(t, snsevents.OurAlarm, states("INSUFFICIENT_DATA", "OK")),
+			prepare: func(e *env) {
+				muteUntil("2026-11-21T12:00:00Z")(e)
+				e.history.records = []store.AlarmRecord{
+					alarmRecord("2026-11-21T10:00:00.000Z", "m-2", "ALARM", "INSUFFICIENT_DATA", true),
+					alarmRecord("2026-11-21T09:50:00.000Z", "m-1", "OK", "ALARM", false),
+				}
+			}, notified: true, reads: 1},
+		{name: "recovery during a mute of an ALARM not in the history read: the mute decides", ev: event(t, snsevents.OurOK, ""), now: ts(okAt),
+			prepare: muteUntil("2026-11-21T12:00:00Z"), log: "target is muted: nobody is notified", reads: 1},
+		{name: "recovery during a mute, the history unreadable: the mute decides", ev: event(t, snsevents.OurOK, ""), now: ts(okAt), prepare: func(e *env) {
+			muteUntil("2026-11-21T12:00:00Z")(e)
+			e.history.err = errors.New("throttled")
+		}, log: "reading the alarm history failed", reads: 1},
+		{name: "recovery of an ALARM that began muted, the mute over since", ev: event(t, snsevents.OurOK, ""), now: ts(okAt), prepare: func(e *env) {
+			muteUntil("2026-11-21T10:05:00Z")(e)
+			e.history.records = []store.AlarmRecord{alarmRecord(alarmAt, "m-1", "OK", "ALARM", true)}
+		}, log: "the alarm began while the target was muted", reads: 1},
 		{name: "recovery of an alarm that began muted", ev: event(t, snsevents.OurOK, ""), now: ts(okAt), prepare: func(e *env) {
 			e.history.records = []store.AlarmRecord{alarmRecord(alarmAt, "m-1", "OK", "ALARM", true)}
 		}, log: "the alarm began while the target was muted", reads: 1},
@@ -510,8 +544,10 @@ func TestWhoIsNotified(t *testing.T) {
 				for _, ch := range channels {
 					assert.Len(t, e.rcv.got(paths[ch.Name]), 1, ch.Name)
 				}
+				assert.Len(t, e.topic.published(), 1, "the people topic (e-mail, Chatbot)")
 			} else {
 				assert.Zero(t, e.rcv.total(), "nobody is notified")
+				assert.Empty(t, e.topic.published(), "nothing on the people topic (e-mail, Chatbot)")
 				assert.Zero(t, e.deliveries.claims, "nothing claimed")
 			}
 			assert.Contains(t, e.logs.String(), tc.log)
@@ -662,7 +698,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 
 func TestNoChannels(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withChannels())
+	e := newEnv(t, withChannels(), withoutTopic())
 	require.NoError(t, e.h.Handle(context.Background(), event(t, snsevents.OurAlarm, "")))
 	assert.Zero(t, e.deliveries.claims)
 	assert.Contains(t, e.logs.String(), "no notification channel is configured")

@@ -82,6 +82,11 @@ type Target struct {
 
 // Muted reports whether the target is muted at time at: its MutedUntil is after at. A mute that has
 // passed needs no action to end.
+//
+// It is the one rule of whether a state change of the target's alarms is told, judged at the state
+// change's time (never at the time it is read): the alarm logger records a change for which it holds as
+// muted, and the notifier tells nobody of it. (A recovery is told when the ALARM it ends was told; see
+// internal/notify.)
 func (t Target) Muted(at time.Time) bool { return t.MutedUntil != nil && t.MutedUntil.After(at) }
 
 // LastCheck is the verdict on the crawler's most recent check of a target (Judge gives it), as the API
