@@ -63,19 +63,23 @@ func (p *Prober) attempt(parent context.Context, t target.Target) target.Observa
 	return obs
 }
 
-// transport returns a one-attempt transport: no keep-alives, no proxy (a proxy would dial on the
-// prober's behalf and bypass the guard), every dial through the guard, bounded by ctx.
+// transport returns a one-attempt transport: HTTP/1.1, no keep-alives, no proxy (a proxy would
+// dial on the prober's behalf and bypass the guard), every dial through the guard, bounded by ctx.
 func (p *Prober) transport(ctx context.Context) *http.Transport {
 	deadline, ok := ctx.Deadline()
 	var handshake time.Duration // 0: no limit besides ctx
 	if ok {
 		handshake = max(time.Until(deadline), time.Millisecond)
 	}
+	// HTTP/1.1 only, whatever the server offers: a check is one request on a fresh connection, and
+	// an HTTP/2 session (preface, settings, a read loop) adds CPU per probe that no verdict uses.
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
 	return &http.Transport{
 		Proxy:             nil,
 		DialContext:       p.dialer(ctx, deadline),
 		DisableKeepAlives: true,
-		ForceAttemptHTTP2: true,
+		Protocols:         &protocols,
 		// The transport detaches dials and handshakes from the request's cancellation; this bounds them.
 		TLSHandshakeTimeout:    handshake,
 		ResponseHeaderTimeout:  0, // the request context bounds it
