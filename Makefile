@@ -55,21 +55,23 @@ $(PLATFORM): $(shell find platform internal -type f -not -path '*/testdata/*') g
 
 ##@ Go
 
-.PHONY: fmt-check vet lint unit integration platform-test makefile-test fuzz bench build
+.PHONY: fmt-check vet lint unit integration platform-test makefile-test fuzz bench bench-peers build
 fmt-check: ## Fail when Go files of any module are not gofmt-formatted
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then printf 'gofmt needed:\n%s\n' "$$out" >&2; exit 1; fi
 
-vet: ## go vet the product (with its integration tests), the platform, and test/ with the e2e and bench suites
+vet: ## go vet the product (with its integration tests), the platform, test/ with the e2e and bench suites, tools/peers
 	go vet -tags integration ./...
 	cd platform && go vet ./...
 	cd test && go vet -tags e2e,bench ./...
+	cd tools/peers && go vet ./...
 
 # staticcheck checks the tests too (and the tagged suites); gosec scans the non-test code: what ships, the
 # platform, the test-support packages. Exceptions are single-line `#nosec Gxxx -- why`.
-lint: $(BIN)/staticcheck $(BIN)/gosec ## staticcheck and gosec over the product, the platform and test/
+lint: $(BIN)/staticcheck $(BIN)/gosec ## staticcheck and gosec over the product, the platform and test/ (staticcheck over tools/peers too)
 	$(BIN)/staticcheck -tags integration ./...
 	cd platform && ../$(BIN)/staticcheck ./...
 	cd test && ../$(BIN)/staticcheck -tags e2e,bench ./...
+	cd tools/peers && ../../$(BIN)/staticcheck ./...
 	$(BIN)/gosec -quiet -fmt text -exclude-generated -tags integration ./...
 	cd platform && ../$(BIN)/gosec -quiet -fmt text -exclude-generated ./...
 	cd test && ../$(BIN)/gosec -quiet -fmt text -exclude-generated -tags e2e,bench ./...
@@ -93,8 +95,11 @@ makefile-test: ## Only the Makefile's test: hostile settings never run a command
 fuzz: $(PLATFORM) ## Run each fuzz target of the product and the platform for FUZZTIME (default 10s)
 	$(PLATFORM) bench fuzz
 
-bench: $(PLATFORM) ## Every benchmark (crawler scaling, probe cost, AWS calls, artifacts, cold start, API, alarm logger) -> docs/benchmarks.md
+bench: $(PLATFORM) ## Every benchmark (crawler scaling, probe cost, AWS calls, artifacts, cold start, API, alarm logger, peers) -> docs/benchmarks.md
 	$(PLATFORM) bench run
+
+bench-peers: $(PLATFORM) ## Only webhealth's prober beside blackbox_exporter's (tools/peers) on the same loopback targets -> docs/benchmarks.md
+	$(PLATFORM) bench peers
 
 build: $(PLATFORM) ## Build the four Lambda zips for ARCH (default arm64) and VERSION into build/<arch>/
 	$(PLATFORM) build

@@ -21,7 +21,7 @@ import (
 
 // requiredTargets are the targets README.md, buildspec.yml, .ci/run and the docs call.
 var requiredTargets = []string{
-	"help", "fmt-check", "vet", "lint", "unit", "integration", "fuzz", "bench", "build", "release-env", "plan", "apply",
+	"help", "fmt-check", "vet", "lint", "unit", "integration", "fuzz", "bench", "bench-peers", "build", "release-env", "plan", "apply",
 	"deploy-lambdas", "smoke", "drift", "record-release", "release", "ci-validate", "ci-build", "ci-plan", "ci-apply",
 	"ci-test", "ci-drift", "tf-cli-config", "tools", "tf-fmt-check", "tf-fmt", "tf-validate", "tf-test", "tflint",
 	"tfsec", "tf-docs", "tf-docs-check", "tf-check", "tf-providers-lock", "up", "down", "logs", "crawl", "status",

@@ -116,7 +116,15 @@ func (o Options) groups(inProcess []string) []group {
 			"BENCH_ARTIFACT_DIR": filepath.Join(build, "arm64"), "BENCH_BOOTSTRAP_DIR": filepath.Join(build, o.HostArch),
 		}, "-v", "-tags", "bench", "-run", "^$", "-bench", "^Benchmark(Artifact|ColdStart)$",
 			"-benchtime="+strconv.Itoa(o.ColdStarts)+"x", "./bench/")},
+		o.peersGroup(),
 	}
+}
+
+// peersGroup is webhealth's prober side by side with the peers' (tools/peers, its own module, which
+// pins them), each in its own process on the same loopback servers (~1 minute).
+func (o Options) peersGroup() group {
+	return group{"peers", o.goTest(filepath.Join(o.Root, "tools", "peers"), nil, "-v", "-run", "^$",
+		"-bench", "^BenchmarkPeers$", "-benchtime=1x", "-timeout", "20m", ".")}
 }
 
 func (o Options) e2eGroup() group {
@@ -166,10 +174,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	out := o.Doc
-	if !filepath.IsAbs(out) {
-		out = filepath.Join(o.Root, out)
-	}
+	out := o.docPath()
 	elapsed := o.Now().Sub(start).Round(time.Second)
 	n, summary, err := Report{Inputs: inputs, Out: out, Command: o.Command, Elapsed: elapsed, Date: start,
 		Trim: "github.com/webhealth/webhealth/"}.Write()
@@ -181,6 +186,38 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("benchmarks failed: %s (output in %s)", strings.Join(failed, ", "), dir)
 	}
 	return nil
+}
+
+// Peers runs the peer comparison alone (make bench-peers) into reports/bench/peers.txt and rewrites
+// the document with its rows; every other benchmark's results are carried over from the document it
+// replaces. A failed comparison leaves the document as it was.
+func Peers(ctx context.Context, o Options) error {
+	start := o.Now()
+	dir := filepath.Join(o.Root, "reports", "bench")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("reports dir: %w", err)
+	}
+	g := o.peersGroup()
+	if err := o.runGroup(ctx, dir, g); err != nil {
+		return fmt.Errorf("the peer comparison failed (output in %s): %w", filepath.Join(dir, g.name+".txt"), err)
+	}
+	out := o.docPath()
+	elapsed := o.Now().Sub(start).Round(time.Second)
+	n, summary, err := Report{Inputs: []string{filepath.Join(dir, g.name+".txt")}, Out: out, Command: o.Command,
+		Elapsed: elapsed, Date: start, Trim: "github.com/webhealth/webhealth/", Carry: true}.Write()
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	fmt.Fprintf(o.Stdout, "bench: %s written (%s): %d benchmark lines; targets: %s\n", out, elapsed, n, summary)
+	return nil
+}
+
+// docPath is the document's path: Doc, relative to Root unless absolute.
+func (o Options) docPath() string {
+	if filepath.IsAbs(o.Doc) {
+		return o.Doc
+	}
+	return filepath.Join(o.Root, o.Doc)
 }
 
 // inProcessPackages lists ./internal/... without the crawler.

@@ -81,6 +81,7 @@ func TestRunOrderAndFiles(t *testing.T) {
 		".: go test -run ^$ -bench ^Benchmark(ProbeCPU|Crawl|Schedule) -benchmem -benchtime=1x -timeout 30m ./internal/crawler/",
 		".: go test -run ^$ -bench ^BenchmarkMetricPipeline$ -benchmem ./internal/crawler/",
 		"test: go test -v -tags bench -run ^$ -bench ^Benchmark(Artifact|ColdStart)$ -benchtime=7x ./bench/",
+		"tools/peers: go test -v -run ^$ -bench ^BenchmarkPeers$ -benchtime=1x -timeout 20m .",
 		".: platform stack up",
 		"test: go test -v -tags bench -run ^$ -bench ^BenchmarkAPIEndToEnd$ -benchtime=9x ./bench/",
 		".: platform stack down",
@@ -103,7 +104,7 @@ func TestRunOrderAndFiles(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, benchLine, string(b), "each group's output is kept as it printed it")
 	}
-	assert.Equal(t, []string{"artifacts.txt", "crawler-pipeline.txt", "crawler.txt", "e2e.txt", "in-process.txt"}, names,
+	assert.Equal(t, []string{"artifacts.txt", "crawler-pipeline.txt", "crawler.txt", "e2e.txt", "in-process.txt", "peers.txt"}, names,
 		"a previous run's files are cleared")
 	doc, err := os.ReadFile(filepath.Join(o.Root, "docs", "benchmarks.md"))
 	require.NoError(t, err)
@@ -185,6 +186,60 @@ func TestRunCases(t *testing.T) {
 			}
 		})
 	}
+}
+
+const peersLine = "goos: linux\npkg: github.com/webhealth/webhealth/tools/peers\n" +
+	"BenchmarkPeers/N=1000/proto=http/prober=webhealth-2   1   240000 ns/op   150.0 cpu-us/probe   240.0 wall-ms\nPASS\n"
+
+// bench-peers runs the peers alone and keeps the other results of the document it rewrites; its
+// own package's old results are replaced, not kept.
+func TestPeers(t *testing.T) {
+	t.Parallel()
+	o, r, out := newRun(t, false, nil)
+	o.Command = "make bench-peers"
+	run := r.run
+	o.Runner = proc.RunFunc(func(ctx context.Context, c proc.Cmd) error {
+		stdout := c.Stdout
+		c.Stdout = io.Discard // the recorder's line is another package's
+		if err := run(ctx, c); err != nil {
+			return err
+		}
+		_, err := io.WriteString(stdout, peersLine)
+		return err
+	})
+	doc := filepath.Join(o.Root, "docs", "benchmarks.md")
+	require.NoError(t, os.MkdirAll(filepath.Dir(doc), 0o755))
+	old := filepath.Join(t.TempDir(), "old.txt")
+	require.NoError(t, os.WriteFile(old, []byte(benchLine+strings.Replace(peersLine, "150.0 cpu-us", "999.0 cpu-us", 1)), 0o600))
+	_, _, err := Report{Inputs: []string{old}, Out: doc, Command: "make bench", Trim: "github.com/webhealth/webhealth/"}.Write()
+	require.NoError(t, err)
+
+	require.NoError(t, Peers(context.Background(), o), out.String())
+	assert.Equal(t, []string{"tools/peers: go test -v -run ^$ -bench ^BenchmarkPeers$ -benchtime=1x -timeout 20m ."}, r.calls)
+	got, err := os.ReadFile(doc)
+	require.NoError(t, err)
+	assert.Contains(t, string(got), "```sh\nmake bench-peers\n```")
+	assert.Contains(t, string(got), "the other 1 results, and the figures read from them, are carried over")
+	assert.Contains(t, string(got), "| API get, in-process: p99 | ≤ 1000 µs | 33.5 µs | met |", "a carried figure")
+	assert.Contains(t, string(got), "| tools/peers | BenchmarkPeers/N=1000/proto=http/prober=webhealth | 1 | 240000 ns/op, 150.0 cpu-us/probe, 240.0 wall-ms |")
+	assert.NotContains(t, string(got), "999.0", "the peers' old result is replaced")
+	b, err := os.ReadFile(filepath.Join(o.Root, "reports", "bench", "peers.txt"))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "BenchmarkPeers/N=1000")
+}
+
+// A failed comparison leaves the document as it was.
+func TestPeersFailed(t *testing.T) {
+	t.Parallel()
+	o, _, out := newRun(t, false, func(string) bool { return true })
+	doc := filepath.Join(o.Root, "docs", "benchmarks.md")
+	require.NoError(t, os.MkdirAll(filepath.Dir(doc), 0o755))
+	require.NoError(t, os.WriteFile(doc, []byte("before\n"), 0o644))
+	err := Peers(context.Background(), o)
+	assert.ErrorContains(t, err, "the peer comparison failed", out.String())
+	got, err := os.ReadFile(doc)
+	require.NoError(t, err)
+	assert.Equal(t, "before\n", string(got))
 }
 
 func TestSettings(t *testing.T) {

@@ -23,6 +23,9 @@ type Report struct {
 	Elapsed time.Duration
 	Date    time.Time
 	Trim    string // import path prefix dropped in the All results table
+	// Carry keeps the results of the document it replaces (its All results table) for every package
+	// the inputs have no result of: the inputs are some benchmarks only (make bench-peers).
+	Carry bool
 }
 
 // ErrNoInput is a report without input files.
@@ -46,12 +49,19 @@ func (r Report) Write() (int, string, error) {
 	if len(set.Results) == 0 {
 		return 0, "", fmt.Errorf("no benchmark lines in %s", strings.Join(r.Inputs, ", "))
 	}
-	notes := benchreport.DefaultNotes
+	notes, carried := benchreport.DefaultNotes, 0
 	existing, err := os.ReadFile(r.Out) // #nosec G304 -- the document the operator names
 	switch {
 	case err == nil:
 		if kept, ok := benchreport.KeptNotes(existing); ok {
 			notes = kept
+		}
+		if r.Carry {
+			old, err := benchreport.CarriedResults(existing, r.Trim)
+			if err != nil {
+				return 0, "", fmt.Errorf("carry over the results of %s: %w", r.Out, err)
+			}
+			set.Results, carried = carryOver(old, set.Results)
 		}
 	case !errors.Is(err, os.ErrNotExist):
 		return 0, "", fmt.Errorf("read the notes of %s: %w", r.Out, err)
@@ -61,7 +71,7 @@ func (r Report) Write() (int, string, error) {
 	rows := benchreport.Evaluate(set, benchreport.Figures())
 	var doc strings.Builder
 	if err := benchreport.Render(&doc, benchreport.Doc{
-		Command: r.Command, Elapsed: r.Elapsed, Machine: machine, Set: set, Rows: rows, TrimPkg: r.Trim, Notes: notes,
+		Command: r.Command, Elapsed: r.Elapsed, Machine: machine, Set: set, Rows: rows, TrimPkg: r.Trim, Notes: notes, Carried: carried,
 	}); err != nil {
 		return 0, "", err
 	}
@@ -69,6 +79,22 @@ func (r Report) Write() (int, string, error) {
 		return 0, "", err
 	}
 	return len(set.Results), benchreport.Summary(rows), nil
+}
+
+// carryOver puts the old results of every package that fresh has none of before fresh; it returns
+// them and how many were carried.
+func carryOver(old, fresh []benchreport.Result) ([]benchreport.Result, int) {
+	ran := map[string]bool{}
+	for _, r := range fresh {
+		ran[r.Pkg] = true
+	}
+	var out []benchreport.Result
+	for _, r := range old {
+		if !ran[r.Pkg] {
+			out = append(out, r)
+		}
+	}
+	return append(out, fresh...), len(out)
 }
 
 func parseFile(name string, stdin io.Reader) (benchreport.Set, error) {

@@ -43,11 +43,13 @@ type ruleKind int
 const (
 	ruleReport ruleKind = iota
 	ruleAtMost
+	ruleBelow
 	ruleEqual
 )
 
 func reported() Rule            { return Rule{} }
 func atMost(limit float64) Rule { return Rule{kind: ruleAtMost, limit: limit} }
+func below(limit float64) Rule  { return Rule{kind: ruleBelow, limit: limit} }
 
 // equal requires the figure to equal another number of the same benchmark (its floor).
 func equal(label string, r Ref) Rule { return Rule{kind: ruleEqual, ref: Shown{Label: label, Ref: r}} }
@@ -62,7 +64,8 @@ const (
 
 // Figures is the Targets table of issue 6 in the order of the issue, read by the benchmark names and
 // b.ReportMetric units the benchmarks agreed on (BenchmarkSchedule/N=<n>/C=<c>: wall-ms, ideal-ms,
-// over-ideal-%; BenchmarkColdStart/fn=<fn>: start-ms-p50, ...). Adding a figure is adding a line.
+// over-ideal-%; BenchmarkColdStart/fn=<fn>: start-ms-p50, ...), then the peer comparison of issue 12
+// (peerFigures). Adding a figure is adding a line.
 func Figures() []Figure {
 	const (
 		probe  = "BenchmarkProbeCPU"
@@ -70,7 +73,7 @@ func Figures() []Figure {
 		memKiB = "BenchmarkCrawlMemory/N=10000/body=1KiB"
 		memMiB = "BenchmarkCrawlMemory/N=10000/body=1MiB"
 	)
-	return []Figure{
+	return append([]Figure{
 		// 1. Crawler scheduling: wall time against the ideal ceil(N/C)·D.
 		schedule(100, 1, reported()),
 		schedule(100, 10, atMost(10)),
@@ -119,7 +122,7 @@ func Figures() []Figure {
 		// 10. Notifier, in-process: one alarm notification to four channels (json, slack, teams, pagerduty).
 		{Name: "Notifier, one notification to 4 channels, in-process", Of: Ref{pkgNotify, "BenchmarkHandler", "ns/op"}, Unit: "ns",
 			Detail: []Shown{{"posts/s", Ref{pkgNotify, "BenchmarkHandler", "posts/s"}, ""}, {"allocs", Ref{pkgNotify, "BenchmarkHandler", "allocs/op"}, ""}}},
-	}
+	}, peerFigures()...)
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -208,6 +211,8 @@ func evaluate(s Set, f Figure) Row {
 		row.Outcome = Reported
 	case ruleAtMost:
 		row.Outcome = outcome(v <= f.Rule.limit)
+	case ruleBelow:
+		row.Outcome = outcome(v < f.Rule.limit)
 	case ruleEqual:
 		ref, why := s.lookup(f.Rule.ref.Ref)
 		if why != "" {
@@ -218,7 +223,7 @@ func evaluate(s Set, f Figure) Row {
 		details = append([]Shown{f.Rule.ref}, details...)
 	}
 	row.Measured = withUnit(v, f.Unit)
-	if f.Rule.kind == ruleAtMost && row.Outcome == Missed && num(v) == num(f.Rule.limit) {
+	if (f.Rule.kind == ruleAtMost || f.Rule.kind == ruleBelow) && row.Outcome == Missed && num(v) == num(f.Rule.limit) {
 		// Rounded, a value just over its limit would read as the limit itself.
 		row.Measured = strings.Replace(row.Measured, num(v), strconv.FormatFloat(v, 'f', -1, 64), 1)
 	}
@@ -245,6 +250,8 @@ func (r Rule) text(unit string) string {
 	switch r.kind {
 	case ruleAtMost:
 		return "≤ " + withUnit(r.limit, unit)
+	case ruleBelow:
+		return "< " + withUnit(r.limit, unit)
 	case ruleEqual:
 		return "= " + r.ref.Label
 	}

@@ -74,7 +74,7 @@ func (s *Set) Merge(o Set) {
 func (s Set) Procs() []int {
 	var ps []int
 	for _, r := range s.Results {
-		if !slices.Contains(ps, r.Procs) {
+		if r.Procs != 0 && !slices.Contains(ps, r.Procs) { // 0: unknown (a carried-over result)
 			ps = append(ps, r.Procs)
 		}
 	}

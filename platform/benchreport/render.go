@@ -40,6 +40,9 @@ type Doc struct {
 	Rows    []Row  // Evaluate(Set, Figures())
 	TrimPkg string // import path prefix dropped in the All results table, e.g. "github.com/webhealth/webhealth/"
 	Notes   string // written verbatim after the NotesMarker line
+	// Carried is how many of Set's results were carried over from the document this one replaces
+	// (CarriedResults): the command ran only some benchmarks.
+	Carried int
 }
 
 // Render writes the document.
@@ -54,6 +57,10 @@ func Render(w io.Writer, d Doc) error {
 	b.WriteString("## How to reproduce\n\nFrom a clone, on a machine like the one below:\n\n```sh\n" + d.Command + "\n```\n\n")
 	if d.Elapsed > 0 {
 		fmt.Fprintf(&b, "The run took %s.\n\n", d.Elapsed.Round(time.Second))
+	}
+	if d.Carried > 0 {
+		fmt.Fprintf(&b, "This command ran some benchmarks only: the other %d results, and the figures read from them, "+
+			"are carried over from the previous document (`make bench` runs every benchmark).\n\n", d.Carried)
 	}
 
 	b.WriteString("## Machine\n\n")
@@ -70,8 +77,8 @@ func Render(w io.Writer, d Doc) error {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(r.Figure), cell(r.Target), cell(r.Measured), cell(string(r.Outcome)))
 	}
 
-	b.WriteString("\n## All results\n\nEvery benchmark line, as `go test` printed its numbers (the -GOMAXPROCS suffix is dropped from names).\n\n")
-	b.WriteString("| Package | Benchmark | Iterations | Metrics |\n|---|---|---|---|\n")
+	b.WriteString("\n" + allResultsHeading + "\n\nEvery benchmark line, as `go test` printed its numbers (the -GOMAXPROCS suffix is dropped from names).\n\n")
+	b.WriteString(allResultsHeader + "\n|---|---|---|---|\n")
 	for _, r := range d.Set.Results {
 		metrics := make([]string, len(r.Metrics))
 		for i, m := range r.Metrics {

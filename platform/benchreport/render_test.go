@@ -56,19 +56,23 @@ func TestRenderSections(t *testing.T) {
 		"- **CPU:** AMD EPYC\n", // the cpu: line of go test wins over /proc
 		"- **Cores:** 2 (runtime.NumCPU)\n", "- **GOMAXPROCS:** 2\n", "- **Memory:** 8.0 GiB\n",
 		"- **OS/arch:** linux/amd64 (kernel 6.1.0)\n", "- **Go:** go1.26.8\n", "- **Date:** 2026-05-01 10:30 UTC\n",
-		"25 met, 2 MISSED, 23 reported, 6 not run.",
+		"29 met, 2 MISSED, 25 reported, 12 not run.",
 		"| Cold start urlapi: package init | ≤ 5 ms | 5.3 ms | MISSED |\n",
 		"| internal/crawler | BenchmarkSchedule/N=10000/C=10 | 1 | 301.0 ns/op, 100000 ideal-ms, 1.340 over-ideal-%, 101340 wall-ms, 0 B/op, 0 allocs/op |\n",
 	} {
 		assert.Contains(t, out, want)
 	}
-	assert.Equal(t, len(doc.Set.Results), strings.Count(out[strings.Index(out, "## All results"):], "\n| internal/")+strings.Count(out[strings.Index(out, "## All results"):], "\n| test/"))
+	all := out[strings.Index(out, "## All results"):]
+	assert.Equal(t, len(doc.Set.Results), strings.Count(all, "\n| internal/")+strings.Count(all, "\n| test/")+strings.Count(all, "\n| tools/"))
 	assert.True(t, strings.HasSuffix(out, "\n"+NotesMarker+"\n"+DefaultNotes))
+	assert.NotContains(t, out, "carried over")
 
 	doc.Elapsed = 0
+	doc.Carried = 27
 	b.Reset()
 	require.NoError(t, Render(&b, doc))
 	assert.NotContains(t, b.String(), "The run took")
+	assert.Contains(t, b.String(), "This command ran some benchmarks only: the other 27 results, and the figures read from them, are carried over")
 }
 
 func TestNotesSurviveRendering(t *testing.T) {

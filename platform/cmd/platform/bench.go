@@ -17,22 +17,26 @@ import (
 	"github.com/webhealth/webhealth/platform/proc"
 )
 
-var benchCommands = []string{"run", "report", "fuzz"}
+var benchCommands = []string{"run", "peers", "report", "fuzz"}
 
 const benchUsage = `usage: platform bench <command> [flags]
   run     every benchmark into reports/bench/*.txt, then the document (BENCH_OUT, default docs/benchmarks.md);
           BENCH_STACK=0 leaves out the API through the local stack; BENCH_COLDSTARTS, BENCH_E2E_N
+  peers   only webhealth's prober beside the peers' (tools/peers) into reports/bench/peers.txt, then the
+          document (BENCH_OUT) with their rows; the other results are carried over from it
   report  -in <go test -bench output>... -out docs/benchmarks.md: the document from benchmark output
   fuzz    each fuzz target of the product and the platform for -fuzztime (FUZZTIME, default 10s)
 
 `
 
-// benchCmd runs `platform bench run|report|fuzz`.
+// benchCmd runs `platform bench run|peers|report|fuzz`.
 func benchCmd(ctx context.Context, args []string, env Env) int {
 	cmd, rest, code := subcommand("bench", benchUsage, benchCommands, args, env)
 	switch cmd {
 	case "run":
 		return benchRun(ctx, rest, env)
+	case "peers":
+		return benchPeers(ctx, rest, env)
 	case "report":
 		return benchReport(rest, os.Stdin, env.Stderr, time.Now)
 	case "fuzz":
@@ -72,6 +76,31 @@ func benchRun(ctx context.Context, args []string, env Env) int {
 	})
 	if err != nil {
 		return fail(env, "bench run", err, exitFail)
+	}
+	return exitOK
+}
+
+func benchPeers(ctx context.Context, args []string, env Env) int {
+	fs, s := newSettings("bench peers", benchUsage, env)
+	s.add("out", "BENCH_OUT", "the document to write (default docs/benchmarks.md)")
+	command := fs.String("command", "make bench-peers", "how to reproduce, shown in the document")
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	_, _, _, doc, err := bench.Settings(s.getenv())
+	if err != nil {
+		return fail(env, "bench peers", err, exitUsage)
+	}
+	root, err := repoRoot()
+	if err != nil {
+		return fail(env, "bench peers", err, exitUsage)
+	}
+	err = bench.Peers(ctx, bench.Options{
+		Root: root, Doc: doc, Command: *command, Go: goCommand(env), Runner: proc.Exec{}, Env: os.Environ(),
+		Now: time.Now, Stdout: env.Stdout, Stderr: env.Stderr,
+	})
+	if err != nil {
+		return fail(env, "bench peers", err, exitFail)
 	}
 	return exitOK
 }

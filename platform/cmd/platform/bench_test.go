@@ -25,6 +25,8 @@ func TestBenchCmdRefusesBadSettings(t *testing.T) {
 			wantErr: `BENCH_COLDSTARTS="20; rm -rf /": expected a whole number`},
 		{name: "run: LOCALRUN_PORT for the stack's health", args: []string{"run"}, env: map[string]string{"LOCALRUN_PORT": "4567\n"}, want: exitUsage,
 			wantErr: `LOCALRUN_PORT="4567\n": expected a port number`},
+		{name: "peers: BENCH_OUT", args: []string{"peers"}, env: map[string]string{"BENCH_OUT": "go.mod"}, want: exitUsage,
+			wantErr: `BENCH_OUT="go.mod": expected the path of a .md document`},
 		{name: "fuzz: FUZZTIME", args: []string{"fuzz"}, env: map[string]string{"FUZZTIME": "$(id)"}, want: exitUsage,
 			wantErr: `FUZZTIME="$(id)": expected a duration`},
 		{name: "fuzz: -fuzztime wins over FUZZTIME", args: []string{"fuzz", "-fuzztime", "forever"}, env: map[string]string{"FUZZTIME": "10s"},
