@@ -75,18 +75,22 @@ locals {
   alias = var.enable_codedeploy ? aws_lambda_alias.live_codedeploy[0] : aws_lambda_alias.live[0]
 }
 
-# Failed asynchronous invocations of the live alias (SNS, EventBridge) go to the failure destination.
+# Asynchronous invocations of the live alias (SNS, EventBridge): how often a failed one is retried, how long
+# an event may wait, and where the failed ones go. Without any of the three, Lambda's defaults apply.
 resource "aws_lambda_function_event_invoke_config" "live" {
-  count = var.failure_destination == null ? 0 : 1
+  count = var.failure_destination != null || var.async_maximum_retry_attempts != null || var.async_maximum_event_age_seconds != null ? 1 : 0
 
   function_name                = aws_lambda_function.this.function_name
   qualifier                    = local.alias.name
   maximum_retry_attempts       = var.async_maximum_retry_attempts
   maximum_event_age_in_seconds = var.async_maximum_event_age_seconds
 
-  destination_config {
-    on_failure {
-      destination = var.failure_destination.arn
+  dynamic "destination_config" {
+    for_each = var.failure_destination == null ? [] : [var.failure_destination]
+    content {
+      on_failure {
+        destination = destination_config.value.arn
+      }
     }
   }
 

@@ -97,7 +97,7 @@ output "environment_variables" {
 }
 
 output "configuration" {
-  description = "The function's settings as planned: memory_size, timeout, architecture, reserved_concurrency (null: the unreserved pool), log_retention_days, application_log_level (null when the logging config is omitted for an emulator) and codedeploy_config (null without CodeDeploy)."
+  description = "The function's settings as planned: memory_size, timeout, architecture, reserved_concurrency (null: the unreserved pool), log_retention_days, application_log_level (null when the logging config is omitted for an emulator), codedeploy_config (null without CodeDeploy), and async_maximum_retry_attempts and async_maximum_event_age_seconds of the live alias's asynchronous invocations (Lambda's defaults, 2 and 21600, when not configured)."
   value = {
     memory_size           = aws_lambda_function.this.memory_size
     timeout               = aws_lambda_function.this.timeout
@@ -106,5 +106,8 @@ output "configuration" {
     log_retention_days    = aws_cloudwatch_log_group.this.retention_in_days
     application_log_level = one(aws_lambda_function.this.logging_config[*].application_log_level)
     codedeploy_config     = one(aws_codedeploy_deployment_group.this[*].deployment_config_name)
+
+    async_maximum_retry_attempts    = coalesce(one(aws_lambda_function_event_invoke_config.live[*].maximum_retry_attempts), 2)
+    async_maximum_event_age_seconds = coalesce(one(aws_lambda_function_event_invoke_config.live[*].maximum_event_age_in_seconds), 21600)
   }
 }

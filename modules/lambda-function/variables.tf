@@ -205,24 +205,24 @@ variable "failure_destination" {
 }
 
 variable "async_maximum_retry_attempts" {
-  description = "Retries of a failed asynchronous invocation before it goes to the failure destination (only with failure_destination)."
+  description = "Retries of a failed asynchronous invocation (SNS, EventBridge) before it is dropped or goes to failure_destination, 0-2; null: Lambda's default (2). Set, it (like failure_destination or async_maximum_event_age_seconds) gives the live alias an event invoke config."
   type        = number
-  default     = 2
+  default     = null
 
   validation {
-    condition     = contains([0, 1, 2], var.async_maximum_retry_attempts)
-    error_message = "async_maximum_retry_attempts must be 0, 1 or 2."
+    condition     = var.async_maximum_retry_attempts == null || try(contains([0, 1, 2], var.async_maximum_retry_attempts), false)
+    error_message = "async_maximum_retry_attempts must be null (Lambda's default, 2) or 0, 1 or 2."
   }
 }
 
 variable "async_maximum_event_age_seconds" {
-  description = "Age after which an asynchronous event is no longer retried (only with failure_destination)."
+  description = "Age after which an asynchronous event still queued or waiting for a retry is dropped (or goes to failure_destination), 60-21600 s; null: Lambda's default (21600, 6 hours). Set, it gives the live alias an event invoke config."
   type        = number
-  default     = 3600
+  default     = null
 
   validation {
-    condition     = var.async_maximum_event_age_seconds >= 60 && var.async_maximum_event_age_seconds <= 21600
-    error_message = "async_maximum_event_age_seconds must be from 60 to 21600."
+    condition     = var.async_maximum_event_age_seconds == null || try(var.async_maximum_event_age_seconds >= 60 && var.async_maximum_event_age_seconds <= 21600 && floor(var.async_maximum_event_age_seconds) == var.async_maximum_event_age_seconds, false)
+    error_message = "async_maximum_event_age_seconds must be null (Lambda's default, 21600) or a whole number of seconds from 60 to 21600."
   }
 }
 

@@ -6,6 +6,8 @@ locals {
   # gap); two empty intervals in a row raise it, so one late run does not.
   heartbeat_period_seconds = local.crawl_interval_seconds != null ? local.crawl_interval_seconds : local.alarm_period_seconds
   heartbeat_periods        = try(local.heartbeat_period_seconds * 2 <= 86400, true) ? 2 : 1
+  # The alarm backlog must last 10 crawl intervals in a row (as many as fit in CloudWatch's one day).
+  backlog_periods = try(max(1, min(10, floor(86400 / local.heartbeat_period_seconds))), 1)
 
   queues = {
     alarmlogger-failures = { queue = aws_sqs_queue.alarmlogger_failures, function = "alarmlogger", holds = "alarm notifications it could not record in the alarm history" }
@@ -34,6 +36,30 @@ locals {
         statistic   = "Maximum"
         period      = local.heartbeat_period_seconds
         periods     = 1
+        comparison  = "GreaterThanThreshold"
+        threshold   = 0
+        missing     = "notBreaching"
+      }
+      crawler-failures = {
+        description = "webhealth ${local.name}: a crawl run had failures it reported instead of failing (RunFailures > 0): last_check writes, alarm calls, metric batches that failed or target items it could not read, so some targets may lack this interval's metrics, last_check or alarm. Each failure is logged in /aws/lambda/${local.function_names.crawler}; look for throttling or access denied on DynamoDB and CloudWatch (docs/runbook.md, crawler-failures)."
+        namespace   = local.metric_namespace
+        metric      = "RunFailures"
+        dimensions  = { Region = local.region }
+        statistic   = "Maximum"
+        period      = local.heartbeat_period_seconds
+        periods     = 1
+        comparison  = "GreaterThanThreshold"
+        threshold   = 0
+        missing     = "notBreaching"
+      }
+      crawler-alarm-backlog = {
+        description = "webhealth ${local.name}: every crawl run for ${local.backlog_periods * local.heartbeat_period_seconds} s left alarm creations, updates or deletions for the next run (AlarmsPending Minimum > 0 in ${local.backlog_periods} crawl intervals in a row): alarm reconciliation is not catching up, so new, changed or deleted targets keep stale or missing alarms. Look for throttled PutMetricAlarm or DeleteAlarms in /aws/lambda/${local.function_names.crawler} (docs/runbook.md, crawler-alarm-backlog)."
+        namespace   = local.metric_namespace
+        metric      = "AlarmsPending"
+        dimensions  = { Region = local.region }
+        statistic   = "Minimum"
+        period      = local.heartbeat_period_seconds
+        periods     = local.backlog_periods
         comparison  = "GreaterThanThreshold"
         threshold   = 0
         missing     = "notBreaching"

@@ -60,7 +60,7 @@ output "function_names" {
 }
 
 output "function_configurations" {
-  description = "Per function (crawler, alarmlogger, urlapi, notifier): memory_size, timeout, architecture, reserved_concurrency, log_retention_days, application_log_level and codedeploy_config as planned (modules/lambda-function output configuration)."
+  description = "Per function (crawler, alarmlogger, urlapi, notifier): memory_size, timeout, architecture, reserved_concurrency, log_retention_days, application_log_level, codedeploy_config, async_maximum_retry_attempts and async_maximum_event_age_seconds as planned (modules/lambda-function output configuration)."
   value       = { for k, m in local.function_modules : k => m.configuration }
 }
 
@@ -105,7 +105,7 @@ output "alarm_period_seconds" {
 }
 
 output "ops_alarms" {
-  description = "Every operational alarm of the stack, on the ops topic, by <what>: crawler-heartbeat, crawler-skipped, api-5xx, <queue>-messages (alarmlogger-failures, notifier-failures) and <function>-{errors,throttles,duration} for crawler, alarmlogger, urlapi and notifier."
+  description = "Every operational alarm of the stack, on the ops topic, by <what>: crawler-heartbeat, crawler-skipped, crawler-failures, crawler-alarm-backlog, api-5xx, <queue>-messages (alarmlogger-failures, notifier-failures) and <function>-{errors,throttles,duration} for crawler, alarmlogger, urlapi and notifier."
   value = merge(
     { for k, a in aws_cloudwatch_metric_alarm.ops : k => a.alarm_name },
     merge([for f, m in local.function_modules : { for kind, name in m.alarm_names : "${f}-${kind}" => name }]...),

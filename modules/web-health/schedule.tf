@@ -34,6 +34,14 @@ resource "aws_cloudwatch_event_target" "crawl" {
   rule      = aws_cloudwatch_event_rule.crawl.name
   target_id = "crawler"
   arn       = module.crawler.alias_arn
+
+  # EventBridge only hands the event to Lambda's asynchronous queue. A failed hand-over (a throttled or failed
+  # Invoke call) is retried twice within 60 s, not for EventBridge's default 24 hours and 185 times: a run
+  # starting later is stale, the next scheduled run is due and judges every target anyway.
+  retry_policy {
+    maximum_event_age_in_seconds = 60
+    maximum_retry_attempts       = 2
+  }
 }
 
 resource "aws_lambda_permission" "crawler_from_schedule" {

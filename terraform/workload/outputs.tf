@@ -67,7 +67,7 @@ output "ops_topic_arn" {
 }
 
 output "ops_alarms" {
-  description = "Every operational alarm by <what>: crawler-heartbeat, crawler-skipped, api-5xx, alarmlogger-failures-messages, notifier-failures-messages and <function>-{errors,throttles,duration} of crawler, alarmlogger, urlapi and notifier."
+  description = "Every operational alarm by <what>: crawler-heartbeat, crawler-skipped, crawler-failures, crawler-alarm-backlog, api-5xx, alarmlogger-failures-messages, notifier-failures-messages and <function>-{errors,throttles,duration} of crawler, alarmlogger, urlapi and notifier."
   value       = module.web_health.ops_alarms
 }
 

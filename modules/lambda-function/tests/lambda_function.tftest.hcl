@@ -143,7 +143,12 @@ run "alias_follows_new_versions_without_codedeploy" {
 
   assert {
     condition     = length(aws_lambda_function_event_invoke_config.live) == 0
-    error_message = "Without a failure destination no async invoke config may be created."
+    error_message = "Without a failure destination or async settings no async invoke config may be created."
+  }
+
+  assert {
+    condition     = output.configuration.async_maximum_retry_attempts == 2 && output.configuration.async_maximum_event_age_seconds == 21600
+    error_message = "Without an async invoke config the configuration output reports Lambda's defaults (2 retries, 21600 s)."
   }
 }
 
@@ -233,6 +238,36 @@ run "failure_destination_sqs" {
   assert {
     condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "SendFailedInvocations" && s.Action == ["sqs:SendMessage"] && s.Resource == [var.failure_destination.arn]]) == 1
     error_message = "The role must be allowed sqs:SendMessage on the queue, and nothing broader."
+  }
+}
+
+run "async_settings_without_a_failure_destination" {
+  command = plan
+
+  variables {
+    async_maximum_retry_attempts    = 0
+    async_maximum_event_age_seconds = 60
+  }
+
+  assert {
+    condition = (
+      length(aws_lambda_function_event_invoke_config.live) == 1
+      && aws_lambda_function_event_invoke_config.live[0].qualifier == "live"
+      && aws_lambda_function_event_invoke_config.live[0].maximum_retry_attempts == 0
+      && aws_lambda_function_event_invoke_config.live[0].maximum_event_age_in_seconds == 60
+      && length(aws_lambda_function_event_invoke_config.live[0].destination_config) == 0
+    )
+    error_message = "Async settings alone configure the live alias's asynchronous invocations (no retry, events dropped after 60 s), with no destination."
+  }
+
+  assert {
+    condition     = output.configuration.async_maximum_retry_attempts == 0 && output.configuration.async_maximum_event_age_seconds == 60
+    error_message = "The configuration output reports the async settings as planned."
+  }
+
+  assert {
+    condition     = !contains([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid], "SendFailedInvocations")
+    error_message = "Without a failure destination the role may send failed invocations nowhere."
   }
 }
 
@@ -484,10 +519,34 @@ run "rejects_too_many_async_retries" {
   expect_failures = [var.async_maximum_retry_attempts]
 }
 
+run "rejects_negative_async_retries" {
+  command = plan
+  variables {
+    async_maximum_retry_attempts = -1
+  }
+  expect_failures = [var.async_maximum_retry_attempts]
+}
+
 run "rejects_event_age_out_of_range" {
   command = plan
   variables {
     async_maximum_event_age_seconds = 30
+  }
+  expect_failures = [var.async_maximum_event_age_seconds]
+}
+
+run "rejects_event_age_above_six_hours" {
+  command = plan
+  variables {
+    async_maximum_event_age_seconds = 21601
+  }
+  expect_failures = [var.async_maximum_event_age_seconds]
+}
+
+run "rejects_event_age_not_whole_seconds" {
+  command = plan
+  variables {
+    async_maximum_event_age_seconds = 60.5
   }
   expect_failures = [var.async_maximum_event_age_seconds]
 }

@@ -92,6 +92,25 @@ run "schedule_targets_the_crawler_alias" {
   }
 }
 
+run "one_crawl_per_schedule_event_and_no_late_runs" {
+  command = plan
+
+  assert {
+    condition     = module.crawler.configuration.async_maximum_retry_attempts == 0 && module.crawler.configuration.async_maximum_event_age_seconds == 60
+    error_message = "The crawler's asynchronous invocations are never retried (a failed run is not re-run: partial failures are run metrics) and a schedule event older than 60 s is dropped, not run late."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.crawl.retry_policy[0].maximum_event_age_in_seconds == 60 && aws_cloudwatch_event_target.crawl.retry_policy[0].maximum_retry_attempts <= 2
+    error_message = "EventBridge retries handing a schedule event to the crawler for at most 60 s and twice (its default is 24 hours and 185 times)."
+  }
+
+  assert {
+    condition     = [for f in ["alarmlogger", "notifier"] : [for k in ["async_maximum_retry_attempts", "async_maximum_event_age_seconds"] : output.function_configurations[f][k]]] == [[2, 3600], [2, 21600]]
+    error_message = "The alarm logger and the notifier keep Lambda's retries before their failure queues (within 1 and 6 hours)."
+  }
+}
+
 run "dashboard_uses_metrics_insights" {
   command = plan
 

@@ -17,10 +17,10 @@ run "every_ops_alarm_is_named_and_on_the_ops_topic" {
 
   assert {
     condition = output.ops_alarms == merge(
-      { for k in ["crawler-heartbeat", "crawler-skipped", "api-5xx", "alarmlogger-failures-messages", "notifier-failures-messages"] : k => "webhealth-web-dev-eu-west-1-${k}" },
+      { for k in ["crawler-heartbeat", "crawler-skipped", "crawler-failures", "crawler-alarm-backlog", "api-5xx", "alarmlogger-failures-messages", "notifier-failures-messages"] : k => "webhealth-web-dev-eu-west-1-${k}" },
       { for p in setproduct(["crawler", "alarmlogger", "urlapi", "notifier"], ["errors", "throttles", "duration"]) : "${p[0]}-${p[1]}" => "webhealth-web-dev-eu-west-1-${p[0]}-${p[1]}" },
     )
-    error_message = "ops_alarms names the heartbeat, skipped targets, API 5xx, both failure queues and errors/throttles/duration of all four functions (the notifier included)."
+    error_message = "ops_alarms names the heartbeat, skipped targets, run failures, the alarm backlog, API 5xx, both failure queues and errors/throttles/duration of all four functions (the notifier included)."
   }
 
   assert {
@@ -52,6 +52,42 @@ run "heartbeat_breaches_on_two_crawl_intervals_without_a_run" {
   }
 }
 
+run "run_failures_and_alarm_backlog_judge_crawl_intervals" {
+  command = plan
+
+  assert {
+    condition = [for k in ["namespace", "metric_name", "statistic", "period", "evaluation_periods", "datapoints_to_alarm", "threshold", "comparison_operator", "treat_missing_data"] : aws_cloudwatch_metric_alarm.ops["crawler-failures"][k]] == [
+      "WebHealth/webhealth-web-dev-eu-west-1", "RunFailures", "Maximum", 300, 1, 1, 0, "GreaterThanThreshold", "notBreaching",
+    ] && aws_cloudwatch_metric_alarm.ops["crawler-failures"].dimensions == tomap({ Region = "eu-west-1" })
+    error_message = "The failures alarm fires when a crawl interval holds a run that reported failures (RunFailures Maximum > 0); no run is the heartbeat's concern, not this one's."
+  }
+
+  assert {
+    condition = [for k in ["namespace", "metric_name", "statistic", "period", "evaluation_periods", "datapoints_to_alarm", "threshold", "comparison_operator", "treat_missing_data"] : aws_cloudwatch_metric_alarm.ops["crawler-alarm-backlog"][k]] == [
+      "WebHealth/webhealth-web-dev-eu-west-1", "AlarmsPending", "Minimum", 300, 10, 10, 0, "GreaterThanThreshold", "notBreaching",
+    ] && aws_cloudwatch_metric_alarm.ops["crawler-alarm-backlog"].dimensions == tomap({ Region = "eu-west-1" })
+    error_message = "The backlog alarm fires when every run of 10 crawl intervals in a row left alarm work pending (AlarmsPending Minimum > 0 in each); one interval that caught up, or held no run, is not a backlog."
+  }
+
+  assert {
+    condition     = alltrue([for k in ["crawler-failures", "crawler-alarm-backlog"] : strcontains(aws_cloudwatch_metric_alarm.ops[k].alarm_description, "(docs/runbook.md, ${k}).")])
+    error_message = "Each of the two alarms names its own runbook entry."
+  }
+}
+
+run "alarm_backlog_judges_at_most_one_day" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(3 hours)" }
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.ops["crawler-alarm-backlog"].period == 10800 && aws_cloudwatch_metric_alarm.ops["crawler-alarm-backlog"].evaluation_periods == 8 && aws_cloudwatch_metric_alarm.ops["crawler-failures"].period == 10800
+    error_message = "Crawling every 3 hours, the backlog alarm judges the 8 intervals that fit in CloudWatch's one day."
+  }
+}
+
 run "heartbeat_follows_the_schedule" {
   command = plan
 
@@ -60,8 +96,8 @@ run "heartbeat_follows_the_schedule" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].period == 60 && aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].evaluation_periods == 2 && aws_cloudwatch_metric_alarm.ops["crawler-skipped"].period == 60
-    error_message = "Crawling every minute, the heartbeat judges minutes."
+    condition     = aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].period == 60 && aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].evaluation_periods == 2 && aws_cloudwatch_metric_alarm.ops["crawler-skipped"].period == 60 && aws_cloudwatch_metric_alarm.ops["crawler-failures"].period == 60 && aws_cloudwatch_metric_alarm.ops["crawler-alarm-backlog"].period == 60 && aws_cloudwatch_metric_alarm.ops["crawler-alarm-backlog"].evaluation_periods == 10
+    error_message = "Crawling every minute, the heartbeat, skipped, failures and backlog alarms judge minutes (the backlog 10 of them)."
   }
 }
 
@@ -88,8 +124,8 @@ run "heartbeat_of_a_daily_crawl_judges_one_day" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].period == 86400 && aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].evaluation_periods == 1
-    error_message = "CloudWatch judges at most one day, so a daily crawl's heartbeat judges one day."
+    condition     = aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].period == 86400 && aws_cloudwatch_metric_alarm.ops["crawler-heartbeat"].evaluation_periods == 1 && aws_cloudwatch_metric_alarm.ops["crawler-alarm-backlog"].evaluation_periods == 1
+    error_message = "CloudWatch judges at most one day, so a daily crawl's heartbeat and alarm backlog judge one day."
   }
 }
 

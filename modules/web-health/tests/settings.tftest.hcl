@@ -110,8 +110,11 @@ run "every_setting_reaches_its_resource" {
       log_retention_days    = 7
       application_log_level = "WARN"
       codedeploy_config     = "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"
+
+      async_maximum_retry_attempts    = 0
+      async_maximum_event_age_seconds = 60
     }
-    error_message = "crawler.memory_mb, timeout_seconds and reserved_concurrency, logging and deployment must reach the crawler function."
+    error_message = "crawler.memory_mb, timeout_seconds and reserved_concurrency, logging and deployment must reach the crawler function (whose asynchronous invocations are never retried)."
   }
 
   assert {

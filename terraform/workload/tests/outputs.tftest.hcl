@@ -27,8 +27,8 @@ run "dev_release_outputs_the_contract" {
   }
 
   assert {
-    condition     = output.ops_alarms["crawler-heartbeat"] == "webhealth-web-dev-eu-west-1-crawler-heartbeat" && output.ops_alarms["notifier-errors"] == "webhealth-web-dev-eu-west-1-notifier-errors" && length(output.ops_alarms) == 17
-    error_message = "ops_alarms names every operational alarm (5 of the stack, 3 per function) for the runbook and the end-to-end suite."
+    condition     = output.ops_alarms["crawler-heartbeat"] == "webhealth-web-dev-eu-west-1-crawler-heartbeat" && output.ops_alarms["notifier-errors"] == "webhealth-web-dev-eu-west-1-notifier-errors" && length(output.ops_alarms) == 19
+    error_message = "ops_alarms names every operational alarm (7 of the stack, 3 per function) for the runbook and the end-to-end suite."
   }
 
   assert {
