@@ -44,10 +44,12 @@ func main() {
 	if err != nil {
 		fail("prober", err)
 	}
+	db := dynamodb.NewFromConfig(awsCfg)
 	c, err := crawler.New(cfg, awsCfg.Region,
-		store.NewTargets(dynamodb.NewFromConfig(awsCfg), cfg.URLsTable),
+		store.NewTargets(db, cfg.URLsTable),
 		cloudwatch.NewFromConfig(awsCfg, cwquery.Option),
-		prober)
+		prober,
+		crawler.WithLease(store.NewLeases(db, cfg.URLsTable)))
 	if err != nil {
 		fail("crawler", err)
 	}

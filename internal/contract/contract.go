@@ -27,6 +27,15 @@ const (
 	MetricTargetsDown    = "TargetsDown"
 	MetricTargetsSkipped = "TargetsSkipped"
 	MetricRunDuration    = "RunDuration"
+	// MetricRunFailures counts a run's partial failures: failed last_check writes, failed alarm calls,
+	// undecodable target items and failed metric batches (a run reports them here, not as an error).
+	MetricRunFailures = "RunFailures"
+	// MetricAlarmsPending counts the alarm creations, updates and deletions a run knew of but left for
+	// the next run (reconciliation has a bounded share of each run).
+	MetricAlarmsPending = "AlarmsPending"
+	// MetricRunsOverlapped is 1 from a run that found another run holding the run lease (and did not
+	// crawl), 0 from a run that crawled.
+	MetricRunsOverlapped = "RunsOverlapped"
 )
 
 // Dimension names.
@@ -58,6 +67,9 @@ func Metrics() []Metric {
 		{MetricTargetsDown, perRun},
 		{MetricTargetsSkipped, perRun},
 		{MetricRunDuration, perRun},
+		{MetricRunFailures, perRun},
+		{MetricAlarmsPending, perRun},
+		{MetricRunsOverlapped, perRun},
 	}
 }
 

@@ -5,11 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"unicode/utf8"
 
@@ -194,13 +194,15 @@ func (s alarmShape) digest() alarmDigest {
 // contract.AlarmKindsOf per enabled target (a certificate alarm for https only), created when
 // missing, rewritten when a field differs (their digests differ: every field the crawler sets, and
 // none it does not set), and (only when the scan saw every target) deleted when their target is gone
-// or disabled or no longer has that kind (an https target changed to http). existing is what ownedAlarms listed (err: the listing failed);
-// only names matching <prefix>-<32 hex>-<kind> are touched. Work left when the run deadline comes
-// is counted as pending and done by the next run.
+// or disabled or no longer has that kind (an https target changed to http). existing is what
+// ownedAlarms listed (err: the listing failed); only names matching <prefix>-<32 hex>-<kind> are
+// touched. ctx bounds the work (the run's reconciliation share): what is left when it ends is counted
+// as pending, and the next run, comparing again, does it. Each run starts at a random point of the
+// work lists, so items that fail or are left are not always the first ones tried.
 func (c *Crawler) reconcileAlarms(ctx context.Context, existing owned, err error, seen map[string]*alarmTarget, complete bool, st *runState) {
 	if err != nil {
 		st.update(func(s *Summary) { s.AlarmsFailed++ })
-		st.fail(fmt.Errorf("reconcile alarms: %w", err))
+		slog.ErrorContext(ctx, "list alarms failed: no alarm is reconciled this run", "error", err)
 		return
 	}
 
@@ -212,6 +214,7 @@ func (c *Crawler) reconcileAlarms(ctx context.Context, existing owned, err error
 			}
 		}
 		slices.Sort(stale)
+		stale = rotate(stale)
 	} else {
 		slog.WarnContext(ctx, "target list incomplete: no alarm is deleted this run")
 	}
@@ -229,7 +232,7 @@ func (c *Crawler) reconcileAlarms(ctx context.Context, existing owned, err error
 		}
 	}
 
-	var failures []error
+	puts = rotate(puts)
 	pending := 0
 deletes:
 	for start := 0; start < len(stale); start += maxDeleteAlarms {
@@ -251,7 +254,6 @@ deletes:
 			break deletes
 		default:
 			st.update(func(s *Summary) { s.AlarmsFailed += len(batch) })
-			failures = append(failures, fmt.Errorf("delete %d alarms: %w", len(batch), err))
 			slog.ErrorContext(ctx, "delete alarms failed", "count", len(batch), "error", err)
 		}
 	}
@@ -280,18 +282,23 @@ puts:
 			break puts
 		default:
 			st.update(func(s *Summary) { s.AlarmsFailed++ })
-			failures = append(failures, fmt.Errorf("put alarm %s: %w", name, err))
 			slog.ErrorContext(ctx, "put alarm failed", "alarm", name, "error", err)
 		}
 	}
 
 	st.update(func(s *Summary) { s.AlarmsPending = pending })
 	if pending > 0 {
-		slog.WarnContext(ctx, "run deadline reached: alarm changes left for the next run", "pending", pending)
+		slog.WarnContext(ctx, "reconciliation share of the run used up: alarm changes left for the next run", "pending", pending)
 	}
-	if len(failures) > 0 {
-		st.fail(fmt.Errorf("reconcile alarms: %w", errors.Join(failures...)))
+}
+
+// rotate returns s started at a random index (the ones before it moved to the end).
+func rotate[T any](s []T) []T {
+	if len(s) < 2 {
+		return s
 	}
+	i := rand.IntN(len(s)) // #nosec G404 -- a starting point, not a secret
+	return append(s[i:len(s):len(s)], s[:i]...)
 }
 
 // owned is the crawler's existing alarms by name, and the target and kind of each.

@@ -32,6 +32,8 @@ type Config struct {
 	AlarmDatapoints     int
 	// CertExpiryDays is the certificate alarm's threshold of a target without its own.
 	CertExpiryDays int
+	// PhaseMetrics publishes DNSLatency, ConnectLatency, TLSLatency and TTFB per target (PHASE_METRICS).
+	PhaseMetrics bool
 }
 
 // Defaults and limits of the crawler's settings (the probe's own are probe.Default*).
@@ -91,6 +93,7 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 		AlarmEvalPeriods:    r.Int("ALARM_EVALUATION_PERIODS", DefaultAlarmEvalPeriod, 1, MaxAlarmEvalPeriods),
 		AlarmDatapoints:     r.Int("ALARM_DATAPOINTS_TO_ALARM", DefaultAlarmDatapoints, 1, MaxAlarmEvalPeriods),
 		CertExpiryDays:      r.Int("CERT_EXPIRY_DAYS", target.DefaultCertExpiryDays, target.MinCertExpiryDays, target.MaxCertExpiryDays),
+		PhaseMetrics:        r.Bool("PHASE_METRICS", true),
 	}
 	errs := []error{r.Err()}
 	bad := func(key, format string, args ...any) {

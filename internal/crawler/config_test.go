@@ -32,7 +32,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		URLsTable: "webhealth-dev-urls", AlarmTopicARN: "arn:aws:sns:eu-west-1:123456789012:webhealth-dev-alarms",
 		AlarmPrefix: "webhealth-dev", MetricNamespace: "WebHealth", Concurrency: 16, DeadlineMargin: 5 * time.Second,
 		AllowPrivateTargets: false, MaxBodyBytes: 1048576, MaxRedirects: 5, RetryDelay: 500 * time.Millisecond,
-		AlarmPeriodSeconds: 60, AlarmEvalPeriods: 2, AlarmDatapoints: 2, CertExpiryDays: 14,
+		AlarmPeriodSeconds: 60, AlarmEvalPeriods: 2, AlarmDatapoints: 2, CertExpiryDays: 14, PhaseMetrics: true,
 	}, cfg)
 }
 
@@ -43,7 +43,7 @@ func TestLoadConfigAllSet(t *testing.T) {
 		"METRIC_NAMESPACE": "WebHealth/webhealth-dev", "CONCURRENCY": "64", "DEADLINE_MARGIN": "3s",
 		"ALLOW_PRIVATE_TARGETS": "true", "MAX_BODY_BYTES": "65536", "MAX_REDIRECTS": "0", "RETRY_DELAY": "250ms",
 		"ALARM_PERIOD_SECONDS": "300", "ALARM_EVALUATION_PERIODS": "3", "ALARM_DATAPOINTS_TO_ALARM": "2",
-		"CERT_EXPIRY_DAYS": "30",
+		"CERT_EXPIRY_DAYS": "30", "PHASE_METRICS": "false",
 	} {
 		e[k] = v
 	}
@@ -60,6 +60,7 @@ func TestLoadConfigAllSet(t *testing.T) {
 	assert.Equal(t, 3, cfg.AlarmEvalPeriods)
 	assert.Equal(t, 2, cfg.AlarmDatapoints)
 	assert.Equal(t, 30, cfg.CertExpiryDays)
+	assert.False(t, cfg.PhaseMetrics)
 }
 
 func TestLoadConfigRejects(t *testing.T) {
@@ -75,6 +76,7 @@ func TestLoadConfigRejects(t *testing.T) {
 		{name: "concurrency too high", set: map[string]string{"CONCURRENCY": "257"}, want: []string{"CONCURRENCY", "between 1 and 256"}},
 		{name: "concurrency zero", set: map[string]string{"CONCURRENCY": "0"}, want: []string{"CONCURRENCY"}},
 		{name: "margin not a duration", set: map[string]string{"DEADLINE_MARGIN": "5"}, want: []string{"DEADLINE_MARGIN"}},
+		{name: "phase metrics not a bool", set: map[string]string{"PHASE_METRICS": "off"}, want: []string{`PHASE_METRICS: "off" is not a boolean (true or false)`}},
 		{name: "private not a bool", set: map[string]string{"ALLOW_PRIVATE_TARGETS": "yes please"}, want: []string{"ALLOW_PRIVATE_TARGETS"}},
 		{name: "margin below the minimum", set: map[string]string{"DEADLINE_MARGIN": "499ms"}, want: []string{`DEADLINE_MARGIN: "499ms" is not a duration of whole ms, s or m between 500ms and 5m`}},
 		{name: "margin above the maximum", set: map[string]string{"DEADLINE_MARGIN": "301s"}, want: []string{"DEADLINE_MARGIN", "between 500ms and 5m"}},

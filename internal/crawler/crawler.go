@@ -1,6 +1,6 @@
-// Package crawler runs one crawl: it streams the enabled targets out of the URL table into a bounded
-// pool of probes, publishes the results as CloudWatch metrics, writes each target's last_check back,
-// and reconciles the per-target CloudWatch alarms with the target list (docs/design.md, "Metrics and alarms").
+// Package crawler runs one crawl: it reads the enabled targets out of the URL table, plans the run
+// (two lanes of probe slots, docs/design.md "Crawl plan"), probes them, publishes the results as
+// CloudWatch metrics, writes each target's last_check back, and reconciles the per-target CloudWatch alarms with the target list (docs/design.md, "Metrics and alarms").
 package crawler
 
 import (
@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/webhealth/webhealth/internal/probe"
+	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -32,20 +34,31 @@ type Prober interface {
 	Probe(ctx context.Context, t target.Target) target.Observation
 }
 
+// RunLease keeps two runs from overlapping (*store.Leases implements it).
+type RunLease interface {
+	Acquire(ctx context.Context, id string, expiresAt time.Time) (store.Lease, error)
+	Release(ctx context.Context, le store.Lease) (bool, error)
+}
+
 // Summary is what a run did; the handler returns it (and logs it).
 type Summary struct {
-	Checked             int     `json:"checked"`
-	Down                int     `json:"down"`
-	Skipped             int     `json:"skipped"`
-	InvalidItems        int     `json:"invalid_items"`
-	LastCheckFailures   int     `json:"last_check_failures"`
-	MetricBatchesFailed int     `json:"metric_batches_failed"`
-	AlarmsCreated       int     `json:"alarms_created"`
-	AlarmsUpdated       int     `json:"alarms_updated"`
-	AlarmsDeleted       int     `json:"alarms_deleted"`
-	AlarmsFailed        int     `json:"alarms_failed"`
-	AlarmsPending       int     `json:"alarms_pending"`
-	DurationMS          float64 `json:"duration_ms"`
+	Checked             int `json:"checked"`
+	Down                int `json:"down"`
+	Skipped             int `json:"skipped"`
+	InvalidItems        int `json:"invalid_items"`
+	LastCheckFailures   int `json:"last_check_failures"`
+	MetricBatchesFailed int `json:"metric_batches_failed"`
+	AlarmsCreated       int `json:"alarms_created"`
+	AlarmsUpdated       int `json:"alarms_updated"`
+	AlarmsDeleted       int `json:"alarms_deleted"`
+	AlarmsFailed        int `json:"alarms_failed"`
+	AlarmsPending       int `json:"alarms_pending"`
+	// RunFailures is the run's partial failures (contract.MetricRunFailures): failed last_check
+	// writes, failed alarm calls, undecodable items and the metric batches that failed before the last.
+	RunFailures int `json:"run_failures"`
+	// Overlapped: another run held the run lease, so this one did not crawl.
+	Overlapped bool    `json:"overlapped,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
 }
 
 // Crawler runs crawls; safe for concurrent use (each Run has its own state).
@@ -55,6 +68,7 @@ type Crawler struct {
 	targets Targets
 	cw      CloudWatch
 	prober  Prober
+	lease   RunLease // nil: runs are not leased (tests)
 
 	// Tunables, shortened by tests.
 	scanPageSize    int32         // items read per scan page; 0: DynamoDB's 1 MB pages
@@ -62,8 +76,14 @@ type Crawler struct {
 	throttleBackoff time.Duration // first pause between those attempts, doubled each time
 }
 
+// Option configures a Crawler beyond its required parts.
+type Option func(*Crawler)
+
+// WithLease makes every run take the run lease first; a run that finds it held does not crawl.
+func WithLease(l RunLease) Option { return func(c *Crawler) { c.lease = l } }
+
 // New returns a Crawler. region is the Region dimension of every metric (the function's AWS region).
-func New(cfg Config, region string, targets Targets, cw CloudWatch, prober Prober) (*Crawler, error) {
+func New(cfg Config, region string, targets Targets, cw CloudWatch, prober Prober, opts ...Option) (*Crawler, error) {
 	switch {
 	case region == "":
 		return nil, errors.New("crawler: region is required")
@@ -74,16 +94,20 @@ func New(cfg Config, region string, targets Targets, cw CloudWatch, prober Probe
 	case cfg.CertExpiryDays < 1:
 		return nil, fmt.Errorf("crawler: certificate expiry threshold %d days < 1", cfg.CertExpiryDays)
 	}
-	return &Crawler{
+	c := &Crawler{
 		cfg: cfg, region: region, targets: targets, cw: cw, prober: prober,
 		throttleRetries: 3,
 		throttleBackoff: 500 * time.Millisecond,
-	}, nil
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
 }
 
 // Handle is the Lambda handler. It accepts the EventBridge scheduled event, or any other JSON (a
-// manual invoke with {}), and returns the run's summary; the error is set when targets could not be
-// read or anything failed to publish, after everything else was done.
+// manual invoke with {}), and returns the run's summary; the error is set only when the targets could
+// not be read (partial failures are the RunFailures metric).
 func (c *Crawler) Handle(ctx context.Context, payload json.RawMessage) (Summary, error) {
 	var ev events.EventBridgeEvent
 	if err := json.Unmarshal(payload, &ev); err == nil && ev.ID != "" {
@@ -94,11 +118,10 @@ func (c *Crawler) Handle(ctx context.Context, payload json.RawMessage) (Summary,
 	return c.Run(ctx)
 }
 
-// runState is one run's counters and collected errors.
+// runState is one run's counters.
 type runState struct {
-	mu   sync.Mutex
-	sum  Summary
-	errs []error
+	mu  sync.Mutex
+	sum Summary
 }
 
 func (s *runState) update(f func(*Summary)) {
@@ -107,22 +130,77 @@ func (s *runState) update(f func(*Summary)) {
 	s.mu.Unlock()
 }
 
-func (s *runState) fail(err error) {
-	s.mu.Lock()
-	s.errs = append(s.errs, err)
-	s.mu.Unlock()
-}
+// Timing of a run (docs/design.md, "Crawl plan").
+const (
+	// leaseMargin is how long the run lease outlives the invocation deadline.
+	leaseMargin = 2 * time.Second
+	// noDeadlineLease is the lease of a run without a deadline: Lambda's longest invocation.
+	noDeadlineLease = 15 * time.Minute
+	// reconcileShare is the most of the probe window alarm reconciliation may take.
+	reconcileShare = 4 // a quarter
+)
 
-// Run does one crawl. Probes end before the run deadline (ctx's deadline minus DEADLINE_MARGIN,
-// less a reserve for publishing); a probe cut short by it is counted as skipped, not as down.
+// Run does one crawl: it takes the run lease, reads every enabled target, plans the run, probes
+// each target whose timeout fits in what is left of the probe window (the others are skipped),
+// publishes the metrics and last_check writes, reconciles alarms within a bounded share of the run,
+// and publishes the run metrics with time reserved for them. The error is set only when the
+// targets could not be read (or the lease could not be asked for).
 func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 	start := time.Now()
-	runCtx, probeCtx, cancel := c.deadlines(ctx, start)
-	defer cancel()
+	d := c.deadlines(ctx, start)
+	defer d.cancel()
+
+	if c.lease != nil {
+		le, err := c.lease.Acquire(d.run, store.CrawlerLeaseID, d.leaseUntil)
+		switch {
+		case errors.Is(err, store.ErrLeaseHeld):
+			slog.WarnContext(ctx, "another run holds the run lease: not crawling", "error", err)
+			sum := Summary{Overlapped: true, DurationMS: msSince(start)}
+			if err := c.putMetricData(d.flush, c.overlapDatums(time.Now())); err != nil {
+				slog.ErrorContext(ctx, "publish RunsOverlapped failed", "error", err)
+			}
+			return sum, nil
+		case err != nil:
+			slog.ErrorContext(ctx, "run lease could not be taken: not crawling", "error", err)
+			return Summary{DurationMS: msSince(start)}, fmt.Errorf("crawl: run lease: %w", err)
+		}
+		defer func() {
+			if released, err := c.lease.Release(d.flush, le); err != nil {
+				slog.ErrorContext(ctx, "run lease not released; it frees itself at its expiry", "error", err, "expires_at", le.ExpiresAt)
+			} else if !released {
+				slog.WarnContext(ctx, "run lease was no longer ours at the end of the run", "expires_at", le.ExpiresAt)
+			}
+		}()
+	}
 
 	st := &runState{}
 	metrics := newMetricBatcher(c.cfg.MetricNamespace, func(ctx context.Context, batch []types.MetricDatum) error {
 		return c.putMetricData(ctx, batch)
+	})
+
+	// The existing alarms are listed while the targets are read (a DescribeAlarms page per 50
+	// targets, which would otherwise lengthen the run).
+	listed := make(chan listedAlarms, 1)
+	go func() {
+		existing, err := c.ownedAlarms(d.run)
+		listed <- listedAlarms{existing, err}
+	}()
+	targets, seen, scanErr := c.readTargets(d.run, st)
+	if scanErr != nil {
+		slog.ErrorContext(ctx, "targets could not all be read: the run judges those read and deletes no alarm", "read", len(targets), "error", scanErr)
+	}
+	p := newPlan(targets, c.cfg.Concurrency, d.probeWindow())
+	slog.InfoContext(ctx, "crawl planned", "targets", len(targets), "fast", len(p.fast.targets), "slow", len(p.slow.targets),
+		"fast_slots", p.fastSlots, "slow_slots", p.slowSlots, "expected_fast_ms", p.fast.cost.Milliseconds(),
+		"expected_slow_ms", p.slow.cost.Milliseconds(), "probe_window_ms", d.probeWindow().Milliseconds())
+
+	// Alarm reconciliation runs beside the probes, within its share of the probe window.
+	var reconciling sync.WaitGroup
+	reconciling.Go(func() {
+		rctx, cancel := d.reconcileContext(time.Now())
+		defer cancel()
+		l := <-listed
+		c.reconcileAlarms(rctx, l.existing, l.err, seen, scanErr == nil, st)
 	})
 
 	// The probing workers hand each result's last_check to writers and take their next target at
@@ -131,73 +209,56 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 	writes := make(chan lastCheckWrite, c.cfg.Concurrency)
 	var writers sync.WaitGroup
 	for range c.cfg.Concurrency {
-		writers.Go(func() { c.writeLastChecks(runCtx, writes, st) })
+		writers.Go(func() { c.writeLastChecks(d.run, writes, st) })
 	}
-	queue := make(chan target.Target, c.cfg.Concurrency)
 	var workers sync.WaitGroup
-	for range c.cfg.Concurrency {
+	for i := range c.cfg.Concurrency {
+		home, other := p.lanes(i >= p.fastSlots)
 		workers.Go(func() {
-			for t := range queue {
-				c.check(runCtx, probeCtx, t, st, metrics, writes)
+			for _, l := range []*lane{home, other} {
+				for pt, ok := l.next(); ok; pt, ok = l.next() {
+					c.check(d, pt, st, metrics, writes)
+				}
 			}
 		})
 	}
-
-	// The scan feeds the pool page by page, while the existing alarms are listed (a DescribeAlarms
-	// page per 50 targets, which would otherwise lengthen the run's tail); once the scan has seen
-	// every target, the alarms are reconciled while the last probes run.
-	listed := make(chan listedAlarms, 1)
-	go func() {
-		existing, err := c.ownedAlarms(runCtx)
-		listed <- listedAlarms{existing, err}
-	}()
-	var scanDone sync.WaitGroup
-	scanDone.Go(func() {
-		seen, err := c.scanTargets(runCtx, queue, st)
-		close(queue)
-		if err != nil {
-			st.fail(fmt.Errorf("read targets: %w", err))
-		}
-		l := <-listed
-		c.reconcileAlarms(runCtx, l.existing, l.err, seen, err == nil, st)
-	})
 	workers.Wait()
 	close(writes)
 	writers.Wait()
-	scanDone.Wait()
+	reconciling.Wait()
 
 	st.mu.Lock()
 	sum := st.sum
 	st.mu.Unlock()
-	sum.DurationMS = float64(time.Since(start)) / float64(time.Millisecond)
-	metrics.add(runCtx, c.runDatums(sum, time.Now())...)
-	metrics.flush(runCtx)
 	sum.MetricBatchesFailed = metrics.failed()
-	if err := metrics.err(); err != nil {
-		st.fail(err)
-	}
-	if sum.LastCheckFailures > 0 {
-		st.fail(fmt.Errorf("write last_check: %d writes failed", sum.LastCheckFailures))
-	}
-	if sum.InvalidItems > 0 {
-		st.fail(fmt.Errorf("read targets: %d target items could not be decoded", sum.InvalidItems))
-	}
-	sum.DurationMS = float64(time.Since(start)) / float64(time.Millisecond)
+	sum.RunFailures = sum.LastCheckFailures + sum.AlarmsFailed + sum.InvalidItems + sum.MetricBatchesFailed
+	sum.DurationMS = msSince(start)
+	// The final batch has its own slice of the invocation deadline: never an expired context.
+	metrics.add(d.flush, c.runDatums(sum, time.Now())...)
+	metrics.flush(d.flush)
+	sum.MetricBatchesFailed = metrics.failed()
+	sum.DurationMS = msSince(start)
 
-	err := errors.Join(st.errs...)
 	attrs := []any{
 		"checked", sum.Checked, "down", sum.Down, "skipped", sum.Skipped, "invalid_items", sum.InvalidItems,
 		"last_check_failures", sum.LastCheckFailures, "metric_batches_failed", sum.MetricBatchesFailed,
 		"alarms_created", sum.AlarmsCreated, "alarms_updated", sum.AlarmsUpdated, "alarms_deleted", sum.AlarmsDeleted,
-		"alarms_failed", sum.AlarmsFailed, "alarms_pending", sum.AlarmsPending, "duration_ms", sum.DurationMS,
+		"alarms_failed", sum.AlarmsFailed, "alarms_pending", sum.AlarmsPending, "run_failures", sum.RunFailures,
+		"duration_ms", sum.DurationMS,
 	}
-	if err != nil {
-		slog.ErrorContext(ctx, "crawl finished with errors", append(attrs, "error", err)...)
-		return sum, fmt.Errorf("crawl: %w", err)
+	switch {
+	case scanErr != nil:
+		slog.ErrorContext(ctx, "crawl finished: targets could not be read", append(attrs, "error", scanErr)...)
+		return sum, fmt.Errorf("crawl: read targets: %w", scanErr)
+	case sum.RunFailures > 0 || sum.MetricBatchesFailed > 0:
+		slog.ErrorContext(ctx, "crawl finished with partial failures", attrs...)
+	default:
+		slog.InfoContext(ctx, "crawl finished", attrs...)
 	}
-	slog.InfoContext(ctx, "crawl finished", attrs...)
 	return sum, nil
 }
+
+func msSince(t time.Time) float64 { return float64(time.Since(t)) / float64(time.Millisecond) }
 
 // listedAlarms is the outcome of listing the existing alarms.
 type listedAlarms struct {
@@ -205,18 +266,52 @@ type listedAlarms struct {
 	err      error
 }
 
-// deadlines derives the run context (invocation deadline minus the margin) and the probe context
-// (run deadline minus a reserve for publishing). Without a deadline (a test or a manual run) only
-// the targets' own timeouts bound the probes.
-func (c *Crawler) deadlines(ctx context.Context, start time.Time) (runCtx, probeCtx context.Context, cancel func()) {
+// runDeadlines are a run's contexts: run ends DEADLINE_MARGIN before the invocation deadline, probe
+// (the probe window) a publish reserve before that, and flush (the final metric batch and the lease
+// release) half the margin before the invocation deadline, whatever became of run.
+type runDeadlines struct {
+	run, probe, flush context.Context
+	start             time.Time
+	leaseUntil        time.Time
+	cancel            func()
+}
+
+// deadlines derives the run's contexts from the invocation's. Without a deadline (a test or a
+// manual run) only the targets' own timeouts bound the probes.
+func (c *Crawler) deadlines(ctx context.Context, start time.Time) runDeadlines {
 	dl, ok := ctx.Deadline()
 	if !ok {
-		return ctx, ctx, func() {}
+		return runDeadlines{run: ctx, probe: ctx, flush: context.WithoutCancel(ctx), start: start,
+			leaseUntil: start.Add(noDeadlineLease), cancel: func() {}}
 	}
 	runDeadline := dl.Add(-c.cfg.DeadlineMargin)
-	runCtx, cancelRun := context.WithDeadline(ctx, runDeadline)
-	probeCtx, cancelProbe := context.WithDeadline(runCtx, runDeadline.Add(-publishReserve(runDeadline.Sub(start))))
-	return runCtx, probeCtx, func() { cancelProbe(); cancelRun() }
+	run, cancelRun := context.WithDeadline(ctx, runDeadline)
+	probeCtx, cancelProbe := context.WithDeadline(run, runDeadline.Add(-publishReserve(runDeadline.Sub(start))))
+	flush, cancelFlush := context.WithDeadline(context.WithoutCancel(ctx), dl.Add(-c.cfg.DeadlineMargin/2))
+	return runDeadlines{run: run, probe: probeCtx, flush: flush, start: start, leaseUntil: dl.Add(leaseMargin),
+		cancel: func() { cancelFlush(); cancelProbe(); cancelRun() }}
+}
+
+// probeWindow is the time from the run's start to the end of the probe window (0: no deadline).
+func (d runDeadlines) probeWindow() time.Duration {
+	dl, ok := d.probe.Deadline()
+	if !ok {
+		return 0
+	}
+	return max(dl.Sub(d.start), 0)
+}
+
+// reconcileContext bounds alarm reconciliation started at now: at most a quarter of the probe
+// window, and never into the publish reserve.
+func (d runDeadlines) reconcileContext(now time.Time) (context.Context, context.CancelFunc) {
+	dl, ok := d.probe.Deadline()
+	if !ok {
+		return context.WithCancel(d.run)
+	}
+	if share := now.Add(d.probeWindow() / reconcileShare); share.Before(dl) {
+		dl = share
+	}
+	return context.WithDeadline(d.run, dl)
 }
 
 // publishReserve is the time kept after the probes for the final metric batch and the last writes.
@@ -224,18 +319,21 @@ func publishReserve(budget time.Duration) time.Duration {
 	return min(max(budget/10, 250*time.Millisecond), 10*time.Second)
 }
 
-// check probes one target and records the outcome; it runs on a pool worker.
-func (c *Crawler) check(runCtx, probeCtx context.Context, t target.Target, st *runState, metrics *metricBatcher, writes chan<- lastCheckWrite) {
-	if probeCtx.Err() != nil {
+// check probes one target and records the outcome; it runs on a pool worker. A target whose
+// timeout no longer fits in the probe window is not started: it is skipped.
+func (c *Crawler) check(d runDeadlines, pt *planned, st *runState, metrics *metricBatcher, writes chan<- lastCheckWrite) {
+	t := pt.t
+	if dl, ok := d.probe.Deadline(); d.probe.Err() != nil || (ok && time.Until(dl) < probe.Timeout(t)) {
 		st.update(func(s *Summary) { s.Skipped++ })
-		slog.DebugContext(runCtx, "target skipped: run deadline reached before its probe", "target_id", t.ID)
+		slog.WarnContext(d.run, "target skipped: its timeout does not fit in what is left of the probe window", "target_id", t.ID,
+			"timeout_ms", probe.Timeout(t).Milliseconds())
 		return
 	}
-	obs := c.prober.Probe(probeCtx, t)
+	obs := c.prober.Probe(d.probe, t)
 	res := target.Judge(t, obs)
 	if obs.Interrupted() {
 		st.update(func(s *Summary) { s.Skipped++ })
-		slog.WarnContext(runCtx, "target skipped: probe cut short by the run deadline", "target_id", t.ID, "url", t.URL, "detail", res.Error)
+		slog.WarnContext(d.run, "target skipped: probe cut short by the run deadline", "target_id", t.ID, "url", t.URL, "detail", res.Error)
 		return
 	}
 	st.update(func(s *Summary) {
@@ -245,12 +343,12 @@ func (c *Crawler) check(runCtx, probeCtx context.Context, t target.Target, st *r
 		}
 	})
 	if res.Available {
-		slog.DebugContext(runCtx, "target up", "target_id", t.ID, "status", res.StatusCode, "latency_ms", res.LatencyMS, "attempts", res.Attempts)
+		slog.DebugContext(d.run, "target up", "target_id", t.ID, "status", res.StatusCode, "latency_ms", res.LatencyMS, "attempts", res.Attempts)
 	} else {
-		slog.WarnContext(runCtx, "target down", "target_id", t.ID, "url", t.URL, "status", res.StatusCode, "attempts", res.Attempts,
+		slog.WarnContext(d.run, "target down", "target_id", t.ID, "url", t.URL, "status", res.StatusCode, "attempts", res.Attempts,
 			"failure", string(obs.Failure), "error", res.Error)
 	}
-	metrics.add(runCtx, c.targetDatums(t, res)...)
+	metrics.add(d.run, c.targetDatums(t, res)...)
 	writes <- lastCheckWrite{id: t.ID, lc: res}
 }
 

@@ -38,6 +38,7 @@ func testConfig() Config {
 		URLsTable: "urls", AlarmTopicARN: testTopic, AlarmPrefix: testPrefix, MetricNamespace: "WebHealth/test",
 		Concurrency: 4, DeadlineMargin: 500 * time.Millisecond, MaxBodyBytes: 1 << 20, MaxRedirects: 5,
 		RetryDelay: 10 * time.Millisecond, AlarmPeriodSeconds: 60, AlarmEvalPeriods: 2, AlarmDatapoints: 2, CertExpiryDays: 14,
+		PhaseMetrics: true,
 	}
 }
 
@@ -94,7 +95,7 @@ type fakeDB struct {
 	beforePage func(ctx context.Context, page int) error // called before serving each page (1-based)
 	updateErr  func(id string) error
 	pages      int
-	updates    map[string]target.LastCheck
+	updates    map[string]types.AttributeValue // last_check written, by id
 	updateIDs  []string
 }
 
@@ -174,14 +175,10 @@ func (f *fakeDB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ .
 		return nil, fmt.Errorf("fake: unexpected update %q", aws.ToString(in.UpdateExpression))
 	}
 	f.items[i][store.AttrLastCheck] = in.ExpressionAttributeValues[":lc"]
-	tg, err := store.UnmarshalTarget(f.items[i])
-	if err != nil {
-		return nil, err
-	}
 	if f.updates == nil {
-		f.updates = map[string]target.LastCheck{}
+		f.updates = map[string]types.AttributeValue{}
 	}
-	f.updates[id] = *tg.LastCheck
+	f.updates[id] = in.ExpressionAttributeValues[":lc"] // decoded by lastChecks, out of the write's way
 	f.updateIDs = append(f.updateIDs, id)
 	return &dynamodb.UpdateItemOutput{}, nil
 }
@@ -199,29 +196,41 @@ func (f *fakeDB) lastChecks() map[string]target.LastCheck {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := map[string]target.LastCheck{}
-	for k, v := range f.updates {
-		out[k] = v
+	for id, av := range f.updates {
+		tg, err := store.UnmarshalTarget(map[string]types.AttributeValue{
+			store.AttrID: &types.AttributeValueMemberS{Value: id}, store.AttrKind: &types.AttributeValueMemberS{Value: store.KindTarget},
+			store.AttrLastCheck: av,
+		})
+		if err != nil || tg.LastCheck == nil {
+			panic(fmt.Sprintf("fake: last_check of %s does not decode: %v", id, err))
+		}
+		out[id] = *tg.LastCheck
 	}
 	return out
 }
 
 // fakeCW is an in-memory CloudWatch: metric calls recorded, alarms kept by name.
 type fakeCW struct {
-	mu        sync.Mutex
-	putErr    func(call int) error // PutMetricData error for the n-th call (1-based)
-	alarmErr  func(op, name string) error
-	puts      [][]cwtypes.MetricDatum
-	putCalls  int
-	alarms    map[string]cwtypes.MetricAlarm
-	alarmPuts []string
-	deletes   [][]string
-	describes int
+	mu       sync.Mutex
+	putErr   func(call int) error // PutMetricData error for the n-th call (1-based)
+	alarmErr func(op, name string) error
+	// putAlarmDelay is the round trip of PutMetricAlarm (cut short by its context, as the SDK's).
+	putAlarmDelay time.Duration
+	puts          [][]cwtypes.MetricDatum
+	putCalls      int
+	alarms        map[string]cwtypes.MetricAlarm
+	alarmPuts     []string
+	deletes       [][]string
+	describes     int
 }
 
-func (f *fakeCW) PutMetricData(_ context.Context, in *cloudwatch.PutMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error) {
+func (f *fakeCW) PutMetricData(ctx context.Context, in *cloudwatch.PutMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.putCalls++
+	if err := ctx.Err(); err != nil { // as the SDK: no request on a context that has ended
+		return nil, fmt.Errorf("operation error CloudWatch: PutMetricData: %w", err)
+	}
 	if len(in.MetricData) > 1000 {
 		return nil, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "too many datums"}
 	}
@@ -282,7 +291,14 @@ func (f *fakeCW) DescribeAlarms(_ context.Context, in *cloudwatch.DescribeAlarms
 	return out, nil
 }
 
-func (f *fakeCW) PutMetricAlarm(_ context.Context, in *cloudwatch.PutMetricAlarmInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricAlarmOutput, error) {
+func (f *fakeCW) PutMetricAlarm(ctx context.Context, in *cloudwatch.PutMetricAlarmInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricAlarmOutput, error) {
+	if f.putAlarmDelay > 0 {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("operation error CloudWatch: PutMetricAlarm: %w", ctx.Err())
+		case <-time.After(f.putAlarmDelay):
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	name := aws.ToString(in.AlarmName)

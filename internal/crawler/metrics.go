@@ -27,7 +27,9 @@ const (
 
 // targetDatums are a target's metrics for one check. Availability is always sent; the timings only
 // when a response arrived (a connection failure has no meaningful latency, and must not feed the
-// latency alarm); TLS timing and certificate days only for a TLS connection.
+// latency alarm); TLS timing and certificate days only for a TLS connection. With PHASE_METRICS off
+// the phase timings (DNS, connect, TLS, TTFB) are left out: Availability, Latency and the
+// certificate days the certificate alarm needs remain.
 func (c *Crawler) targetDatums(t target.Target, r target.LastCheck) []types.MetricDatum {
 	datum := datumMaker(r.CheckedAt,
 		types.Dimension{Name: aws.String(contract.DimensionTargetID), Value: aws.String(t.ID)},
@@ -39,8 +41,10 @@ func (c *Crawler) targetDatums(t target.Target, r target.LastCheck) []types.Metr
 	}
 	out := []types.MetricDatum{datum(contract.MetricAvailability, avail, types.StandardUnitNone)}
 	if r.StatusCode != 0 {
+		out = append(out, datum(contract.MetricLatency, r.LatencyMS, types.StandardUnitMilliseconds))
+	}
+	if r.StatusCode != 0 && c.cfg.PhaseMetrics {
 		out = append(out,
-			datum(contract.MetricLatency, r.LatencyMS, types.StandardUnitMilliseconds),
 			datum(contract.MetricDNSLatency, r.DNSMS, types.StandardUnitMilliseconds),
 			datum(contract.MetricConnectLatency, r.ConnectMS, types.StandardUnitMilliseconds),
 			datum(contract.MetricTTFB, r.TTFBMS, types.StandardUnitMilliseconds),
@@ -63,7 +67,17 @@ func (c *Crawler) runDatums(s Summary, at time.Time) []types.MetricDatum {
 		datum(contract.MetricTargetsDown, float64(s.Down), types.StandardUnitCount),
 		datum(contract.MetricTargetsSkipped, float64(s.Skipped), types.StandardUnitCount),
 		datum(contract.MetricRunDuration, s.DurationMS, types.StandardUnitMilliseconds),
+		datum(contract.MetricRunFailures, float64(s.RunFailures), types.StandardUnitCount),
+		datum(contract.MetricAlarmsPending, float64(s.AlarmsPending), types.StandardUnitCount),
+		datum(contract.MetricRunsOverlapped, 0, types.StandardUnitCount),
 	}
+}
+
+// overlapDatums are the only metrics of a run that found the run lease held: RunsOverlapped = 1
+// (its TargetsChecked would be a false zero).
+func (c *Crawler) overlapDatums(at time.Time) []types.MetricDatum {
+	datum := datumMaker(at, types.Dimension{Name: aws.String(contract.DimensionRegion), Value: aws.String(c.region)})
+	return []types.MetricDatum{datum(contract.MetricRunsOverlapped, 1, types.StandardUnitCount)}
 }
 
 // datumMaker returns a constructor of datums that share a timestamp and dimensions.

@@ -19,7 +19,8 @@ import (
 	"github.com/webhealth/webhealth/internal/target"
 )
 
-// upProber finds every target up at once, counting the probes and signalling when the n-th starts.
+// upProber finds every target up at once, counting the probes and signalling when the n-th starts
+// (n < 0: never).
 type upProber struct {
 	n      int32
 	probed atomic.Int32
@@ -74,11 +75,11 @@ func TestLastCheckWritesDoNotHoldProbeSlots(t *testing.T) {
 			assert.False(t, waited.Load(), "a write held the only probe slot")
 			assert.Equal(t, n, sum.Checked)
 			assert.Equal(t, tc.failures, sum.LastCheckFailures)
+			require.NoError(t, err, "failed writes are partial failures, not an error")
+			assert.Equal(t, tc.failures, sum.RunFailures)
 			if tc.failures == 0 {
-				require.NoError(t, err)
 				assert.Len(t, db.lastChecks(), n, "every result written before Run returns")
 			} else {
-				require.ErrorContains(t, err, "write last_check: 3 writes failed")
 				assert.Empty(t, db.lastChecks())
 			}
 		})
@@ -138,7 +139,7 @@ func TestFullMetricBatchIsSentWhileTheWorkerGoesOn(t *testing.T) {
 		return nil
 	})
 	c := newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{})
-	datums := c.runDatums(Summary{}, time.Now()) // 4
+	datums := c.runDatums(Summary{}, time.Now())[:4] // 1000 is a multiple of 4
 	for range maxDatumsPerCall / len(datums) {
 		b.add(context.Background(), datums...)
 	}

@@ -33,10 +33,11 @@ func newAlarmTarget(t *target.Target) *alarmTarget {
 	return a
 }
 
-// scanTargets streams the enabled targets into queue page by page (a page is handed to the pool
-// before the next one is read) and returns the ids it saw. The error is set when the scan did not
-// finish: then seen is incomplete.
-func (c *Crawler) scanTargets(ctx context.Context, queue chan<- target.Target, st *runState) (map[string]*alarmTarget, error) {
+// readTargets reads every enabled target, page by page, into the compact records the plan works on,
+// and returns them with the ids seen (for the alarms). The error is set when the scan did not
+// finish: then both are incomplete.
+func (c *Crawler) readTargets(ctx context.Context, st *runState) ([]planned, map[string]*alarmTarget, error) {
+	var targets []planned
 	seen := map[string]*alarmTarget{}
 	err := c.targets.ScanEnabled(ctx, c.scanPageSize, func(page store.ScanPage) error {
 		for _, bad := range page.Invalid {
@@ -46,17 +47,13 @@ func (c *Crawler) scanTargets(ctx context.Context, queue chan<- target.Target, s
 			st.update(func(s *Summary) { s.InvalidItems++ })
 			slog.ErrorContext(ctx, "undecodable target item skipped; its alarms are left as they are", "id", bad.ID, "error", bad.Err)
 		}
-		for _, t := range page.Targets {
-			seen[t.ID] = newAlarmTarget(&t)
-			select {
-			case queue <- t:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+		for i := range page.Targets {
+			seen[page.Targets[i].ID] = newAlarmTarget(&page.Targets[i])
+			targets = append(targets, newPlanned(page.Targets[i]))
 		}
 		return nil
 	})
-	return seen, err
+	return targets, seen, err
 }
 
 // writeLastCheck stores a check result on its target; a target deleted during the run is not an error.
