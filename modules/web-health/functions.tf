@@ -118,12 +118,12 @@ module "crawler" {
   reserved_concurrency  = var.crawler.reserved_concurrency
   environment_variables = local.environment_variables.crawler
 
-  policy_statements = [
   # No whole-run retries: a failed run is not re-run (partial failures are run metrics, the next scheduled
   # run judges again), and a schedule event that waited 60 s (throttled behind a run) is dropped, not run late.
   async_maximum_retry_attempts    = 0
   async_maximum_event_age_seconds = 60
 
+  policy_statements = [
     {
       sid       = "ReadTargetsRecordChecks"
       actions   = ["dynamodb:Scan", "dynamodb:UpdateItem"]
@@ -174,11 +174,11 @@ module "alarmlogger" {
   environment_variables = local.environment_variables.alarmlogger
   failure_destination   = { type = "sqs", arn = aws_sqs_queue.alarmlogger_failures.arn }
 
-  policy_statements = [
   # Lambda's asynchronous retries (2 within an hour), then the failure queue.
   async_maximum_retry_attempts    = 2
   async_maximum_event_age_seconds = 3600
 
+  policy_statements = [
     {
       sid       = "RecordAlarms"
       actions   = ["dynamodb:PutItem"]
