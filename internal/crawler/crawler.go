@@ -53,8 +53,11 @@ type Summary struct {
 	AlarmsDeleted       int `json:"alarms_deleted"`
 	AlarmsFailed        int `json:"alarms_failed"`
 	AlarmsPending       int `json:"alarms_pending"`
+	// LeaseFailures is 1 when the run lease could not be asked for (the run crawled without it).
+	LeaseFailures int `json:"lease_failures,omitempty"`
 	// RunFailures is the run's partial failures (contract.MetricRunFailures): failed last_check
-	// writes, failed alarm calls, undecodable items and the metric batches that failed before the last.
+	// writes, failed alarm calls, undecodable items, a failed lease request and the metric batches
+	// that failed before the last.
 	RunFailures int `json:"run_failures"`
 	// Overlapped: another run held the run lease, so this one did not crawl.
 	Overlapped bool    `json:"overlapped,omitempty"`
@@ -150,6 +153,7 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 	d := c.deadlines(ctx, start)
 	defer d.cancel()
 
+	st := &runState{}
 	if c.lease != nil {
 		le, err := c.lease.Acquire(d.run, store.CrawlerLeaseID, d.leaseUntil)
 		switch {
@@ -161,19 +165,20 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 			}
 			return sum, nil
 		case err != nil:
-			slog.ErrorContext(ctx, "run lease could not be taken: not crawling", "error", err)
-			return Summary{DurationMS: msSince(start)}, fmt.Errorf("crawl: run lease: %w", err)
+			// Silence would be worse than a rare overlap: crawl without the lease, and count the failure.
+			st.update(func(s *Summary) { s.LeaseFailures++ })
+			slog.ErrorContext(ctx, "run lease could not be taken: crawling without it", "error", err)
+		default:
+			defer func() {
+				if released, err := c.lease.Release(d.flush, le); err != nil {
+					slog.ErrorContext(ctx, "run lease not released; it frees itself at its expiry", "error", err, "expires_at", le.ExpiresAt)
+				} else if !released {
+					slog.WarnContext(ctx, "run lease was no longer ours at the end of the run", "expires_at", le.ExpiresAt)
+				}
+			}()
 		}
-		defer func() {
-			if released, err := c.lease.Release(d.flush, le); err != nil {
-				slog.ErrorContext(ctx, "run lease not released; it frees itself at its expiry", "error", err, "expires_at", le.ExpiresAt)
-			} else if !released {
-				slog.WarnContext(ctx, "run lease was no longer ours at the end of the run", "expires_at", le.ExpiresAt)
-			}
-		}()
 	}
 
-	st := &runState{}
 	metrics := newMetricBatcher(c.cfg.MetricNamespace, func(ctx context.Context, batch []types.MetricDatum) error {
 		return c.putMetricData(ctx, batch)
 	})
@@ -231,7 +236,7 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 	sum := st.sum
 	st.mu.Unlock()
 	sum.MetricBatchesFailed = metrics.failed()
-	sum.RunFailures = sum.LastCheckFailures + sum.AlarmsFailed + sum.InvalidItems + sum.MetricBatchesFailed
+	sum.RunFailures = sum.LastCheckFailures + sum.AlarmsFailed + sum.InvalidItems + sum.LeaseFailures + sum.MetricBatchesFailed
 	sum.DurationMS = msSince(start)
 	// The final batch has its own slice of the invocation deadline: never an expired context.
 	metrics.add(d.flush, c.runDatums(sum, time.Now())...)

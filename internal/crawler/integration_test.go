@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -392,4 +393,68 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 	sum, err = newCrawler(p).Run(context.Background())
 	require.NoError(t, err)
 	assert.Zero(t, sum.AlarmsCreated+sum.AlarmsUpdated+sum.AlarmsDeleted, "moto's round trip of the alarm compares equal")
+}
+
+// blockingProber holds every probe until release is closed, signalling the first on started.
+type blockingProber struct {
+	started chan struct{}
+	once    *sync.Once
+	release chan struct{}
+}
+
+func (p blockingProber) Probe(ctx context.Context, _ target.Target) target.Observation {
+	p.once.Do(func() { close(p.started) })
+	select {
+	case <-p.release:
+	case <-ctx.Done():
+	}
+	return target.Observation{CheckedAt: time.Now().UTC(), StatusCode: 200, Attempts: 1}
+}
+
+// TestIntegrationRunsNeverOverlap: with the store's run lease on moto, a run started while another
+// crawls does not crawl and publishes RunsOverlapped=1; the first releases the lease, so a later run crawls.
+func TestIntegrationRunsNeverOverlap(t *testing.T) {
+	t.Parallel()
+	s := newMotoStack(t)
+	s.put(t, targetItem(t, testTarget(0, "http://192.0.2.1/", func(t *target.Target) { t.TimeoutMS = 1000 })))
+	p := blockingProber{started: make(chan struct{}), once: &sync.Once{}, release: make(chan struct{})}
+	leases := store.NewLeases(s.db, s.table)
+	first, err := New(s.config(), moto.Region, store.NewTargets(s.db, s.table), s.cw, p, WithLease(leases))
+	require.NoError(t, err)
+	second, err := New(s.config(), moto.Region, store.NewTargets(s.db, s.table), s.cw, &upProber{n: -1}, WithLease(leases))
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan Summary, 1)
+	go func() {
+		sum, err := first.Run(ctx)
+		assert.NoError(t, err)
+		done <- sum
+	}()
+	<-p.started
+	overlapped, err := second.Run(ctx)
+	require.NoError(t, err)
+	assert.True(t, overlapped.Overlapped)
+	assert.Zero(t, overlapped.Checked)
+	close(p.release)
+	sum := <-done
+	assert.False(t, sum.Overlapped)
+	assert.Equal(t, 1, sum.Checked)
+
+	out, err := s.cw.GetMetricStatistics(context.Background(), &cloudwatch.GetMetricStatisticsInput{
+		Namespace: aws.String(s.ns), MetricName: aws.String(contract.MetricRunsOverlapped),
+		Dimensions: []cwtypes.Dimension{{Name: aws.String(contract.DimensionRegion), Value: aws.String(moto.Region)}},
+		StartTime:  aws.Time(time.Now().Add(-time.Hour)), EndTime: aws.Time(time.Now().Add(time.Hour)), Period: aws.Int32(7200),
+		Statistics: []cwtypes.Statistic{cwtypes.StatisticSampleCount, cwtypes.StatisticMaximum},
+	})
+	require.NoError(t, err)
+	require.Len(t, out.Datapoints, 1)
+	assert.Equal(t, 2.0, aws.ToFloat64(out.Datapoints[0].SampleCount), "a 0 from the run that crawled, a 1 from the one that did not")
+	assert.Equal(t, 1.0, aws.ToFloat64(out.Datapoints[0].Maximum))
+
+	again, err := second.Run(ctx)
+	require.NoError(t, err)
+	assert.False(t, again.Overlapped, "the lease was released")
+	assert.Equal(t, 1, again.Checked)
 }

@@ -198,11 +198,11 @@ func TestRunLease(t *testing.T) {
 		lease      *fakeLease
 		crawls     bool
 		overlapped float64
-		wantErr    bool
+		failures   float64
 	}{
 		{name: "free: the run crawls and releases it", lease: &fakeLease{}, crawls: true},
 		{name: "held: no crawl, RunsOverlapped 1, no error", lease: &fakeLease{held: true}, overlapped: 1},
-		{name: "cannot be asked for: no crawl, an error", lease: &fakeLease{err: errors.New("AccessDeniedException")}, wantErr: true},
+		{name: "cannot be asked for: crawls without it, a run failure", lease: &fakeLease{err: errors.New("AccessDeniedException")}, crawls: true, failures: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -216,7 +216,7 @@ func TestRunLease(t *testing.T) {
 			ctx, cancel := context.WithDeadline(context.Background(), deadline)
 			defer cancel()
 			sum, err := c.Run(ctx)
-			assert.Equal(t, tc.wantErr, err != nil, err)
+			require.NoError(t, err)
 			require.Len(t, tc.lease.acquired, 1)
 			assert.Equal(t, deadline.Add(leaseMargin), tc.lease.acquired[0], "the lease lasts to the invocation deadline and a margin")
 			if !tc.crawls {
@@ -232,9 +232,14 @@ func TestRunLease(t *testing.T) {
 				return
 			}
 			assert.Equal(t, 1, sum.Checked)
+			assert.Zero(t, runMetric(t, cw.datums(), contract.MetricRunsOverlapped))
+			assert.Equal(t, tc.failures, runMetric(t, cw.datums(), contract.MetricRunFailures))
+			if tc.lease.err != nil {
+				assert.Empty(t, tc.lease.released, "no lease taken, none released")
+				return
+			}
 			require.Len(t, tc.lease.released, 1)
 			assert.Equal(t, "h1", tc.lease.released[0].Holder)
-			assert.Zero(t, runMetric(t, cw.datums(), contract.MetricRunsOverlapped))
 		})
 	}
 }
