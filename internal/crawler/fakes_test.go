@@ -96,6 +96,7 @@ type fakeDB struct {
 	updateErr  func(id string) error
 	pages      int
 	updates    map[string]types.AttributeValue // last_check written, by id
+	index      map[string]int                  // position of each id in items, rebuilt when stale
 	updateIDs  []string
 }
 
@@ -164,7 +165,16 @@ func (f *fakeDB) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ .
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	i := slices.IndexFunc(f.items, func(it map[string]types.AttributeValue) bool { return idOf(it) == id })
+	i, ok := f.index[id]
+	if !ok || i >= len(f.items) || idOf(f.items[i]) != id { // items changed since the index was built
+		f.index = make(map[string]int, len(f.items))
+		for j, it := range f.items {
+			f.index[idOf(it)] = j
+		}
+		if i, ok = f.index[id]; !ok {
+			i = -1
+		}
+	}
 	if i < 0 {
 		return nil, &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")}
 	}

@@ -171,7 +171,8 @@ func (p splitProber) Probe(ctx context.Context, t target.Target) target.Observat
 	return p.fast.Probe(ctx, t)
 }
 
-// TestNoStarvationWhenTheWindowFits is not parallel: its timing should not share the package's CPU.
+// TestNoStarvationWhenTheWindowFits is not parallel: its timing should not share the package's CPU
+// with the parallel tests.
 func TestNoStarvationWhenTheWindowFits(t *testing.T) {
 	c, db, cw, hanging, fast := starvationCase(t, 2000)
 	// A 4.9 s invocation: run deadline 4.4 s, probe window 3.96 s: room for one attempt at each
@@ -206,8 +207,8 @@ func TestNoStarvationWhenTheWindowFits(t *testing.T) {
 	assert.Equal(t, len(fast), judged, "every other target judged up")
 }
 
+// TestFastMajorityIsNotBehindTheSlowFew is not parallel, for the same reason.
 func TestFastMajorityIsNotBehindTheSlowFew(t *testing.T) {
-	t.Parallel()
 	c, db, cw, hanging, fast := starvationCase(t, 3000)
 	// A 3 s invocation: a probe window of 2.25 s, too short for the hanging targets' 3 s timeout.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
