@@ -85,9 +85,10 @@ integration: $(GOTESTSUM) $(PLATFORM) ## Product tests against moto (tag integra
 	$(PLATFORM) moto run -- $(GOTESTSUM) --format pkgname --junitfile reports/integration-junit.xml -- \
 	  -race -count=1 -tags integration ./...
 
-platform-test: $(GOTESTSUM) ## The platform's tests, the Makefile's included; they start their own moto (JUnit: reports/platform-junit.xml)
+platform-test: $(GOTESTSUM) ## The platform's tests, the Makefile's included, and tools/peers'; they start their own moto (JUnit: reports/platform-junit.xml, reports/peers-junit.xml)
 	@mkdir -p reports
 	cd platform && ../$(GOTESTSUM) --format pkgname --junitfile ../reports/platform-junit.xml -- -count=1 ./...
+	cd tools/peers && ../../$(GOTESTSUM) --format pkgname --junitfile ../../reports/peers-junit.xml -- -count=1 ./...
 
 makefile-test: ## Only the Makefile's test: hostile settings never run a command, help lists every target
 	cd platform && go test -count=1 -run '^TestMakefile' .
