@@ -239,14 +239,15 @@ func TestCrawlerOutageAlarms(t *testing.T) {
 	t.Run("hang past timeout_ms: still down", func(t *testing.T) {
 		site.set(siteHang)
 		lc := checkedAfterCrawl(t, s, created.ID, "crawl until the timeout is seen", func(lc target.LastCheck) error {
-			if !strings.Contains(lc.Error, "timeout") {
+			if !strings.Contains(lc.Error, "timed out") {
 				return errors.New("no timeout yet")
 			}
 			return nil
 		})
 		assert.False(t, lc.Available)
 		assert.Zero(t, lc.StatusCode, "no response arrived")
-		assert.Contains(t, lc.Error, "500ms", "the error names the target's timeout")
+		assert.Equal(t, "timed out after 500 ms", lc.Error, "the error names the target's timeout")
+		assert.Equal(t, 1, lc.Attempts, "a timeout is not retried")
 		recs, err := availabilityRecords()
 		require.NoError(t, err)
 		require.NotEmpty(t, recs)
