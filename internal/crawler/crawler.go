@@ -194,10 +194,11 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 	if scanErr != nil {
 		slog.ErrorContext(ctx, "targets could not all be read: the run judges those read and deletes no alarm", "read", len(targets), "error", scanErr)
 	}
-	p := newPlan(targets, c.cfg.Concurrency, d.probeWindow())
+	left := d.probeLeft()
+	p := newPlan(targets, c.cfg.Concurrency, left)
 	slog.InfoContext(ctx, "crawl planned", "targets", len(targets), "fast", len(p.fast.targets), "slow", len(p.slow.targets),
 		"fast_slots", p.fastSlots, "slow_slots", p.slowSlots, "expected_fast_ms", p.fast.cost.Milliseconds(),
-		"expected_slow_ms", p.slow.cost.Milliseconds(), "probe_window_ms", d.probeWindow().Milliseconds())
+		"expected_slow_ms", p.slow.cost.Milliseconds(), "probe_window_left_ms", left.Milliseconds())
 
 	// Alarm reconciliation runs beside the probes, within its share of the probe window.
 	var reconciling sync.WaitGroup
@@ -304,6 +305,15 @@ func (d runDeadlines) probeWindow() time.Duration {
 		return 0
 	}
 	return max(dl.Sub(d.start), 0)
+}
+
+// probeLeft is what is left of the probe window now (0: no deadline; at least 1 ns with one).
+func (d runDeadlines) probeLeft() time.Duration {
+	dl, ok := d.probe.Deadline()
+	if !ok {
+		return 0
+	}
+	return max(time.Until(dl), 1)
 }
 
 // reconcileContext bounds alarm reconciliation started at now: at most a quarter of the probe
