@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
@@ -186,8 +187,10 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 	// The existing alarms are listed while the targets are read (a DescribeAlarms page per 50
 	// targets, which would otherwise lengthen the run).
 	listed := make(chan listedAlarms, 1)
+	listCtx, cancelList := context.WithCancel(d.run)
+	defer cancelList()
 	go func() {
-		existing, err := c.ownedAlarms(d.run)
+		existing, err := c.ownedAlarms(listCtx)
 		listed <- listedAlarms{existing, err}
 	}()
 	targets, seen, scanErr := c.readTargets(d.run, st)
@@ -205,8 +208,16 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 	reconciling.Go(func() {
 		rctx, cancel := d.reconcileContext(time.Now())
 		defer cancel()
-		l := <-listed
-		c.reconcileAlarms(rctx, l.existing, l.err, seen, scanErr == nil, st)
+		select {
+		case l := <-listed:
+			c.reconcileAlarms(rctx, l.existing, l.err, seen, scanErr == nil, st)
+		case <-rctx.Done():
+			// The listing outlasted the share: everything is left for the next run.
+			cancelList()
+			pending := wantedAlarms(seen)
+			st.update(func(s *Summary) { s.AlarmsPending = pending })
+			slog.WarnContext(ctx, "listing the alarms outlasted the reconciliation share: nothing reconciled this run", "pending", pending)
+		}
 	})
 
 	// The probing workers hand each result's last_check to writers and take their next target at
@@ -262,6 +273,17 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 		slog.InfoContext(ctx, "crawl finished", attrs...)
 	}
 	return sum, nil
+}
+
+// wantedAlarms is how many alarms the targets seen want.
+func wantedAlarms(seen map[string]*alarmTarget) int {
+	n := 0
+	for _, t := range seen {
+		if t != nil {
+			n += len(contract.AlarmKindsOf(t.URL))
+		}
+	}
+	return n
 }
 
 func msSince(t time.Time) float64 { return float64(time.Since(t)) / float64(time.Millisecond) }

@@ -224,14 +224,15 @@ type fakeCW struct {
 	mu       sync.Mutex
 	putErr   func(call int) error // PutMetricData error for the n-th call (1-based)
 	alarmErr func(op, name string) error
-	// putAlarmDelay is the round trip of PutMetricAlarm (cut short by its context, as the SDK's).
-	putAlarmDelay time.Duration
-	puts          [][]cwtypes.MetricDatum
-	putCalls      int
-	alarms        map[string]cwtypes.MetricAlarm
-	alarmPuts     []string
-	deletes       [][]string
-	describes     int
+	// putAlarmDelay and describeDelay are the round trips of PutMetricAlarm and DescribeAlarms (cut
+	// short by their context, as the SDK's).
+	putAlarmDelay, describeDelay time.Duration
+	puts                         [][]cwtypes.MetricDatum
+	putCalls                     int
+	alarms                       map[string]cwtypes.MetricAlarm
+	alarmPuts                    []string
+	deletes                      [][]string
+	describes                    int
 }
 
 func (f *fakeCW) PutMetricData(ctx context.Context, in *cloudwatch.PutMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error) {
@@ -266,7 +267,14 @@ func (f *fakeCW) datums() []cwtypes.MetricDatum {
 	return all
 }
 
-func (f *fakeCW) DescribeAlarms(_ context.Context, in *cloudwatch.DescribeAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+func (f *fakeCW) DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
+	if f.describeDelay > 0 {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("operation error CloudWatch: DescribeAlarms: %w", ctx.Err())
+		case <-time.After(f.describeDelay):
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.describes++

@@ -72,6 +72,26 @@ func TestAlarmBacklogLeavesTheMetricsTheirTime(t *testing.T) {
 	})
 }
 
+func TestSlowAlarmListingStaysInItsShare(t *testing.T) {
+	t.Parallel()
+	db := &fakeDB{}
+	db.add(t, targetItem(t, testTarget(0, "http://192.0.2.1/", func(t *target.Target) { t.TimeoutMS = 100 })))
+	cw := &fakeCW{describeDelay: time.Minute}
+	c, err := New(testConfig(), testRegion, store.NewTargets(db, testConfig().URLsTable), cw, &upProber{n: -1})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	start := time.Now()
+	sum, err := c.Run(ctx)
+	require.NoError(t, err)
+	// The probe window is 2.25 s: the share ends at most 0.56 s after the plan; the run does not wait for the listing.
+	assert.Less(t, time.Since(start), 2*time.Second, "the run waited for the alarm listing")
+	assert.Equal(t, 1, sum.Checked)
+	assert.Equal(t, 2, sum.AlarmsPending, "the target's two alarms are left for the next run")
+	assert.Zero(t, sum.AlarmsFailed, "running out of the share is no failure")
+	assert.Equal(t, 2.0, runMetric(t, cw.datums(), contract.MetricAlarmsPending))
+}
+
 func TestPartialFailuresAreRunFailuresNotErrors(t *testing.T) {
 	t.Parallel()
 	db := &fakeDB{updateErr: func(id string) error {
