@@ -48,6 +48,7 @@ locals {
       ALARM_EVALUATION_PERIODS  = tostring(var.alarms.evaluation_periods)
       ALARM_DATAPOINTS_TO_ALARM = tostring(var.alarms.datapoints_to_alarm)
       CERT_EXPIRY_DAYS          = tostring(var.alarms.cert_expiry_days)
+      PHASE_METRICS             = tostring(var.crawler.phase_metrics)
     }
     alarmlogger = {
       URLS_TABLE           = aws_dynamodb_table.urls.name

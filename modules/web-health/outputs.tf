@@ -64,6 +64,11 @@ output "function_configurations" {
   value       = { for k, m in local.function_modules : k => m.configuration }
 }
 
+output "function_environments" {
+  description = "Per function (crawler, alarmlogger, urlapi, notifier): its environment variables as planned, the settings it runs with (names as docs/design.md lists them; no secret is among them: a webhook names its SSM parameter or secret)."
+  value       = { for k, m in local.function_modules : k => m.environment_variables }
+}
+
 output "function_alias_arns" {
   description = "ARNs of the live aliases by role."
   value       = { for k, m in local.function_modules : k => m.alias_arn }

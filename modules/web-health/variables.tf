@@ -88,6 +88,9 @@ variable "crawler" {
       max_body_bytes       - MAX_BODY_BYTES, 1024 (the longest body_contains) to 10485760 [1048576]
       max_redirects        - MAX_REDIRECTS, 0-10 [5]
       retry_delay          - RETRY_DELAY, whole ms, s or m from 0s to 10s; blank: the function's default [500ms]
+      phase_metrics        - PHASE_METRICS: also publish DNSLatency, ConnectLatency, TLSLatency and TTFB per target (4 of
+                             its 7 custom metrics, most of the CloudWatch cost); false keeps Availability, Latency and
+                             CertDaysRemaining, which the alarms read [true]
   EOT
   type = object({
     schedule_expression  = optional(string, "rate(5 minutes)")
@@ -99,6 +102,7 @@ variable "crawler" {
     max_body_bytes       = optional(number, 1048576)
     max_redirects        = optional(number, 5)
     retry_delay          = optional(string, "500ms")
+    phase_metrics        = optional(bool, true)
   })
   default  = {}
   nullable = false

@@ -30,6 +30,7 @@ run "function_environments_match_the_contract" {
       ALARM_EVALUATION_PERIODS  = "2"
       ALARM_DATAPOINTS_TO_ALARM = "2"
       CERT_EXPIRY_DAYS          = "14"
+      PHASE_METRICS             = "true"
     })
     error_message = "The crawler gets exactly the variables docs/design.md lists; its alarm period is the default schedule's interval (rate(5 minutes): 300 s)."
   }

@@ -25,6 +25,11 @@ run "defaults_when_no_group_is_set" {
   }
 
   assert {
+    condition     = module.crawler.environment_variables["PHASE_METRICS"] == "true"
+    error_message = "The crawler publishes the phase metrics (DNSLatency, ConnectLatency, TLSLatency, TTFB) by default."
+  }
+
+  assert {
     condition     = module.urlapi.configuration.memory_size == 256 && module.urlapi.configuration.timeout == 10 && module.alarmlogger.configuration.memory_size == 128 && module.alarmlogger.configuration.timeout == 30 && module.notifier.configuration.memory_size == 128 && module.notifier.configuration.timeout == 60
     error_message = "The urlapi (256 MB, 10 s), the alarmlogger (128 MB, 30 s) and the notifier (128 MB, 60 s) are fixed."
   }
@@ -86,6 +91,7 @@ run "every_setting_reaches_its_resource" {
       max_body_bytes       = 2048
       max_redirects        = 2
       retry_delay          = "1s"
+      phase_metrics        = false
     }
     alarms = { period_seconds = 600, evaluation_periods = 5, datapoints_to_alarm = 3, cert_expiry_days = 30, retention_days = 30 }
     api = {
@@ -123,7 +129,7 @@ run "every_setting_reaches_its_resource" {
   }
 
   assert {
-    condition = { for k, v in module.crawler.environment_variables : k => v if contains(["CONCURRENCY", "DEADLINE_MARGIN", "MAX_BODY_BYTES", "MAX_REDIRECTS", "RETRY_DELAY", "ALARM_PERIOD_SECONDS", "ALARM_EVALUATION_PERIODS", "ALARM_DATAPOINTS_TO_ALARM", "CERT_EXPIRY_DAYS"], k) } == {
+    condition = { for k, v in module.crawler.environment_variables : k => v if contains(["CONCURRENCY", "DEADLINE_MARGIN", "MAX_BODY_BYTES", "MAX_REDIRECTS", "RETRY_DELAY", "ALARM_PERIOD_SECONDS", "ALARM_EVALUATION_PERIODS", "ALARM_DATAPOINTS_TO_ALARM", "CERT_EXPIRY_DAYS", "PHASE_METRICS"], k) } == {
       CONCURRENCY               = "32"
       DEADLINE_MARGIN           = "10s"
       MAX_BODY_BYTES            = "2048"
@@ -133,8 +139,9 @@ run "every_setting_reaches_its_resource" {
       ALARM_EVALUATION_PERIODS  = "5"
       ALARM_DATAPOINTS_TO_ALARM = "3"
       CERT_EXPIRY_DAYS          = "30"
+      PHASE_METRICS             = "false"
     }
-    error_message = "The crawler's probe and alarm settings must reach its environment."
+    error_message = "The crawler's probe, metric and alarm settings must reach its environment."
   }
 
   assert {

@@ -48,6 +48,41 @@ run "groups_reach_the_module" {
   }
 }
 
+run "every_crawl_setting_reaches_the_module" {
+  command = plan
+
+  variables {
+    crawler = {
+      schedule_expression  = "rate(10 minutes)"
+      timeout_seconds      = 300
+      memory_mb            = 1024
+      concurrency          = 64
+      reserved_concurrency = 2
+      deadline_margin      = "10s"
+      max_body_bytes       = 65536
+      max_redirects        = 2
+      retry_delay          = "250ms"
+      phase_metrics        = false
+    }
+  }
+
+  assert {
+    condition = (
+      { for k, v in module.web_health.function_environments["crawler"] : k => v if contains(["CONCURRENCY", "DEADLINE_MARGIN", "MAX_BODY_BYTES", "MAX_REDIRECTS", "RETRY_DELAY", "PHASE_METRICS"], k) }
+      == { CONCURRENCY = "64", DEADLINE_MARGIN = "10s", MAX_BODY_BYTES = "65536", MAX_REDIRECTS = "2", RETRY_DELAY = "250ms", PHASE_METRICS = "false" }
+    )
+    error_message = "crawler.concurrency, deadline_margin, max_body_bytes, max_redirects, retry_delay and phase_metrics must reach the crawler's environment."
+  }
+
+  assert {
+    condition = (
+      [for k in ["memory_size", "timeout", "reserved_concurrency"] : module.web_health.function_configurations["crawler"][k]] == [1024, 300, 2]
+      && output.alarm_period_seconds == 600
+    )
+    error_message = "crawler.memory_mb, timeout_seconds and reserved_concurrency must reach the crawler function, and schedule_expression the alarm period."
+  }
+}
+
 run "left_out_attributes_take_the_module_defaults" {
   command = plan
 
@@ -58,6 +93,15 @@ run "left_out_attributes_take_the_module_defaults" {
   assert {
     condition     = module.web_health.function_configurations["crawler"].memory_size == 512 && module.web_health.function_configurations["crawler"].timeout == 240 && module.web_health.function_configurations["crawler"].log_retention_days == 30
     error_message = "Attributes an envs file leaves out are null here and take modules/web-health's defaults."
+  }
+
+  assert {
+    condition = (
+      { for k, v in module.web_health.function_environments["crawler"] : k => v if contains(["CONCURRENCY", "DEADLINE_MARGIN", "MAX_BODY_BYTES", "MAX_REDIRECTS", "RETRY_DELAY", "PHASE_METRICS"], k) }
+      == { CONCURRENCY = "16", DEADLINE_MARGIN = "5s", MAX_BODY_BYTES = "1048576", MAX_REDIRECTS = "5", RETRY_DELAY = "500ms", PHASE_METRICS = "true" }
+      && module.web_health.function_configurations["crawler"].reserved_concurrency == null
+    )
+    error_message = "Crawl settings an envs file leaves out take modules/web-health's defaults (16 probes, 5s margin, 1 MiB bodies, 5 redirects, 500ms retry delay, phase metrics on, the unreserved pool)."
   }
 
   assert {
