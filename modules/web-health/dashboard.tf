@@ -39,6 +39,8 @@ locals {
           metrics = [
             [local.metric_namespace, "TargetsChecked", "Region", local.region],
             [local.metric_namespace, "TargetsDown", "Region", local.region],
+            [local.metric_namespace, "RunFailures", "Region", local.region],
+            [local.metric_namespace, "AlarmsPending", "Region", local.region],
           ]
         }
       },

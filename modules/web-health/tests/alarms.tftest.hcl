@@ -125,6 +125,13 @@ run "dashboard_uses_metrics_insights" {
   }
 
   assert {
+    condition = jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[2].properties.metrics == [
+      for m in ["TargetsChecked", "TargetsDown", "RunFailures", "AlarmsPending"] : ["WebHealth/webhealth-web-dev-eu-west-1", m, "Region", "eu-west-1"]
+    ]
+    error_message = "The crawl runs widget shows each run's checked and down targets, its partial failures (RunFailures, the crawler-failures alarm) and the alarm work it left (AlarmsPending, the crawler-alarm-backlog alarm)."
+  }
+
+  assert {
     condition = jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[3].properties.metrics == [
       for p in setproduct(["webhealth-web-dev-eu-west-1-alarmlogger", "webhealth-web-dev-eu-west-1-crawler", "webhealth-web-dev-eu-west-1-notifier", "webhealth-web-dev-eu-west-1-urlapi"], ["Errors", "Throttles"]) :
       ["AWS/Lambda", p[1], "FunctionName", p[0]]
