@@ -54,11 +54,13 @@ type Summary struct {
 	AlarmsDeleted       int `json:"alarms_deleted"`
 	AlarmsFailed        int `json:"alarms_failed"`
 	AlarmsPending       int `json:"alarms_pending"`
+	// ReadFailures is 1 when the scan failed after some targets were read (those were judged).
+	ReadFailures int `json:"read_failures,omitempty"`
 	// LeaseFailures is 1 when the run lease could not be asked for (the run crawled without it).
 	LeaseFailures int `json:"lease_failures,omitempty"`
 	// RunFailures is the run's partial failures (contract.MetricRunFailures): failed last_check
-	// writes, failed alarm calls, undecodable items, a failed lease request and the metric batches
-	// that failed before the last.
+	// writes, failed alarm calls, undecodable items, a scan that stopped part way, a failed lease
+	// request and the metric batches that failed before the last.
 	RunFailures int `json:"run_failures"`
 	// Overlapped: another run held the run lease, so this one did not crawl.
 	Overlapped bool    `json:"overlapped,omitempty"`
@@ -111,7 +113,7 @@ func New(cfg Config, region string, targets Targets, cw CloudWatch, prober Probe
 
 // Handle is the Lambda handler. It accepts the EventBridge scheduled event, or any other JSON (a
 // manual invoke with {}), and returns the run's summary; the error is set only when the targets could
-// not be read (partial failures are the RunFailures metric).
+// not be read at all (partial failures are the RunFailures metric).
 func (c *Crawler) Handle(ctx context.Context, payload json.RawMessage) (Summary, error) {
 	var ev events.EventBridgeEvent
 	if err := json.Unmarshal(payload, &ev); err == nil && ev.ID != "" {
@@ -194,7 +196,10 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 		listed <- listedAlarms{existing, err}
 	}()
 	targets, seen, scanErr := c.readTargets(d.run, st)
-	if scanErr != nil {
+	// Targets read before a failed page are judged: only a list not read at all is the run's error.
+	unread := scanErr != nil && len(seen) == 0
+	if scanErr != nil && !unread {
+		st.update(func(s *Summary) { s.ReadFailures++ })
 		slog.ErrorContext(ctx, "targets could not all be read: the run judges those read and deletes no alarm", "read", len(targets), "error", scanErr)
 	}
 	left := d.probeLeft()
@@ -248,7 +253,7 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 	sum := st.sum
 	st.mu.Unlock()
 	sum.MetricBatchesFailed = metrics.failed()
-	sum.RunFailures = sum.LastCheckFailures + sum.AlarmsFailed + sum.InvalidItems + sum.LeaseFailures + sum.MetricBatchesFailed
+	sum.RunFailures = sum.LastCheckFailures + sum.AlarmsFailed + sum.InvalidItems + sum.ReadFailures + sum.LeaseFailures + sum.MetricBatchesFailed
 	sum.DurationMS = msSince(start)
 	// The final batch has its own slice of the invocation deadline: never an expired context.
 	metrics.add(d.flush, c.runDatums(sum, time.Now())...)
@@ -260,11 +265,12 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 		"checked", sum.Checked, "down", sum.Down, "skipped", sum.Skipped, "invalid_items", sum.InvalidItems,
 		"last_check_failures", sum.LastCheckFailures, "metric_batches_failed", sum.MetricBatchesFailed,
 		"alarms_created", sum.AlarmsCreated, "alarms_updated", sum.AlarmsUpdated, "alarms_deleted", sum.AlarmsDeleted,
-		"alarms_failed", sum.AlarmsFailed, "alarms_pending", sum.AlarmsPending, "run_failures", sum.RunFailures,
+		"alarms_failed", sum.AlarmsFailed, "alarms_pending", sum.AlarmsPending, "read_failures", sum.ReadFailures,
+		"lease_failures", sum.LeaseFailures, "run_failures", sum.RunFailures,
 		"duration_ms", sum.DurationMS,
 	}
 	switch {
-	case scanErr != nil:
+	case unread:
 		slog.ErrorContext(ctx, "crawl finished: targets could not be read", append(attrs, "error", scanErr)...)
 		return sum, fmt.Errorf("crawl: read targets: %w", scanErr)
 	case sum.RunFailures > 0 || sum.MetricBatchesFailed > 0:

@@ -462,30 +462,50 @@ func TestLastCheckWrites(t *testing.T) {
 	}
 }
 
-func TestScanFailureIsAnErrorAndKeepsAlarms(t *testing.T) {
+func TestScanFailureKeepsAlarms(t *testing.T) {
 	t.Parallel()
 	srv := okServer(t)
-	db := &fakeDB{pageSize: 1}
-	db.add(t, targetItem(t, testTarget(0, srv.URL)), targetItem(t, testTarget(1, srv.URL+"/1")))
-	db.beforePage = func(_ context.Context, page int) error {
-		if page == 2 {
-			return errors.New("InternalServerError")
-		}
-		return nil
+	tests := []struct {
+		name     string
+		failPage int
+		checked  int
+		wantErr  bool
+	}{
+		{name: "a later page fails: the targets read are judged, a run failure", failPage: 2, checked: 1},
+		{name: "the first page fails: nothing read, the run's error", failPage: 1, wantErr: true},
 	}
-	cw := &fakeCW{alarms: map[string]cwtypes.MetricAlarm{}}
-	// Target 1 (on the unread page) has alarms: they must survive an incomplete scan.
-	c := newTestCrawler(t, testConfig(), db, cw)
-	for _, kind := range []string{contract.AlarmKindAvailability, contract.AlarmKindLatency} {
-		in := c.desiredAlarm(&alarmTarget{ID: testID(1), URL: srv.URL + "/1", Name: "target 1", LatencyThresholdMS: 1000}, kind)
-		cw.alarms[aws.ToString(in.AlarmName)] = alarmFromInput(in)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := &fakeDB{pageSize: 1}
+			db.add(t, targetItem(t, testTarget(0, srv.URL)), targetItem(t, testTarget(1, srv.URL+"/1")))
+			db.beforePage = func(_ context.Context, page int) error {
+				if page == tc.failPage {
+					return errors.New("InternalServerError")
+				}
+				return nil
+			}
+			cw := &fakeCW{alarms: map[string]cwtypes.MetricAlarm{}}
+			// Target 1 (on an unread page) has alarms: they must survive an incomplete scan.
+			c := newTestCrawler(t, testConfig(), db, cw)
+			for _, kind := range []string{contract.AlarmKindAvailability, contract.AlarmKindLatency} {
+				in := c.desiredAlarm(&alarmTarget{ID: testID(1), URL: srv.URL + "/1", Name: "target 1", LatencyThresholdMS: 1000}, kind)
+				cw.alarms[aws.ToString(in.AlarmName)] = alarmFromInput(in)
+			}
+			sum, err := c.Run(context.Background())
+			if tc.wantErr {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "read targets")
+			} else {
+				require.NoError(t, err, "a scan that stopped part way is a partial failure")
+				assert.Equal(t, 1, sum.ReadFailures)
+				assert.Equal(t, 1, sum.RunFailures)
+			}
+			assert.Equal(t, tc.checked, sum.Checked, "targets read before the failure are still checked")
+			assert.Zero(t, sum.AlarmsDeleted)
+			assert.Len(t, cw.alarms, 2+2*tc.checked)
+		})
 	}
-	sum, err := c.Run(context.Background())
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "read targets")
-	assert.Equal(t, 1, sum.Checked, "targets read before the failure are still checked")
-	assert.Zero(t, sum.AlarmsDeleted)
-	assert.Len(t, cw.alarms, 4)
 }
 
 func TestUndecodableItem(t *testing.T) {
