@@ -311,3 +311,70 @@ func TestHeartbeatAlarmBreachesOnMissingRuns(t *testing.T) {
 	require.Contains(t, trs, name)
 	assert.Equal(t, OK, trs[name].To, trs[name].Reason)
 }
+
+// TestRunMetricAlarmsOfTheStack: the stack's crawler-alarm-backlog (AlarmsPending Minimum > 0 in 10 periods, 10 of
+// 10, missing data not breaching) fires only once every period of ten in a row had pending work in all its runs, and
+// one run that caught up recovers it; crawler-failures (RunFailures Maximum > 0, one period) fires on one failing run
+// among clean ones.
+func TestRunMetricAlarmsOfTheStack(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	dims := []cwtypes.Dimension{{Name: aws.String("Region"), Value: aws.String(moto.Region)}}
+	backlog, failures := lambdatest.Unique("stack-crawler-alarm-backlog"), lambdatest.Unique("stack-crawler-failures")
+	for _, a := range []struct {
+		name, metric string
+		stat         cwtypes.Statistic
+		periods      int32
+	}{{backlog, "AlarmsPending", cwtypes.StatisticMinimum, 10}, {failures, "RunFailures", cwtypes.StatisticMaximum, 1}} {
+		_, err := f.cw.PutMetricAlarm(context.Background(), &cloudwatch.PutMetricAlarmInput{
+			AlarmName: aws.String(a.name), Namespace: aws.String(f.ns), MetricName: aws.String(a.metric), Dimensions: dims,
+			Statistic: a.stat, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(a.periods), DatapointsToAlarm: aws.Int32(a.periods),
+			Threshold: aws.Float64(0), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold, TreatMissingData: aws.String(NotBreaching),
+			AlarmActions: []string{f.topic}, OKActions: []string{f.topic},
+		})
+		require.NoError(t, err)
+	}
+	base := f.clock
+	run := func(minute int, pending, failed float64) {
+		t.Helper()
+		at := aws.Time(base.Add(time.Duration(minute)*time.Minute + 5*time.Second))
+		_, err := f.cw.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{Namespace: aws.String(f.ns), MetricData: []cwtypes.MetricDatum{
+			{MetricName: aws.String("AlarmsPending"), Timestamp: at, Value: aws.Float64(pending), Unit: cwtypes.StandardUnitCount, Dimensions: dims},
+			{MetricName: aws.String("RunFailures"), Timestamp: at, Value: aws.Float64(failed), Unit: cwtypes.StandardUnitCount, Dimensions: dims},
+		}})
+		require.NoError(t, err)
+	}
+	// Nine minutes of runs that each left alarm work (minute 4 twice, both with work left) and had no failures.
+	for m := range 9 {
+		run(m, float64(500-50*m), 0)
+	}
+	run(4, 120, 0)
+	f.clock = base.Add(8*time.Minute + 30*time.Second)
+	trs := f.evaluate(t)
+	require.Contains(t, trs, backlog, "the first evaluation gives the alarm its real state")
+	assert.Equal(t, OK, trs[backlog].To, "nine pending intervals of ten are no backlog yet: %s", trs[backlog].Reason)
+	require.Contains(t, trs, failures)
+	assert.Equal(t, OK, trs[failures].To, trs[failures].Reason)
+
+	// The tenth: every interval of ten had work left in all its runs.
+	run(9, 60, 0)
+	f.clock = base.Add(9*time.Minute + 30*time.Second)
+	trs = f.evaluate(t)
+	require.Contains(t, trs, backlog)
+	assert.Equal(t, Alarm, trs[backlog].To, trs[backlog].Reason)
+	_, msg := f.received(t, trs[backlog])
+	assert.Equal(t, "MINIMUM", msg.Trigger.Statistic)
+	assert.NotContains(t, trs, failures)
+
+	// Minute 10: one run caught up (its Minimum is 0) and another one failed.
+	run(10, 40, 0)
+	run(10, 0, 3)
+	f.clock = base.Add(10*time.Minute + 30*time.Second)
+	trs = f.evaluate(t)
+	require.Contains(t, trs, backlog)
+	assert.Equal(t, OK, trs[backlog].To, "a run that caught up ends the backlog: %s", trs[backlog].Reason)
+	require.Contains(t, trs, failures)
+	assert.Equal(t, Alarm, trs[failures].To, "one failing run among clean ones fires: %s", trs[failures].Reason)
+	_, msg = f.received(t, trs[failures])
+	assert.Equal(t, "MAXIMUM", msg.Trigger.Statistic)
+}
