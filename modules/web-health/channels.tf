@@ -1,25 +1,60 @@
-# The channels of var.notifications that are plain subscriptions of both topics: e-mail and AWS Chatbot.
-# (Webhooks go through the notifier, notifier.tf.) These receive CloudWatch's own alarm notifications.
+# The channels of var.notifications that people read without a webhook: e-mail and AWS Chatbot (Slack,
+# Teams). They subscribe to the people topic, which only the notifier publishes to: one readable message per
+# state change it tells (never a muted target's change or a new alarm's first evaluation, once also when SNS
+# delivers an alarm twice), docs/design.md "Notifications". Nobody subscribes to the alarm and ops topics but
+# the alarm logger and the notifier, so CloudWatch's raw notifications reach no person. (Webhooks are posted
+# by the notifier itself, notifier.tf.)
 
 locals {
-  notification_topics = { alarms = aws_sns_topic.alarms.arn, ops = aws_sns_topic.ops.arn }
-
-  email_subscriptions = {
-    for pair in setproduct(keys(local.notification_topics), var.notifications.emails) : "${pair[0]} ${pair[1]}" => {
-      topic_arn = local.notification_topics[pair[0]]
-      email     = pair[1]
-    }
-  }
-
   chatbot_enabled = length(var.notifications.slack_channels) + length(var.notifications.teams_channels) > 0
+
+  # The people topic exists only when someone subscribes to it.
+  people_topic_enabled = length(var.notifications.emails) > 0 || local.chatbot_enabled
+  people_topic_arn     = one(aws_sns_topic.notifications[*].arn)
+}
+
+resource "aws_sns_topic" "notifications" {
+  count = local.people_topic_enabled ? 1 : 0
+
+  name              = "${local.name}-notifications"
+  kms_master_key_id = aws_kms_key.this.arn
+  tags              = local.tags
+}
+
+# Only the notifier publishes to the people topic: whatever else an IAM policy of the account allows, no other
+# principal (nor any service) may put a message in front of the people subscribed to it.
+resource "aws_sns_topic_policy" "notifications" {
+  count = local.people_topic_enabled ? 1 : 0
+
+  arn = aws_sns_topic.notifications[0].arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "TheNotifierPublishes"
+        Effect    = "Allow"
+        Principal = { AWS = module.notifier.role_arn }
+        Action    = ["sns:Publish"]
+        Resource  = aws_sns_topic.notifications[0].arn
+      },
+      {
+        Sid       = "NobodyElsePublishes"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = ["sns:Publish"]
+        Resource  = aws_sns_topic.notifications[0].arn
+        Condition = { ArnNotEquals = { "aws:PrincipalArn" = module.notifier.role_arn } }
+      },
+    ]
+  })
 }
 
 resource "aws_sns_topic_subscription" "email" {
-  for_each = local.email_subscriptions
+  for_each = toset(var.notifications.emails)
 
-  topic_arn = each.value.topic_arn
+  topic_arn = aws_sns_topic.notifications[0].arn
   protocol  = "email"
-  endpoint  = each.value.email
+  endpoint  = each.value
 }
 
 # The role Chatbot assumes to show an alarm's details in the channel: CloudWatch reads only.
@@ -81,7 +116,7 @@ resource "aws_chatbot_slack_channel_configuration" "this" {
   iam_role_arn          = aws_iam_role.chatbot[0].arn
   slack_team_id         = each.value.slack_team_id
   slack_channel_id      = each.value.slack_channel_id
-  sns_topic_arns        = values(local.notification_topics)
+  sns_topic_arns        = [aws_sns_topic.notifications[0].arn]
   guardrail_policy_arns = local.chatbot_guardrail_policy_arns
   logging_level         = "ERROR"
   tags                  = local.tags
@@ -97,7 +132,7 @@ resource "aws_chatbot_teams_channel_configuration" "this" {
   team_id               = each.value.team_id
   tenant_id             = each.value.tenant_id
   channel_id            = each.value.channel_id
-  sns_topic_arns        = values(local.notification_topics)
+  sns_topic_arns        = [aws_sns_topic.notifications[0].arn]
   guardrail_policy_arns = local.chatbot_guardrail_policy_arns
   logging_level         = "ERROR"
   tags                  = local.tags

@@ -67,6 +67,7 @@ locals {
       },
       # The notifier links to the console of the standard partition unless told otherwise.
       contains(keys(local.partition_console_urls), local.partition) ? { CONSOLE_URL = local.partition_console_urls[local.partition] } : null,
+      local.notifier_topic_environment,
     )
   }
 }

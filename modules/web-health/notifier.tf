@@ -1,5 +1,6 @@
-# The notifier: subscribed to both topics, it posts each state change once to every webhook of
-# var.notifications (docs/design.md, "Notifier"). It always exists; with no webhooks it reads and drops.
+# The notifier: subscribed to both topics, it decides who is told of each state change and tells them once: it
+# posts to every webhook of var.notifications and publishes to the people topic (channels.tf) that e-mail and
+# Chatbot subscribe to (docs/design.md, "Notifier"). It always exists; with no channel at all it reads and drops.
 
 locals {
   # NOTIFY_CHANNELS as the notifier reads it: name, format and exactly one of ssm_parameter or secret_id.
@@ -46,6 +47,24 @@ locals {
     ],
     [for s in [
       {
+        # The people topic: one message per state change told, for e-mail and Chatbot.
+        sid       = "PublishToPeople"
+        actions   = ["sns:Publish"]
+        resources = [local.people_topic_arn]
+      },
+      {
+        # The topic is encrypted with the stack key: a data key for each message, through SNS and for that topic only.
+        sid       = "EncryptForPeople"
+        actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+        resources = [aws_kms_key.this.arn]
+        conditions = [
+          { test = "StringEquals", variable = "kms:ViaService", values = ["sns.${local.region}.amazonaws.com"] },
+          { test = "StringEquals", variable = "kms:EncryptionContext:aws:sns:topicArn", values = [local.people_topic_arn] },
+        ]
+      },
+    ] : s if local.people_topic_enabled],
+    [for s in [
+      {
         sid       = "ReadChannelParameters"
         actions   = ["ssm:GetParameter"]
         resources = local.channel_parameter_arns
@@ -80,6 +99,9 @@ locals {
       },
     ] : s if length(local.channel_secret_arns) > 0],
   )
+
+  # What the notifier is told beyond the fixed settings in functions.tf: the people topic, when there is one.
+  notifier_topic_environment = local.people_topic_enabled ? { NOTIFY_TOPIC_ARN = local.people_topic_arn } : {}
 
   # Both topics reach the notifier: the target alarms and the stack's operational alarms.
   notifier_topics = {

@@ -35,13 +35,18 @@ output "alarms_table" {
 }
 
 output "alarm_topic_arn" {
-  description = "Topic of the per-target alarms (ALARM_TOPIC_ARN); the alarmlogger is subscribed."
+  description = "Topic of the per-target alarms (ALARM_TOPIC_ARN); the alarmlogger and the notifier are subscribed (people are told through var.notifications, not here)."
   value       = aws_sns_topic.alarms.arn
 }
 
 output "ops_topic_arn" {
-  description = "Topic of the functions' operational alarms; subscribe people or paging here."
+  description = "Topic of the stack's operational alarms; the notifier is subscribed (people are told through var.notifications, not here)."
   value       = aws_sns_topic.ops.arn
+}
+
+output "notifications_topic_arn" {
+  description = "The people topic (NOTIFY_TOPIC_ARN) that the e-mail addresses and Chatbot channels of var.notifications subscribe to and only the notifier publishes to; null without such channels."
+  value       = local.people_topic_arn
 }
 
 output "alarm_prefix" {
@@ -118,7 +123,7 @@ output "ops_alarms" {
 }
 
 output "notification_channels" {
-  description = "The channels of var.notifications as deployed: emails (subscribed to both topics), chatbot (configuration ARN by channel name, Slack and Teams) and webhooks (the names the notifier posts to)."
+  description = "The channels of var.notifications as deployed: emails (subscribed to the people topic), chatbot (configuration ARN by channel name, Slack and Teams) and webhooks (the names the notifier posts to)."
   value = {
     emails   = var.notifications.emails
     chatbot  = merge({ for k, c in aws_chatbot_slack_channel_configuration.this : k => c.chat_configuration_arn }, { for k, c in aws_chatbot_teams_channel_configuration.this : k => c.chat_configuration_arn })

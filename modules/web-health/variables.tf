@@ -349,10 +349,13 @@ variable "data_protection" {
 
 variable "notifications" {
   description = <<-EOT
-    Who is told about the target alarms and the operational alarms (both topics). Secrets are never values here:
-    a webhook names the SSM parameter or Secrets Manager secret holding its URL (or PagerDuty routing key), which
-    the notifier reads at run time. Every list defaults to empty; with all empty only the alarm logger listens.
-      emails         - e-mail addresses, subscribed to both topics (each must confirm the subscription)
+    Who is told about the target alarms and the operational alarms. The notifier decides for every channel (no
+    muted target's change, no new alarm's first evaluation, one message per state change): it posts to the
+    webhooks and publishes to the people topic <name>-notifications, which exists only with an e-mail address or
+    a Chatbot channel and which those subscribe to. Secrets are never values here: a webhook names the SSM
+    parameter or Secrets Manager secret holding its URL (or PagerDuty routing key), which the notifier reads at
+    run time. Every list defaults to empty; with all empty nobody is told (the alarm logger still records).
+      emails         - e-mail addresses, subscribed to the people topic (each must confirm the subscription)
       slack_channels - AWS Chatbot Slack channels: name, slack_team_id (T...), slack_channel_id (C...); the workspace
                        must be authorized in the Chatbot console first
       teams_channels - AWS Chatbot Microsoft Teams channels: name, team_id and tenant_id (GUIDs), channel_id (as

@@ -63,7 +63,7 @@ run "iam_is_least_privilege" {
       ReadAlarmHistory      = { a = ["dynamodb:Query"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-alarms"] }
       RecordDeliveries      = { a = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-deliveries"] }
     }
-    error_message = "Without webhooks the notifier gets targets, queries the alarm history, records deliveries and sends failures to its queue; no secret of any kind."
+    error_message = "Without channels the notifier gets targets, queries the alarm history, records deliveries and sends failures to its queue; no secret of any kind, no topic to publish to."
   }
 
   assert {
@@ -93,5 +93,40 @@ run "iam_is_least_privilege" {
   assert {
     condition     = length([for s in jsondecode(aws_kms_key.this.policy).Statement : s if s.Principal == { Service = "logs.eu-west-1.amazonaws.com" } && length(try(s.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"], [])) == 2]) == 1
     error_message = "CloudWatch Logs may use the key for this stack's log groups only."
+  }
+}
+
+run "notifier_publishes_to_exactly_the_people_topic" {
+  command = plan
+
+  variables {
+    notifications = { emails = ["oncall@example.com"] }
+  }
+
+  assert {
+    condition = { for s in jsondecode(module.notifier.execution_policy).Statement : s.Sid => { a = s.Action, r = s.Resource } if s.Sid != "UseStackKey" } == {
+      WriteOwnLogGroup      = { a = ["logs:CreateLogStream", "logs:PutLogEvents"], r = ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/mocked:log-stream:*"] }
+      SendFailedInvocations = { a = ["sqs:SendMessage"], r = ["arn:aws:sqs:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifier-failures"] }
+      ReadTargets           = { a = ["dynamodb:GetItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"] }
+      ReadAlarmHistory      = { a = ["dynamodb:Query"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-alarms"] }
+      RecordDeliveries      = { a = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-deliveries"] }
+      PublishToPeople       = { a = ["sns:Publish"], r = ["arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifications"] }
+      EncryptForPeople      = { a = ["kms:GenerateDataKey", "kms:Decrypt"], r = [aws_kms_key.this.arn] }
+    }
+    error_message = "With the people topic the notifier also publishes to exactly it (sns:Publish on its ARN) and gets data keys of the stack key for it; nothing more."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.notifier.execution_policy).Statement : s.Condition if s.Sid == "EncryptForPeople"] == [{ StringEquals = {
+      "kms:ViaService"                         = ["sns.eu-west-1.amazonaws.com"]
+      "kms:EncryptionContext:aws:sns:topicArn" = ["arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifications"]
+    } }]
+    error_message = "The notifier uses the stack key for SNS only through SNS and only for the people topic."
+  }
+
+  assert {
+    condition = alltrue([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy] :
+    length([for s in jsondecode(p).Statement : s if anytrue([for a in s.Action : startswith(a, "sns:")])]) == 0])
+    error_message = "No other function may publish to any topic."
   }
 }

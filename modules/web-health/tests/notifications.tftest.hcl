@@ -1,5 +1,6 @@
-# var.notifications: e-mail and Chatbot subscriptions of both topics, and the webhooks the notifier may read the
-# secrets of (exactly those, by name, never their values).
+# var.notifications: e-mail and Chatbot subscribe to the people topic, which only the notifier publishes to (it
+# decides who is told: nothing of CloudWatch's raw notifications reaches a person), and the webhooks the notifier
+# may read the secrets of (exactly those, by name, never their values).
 
 mock_provider "aws" {
   override_during = plan
@@ -25,17 +26,77 @@ variables {
   }
 }
 
-run "emails_subscribe_to_both_topics" {
+run "emails_subscribe_to_the_people_topic" {
   command = plan
 
   assert {
     condition = { for k, s in aws_sns_topic_subscription.email : k => [s.topic_arn, s.protocol, s.endpoint] } == {
-      "alarms oncall@example.com"            = [aws_sns_topic.alarms.arn, "email", "oncall@example.com"]
-      "ops oncall@example.com"               = [aws_sns_topic.ops.arn, "email", "oncall@example.com"]
-      "alarms web+alerts@mail.example.co.uk" = [aws_sns_topic.alarms.arn, "email", "web+alerts@mail.example.co.uk"]
-      "ops web+alerts@mail.example.co.uk"    = [aws_sns_topic.ops.arn, "email", "web+alerts@mail.example.co.uk"]
+      "oncall@example.com"            = [aws_sns_topic.notifications[0].arn, "email", "oncall@example.com"]
+      "web+alerts@mail.example.co.uk" = [aws_sns_topic.notifications[0].arn, "email", "web+alerts@mail.example.co.uk"]
     }
-    error_message = "Every e-mail address is subscribed to the alarm topic and to the ops topic."
+    error_message = "Every e-mail address is subscribed once, to the people topic, and to neither the alarm nor the ops topic (their raw CloudWatch notifications would bypass the notifier's rules)."
+  }
+
+  assert {
+    condition     = aws_sns_topic.notifications[0].name == "webhealth-web-dev-eu-west-1-notifications" && aws_sns_topic.notifications[0].kms_master_key_id == aws_kms_key.this.arn
+    error_message = "The people topic is <stack>-notifications, encrypted with the stack key like the other topics."
+  }
+
+  assert {
+    condition = jsondecode(aws_sns_topic_policy.notifications[0].policy).Statement == [
+      {
+        Sid       = "TheNotifierPublishes"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::123456789012:role/webhealth-web-dev-eu-west-1-notifier" }
+        Action    = ["sns:Publish"]
+        Resource  = "arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifications"
+      },
+      {
+        Sid       = "NobodyElsePublishes"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = ["sns:Publish"]
+        Resource  = "arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifications"
+        Condition = { ArnNotEquals = { "aws:PrincipalArn" = "arn:aws:iam::123456789012:role/webhealth-web-dev-eu-west-1-notifier" } }
+      },
+    ] && aws_sns_topic_policy.notifications[0].arn == aws_sns_topic.notifications[0].arn
+    error_message = "Only the notifier's role may publish to the people topic; every other principal and service is denied."
+  }
+
+  assert {
+    condition = alltrue([for topic in [aws_sns_topic.alarms.arn, aws_sns_topic.ops.arn] :
+    length([for s in aws_sns_topic_subscription.email : s if s.topic_arn == topic]) == 0])
+    error_message = "No e-mail address subscribes to the alarm or ops topic."
+  }
+
+  assert {
+    condition     = module.notifier.environment_variables["NOTIFY_TOPIC_ARN"] == aws_sns_topic.notifications[0].arn && output.notifications_topic_arn == aws_sns_topic.notifications[0].arn
+    error_message = "The notifier is told the people topic (NOTIFY_TOPIC_ARN); the output names it."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.notifier.execution_policy).Statement : { a = s.Action, r = s.Resource } if s.Sid == "PublishToPeople"] == [
+      { a = ["sns:Publish"], r = ["arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifications"] }
+    ]
+    error_message = "The notifier may sns:Publish to exactly the people topic."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.notifier.execution_policy).Statement : { a = s.Action, r = s.Resource, c = s.Condition } if s.Sid == "EncryptForPeople"] == [{
+      a = ["kms:GenerateDataKey", "kms:Decrypt"]
+      r = [aws_kms_key.this.arn]
+      c = { StringEquals = {
+        "kms:ViaService"                         = ["sns.eu-west-1.amazonaws.com"]
+        "kms:EncryptionContext:aws:sns:topicArn" = ["arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifications"]
+      } }
+    }]
+    error_message = "The notifier may use the stack key for the people topic's messages only: through SNS, for that topic."
+  }
+
+  assert {
+    condition = alltrue([for s in flatten([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy] : jsondecode(p).Statement]) :
+    alltrue([for a in s.Action : !startswith(a, "sns:")])])
+    error_message = "No other function may publish to a topic."
   }
 
   assert {
@@ -52,9 +113,9 @@ run "chatbot_channels_read_cloudwatch_only" {
       aws_chatbot_slack_channel_configuration.this["ops-slack"].configuration_name == "webhealth-web-dev-eu-west-1-ops-slack"
       && aws_chatbot_slack_channel_configuration.this["ops-slack"].slack_team_id == "T07EA123LEP"
       && aws_chatbot_slack_channel_configuration.this["ops-slack"].slack_channel_id == "C07EZ1ABC23"
-      && aws_chatbot_slack_channel_configuration.this["ops-slack"].sns_topic_arns == toset([aws_sns_topic.alarms.arn, aws_sns_topic.ops.arn])
+      && aws_chatbot_slack_channel_configuration.this["ops-slack"].sns_topic_arns == toset([aws_sns_topic.notifications[0].arn])
     )
-    error_message = "A Slack channel is a Chatbot configuration named <stack>-<name> (names are unique per account) on both topics."
+    error_message = "A Slack channel is a Chatbot configuration named <stack>-<name> (names are unique per account) on the people topic alone."
   }
 
   assert {
@@ -63,9 +124,9 @@ run "chatbot_channels_read_cloudwatch_only" {
       && aws_chatbot_teams_channel_configuration.this["ops-teams"].team_id == "74361522-da01-538d-aa2e-ac7918c6bb92"
       && aws_chatbot_teams_channel_configuration.this["ops-teams"].tenant_id == "0F8FAD5B-D9CB-469F-A165-70867728950E"
       && aws_chatbot_teams_channel_configuration.this["ops-teams"].channel_id == "19%3Ab2f1c0d9e8a7%40thread.tacv2"
-      && aws_chatbot_teams_channel_configuration.this["ops-teams"].sns_topic_arns == toset([aws_sns_topic.alarms.arn, aws_sns_topic.ops.arn])
+      && aws_chatbot_teams_channel_configuration.this["ops-teams"].sns_topic_arns == toset([aws_sns_topic.notifications[0].arn])
     )
-    error_message = "A Teams channel is a Chatbot configuration named <stack>-<name> on both topics."
+    error_message = "A Teams channel is a Chatbot configuration named <stack>-<name> on the people topic alone."
   }
 
   assert {
@@ -156,5 +217,66 @@ run "webhooks_alone_need_no_chatbot_role" {
   assert {
     condition     = length([for s in jsondecode(module.notifier.execution_policy).Statement : s if contains(["ReadChannelSecrets", "DecryptChannelSecrets"], s.Sid)]) == 0
     error_message = "No Secrets Manager permission when no webhook names a secret."
+  }
+
+  assert {
+    condition = (length(aws_sns_topic.notifications) == 0 && length(aws_sns_topic_policy.notifications) == 0 && output.notifications_topic_arn == null
+      && !contains(keys(module.notifier.environment_variables), "NOTIFY_TOPIC_ARN")
+    && length([for s in jsondecode(module.notifier.execution_policy).Statement : s if contains(["PublishToPeople", "EncryptForPeople"], s.Sid)]) == 0)
+    error_message = "No people topic, NOTIFY_TOPIC_ARN or permission to publish without an e-mail address or Chatbot channel."
+  }
+}
+
+run "no_channels_no_people_topic" {
+  command = plan
+
+  variables {
+    notifications = {}
+  }
+
+  assert {
+    condition     = length(aws_sns_topic.notifications) == 0 && length(aws_sns_topic_subscription.email) == 0 && !contains(keys(module.notifier.environment_variables), "NOTIFY_TOPIC_ARN")
+    error_message = "Without any channel there is no people topic; the notifier exists all the same (it reads and drops)."
+  }
+
+  assert {
+    condition     = module.notifier.function_name == "webhealth-web-dev-eu-west-1-notifier" && length(aws_sns_topic_subscription.notifier) == 2
+    error_message = "The notifier is always deployed, subscribed to the alarm and ops topics."
+  }
+}
+
+run "emails_alone_get_the_people_topic" {
+  command = plan
+
+  variables {
+    notifications = { emails = ["oncall@example.com"] }
+  }
+
+  assert {
+    condition     = length(aws_sns_topic.notifications) == 1 && aws_sns_topic_subscription.email["oncall@example.com"].topic_arn == aws_sns_topic.notifications[0].arn && length(aws_iam_role.chatbot) == 0
+    error_message = "An e-mail address alone is enough for the people topic (and needs no Chatbot role)."
+  }
+
+  assert {
+    condition     = module.notifier.environment_variables["NOTIFY_TOPIC_ARN"] == "arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifications" && module.notifier.environment_variables["NOTIFY_CHANNELS"] == "[]"
+    error_message = "The notifier publishes to the people topic even without a webhook."
+  }
+}
+
+run "chatbot_alone_gets_the_people_topic" {
+  command = plan
+
+  variables {
+    notifications = { teams_channels = [{ name = "ops-teams", team_id = "74361522-da01-538d-aa2e-ac7918c6bb92", tenant_id = "0F8FAD5B-D9CB-469F-A165-70867728950E", channel_id = "19%3Ab2f1c0d9e8a7%40thread.tacv2" }] }
+  }
+
+  assert {
+    condition     = length(aws_sns_topic.notifications) == 1 && aws_chatbot_teams_channel_configuration.this["ops-teams"].sns_topic_arns == toset([aws_sns_topic.notifications[0].arn]) && length(aws_sns_topic_subscription.email) == 0
+    error_message = "A Chatbot channel alone is enough for the people topic, and subscribes to it."
+  }
+
+  assert {
+    condition     = [for s in jsondecode(module.notifier.execution_policy).Statement : s.Resource if s.Sid == "PublishToPeople"] == [["arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifications"]]
+    error_message = "The notifier may publish to the people topic."
   }
 }

@@ -39,6 +39,16 @@ override_resource {
 }
 
 override_resource {
+  target = aws_sns_topic.notifications
+  values = { arn = "arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifications" }
+}
+
+override_resource {
+  target = module.notifier.aws_iam_role.this
+  values = { arn = "arn:aws:iam::123456789012:role/webhealth-web-dev-eu-west-1-notifier" }
+}
+
+override_resource {
   target = aws_sqs_queue.alarmlogger_failures
   values = { arn = "arn:aws:sqs:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-alarmlogger-failures" }
 }
