@@ -35,6 +35,8 @@ type benchCalls struct {
 	Scan, UpdateItem                             int
 	PutMetricData, Datums                        int
 	DescribeAlarms, PutMetricAlarm, DeleteAlarms int
+	// Availability is the Availability datums among Datums.
+	Availability int
 }
 
 // pause waits d, or until ctx ends.
@@ -59,6 +61,11 @@ type benchDB struct {
 	urls     []string
 	scanPage int
 	latency  time.Duration // of every call, as DynamoDB's round trip
+	// mod, when set, changes the i-th target (its timeout) before it is read.
+	mod func(i int, t *target.Target)
+	// lastChecks, when set, keeps each target's last written last_check and serves it in the Scan,
+	// so a run is planned from the previous run's results as in the real table.
+	lastChecks []types.AttributeValue
 
 	mu      sync.Mutex
 	written []int32 // UpdateItem calls per target since the last take
@@ -70,7 +77,17 @@ func newBenchDB(urls []string) *benchDB {
 }
 
 // target returns the i-th target.
-func (db *benchDB) target(i int) target.Target { return testTarget(i, db.urls[i]) }
+func (db *benchDB) target(i int) target.Target {
+	t := testTarget(i, db.urls[i])
+	if db.mod != nil {
+		db.mod(i, &t)
+	}
+	return t
+}
+
+// keepLastChecks makes the table keep the last_check writes (off by default: the memory benchmark
+// must not measure them).
+func (db *benchDB) keepLastChecks() { db.lastChecks = make([]types.AttributeValue, len(db.urls)) }
 
 // targetIndex is the index of the target with id, or -1.
 func targetIndex(id string, n int) int {
@@ -110,6 +127,13 @@ func (db *benchDB) Scan(ctx context.Context, in *dynamodb.ScanInput, _ ...func(*
 		if err != nil {
 			return nil, err
 		}
+		if db.lastChecks != nil {
+			db.mu.Lock()
+			if lc := db.lastChecks[i]; lc != nil {
+				item[store.AttrLastCheck] = lc
+			}
+			db.mu.Unlock()
+		}
 		out.Items = append(out.Items, item)
 	}
 	if end < len(db.urls) {
@@ -129,10 +153,14 @@ func (db *benchDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput,
 	if i < 0 {
 		return nil, &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")}
 	}
-	if _, ok := in.ExpressionAttributeValues[":lc"].(*types.AttributeValueMemberM); !ok || aws.ToString(in.UpdateExpression) != "SET #lc = :lc" {
+	lc, ok := in.ExpressionAttributeValues[":lc"].(*types.AttributeValueMemberM)
+	if !ok || aws.ToString(in.UpdateExpression) != "SET #lc = :lc" {
 		return nil, fmt.Errorf("bench db: unexpected update %q", aws.ToString(in.UpdateExpression))
 	}
 	db.written[i]++
+	if db.lastChecks != nil {
+		db.lastChecks[i] = lc
+	}
 	return &dynamodb.UpdateItemOutput{}, nil
 }
 
@@ -143,6 +171,19 @@ func (db *benchDB) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dyn
 
 func (db *benchDB) TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	return nil, errors.New("bench db: the crawler does not call TransactWriteItems")
+}
+
+// writtenOnce is how many targets had their last_check written exactly once since the last take.
+func (db *benchDB) writtenOnce() int {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	n := 0
+	for _, w := range db.written {
+		if w == 1 {
+			n++
+		}
+	}
+	return n
 }
 
 // take returns the calls counted since the last take, and an error unless every target's
@@ -167,6 +208,10 @@ func (db *benchDB) take() (benchCalls, error) {
 // put).
 type benchCW struct {
 	latency time.Duration // of every call, as CloudWatch's round trip
+	// putAlarmLatency, when set, is PutMetricAlarm's round trip instead (a slow or throttled API).
+	putAlarmLatency time.Duration
+	// availability, when set, keeps the last Availability value published per target id.
+	availability map[string]float64
 
 	mu     sync.Mutex
 	seeded map[string]seededAlarm
@@ -213,6 +258,20 @@ func (cw *benchCW) PutMetricData(ctx context.Context, in *cloudwatch.PutMetricDa
 		return nil, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("%d datums", n)}
 	}
 	cw.calls.Datums += len(in.MetricData)
+	for _, d := range in.MetricData {
+		if aws.ToString(d.MetricName) != contract.MetricAvailability {
+			continue
+		}
+		cw.calls.Availability++
+		if cw.availability == nil {
+			continue
+		}
+		for _, dim := range d.Dimensions {
+			if aws.ToString(dim.Name) == contract.DimensionTargetID {
+				cw.availability[aws.ToString(dim.Value)] = aws.ToFloat64(d.Value)
+			}
+		}
+	}
 	return &cloudwatch.PutMetricDataOutput{}, nil
 }
 
@@ -261,7 +320,11 @@ func (cw *benchCW) DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAl
 }
 
 func (cw *benchCW) PutMetricAlarm(ctx context.Context, in *cloudwatch.PutMetricAlarmInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricAlarmOutput, error) {
-	if err := pause(ctx, cw.latency); err != nil {
+	latency := cw.latency
+	if cw.putAlarmLatency > 0 {
+		latency = cw.putAlarmLatency
+	}
+	if err := pause(ctx, latency); err != nil {
 		return nil, err
 	}
 	cw.mu.Lock()

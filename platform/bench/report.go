@@ -23,7 +23,7 @@ type Report struct {
 	Elapsed time.Duration
 	Date    time.Time
 	Trim    string // import path prefix dropped in the All results table
-	// Carry keeps the results of the document it replaces (its All results table) for every package
+	// Carry keeps the results of the document it replaces (its All results table) for every benchmark
 	// the inputs have no result of: the inputs are some benchmarks only (make bench-peers).
 	Carry bool
 }
@@ -81,20 +81,28 @@ func (r Report) Write() (int, string, error) {
 	return len(set.Results), benchreport.Summary(rows), nil
 }
 
-// carryOver puts the old results of every package that fresh has none of before fresh; it returns
-// them and how many were carried.
+// carryOver puts the old results of every benchmark that fresh did not run before fresh: a result is
+// replaced when fresh has a result of the same package and top-level benchmark (BenchmarkSchedule for
+// BenchmarkSchedule/N=100/C=10), so a group run of some of a package's benchmarks keeps the others. It
+// returns them and how many were carried.
 func carryOver(old, fresh []benchreport.Result) ([]benchreport.Result, int) {
-	ran := map[string]bool{}
+	ran := map[[2]string]bool{}
 	for _, r := range fresh {
-		ran[r.Pkg] = true
+		ran[[2]string{r.Pkg, topLevel(r.Name)}] = true
 	}
 	var out []benchreport.Result
 	for _, r := range old {
-		if !ran[r.Pkg] {
+		if !ran[[2]string{r.Pkg, topLevel(r.Name)}] {
 			out = append(out, r)
 		}
 	}
 	return append(out, fresh...), len(out)
+}
+
+// topLevel is a benchmark name without its sub-benchmarks.
+func topLevel(name string) string {
+	top, _, _ := strings.Cut(name, "/")
+	return top
 }
 
 func parseFile(name string, stdin io.Reader) (benchreport.Set, error) {

@@ -64,8 +64,8 @@ const (
 
 // Figures is the Targets table of issue 6 in the order of the issue, read by the benchmark names and
 // b.ReportMetric units the benchmarks agreed on (BenchmarkSchedule/N=<n>/C=<c>: wall-ms, ideal-ms,
-// over-ideal-%; BenchmarkColdStart/fn=<fn>: start-ms-p50, ...), then the peer comparison of issue 12
-// (peerFigures). Adding a figure is adding a line.
+// over-ideal-%; BenchmarkColdStart/fn=<fn>: start-ms-p50, ...), then the peer comparison and the
+// interval runs of issue 12 (peerFigures, intervalFigures). Adding a figure is adding a line.
 func Figures() []Figure {
 	const (
 		probe  = "BenchmarkProbeCPU"
@@ -122,7 +122,7 @@ func Figures() []Figure {
 		// 10. Notifier, in-process: one alarm notification to four channels (json, slack, teams, pagerduty).
 		{Name: "Notifier, one notification to 4 channels, in-process", Of: Ref{pkgNotify, "BenchmarkHandler", "ns/op"}, Unit: "ns",
 			Detail: []Shown{{"posts/s", Ref{pkgNotify, "BenchmarkHandler", "posts/s"}, ""}, {"allocs", Ref{pkgNotify, "BenchmarkHandler", "allocs/op"}, ""}}},
-	}, peerFigures()...)
+	}, append(peerFigures(), intervalFigures()...)...)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -113,17 +113,19 @@ func TestEvaluateSample(t *testing.T) {
 	assert.Len(t, notRun, 6+6, "the end-to-end figures and Gatus's")
 
 	for name, want := range map[string]Row{
-		"Crawl N=100, C=10: wall time over ideal":                    {Target: "≤ 10 %", Measured: "1.2 % (wall 1012 ms, ideal 1000 ms)", Outcome: Met},
-		"Crawl N=100, C=200: wall time over ideal":                   {Target: "—", Measured: "31 % (wall 131 ms, ideal 100 ms)", Outcome: Reported},
-		"Crawl N=100: speed-up of C=50 over the sequential baseline": {Target: "—", Measured: "49.5× (sequential 10093 ms, C=50 204 ms)", Outcome: Reported},
-		"Probe CPU time (16 in flight, as a run probes)":             {Target: "≤ 0.2 ms", Measured: "0.143 ms", Outcome: Met},
-		"Probe allocations":                                          {Target: "—", Measured: "52 allocs", Outcome: Reported},
-		"Peak heap, 1 MiB over 1 KiB bodies":                         {Target: "≤ 1.25×", Measured: "1.14×", Outcome: Met},
-		"PutMetricData calls per crawl (N=10000)":                    {Target: "= floor", Measured: "40 (floor 40, datums 40000)", Outcome: Met},
-		"Artifact crawler (arm64): zip":                              {Target: "≤ 3.5 MB", Measured: "3.21 MB", Outcome: Met},
-		"Cold start urlapi: package init":                            {Target: "≤ 5 ms", Measured: "5.3 ms", Outcome: Missed},
-		"API list, in-process: p99":                                  {Target: "≤ 1000 µs", Measured: "122 µs", Outcome: Met},
-		"Alarm logger, batch=100":                                    {Target: "—", Measured: "211977 records/s", Outcome: Reported},
+		"Crawl N=100, C=10: wall time over ideal":                                        {Target: "≤ 10 %", Measured: "1.2 % (wall 1012 ms, ideal 1000 ms)", Outcome: Met},
+		"Crawl N=100, C=200: wall time over ideal":                                       {Target: "—", Measured: "31 % (wall 131 ms, ideal 100 ms)", Outcome: Reported},
+		"Crawl N=100: speed-up of C=50 over the sequential baseline":                     {Target: "—", Measured: "49.5× (sequential 10093 ms, C=50 204 ms)", Outcome: Reported},
+		"Probe CPU time (16 in flight, as a run probes)":                                 {Target: "≤ 0.2 ms", Measured: "0.143 ms", Outcome: Met},
+		"Probe allocations":                                                              {Target: "—", Measured: "52 allocs", Outcome: Reported},
+		"Peak heap, 1 MiB over 1 KiB bodies":                                             {Target: "≤ 1.25×", Measured: "1.14×", Outcome: Met},
+		"PutMetricData calls per crawl (N=10000)":                                        {Target: "= floor", Measured: "40 (floor 40, datums 40000)", Outcome: Met},
+		"Artifact crawler (arm64): zip":                                                  {Target: "≤ 3.5 MB", Measured: "3.21 MB", Outcome: Met},
+		"Cold start urlapi: package init":                                                {Target: "≤ 5 ms", Measured: "5.3 ms", Outcome: Missed},
+		"API list, in-process: p99":                                                      {Target: "≤ 1000 µs", Measured: "122 µs", Outcome: Met},
+		"Alarm logger, batch=100":                                                        {Target: "—", Measured: "211977 records/s", Outcome: Reported},
+		"Interval N=1000, 16 hanging first in scan order: hanging targets reported down": {Target: "= hanging", Measured: "16 (hanging 16)", Outcome: Met},
+		"Alarm backlog of 2000 alarms (N=1000): Availability datums published":           {Target: "= targets", Measured: "1000 (targets 1000, alarms created 120, pending 1880, wall 12.5 s)", Outcome: Met},
 	} {
 		want.Figure = name
 		assert.Equal(t, want, got[name], name)
@@ -148,13 +150,16 @@ func TestFiguresCoverTheIssue(t *testing.T) {
 	}
 	// 6 schedule rows (C=10, 50 at three N), probe CPU, heap ratio, 2 floors, 8 artifact sizes,
 	// 3 cold start p50 and 3 init, 3 API p99; against each of the 2 peers on HTTP and HTTPS, CPU
-	// per probe and wall time.
-	assert.Equal(t, 6+1+1+2+8+3+3+3+2*2*2, targets)
+	// per probe and wall time; for each of the 3 interval runs judged, skipped and hanging down, and
+	// the alarm backlog's published datums and judged targets.
+	assert.Equal(t, 6+1+1+2+8+3+3+3+2*2*2+3*3+2, targets)
 	for _, name := range []string{
 		"BenchmarkSchedule/N=100/C=1", "BenchmarkSchedule/N=10000/C=200", "BenchmarkProbeCPU",
 		"BenchmarkCrawlMemory/N=10000/body=1KiB", "BenchmarkCrawlMemory/N=10000/body=1MiB", "BenchmarkCrawlAWSCalls/N=10000",
 		"BenchmarkArtifact/fn=urlapi", "BenchmarkColdStart/fn=alarmlogger", "BenchmarkHandlerLatency/op=get",
 		"BenchmarkAPIEndToEnd/op=list", "BenchmarkHandlerThroughput/batch=10", "BenchmarkPeers/N=1000/proto=https/prober=webhealth",
+		"BenchmarkCrawlInterval/N=20000/run=first", "BenchmarkCrawlInterval/N=20000/run=steady",
+		"BenchmarkCrawlStarvation/N=1000/hanging=16", "BenchmarkCrawlAlarmBacklog/N=1000/alarms=2000",
 	} {
 		assert.True(t, bench[name], name)
 	}

@@ -176,6 +176,7 @@ func benchReport(args []string, stdin io.Reader, stderr io.Writer, now func() ti
 	elapsed := fs.Duration("elapsed", 0, "how long the command took, e.g. 7m12s (omitted when 0)")
 	date := fs.String("now", "", "date of the run, RFC 3339 (default: the current time)")
 	trim := fs.String("trim", "github.com/webhealth/webhealth/", "import path prefix dropped in the All results table")
+	carry := fs.Bool("carry", false, "keep the -out document's results of every top-level benchmark the inputs have none of (a run of some benchmarks only)")
 	// `-in a.txt b.txt -out x`: flag parsing stops at b.txt, so take such file arguments and go on.
 	for rest := args; ; {
 		if err := fs.Parse(rest); err != nil {
@@ -203,7 +204,7 @@ func benchReport(args []string, stdin io.Reader, stderr io.Writer, now func() ti
 		}
 		at = t
 	}
-	n, summary, err := bench.Report{Inputs: in, Stdin: stdin, Out: *out, Command: *command, Elapsed: *elapsed, Date: at, Trim: *trim}.Write()
+	n, summary, err := bench.Report{Inputs: in, Stdin: stdin, Out: *out, Command: *command, Elapsed: *elapsed, Date: at, Trim: *trim, Carry: *carry}.Write()
 	switch {
 	case errors.Is(err, bench.ErrNoInput):
 		fmt.Fprintf(stderr, "platform bench report: %v\n", err)

@@ -101,6 +101,22 @@ func TestBenchReport(t *testing.T) {
 			wantDoc: []string{"| Probe CPU time (16 in flight, as a run probes) | ≤ 0.2 ms | 0.143 ms | met |"},
 		},
 		{
+			name:  "-carry keeps the results of the benchmarks the inputs have none of",
+			files: map[string]string{"crawler.txt": benchCrawlerOut},
+			existing: benchPtr("# Benchmarks\n\n## All results\n\nEvery line.\n\n| Package | Benchmark | Iterations | Metrics |\n|---|---|---|---|\n" +
+				"| internal/api | BenchmarkHandlerLatency/op=get | 1 | 451.0 ns/op, 9.710 p50-us, 33.50 p99-us |\n" +
+				"| internal/crawler | BenchmarkSchedule/N=100/C=10 | 1 | 1 ns/op, 1000 ideal-ms, 1.200 over-ideal-%, 1012 wall-ms |\n" +
+				"| internal/crawler | BenchmarkCrawlAWSCalls/N=10000 | 1 | 1 ns/op, 10000 DynamoDB-write-calls, 10000 DynamoDB-write-floor |\n"),
+			args: func(dir, out string) []string {
+				return []string{"-carry", "-in", filepath.Join(dir, "crawler.txt"), "-out", out}
+			},
+			wantDoc: []string{
+				"| API get, in-process: p99 | ≤ 1000 µs | 33.5 µs | met |", "| internal/api | BenchmarkHandlerLatency/op=get | 1 |",
+				"the other 2 results", "| DynamoDB write calls per crawl (N=10000) | = floor | 10000 (floor 10000) | met |",
+				"| Crawl N=100, C=10: wall time over ideal | ≤ 10 % | — | not run |", // BenchmarkSchedule ran again, without it
+			},
+		},
+		{
 			name:     "no benchmark line at all",
 			files:    map[string]string{"empty.txt": "goos: linux\nPASS\nok  \tx\t0.1s\n"},
 			existing: benchPtr("previous document\n"),
