@@ -132,6 +132,14 @@ module "crawler" {
       resources = [aws_dynamodb_table.urls.arn]
     },
     {
+      # The run lease (internal/store CrawlerLeaseID): taken with a conditional put, released by its holder;
+      # no other item of the table may be put or deleted.
+      sid        = "HoldRunLease"
+      actions    = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
+      resources  = [aws_dynamodb_table.urls.arn]
+      conditions = [{ test = "ForAllValues:StringEquals", variable = "dynamodb:LeadingKeys", values = ["lease#crawler"] }]
+    },
+    {
       # PutMetricData has no resource-level permissions; the namespace condition is the scope.
       sid        = "PublishMetrics"
       actions    = ["cloudwatch:PutMetricData"]

@@ -48,6 +48,15 @@ run "iam_is_least_privilege" {
   }
 
   assert {
+    condition = [for s in jsondecode(module.crawler.execution_policy).Statement : [s.Action, s.Resource, s.Condition] if s.Sid == "HoldRunLease"] == [[
+      ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+      ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"],
+      { "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["lease#crawler"] } },
+    ]]
+    error_message = "The crawler may put and delete only its run lease item (internal/store CrawlerLeaseID) in the URL table."
+  }
+
+  assert {
     condition = [for s in jsondecode(module.alarmlogger.execution_policy).Statement : { a = s.Action, r = s.Resource } if contains(["RecordAlarms", "ReadTargets"], s.Sid)] == [
       { a = ["dynamodb:PutItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-alarms"] },
       { a = ["dynamodb:GetItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"] },

@@ -1,0 +1,23 @@
+package store_test
+
+import (
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/webhealth/webhealth/internal/store"
+)
+
+// TestLeaseIAMNamesTheLeaseItem: the crawler's IAM (modules/web-health/functions.tf) lets it put and delete
+// exactly the lease item this package writes; a renamed lease would otherwise be AccessDenied on AWS only.
+func TestLeaseIAMNamesTheLeaseItem(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("../../modules/web-health/functions.tf")
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?s)sid\s*=\s*"HoldRunLease".*?variable\s*=\s*"dynamodb:LeadingKeys",\s*values\s*=\s*\[([^\]]*)\]`).FindSubmatch(src)
+	require.NotNil(t, m, "functions.tf has the HoldRunLease statement with a dynamodb:LeadingKeys condition")
+	assert.Equal(t, `"`+store.CrawlerLeaseID+`"`, string(m[1]))
+}
