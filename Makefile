@@ -55,7 +55,7 @@ $(PLATFORM): $(shell find platform internal -type f -not -path '*/testdata/*') g
 
 ##@ Go
 
-.PHONY: fmt-check vet lint unit integration platform-test makefile-test fuzz bench bench-peers build
+.PHONY: fmt-check vet lint unit integration platform-test makefile-test fuzz bench bench-peers cost build
 fmt-check: ## Fail when Go files of any module are not gofmt-formatted
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then printf 'gofmt needed:\n%s\n' "$$out" >&2; exit 1; fi
 
@@ -101,6 +101,9 @@ bench: $(PLATFORM) ## Every benchmark (crawler scaling, probe cost, AWS calls, a
 
 bench-peers: $(PLATFORM) ## Only webhealth's prober beside blackbox_exporter's (tools/peers) on the same loopback targets -> docs/benchmarks.md
 	$(PLATFORM) bench peers
+
+cost: $(PLATFORM) ## Monthly AWS cost per target (1/5/15-minute intervals, 100-100,000 targets, beside Synthetics) from docs/benchmarks.md -> docs/cost.md
+	$(PLATFORM) cost
 
 build: $(PLATFORM) ## Build the four Lambda zips for ARCH (default arm64) and VERSION into build/<arch>/
 	$(PLATFORM) build

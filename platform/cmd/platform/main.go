@@ -29,6 +29,7 @@ func groups() []group {
 		{"release", "release a tag: env, plan, apply, deploy, smoke, drift, record", releaseCmd},
 		{"tf", "Terraform checks: cli-config, fmt, validate, test, lint, sec, docs, lock", tfCmd},
 		{"bench", "benchmarks: run (all of make bench), report (docs/benchmarks.md)", benchCmd},
+		{"cost", "docs/cost.md: monthly AWS cost per target from docs/benchmarks.md's measured calls", costCmd},
 		{"deps", "install what a fresh machine lacks (Debian packages, Terraform, moto)", depsCmd},
 	}
 }

@@ -1,0 +1,68 @@
+package cost
+
+// Prices are public AWS prices of one region on one date, in USD. Free tiers are ignored.
+type Prices struct {
+	Region, Date, Source string
+
+	// CloudWatch custom metrics, per metric-month, by tier (From is the first metric of the tier).
+	MetricTiers []Tier
+	// A standard-resolution metric alarm, per alarm-month.
+	AlarmMonth float64
+	// PutMetricData and the other API requests (DescribeAlarms), per 1,000 requests.
+	APIRequestsPer1000 float64
+	// GetMetricData, per 1,000 metrics requested.
+	GetMetricDataPer1000 float64
+	// DynamoDB on-demand, per million write and read request units.
+	DynamoWRUPerMillion, DynamoRRUPerMillion float64
+	// Lambda arm64, per GB-second and per million requests.
+	LambdaGBSecond, LambdaRequestsPerMillion float64
+	// SQS standard queue requests, per million.
+	SQSRequestsPerMillion float64
+	// CloudWatch Synthetics, per canary run.
+	CanaryRun float64
+}
+
+// A Tier is the price of a metric-month from the From-th metric on.
+type Tier struct {
+	From  int
+	Price float64
+}
+
+// USEast1 are the us-east-1 prices this document uses, as listed on the AWS pricing pages on the date
+// given (DynamoDB on-demand at its November 2024 prices).
+var USEast1 = Prices{
+	Region: "us-east-1",
+	Date:   "2026-12-02",
+	Source: "aws.amazon.com/cloudwatch/pricing, /dynamodb/pricing/on-demand, /lambda/pricing, /sqs/pricing",
+	MetricTiers: []Tier{
+		{From: 0, Price: 0.30},
+		{From: 10_000, Price: 0.10},
+		{From: 250_000, Price: 0.05},
+		{From: 1_000_000, Price: 0.02},
+	},
+	AlarmMonth:               0.10,
+	APIRequestsPer1000:       0.01,
+	GetMetricDataPer1000:     0.01,
+	DynamoWRUPerMillion:      0.625,
+	DynamoRRUPerMillion:      0.125,
+	LambdaGBSecond:           0.0000133334,
+	LambdaRequestsPerMillion: 0.20,
+	SQSRequestsPerMillion:    0.40,
+	CanaryRun:                0.0012,
+}
+
+// metricMonths is the monthly price of n custom metrics through the tiers.
+func (p Prices) metricMonths(n int) float64 {
+	total := 0.0
+	for i, t := range p.MetricTiers {
+		if n <= t.From {
+			break
+		}
+		upTo := n
+		if i+1 < len(p.MetricTiers) {
+			upTo = min(n, p.MetricTiers[i+1].From)
+		}
+		total += float64(upTo-t.From) * t.Price
+	}
+	return total
+}
