@@ -99,7 +99,7 @@ func TestRender(t *testing.T) {
 	for _, want := range []string{
 		"## Every minute\n", "## Every 5 minutes\n", "## Every 15 minutes\n",
 		"| 1000 | $2.45 | $1.25 | $0.84 | $52.56 |\n", // https off is the hand-computed row: $1.246
-		"- http targets: met at 100 (", "us-east-1, as listed on 2026-12-02", "| Lambda arm64 | $0.0000133334 per GB-second, $0.2 per million requests |",
+		"- http targets: met at 100 (", "us-east-1 list prices as taken for this document on 2026-12-02", "| Lambda arm64 | $0.0000133334 per GB-second, $0.2 per million requests |",
 	} {
 		assert.Contains(t, doc, want)
 	}

@@ -28,8 +28,8 @@ type Tier struct {
 	Price float64
 }
 
-// USEast1 are the us-east-1 prices this document uses, as listed on the AWS pricing pages on the date
-// given (DynamoDB on-demand at its November 2024 prices).
+// USEast1 are the us-east-1 list prices docs/cost.md uses, taken on Date from the pages of Source
+// (DynamoDB on-demand at its November 2024 prices); a price change is a change of these lines.
 var USEast1 = Prices{
 	Region: "us-east-1",
 	Date:   "2026-12-02",

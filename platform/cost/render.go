@@ -109,7 +109,7 @@ func Render(w io.Writer, p Prices, in Inputs, source string) error {
 	pf("| Crawler memory | %s MB |\n| Run lease writes per run | %s |\n| SQS requests per fan-out shard (send, receive, delete) | %s |\n| GetMetricData metrics per run (the crawler calls none) | %s |\n\n",
 		num(in.LambdaMemoryMB), num(in.LeaseWrites), num(in.SQSPerShard), num(in.GetMetricData))
 
-	pf("## Prices\n\n%s, as listed on %s (%s); DynamoDB on-demand at its November 2024 prices; USD.\n\n| Item | Price |\n|---|---:|\n", p.Region, p.Date, p.Source)
+	pf("## Prices\n\n%s list prices as taken for this document on %s (from %s; not re-read from the live pages when the document is generated); DynamoDB on-demand at its November 2024 prices; USD.\n\n| Item | Price |\n|---|---:|\n", p.Region, p.Date, p.Source)
 	for i, t := range p.MetricTiers {
 		upTo := "and over"
 		if i+1 < len(p.MetricTiers) {
