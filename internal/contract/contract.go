@@ -36,6 +36,9 @@ const (
 	// MetricRunsOverlapped is 1 from a run that found another run holding the run lease (and did not
 	// crawl), 0 from a run that crawled.
 	MetricRunsOverlapped = "RunsOverlapped"
+	// MetricShards is the number of shards a run was split into (docs/design.md, "Fan-out"): 1 from a
+	// run that judged every target itself; from a coordinator, the shards it handed to workers.
+	MetricShards = "Shards"
 )
 
 // Dimension names.
@@ -70,6 +73,7 @@ func Metrics() []Metric {
 		{MetricRunFailures, perRun},
 		{MetricAlarmsPending, perRun},
 		{MetricRunsOverlapped, perRun},
+		{MetricShards, perRun},
 	}
 }
 

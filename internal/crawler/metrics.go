@@ -70,6 +70,7 @@ func (c *Crawler) runDatums(s Summary, at time.Time) []types.MetricDatum {
 		datum(contract.MetricRunFailures, float64(s.RunFailures), types.StandardUnitCount),
 		datum(contract.MetricAlarmsPending, float64(s.AlarmsPending), types.StandardUnitCount),
 		datum(contract.MetricRunsOverlapped, 0, types.StandardUnitCount),
+		datum(contract.MetricShards, 1, types.StandardUnitCount),
 	}
 }
 

@@ -96,27 +96,8 @@ func newPlan(targets []planned, slots int, window time.Duration) *plan {
 		p.fastSlots = 1 // the one worker takes the fast lane first, then the slow one
 		return p
 	}
-	// need is the slots a lane needs to finish within the window, and the cost of its checks that
-	// can start at all: a check longer than half the window has a slot to itself, the shorter ones
-	// share slots, one longer than the window never starts.
-	need := func(l *lane) (int, time.Duration) {
-		if window <= 0 {
-			return 1, l.cost
-		}
-		whole, shared := 0, time.Duration(0)
-		for _, t := range l.targets {
-			switch {
-			case t.cost > window:
-			case 2*t.cost > window:
-				whole++
-			default:
-				shared += t.cost
-			}
-		}
-		return max(whole+int((shared+window-1)/window), 1), time.Duration(whole)*window + shared
-	}
-	fastNeed, fastCost := need(&p.fast)
-	slowNeed, slowCost := need(&p.slow)
+	fastNeed, fastCost := slotsNeeded(p.fast.targets, window)
+	slowNeed, slowCost := slotsNeeded(p.slow.targets, window)
 	if fastNeed+slowNeed >= slots {
 		p.fastSlots = min(fastNeed, slots-1)
 		p.slowSlots = slots - p.fastSlots
@@ -127,6 +108,30 @@ func newPlan(targets []planned, slots int, window time.Duration) *plan {
 	p.slowSlots = slowNeed + extraSlow
 	p.fastSlots = slots - p.slowSlots
 	return p
+}
+
+// slotsNeeded is the slots targets need to finish within the window, and the cost of their checks
+// that can start at all: a check longer than half the window has a slot to itself, the shorter ones
+// share slots, one longer than the window never starts. Without a window (0) one slot is enough.
+func slotsNeeded(targets []planned, window time.Duration) (int, time.Duration) {
+	if window <= 0 {
+		var cost time.Duration
+		for _, t := range targets {
+			cost += t.cost
+		}
+		return 1, cost
+	}
+	whole, shared := 0, time.Duration(0)
+	for _, t := range targets {
+		switch {
+		case t.cost > window:
+		case 2*t.cost > window:
+			whole++
+		default:
+			shared += t.cost
+		}
+	}
+	return max(whole+int((shared+window-1)/window), 1), time.Duration(whole)*window + shared
 }
 
 // lanes returns the lane a worker with the given home takes from first, and the other one.
