@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/webhealth/webhealth/internal/awsconfig"
 	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
@@ -45,11 +46,17 @@ func main() {
 		fail("prober", err)
 	}
 	db := dynamodb.NewFromConfig(awsCfg)
+	opts := []crawler.Option{crawler.WithLease(store.NewLeases(db, cfg.URLsTable))}
+	if cfg.ShardQueueURL != "" {
+		// Fan-out (docs/design.md, "Fan-out"): only with a shard queue; without one a run judges every target.
+		opts = append(opts, crawler.WithFanOut(sqs.NewFromConfig(awsCfg), cfg.ShardQueueURL, cfg.MaxShards,
+			store.NewTargetBatches(db, cfg.URLsTable)))
+	}
 	c, err := crawler.New(cfg, awsCfg.Region,
 		store.NewTargets(db, cfg.URLsTable),
 		cloudwatch.NewFromConfig(awsCfg, cwquery.Option),
 		prober,
-		crawler.WithLease(store.NewLeases(db, cfg.URLsTable)))
+		opts...)
 	if err != nil {
 		fail("crawler", err)
 	}

@@ -312,9 +312,15 @@ type alarmRef struct{ id, kind string }
 
 // ownedAlarms lists the metric alarms named <prefix>-<32 hex>-<kind>, all pages.
 func (c *Crawler) ownedAlarms(ctx context.Context) (owned, error) {
+	return c.listAlarms(ctx, c.cfg.AlarmPrefix+"-")
+}
+
+// listAlarms lists the owned alarms whose names start with namePrefix (the alarm prefix and "-",
+// and for a shard an id prefix), all pages.
+func (c *Crawler) listAlarms(ctx context.Context, namePrefix string) (owned, error) {
 	o := owned{alarms: map[string]alarmDigest{}, refs: map[string]alarmRef{}}
 	pages := cloudwatch.NewDescribeAlarmsPaginator(c.cw, &cloudwatch.DescribeAlarmsInput{
-		AlarmNamePrefix: aws.String(c.cfg.AlarmPrefix + "-"),
+		AlarmNamePrefix: aws.String(namePrefix),
 		AlarmTypes:      []types.AlarmType{types.AlarmTypeMetricAlarm},
 		MaxRecords:      aws.Int32(maxDescribeRecords),
 	})
@@ -326,7 +332,7 @@ func (c *Crawler) ownedAlarms(ctx context.Context) (owned, error) {
 			return err
 		})
 		if err != nil {
-			return owned{}, fmt.Errorf("describe alarms %s-*: %w", c.cfg.AlarmPrefix, err)
+			return owned{}, fmt.Errorf("describe alarms %s*: %w", namePrefix, err)
 		}
 		for _, a := range page.MetricAlarms {
 			name := aws.ToString(a.AlarmName)

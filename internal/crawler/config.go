@@ -34,6 +34,10 @@ type Config struct {
 	CertExpiryDays int
 	// PhaseMetrics publishes DNSLatency, ConnectLatency, TLSLatency and TTFB per target (PHASE_METRICS).
 	PhaseMetrics bool
+	// ShardQueueURL is the SQS queue of the fan-out's shards (SHARD_QUEUE_URL); "": no fan-out.
+	ShardQueueURL string
+	// MaxShards is the most shards a run is split into (MAX_SHARDS).
+	MaxShards int
 }
 
 // Defaults and limits of the crawler's settings (the probe's own are probe.Default*).
@@ -48,6 +52,7 @@ const (
 	maxAlarmPrefixLength = 200 // alarm names are at most 255: prefix + "-" + 32 hex + "-availability" (the longest kind)
 	maxNamespaceLength   = 255
 	maxTopicNameLength   = 256
+	maxQueueURLLength    = 512 // a queue name is at most 80 characters; the host at most a DNS name
 )
 
 // Limits of the settings modules/web-health passes (its crawler and alarms validations express the same
@@ -74,7 +79,9 @@ const (
 var (
 	alarmPrefixPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	namespacePattern   = regexp.MustCompile(`^[A-Za-z0-9.\-_/#: ]+$`)
-	snsARNPattern      = regexp.MustCompile(`^arn:[a-z0-9-]+:sns:[a-z0-9-]+:[0-9]{12}:([A-Za-z0-9_-]+)(\.fifo)?$`)
+	// An SQS queue URL: scheme, endpoint host (and port, for an emulator), account, standard queue name.
+	sqsURLPattern = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[0-9]{12}/[A-Za-z0-9_-]+$`)
+	snsARNPattern = regexp.MustCompile(`^arn:[a-z0-9-]+:sns:[a-z0-9-]+:[0-9]{12}:([A-Za-z0-9_-]+)(\.fifo)?$`)
 )
 
 // LoadConfig reads the crawler's environment variables; the error lists every bad one.
@@ -94,6 +101,8 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 		AlarmDatapoints:     r.Int("ALARM_DATAPOINTS_TO_ALARM", DefaultAlarmDatapoints, 1, MaxAlarmEvalPeriods),
 		CertExpiryDays:      r.Int("CERT_EXPIRY_DAYS", target.DefaultCertExpiryDays, target.MinCertExpiryDays, target.MaxCertExpiryDays),
 		PhaseMetrics:        r.Bool("PHASE_METRICS", true),
+		ShardQueueURL:       r.String("SHARD_QUEUE_URL", ""),
+		MaxShards:           r.Int("MAX_SHARDS", DefaultMaxShards, 1, MaxShards),
 	}
 	errs := []error{r.Err()}
 	bad := func(key, format string, args ...any) {
@@ -122,6 +131,9 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 	}
 	if len(c.MetricNamespace) > maxNamespaceLength || !namespacePattern.MatchString(c.MetricNamespace) || strings.HasPrefix(c.MetricNamespace, "AWS/") {
 		bad("METRIC_NAMESPACE", "%q must be 1-255 characters of letters, digits, space and . - _ / # :, not starting with AWS/", c.MetricNamespace)
+	}
+	if c.ShardQueueURL != "" && (len(c.ShardQueueURL) > maxQueueURLLength || !sqsURLPattern.MatchString(c.ShardQueueURL)) {
+		bad("SHARD_QUEUE_URL", "%q is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>, a standard queue)", c.ShardQueueURL)
 	}
 	if c.AlarmPeriodSeconds%MinAlarmPeriod != 0 {
 		bad("ALARM_PERIOD_SECONDS", "%d must be a multiple of 60 (metrics are standard resolution)", c.AlarmPeriodSeconds)

@@ -33,6 +33,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		AlarmPrefix: "webhealth-dev", MetricNamespace: "WebHealth", Concurrency: 16, DeadlineMargin: 5 * time.Second,
 		AllowPrivateTargets: false, MaxBodyBytes: 1048576, MaxRedirects: 5, RetryDelay: 500 * time.Millisecond,
 		AlarmPeriodSeconds: 60, AlarmEvalPeriods: 2, AlarmDatapoints: 2, CertExpiryDays: 14, PhaseMetrics: true,
+		MaxShards: 100,
 	}, cfg)
 }
 
@@ -44,6 +45,7 @@ func TestLoadConfigAllSet(t *testing.T) {
 		"ALLOW_PRIVATE_TARGETS": "true", "MAX_BODY_BYTES": "65536", "MAX_REDIRECTS": "0", "RETRY_DELAY": "250ms",
 		"ALARM_PERIOD_SECONDS": "300", "ALARM_EVALUATION_PERIODS": "3", "ALARM_DATAPOINTS_TO_ALARM": "2",
 		"CERT_EXPIRY_DAYS": "30", "PHASE_METRICS": "false",
+		"SHARD_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/webhealth-dev-crawl-shards", "MAX_SHARDS": "256",
 	} {
 		e[k] = v
 	}
@@ -61,6 +63,14 @@ func TestLoadConfigAllSet(t *testing.T) {
 	assert.Equal(t, 2, cfg.AlarmDatapoints)
 	assert.Equal(t, 30, cfg.CertExpiryDays)
 	assert.False(t, cfg.PhaseMetrics)
+	assert.Equal(t, "https://sqs.eu-west-1.amazonaws.com/123456789012/webhealth-dev-crawl-shards", cfg.ShardQueueURL)
+	assert.Equal(t, 256, cfg.MaxShards)
+
+	// An emulator's endpoint (the local runtime's) is a queue URL too.
+	e["SHARD_QUEUE_URL"] = "http://localhost:4566/000000000000/shards"
+	cfg, err = LoadConfig(env(e))
+	require.NoError(t, err)
+	assert.Equal(t, "http://localhost:4566/000000000000/shards", cfg.ShardQueueURL)
 }
 
 func TestLoadConfigRejects(t *testing.T) {
@@ -104,6 +114,12 @@ func TestLoadConfigRejects(t *testing.T) {
 		{name: "prefix with spaces", set: map[string]string{"ALARM_PREFIX": "web health"}, want: []string{"ALARM_PREFIX"}},
 		{name: "topic not an SNS ARN", set: map[string]string{"ALARM_TOPIC_ARN": "arn:aws:sqs:eu-west-1:123456789012:q"}, want: []string{"ALARM_TOPIC_ARN"}},
 		{name: "namespace reserved", set: map[string]string{"METRIC_NAMESPACE": "AWS/Lambda"}, want: []string{"METRIC_NAMESPACE"}},
+		{name: "shard queue not a URL", set: map[string]string{"SHARD_QUEUE_URL": "webhealth-dev-crawl-shards"}, want: []string{"SHARD_QUEUE_URL", "is not an SQS queue URL"}},
+		{name: "shard queue an ARN", set: map[string]string{"SHARD_QUEUE_URL": "arn:aws:sqs:eu-west-1:123456789012:q"}, want: []string{"SHARD_QUEUE_URL"}},
+		{name: "shard queue FIFO", set: map[string]string{"SHARD_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/q.fifo"}, want: []string{"SHARD_QUEUE_URL"}},
+		{name: "shard queue without account", set: map[string]string{"SHARD_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/q"}, want: []string{"SHARD_QUEUE_URL"}},
+		{name: "max shards zero", set: map[string]string{"MAX_SHARDS": "0"}, want: []string{`MAX_SHARDS: "0" is not an integer between 1 and 256`}},
+		{name: "max shards over the prefixes", set: map[string]string{"MAX_SHARDS": "257"}, want: []string{"MAX_SHARDS", "between 1 and 256"}},
 		{name: "several at once", set: map[string]string{"CONCURRENCY": "x", "MAX_REDIRECTS": "y"}, want: []string{"CONCURRENCY", "MAX_REDIRECTS"}},
 	}
 	for _, tc := range tests {

@@ -62,6 +62,10 @@ type Summary struct {
 	// writes, failed alarm calls, undecodable items, a scan that stopped part way, a failed lease
 	// request and the metric batches that failed before the last.
 	RunFailures int `json:"run_failures"`
+	// Shards is the shards a coordinator sent (0: the run judged its targets itself); ShardsFailed
+	// those it could not send (counted in RunFailures).
+	Shards       int `json:"shards,omitempty"`
+	ShardsFailed int `json:"shards_failed,omitempty"`
 	// Overlapped: another run held the run lease, so this one did not crawl.
 	Overlapped bool    `json:"overlapped,omitempty"`
 	DurationMS float64 `json:"duration_ms"`
@@ -75,6 +79,7 @@ type Crawler struct {
 	cw      CloudWatch
 	prober  Prober
 	lease   RunLease // nil: runs are not leased (tests)
+	fan     *fanOut  // nil: a run judges every target itself
 
 	// Tunables, shortened by tests.
 	scanPageSize    int32         // items read per scan page; 0: DynamoDB's 1 MB pages
@@ -111,10 +116,14 @@ func New(cfg Config, region string, targets Targets, cw CloudWatch, prober Probe
 	return c, nil
 }
 
-// Handle is the Lambda handler. It accepts the EventBridge scheduled event, or any other JSON (a
-// manual invoke with {}), and returns the run's summary; the error is set only when the targets could
-// not be read at all (partial failures are the RunFailures metric).
+// Handle is the Lambda handler. An SQS event is a fan-out worker's shard (docs/design.md, "Fan-out");
+// anything else (the EventBridge scheduled event, a manual invoke with {}) starts a run. It returns
+// the summary; the error is set only when the targets could not be read at all (partial failures are
+// the RunFailures metric).
 func (c *Crawler) Handle(ctx context.Context, payload json.RawMessage) (Summary, error) {
+	if ev, ok := shardEvent(payload); ok {
+		return c.work(ctx, ev)
+	}
 	var ev events.EventBridgeEvent
 	if err := json.Unmarshal(payload, &ev); err == nil && ev.ID != "" {
 		slog.InfoContext(ctx, "crawl triggered", "event_id", ev.ID, "detail_type", ev.DetailType, "source", ev.Source, "scheduled_at", ev.Time)
@@ -182,10 +191,6 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 		}
 	}
 
-	metrics := newMetricBatcher(c.cfg.MetricNamespace, func(ctx context.Context, batch []types.MetricDatum) error {
-		return c.putMetricData(ctx, batch)
-	})
-
 	// The existing alarms are listed while the targets are read (a DescribeAlarms page per 50
 	// targets, which would otherwise lengthen the run).
 	listed := make(chan listedAlarms, 1)
@@ -202,6 +207,37 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 		st.update(func(s *Summary) { s.ReadFailures++ })
 		slog.ErrorContext(ctx, "targets could not all be read: the run judges those read and deletes no alarm", "read", len(targets), "error", scanErr)
 	}
+	// Fan-out only from a complete list: a shard deletes the stale alarms of its prefixes.
+	if c.fan != nil && scanErr == nil {
+		if n := shardCount(targets, c.cfg.Concurrency, c.fan.maxShards, d.probeLeft()); n > 1 {
+			cancelList()
+			return c.coordinate(ctx, d, st, targets, n, start)
+		}
+	}
+	return c.judge(ctx, d, st, judgeInput{targets: targets, seen: seen, scanErr: scanErr, unread: unread, listed: listed, cancelList: cancelList, start: start})
+}
+
+// judgeInput is what a run or a shard worker judges: the targets read, the ids seen (for the
+// alarms), the read's error, and the listing of the existing alarms under way.
+type judgeInput struct {
+	targets    []planned
+	seen       map[string]*alarmTarget
+	scanErr    error
+	unread     bool
+	listed     <-chan listedAlarms
+	cancelList func()
+	start      time.Time
+	// worker: the run is a shard worker's (no RunDuration or Shards of its own).
+	worker bool
+}
+
+// judge plans, probes, publishes, writes last_check and reconciles alarms for the targets of in,
+// exactly as a single run does; a shard worker does the same for its shard.
+func (c *Crawler) judge(ctx context.Context, d runDeadlines, st *runState, in judgeInput) (Summary, error) {
+	targets, seen, scanErr, unread, listed, cancelList, start := in.targets, in.seen, in.scanErr, in.unread, in.listed, in.cancelList, in.start
+	metrics := newMetricBatcher(c.cfg.MetricNamespace, func(ctx context.Context, batch []types.MetricDatum) error {
+		return c.putMetricData(ctx, batch)
+	})
 	left := d.probeLeft()
 	p := newPlan(targets, c.cfg.Concurrency, left)
 	slog.InfoContext(ctx, "crawl planned", "targets", len(targets), "fast", len(p.fast.targets), "slow", len(p.slow.targets),
@@ -256,7 +292,11 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 	sum.RunFailures = sum.LastCheckFailures + sum.AlarmsFailed + sum.InvalidItems + sum.ReadFailures + sum.LeaseFailures + sum.MetricBatchesFailed
 	sum.DurationMS = msSince(start)
 	// The final batch has its own slice of the invocation deadline: never an expired context.
-	metrics.add(d.flush, c.runDatums(sum, time.Now())...)
+	runDatums := c.runDatums(sum, time.Now())
+	if in.worker {
+		runDatums = workerDatums(runDatums)
+	}
+	metrics.add(d.flush, runDatums...)
 	metrics.flush(d.flush)
 	sum.MetricBatchesFailed = metrics.failed()
 	sum.DurationMS = msSince(start)
