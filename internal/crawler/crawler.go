@@ -210,8 +210,13 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 	// Fan-out only from a complete list: a shard deletes the stale alarms of its prefixes.
 	if c.fan != nil && scanErr == nil {
 		if n := shardCount(targets, c.cfg.Concurrency, c.fan.maxShards, d.probeLeft()); n > 1 {
-			cancelList()
-			return c.coordinate(ctx, d, st, targets, n, start)
+			shards, err := planShards(targets, n)
+			if err == nil {
+				cancelList()
+				return c.coordinate(ctx, d, st, len(targets), shards, start)
+			}
+			// Judging what fits is better than judging nothing.
+			slog.ErrorContext(ctx, "targets cannot be split into shards: the run judges what it can itself", "error", err)
 		}
 	}
 	return c.judge(ctx, d, st, judgeInput{targets: targets, seen: seen, scanErr: scanErr, unread: unread, listed: listed, cancelList: cancelList, start: start})

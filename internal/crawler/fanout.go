@@ -51,42 +51,36 @@ func WithFanOut(queue ShardQueue, queueURL string, maxShards int, targets ShardT
 	}
 }
 
-// coordinate splits targets into n shards and sends them; it publishes RunDuration, Shards and the
-// run's failures (messages not sent among them), the workers publish the rest.
-func (c *Crawler) coordinate(ctx context.Context, d runDeadlines, st *runState, targets []planned, n int, start time.Time) (Summary, error) {
-	shards, err := planShards(targets, n)
+// coordinate sends the shards of a run's targets; it publishes RunDuration, Shards and the run's
+// failures (messages not sent among them), the workers publish the rest.
+func (c *Crawler) coordinate(ctx context.Context, d runDeadlines, st *runState, targets int, shards []shard, start time.Time) (Summary, error) {
 	notAfter, _ := d.run.Deadline() // fan-out happens only with a deadline
 	sent, failed := 0, 0
-	if err != nil {
-		failed = len(targets)
-		slog.ErrorContext(ctx, "targets could not be split into shards: none is judged this run", "error", err)
-	} else {
-		runID := strconv.FormatInt(start.UnixNano(), 36)
-		var entries []sqstypes.SendMessageBatchRequestEntry
-		for i, s := range shards {
-			body, err := EncodeShardMessage(ShardMessage{Version: ShardMessageVersion, RunID: runID, Shard: i, Shards: len(shards),
-				From: fmt.Sprintf("%02x", s.from), To: fmt.Sprintf("%02x", s.to), IDs: s.ids, IssuedAt: start, NotAfter: notAfter})
-			if err != nil {
-				failed++
-				slog.ErrorContext(ctx, "shard message not encoded", "shard", i, "error", err)
-				continue
-			}
-			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(string(body))})
+	runID := strconv.FormatInt(start.UnixNano(), 36)
+	var entries []sqstypes.SendMessageBatchRequestEntry
+	for i, s := range shards {
+		body, err := EncodeShardMessage(ShardMessage{Version: ShardMessageVersion, RunID: runID, Shard: i, Shards: len(shards),
+			From: fmt.Sprintf("%02x", s.from), To: fmt.Sprintf("%02x", s.to), IDs: s.ids, IssuedAt: start, NotAfter: notAfter})
+		if err != nil {
+			failed++
+			slog.ErrorContext(ctx, "shard message not encoded", "shard", i, "error", err)
+			continue
 		}
-		for start := 0; start < len(entries); start += maxSendBatch {
-			batch := entries[start:min(start+maxSendBatch, len(entries))]
-			out, err := c.fan.queue.SendMessageBatch(d.run, &sqs.SendMessageBatchInput{QueueUrl: aws.String(c.fan.queueURL), Entries: batch})
-			if err != nil {
-				failed += len(batch)
-				slog.ErrorContext(ctx, "shard messages not sent", "count", len(batch), "error", err)
-				continue
-			}
-			for _, f := range out.Failed {
-				slog.ErrorContext(ctx, "shard message not sent", "entry", aws.ToString(f.Id), "code", aws.ToString(f.Code), "message", aws.ToString(f.Message))
-			}
-			failed += len(out.Failed)
-			sent += len(out.Successful)
+		entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(string(body))})
+	}
+	for start := 0; start < len(entries); start += maxSendBatch {
+		batch := entries[start:min(start+maxSendBatch, len(entries))]
+		out, err := c.fan.queue.SendMessageBatch(d.run, &sqs.SendMessageBatchInput{QueueUrl: aws.String(c.fan.queueURL), Entries: batch})
+		if err != nil {
+			failed += len(batch)
+			slog.ErrorContext(ctx, "shard messages not sent", "count", len(batch), "error", err)
+			continue
 		}
+		for _, f := range out.Failed {
+			slog.ErrorContext(ctx, "shard message not sent", "entry", aws.ToString(f.Id), "code", aws.ToString(f.Code), "message", aws.ToString(f.Message))
+		}
+		failed += len(out.Failed)
+		sent += len(out.Successful)
 	}
 	st.mu.Lock()
 	sum := st.sum
@@ -106,7 +100,7 @@ func (c *Crawler) coordinate(ctx context.Context, d runDeadlines, st *runState, 
 		sum.MetricBatchesFailed = 1
 		slog.ErrorContext(ctx, "publish the coordinator's metrics failed", "error", err)
 	}
-	attrs := []any{"targets", len(targets), "shards", sent, "shards_failed", failed, "invalid_items", sum.InvalidItems,
+	attrs := []any{"targets", targets, "shards", sent, "shards_failed", failed, "invalid_items", sum.InvalidItems,
 		"run_failures", sum.RunFailures, "duration_ms", sum.DurationMS}
 	if sum.RunFailures > 0 {
 		slog.ErrorContext(ctx, "crawl fanned out with failures", attrs...)

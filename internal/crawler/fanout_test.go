@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -278,4 +279,27 @@ func deletedNames(cw *fakeCW) []string {
 		out = append(out, batch...)
 	}
 	return out
+}
+
+// TestFanOutFallsBackWhenUnshardable: more targets under one prefix than a message holds cannot be
+// split; the run then judges what fits itself rather than nothing.
+func TestFanOutFallsBackWhenUnshardable(t *testing.T) {
+	t.Parallel()
+	f := newFanOutFixture(t, 0, 4)
+	srv := okServer(t)
+	db := &fakeDB{}
+	for i := range maxShardIDs + 1 {
+		tg := testTarget(i, srv.URL+"/", func(tg *target.Target) { tg.ID = fmt.Sprintf("ab%030x", i); tg.TimeoutMS = 1000 })
+		db.add(t, targetItem(t, tg))
+	}
+	c := newTestCrawler(t, f.c.cfg, db, f.cw)
+	WithFanOut(f.queue, "q", 4, f.targets)(c)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	sum, err := c.Handle(ctx, json.RawMessage(`{}`))
+	require.NoError(t, err)
+	assert.Empty(t, f.queue.bodies, "no shard sent")
+	assert.Zero(t, sum.Shards)
+	assert.Positive(t, sum.Checked, "the run judged what fitted")
+	assert.Equal(t, maxShardIDs+1, sum.Checked+sum.Skipped)
 }
