@@ -1,7 +1,9 @@
 package crawler
 
 import (
+	"cmp"
 	"math/rand/v2"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -85,6 +87,11 @@ func newPlan(targets []planned, slots int, window time.Duration) *plan {
 	for _, l := range []*lane{&p.fast, &p.slow} {
 		rand.Shuffle(len(l.targets), func(i, j int) { l.targets[i], l.targets[j] = l.targets[j], l.targets[i] }) // #nosec G404 -- an order, not a secret
 	}
+	// The slow lane starts its longest timeouts first, while they still fit in the window; a shorter
+	// one fits later. Equal timeouts keep their random order.
+	slices.SortStableFunc(p.slow.targets, func(a, b planned) int {
+		return cmp.Compare(probe.Timeout(b.t), probe.Timeout(a.t))
+	})
 	switch {
 	case len(p.slow.targets) == 0:
 		p.fastSlots = slots

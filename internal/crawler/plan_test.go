@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/contract"
+	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -115,6 +116,23 @@ func TestPlanOrderIsNotScanOrder(t *testing.T) {
 		firsts[ids[0]] = true
 	}
 	assert.Greater(t, len(firsts), 1, "every run takes the targets in another order")
+}
+
+func TestPlanSlowLaneStartsTheLongestTimeoutsFirst(t *testing.T) {
+	t.Parallel()
+	var targets []planned
+	for i, ms := range []int{1000, 30000, 5000, 30000, 2000, 5000} {
+		tg := testTarget(i, "http://x/", func(t *target.Target) { t.TimeoutMS = ms })
+		targets = append(targets, planned{t: tg, cost: probe.Timeout(tg), slow: true})
+	}
+	for range 10 {
+		p := newPlan(targets, 4, time.Minute)
+		var got []int
+		for _, pt := range p.slow.targets {
+			got = append(got, pt.t.TimeoutMS)
+		}
+		assert.Equal(t, []int{30000, 30000, 5000, 5000, 2000, 1000}, got)
+	}
 }
 
 // starvationCase is 1,000 targets, the first 16 of the scan hanging past their timeout (hangMS) and
