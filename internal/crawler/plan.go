@@ -67,13 +67,13 @@ type plan struct {
 }
 
 // newPlan splits targets into the lanes, each in a fresh random order (never scan order, so that
-// when a run cannot judge everything it is not the same targets that wait every run), and divides
-// slots between them for a probe window of window (0: no deadline). Each lane gets the slots it
-// needs to finish its expected cost within the window (a check longer than half the window needs a
-// slot of its own, one longer than the window none: it cannot start); when both cannot, the fast lane gets what it
-// needs but at least one slot is left to the slow lane; the slots over are divided in proportion to
-// the lanes' costs. A lane with no targets gets no slots; a worker whose lane runs dry takes from
-// the other one, so no slot idles while targets wait.
+// when a run cannot judge everything it is not the same targets that wait every run) and then
+// longest timeout first, and divides slots between them for a probe window of window (0: no
+// deadline). Each lane gets the slots it needs for every check to start while its timeout still
+// fits (slotsNeeded); when both cannot, the fast lane gets what it needs but at least one slot is
+// left to the slow lane; the slots over are divided in proportion to the lanes' costs. A lane with
+// no targets gets no slots; a worker whose lane runs dry takes from the other one, so no slot idles
+// while targets wait.
 func newPlan(targets []planned, slots int, window time.Duration) *plan {
 	p := &plan{}
 	for _, t := range targets {
@@ -86,12 +86,13 @@ func newPlan(targets []planned, slots int, window time.Duration) *plan {
 	}
 	for _, l := range []*lane{&p.fast, &p.slow} {
 		rand.Shuffle(len(l.targets), func(i, j int) { l.targets[i], l.targets[j] = l.targets[j], l.targets[i] }) // #nosec G404 -- an order, not a secret
+		// Longest timeouts first: a check starts only while its timeout fits in what is left of the
+		// window, so the earliest start deadlines go first (a shorter timeout still fits later).
+		// Equal timeouts keep their random order.
+		slices.SortStableFunc(l.targets, func(a, b planned) int {
+			return cmp.Compare(probe.Timeout(b.t), probe.Timeout(a.t))
+		})
 	}
-	// The slow lane starts its longest timeouts first, while they still fit in the window; a shorter
-	// one fits later. Equal timeouts keep their random order.
-	slices.SortStableFunc(p.slow.targets, func(a, b planned) int {
-		return cmp.Compare(probe.Timeout(b.t), probe.Timeout(a.t))
-	})
 	switch {
 	case len(p.slow.targets) == 0:
 		p.fastSlots = slots
@@ -117,28 +118,71 @@ func newPlan(targets []planned, slots int, window time.Duration) *plan {
 	return p
 }
 
-// slotsNeeded is the slots targets need to finish within the window, and the cost of their checks
-// that can start at all: a check longer than half the window has a slot to itself, the shorter ones
-// share slots, one longer than the window never starts. Without a window (0) one slot is enough.
-func slotsNeeded(targets []planned, window time.Duration) (int, time.Duration) {
-	if window <= 0 {
-		var cost time.Duration
-		for _, t := range targets {
-			cost += t.cost
-		}
-		return 1, cost
-	}
-	whole, shared := 0, time.Duration(0)
+// planNeed is the slots a whole list needs, lane by lane as newPlan plans it.
+func planNeed(targets []planned, window time.Duration) int {
+	var fast, slow []planned
 	for _, t := range targets {
-		switch {
-		case t.cost > window:
-		case 2*t.cost > window:
-			whole++
-		default:
-			shared += t.cost
+		if t.slow {
+			slow = append(slow, t)
+		} else {
+			fast = append(fast, t)
 		}
 	}
-	return max(whole+int((shared+window-1)/window), 1), time.Duration(whole)*window + shared
+	need := 0
+	for _, l := range [][]planned{fast, slow} {
+		if len(l) > 0 {
+			n, _ := slotsNeeded(l, window)
+			need += n
+		}
+	}
+	return max(need, 1)
+}
+
+// slotsNeeded is the slots targets need, taken longest timeout first, for each check to start by
+// its start deadline (window - its timeout: the run starts no check later), and the cost of the
+// checks that can start at all (timeout within the window). On k slots that never idle while checks
+// wait, a check starts at the latest when the checks before it have run on all k, their cost / k;
+// so k must be at least that cost over the deadline, for the last check of each timeout. Without a
+// window (0) one slot is enough.
+func slotsNeeded(targets []planned, window time.Duration) (int, time.Duration) {
+	type group struct {
+		cost, least time.Duration
+	}
+	groups := map[time.Duration]*group{}
+	var total time.Duration
+	for _, t := range targets {
+		timeout := probe.Timeout(t.t)
+		if window > 0 && timeout >= window {
+			continue // it cannot start
+		}
+		total += t.cost
+		g := groups[timeout]
+		if g == nil {
+			g = &group{least: t.cost}
+			groups[timeout] = g
+		}
+		g.cost += t.cost
+		g.least = min(g.least, t.cost)
+	}
+	if window <= 0 {
+		return 1, total
+	}
+	timeouts := make([]time.Duration, 0, len(groups))
+	for timeout := range groups {
+		timeouts = append(timeouts, timeout)
+	}
+	slices.Sort(timeouts)
+	need := 1
+	var before time.Duration
+	for i := len(timeouts) - 1; i >= 0; i-- {
+		g := groups[timeouts[i]]
+		before += g.cost
+		// The group's last check starts after everything before it; the most work is before it when
+		// it is the group's cheapest.
+		work, deadline := before-g.least, window-timeouts[i]
+		need = max(need, int((work+deadline-1)/deadline))
+	}
+	return need, total
 }
 
 // lanes returns the lane a worker with the given home takes from first, and the other one.

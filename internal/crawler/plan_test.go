@@ -56,13 +56,15 @@ func TestPlannedCost(t *testing.T) {
 
 func TestPlanSlots(t *testing.T) {
 	t.Parallel()
-	many := func(n int, cost time.Duration, slow bool) []planned {
+	many := func(n int, cost, timeout time.Duration, slow bool) []planned {
 		out := make([]planned, n)
 		for i := range out {
-			out[i] = planned{t: testTarget(i, "http://x/"), cost: cost, slow: slow}
+			out[i] = planned{t: testTarget(i, "http://x/", func(t *target.Target) { t.TimeoutMS = int(timeout.Milliseconds()) }), cost: cost, slow: slow}
 		}
 		return out
 	}
+	fast984 := many(984, minCost, time.Second, false)
+	slow16 := many(16, time.Second, time.Second, true)
 	tests := []struct {
 		name       string
 		targets    []planned
@@ -70,22 +72,25 @@ func TestPlanSlots(t *testing.T) {
 		window     time.Duration
 		fast, slow int
 	}{
-		{name: "only fast targets", targets: many(10, minCost, false), slots: 16, window: time.Minute, fast: 16},
-		{name: "only slow targets", targets: many(10, time.Second, true), slots: 16, window: time.Minute, slow: 16},
-		{name: "one slot: the fast lane first", targets: append(many(10, minCost, false), many(2, time.Second, true)...), slots: 1, window: time.Minute, fast: 1},
-		{name: "each lane its need, the spare by cost", targets: append(many(984, minCost, false), many(16, time.Second, true)...),
-			slots: 16, window: 10 * time.Second, fast: 9, slow: 7},
-		// fast 19.68 s needs 9 slots of 2.25 s, slow 16 s needs 8: more than 16, the fast lane gets its 9.
-		{name: "not enough slots: the fast lane first", targets: append(many(984, minCost, false), many(16, time.Second, true)...),
-			slots: 16, window: 2250 * time.Millisecond, fast: 9, slow: 7},
-		{name: "the slow lane keeps a slot", targets: append(many(1000, time.Second, false), many(16, time.Second, true)...),
-			slots: 16, window: time.Second, fast: 15, slow: 1},
-		// Checks of 1 s in a 1.75 s window cannot share a slot: the slow lane needs 16, the fast lane 2.
-		{name: "long checks need a slot each", targets: append(many(100, minCost, false), many(16, time.Second, true)...),
-			slots: 16, window: 1750 * time.Millisecond, fast: 2, slow: 14},
-		{name: "checks longer than the window need no slot", targets: append(many(100, minCost, false), many(16, 3*time.Second, true)...),
+		{name: "only fast targets", targets: many(10, minCost, time.Second, false), slots: 16, window: time.Minute, fast: 16},
+		{name: "only slow targets", targets: many(10, time.Second, time.Second, true), slots: 16, window: time.Minute, slow: 16},
+		{name: "one slot: the fast lane first", targets: append(many(10, minCost, time.Second, false), many(2, time.Second, time.Second, true)...),
+			slots: 1, window: time.Minute, fast: 1},
+		// The fast lane's last check starts after 19.66 s of checks, by 9 s (10 s less its 1 s timeout): 3
+		// slots; the slow lane's after 15 s: 2. The 11 over go 16 : 19.68 by cost, 4 to the slow lane.
+		{name: "each lane its need, the spare by cost", targets: append(slices.Clone(fast984), slow16...),
+			slots: 16, window: 10 * time.Second, fast: 10, slow: 6},
+		// The same checks with a 5 s timeout must start by 5 s: 4 slots, not the 2 that would end them by 10 s.
+		{name: "a check starts while its timeout fits", targets: append(many(984, minCost, 5*time.Second, false), slow16...),
+			slots: 16, window: 10 * time.Second, fast: 10, slow: 6},
+		// In 3 s the fast lane needs 10 slots (19.66 s by 2 s), the slow lane 8: more than 16, the fast lane gets its 10.
+		{name: "not enough slots: the fast lane first", targets: append(slices.Clone(fast984), slow16...),
+			slots: 16, window: 3 * time.Second, fast: 10, slow: 6},
+		{name: "the slow lane keeps a slot", targets: append(many(1000, minCost, time.Second, false), slow16...),
+			slots: 16, window: 1500 * time.Millisecond, fast: 15, slow: 1},
+		{name: "checks whose timeout passes the window need no slot", targets: append(many(100, minCost, time.Second, false), many(16, 3*time.Second, 3*time.Second, true)...),
 			slots: 16, window: 2 * time.Second, fast: 15, slow: 1},
-		{name: "no deadline: one each, the spare by cost", targets: append(many(100, 100*time.Millisecond, false), many(10, time.Second, true)...),
+		{name: "no deadline: one each, the spare by cost", targets: append(many(100, 100*time.Millisecond, time.Second, false), many(10, time.Second, time.Second, true)...),
 			slots: 12, fast: 6, slow: 6},
 	}
 	for _, tc := range tests {
@@ -95,6 +100,44 @@ func TestPlanSlots(t *testing.T) {
 			assert.Equal(t, tc.fast, p.fastSlots, "fast slots")
 			assert.Equal(t, tc.slow, p.slowSlots, "slow slots")
 			assert.Equal(t, tc.slots, p.fastSlots+p.slowSlots, "every slot is used")
+		})
+	}
+}
+
+func TestSlotsNeeded(t *testing.T) {
+	t.Parallel()
+	with := func(n int, cost, timeout time.Duration) []planned {
+		out := make([]planned, n)
+		for i := range out {
+			out[i] = planned{t: testTarget(i, "http://x/", func(t *target.Target) { t.TimeoutMS = int(timeout.Milliseconds()) }), cost: cost}
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		targets []planned
+		window  time.Duration
+		need    int
+		cost    time.Duration
+	}{
+		// 401 checks of 100 ms with a 10 s timeout in 50 s: the last starts after 40 s of checks, by 40 s.
+		{"one slot exactly", with(401, 100*time.Millisecond, 10*time.Second), 50 * time.Second, 1, 40100 * time.Millisecond},
+		{"one check more", with(402, 100*time.Millisecond, 10*time.Second), 50 * time.Second, 2, 40200 * time.Millisecond},
+		// Hanging checks cost their timeout and must end by the window: 10 of 5 s fit one slot of 50 s.
+		{"hanging checks end by the window", with(10, 5*time.Second, 5*time.Second), 50 * time.Second, 1, 50 * time.Second},
+		{"a hanging check more", with(11, 5*time.Second, 5*time.Second), 50 * time.Second, 2, 55 * time.Second},
+		// A 30 s timeout goes first; the 10 s ones behind it must start by 40 s: 30 s + 399 × 100 ms > 40 s on one slot.
+		{"the longest timeout first", append(with(1, 30*time.Second, 30*time.Second), with(400, 100*time.Millisecond, 10*time.Second)...),
+			50 * time.Second, 2, 70 * time.Second},
+		{"a timeout of the whole window never starts", with(3, time.Second, 50*time.Second), 50 * time.Second, 1, 0},
+		{"no window", with(1000, time.Second, 10*time.Second), 0, 1, 1000 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			need, cost := slotsNeeded(tc.targets, tc.window)
+			assert.Equal(t, tc.need, need, "slots")
+			assert.Equal(t, tc.cost, cost, "cost of the checks that can start")
 		})
 	}
 }
@@ -118,20 +161,24 @@ func TestPlanOrderIsNotScanOrder(t *testing.T) {
 	assert.Greater(t, len(firsts), 1, "every run takes the targets in another order")
 }
 
-func TestPlanSlowLaneStartsTheLongestTimeoutsFirst(t *testing.T) {
+func TestPlanLanesStartTheLongestTimeoutsFirst(t *testing.T) {
 	t.Parallel()
 	var targets []planned
 	for i, ms := range []int{1000, 30000, 5000, 30000, 2000, 5000} {
-		tg := testTarget(i, "http://x/", func(t *target.Target) { t.TimeoutMS = ms })
-		targets = append(targets, planned{t: tg, cost: probe.Timeout(tg), slow: true})
+		for _, slow := range []bool{false, true} {
+			tg := testTarget(2*i+len(targets)%2, "http://x/", func(t *target.Target) { t.TimeoutMS = ms })
+			targets = append(targets, planned{t: tg, cost: probe.Timeout(tg), slow: slow})
+		}
 	}
 	for range 10 {
 		p := newPlan(targets, 4, time.Minute)
-		var got []int
-		for _, pt := range p.slow.targets {
-			got = append(got, pt.t.TimeoutMS)
+		for name, l := range map[string][]planned{"fast": p.fast.targets, "slow": p.slow.targets} {
+			var got []int
+			for _, pt := range l {
+				got = append(got, pt.t.TimeoutMS)
+			}
+			assert.Equal(t, []int{30000, 30000, 5000, 5000, 2000, 1000}, got, name)
 		}
-		assert.Equal(t, []int{30000, 30000, 5000, 5000, 2000, 1000}, got)
 	}
 }
 

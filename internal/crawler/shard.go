@@ -49,7 +49,7 @@ func shardCount(targets []planned, slots, maxShards int, window time.Duration) i
 	if window <= 0 || len(targets) == 0 {
 		return 1
 	}
-	need, _ := slotsNeeded(targets, window)
+	need := planNeed(targets, window)
 	if need <= slots {
 		return 1
 	}

@@ -32,28 +32,34 @@ func TestShardCount(t *testing.T) {
 		name      string
 		n         int
 		cost      func(int) time.Duration
+		timeout   time.Duration
 		slots     int
 		maxShards int
 		window    time.Duration
 		want      int
 	}{
-		{"no deadline: one run", 100_000, fast, 256, 100, 0, 1},
-		{"fits one invocation", 1000, fast, 16, 100, 50 * time.Second, 1}, // 200 s of checks over 16 × 50 s
-		{"one slot too many", 4001, fast, 16, 100, 50 * time.Second, 2},   // 17 slots; 12 per shard
-		// 100,000 × 200 ms = 20,000 slot-seconds over a 50 s window = 400 slots; 192 per shard → 3;
+		{"no deadline: one run", 100_000, fast, 10 * time.Second, 256, 100, 0, 1},
+		// A check starts only while its 10 s timeout fits: by 40 s of a 50 s window.
+		{"fits one invocation", 1000, fast, 10 * time.Second, 16, 100, 50 * time.Second, 1}, // 200 s of checks over 16 × 40 s
+		{"just fits", 3201, fast, 10 * time.Second, 16, 100, 50 * time.Second, 1},            // the last starts after 640 s = 16 × 40 s
+		{"one slot too many", 3202, fast, 10 * time.Second, 16, 100, 50 * time.Second, 2},    // 17 slots; 12 per shard
+		// 100,000 × 200 ms = 20,000 slot-seconds by 40 s = 500 slots; 192 per shard → 3;
 		// but 4,500 ids (3/4 of 6,000) per message → 23.
-		{"100,000 at one minute: the message bound", 100_000, fast, 256, 100, 50 * time.Second, 23},
-		// 100,000 at 1 s each: 2,000 slots / 192 → 11; 23 by ids.
-		{"100,000 slow ones", 100_000, func(int) time.Duration { return time.Second }, 256, 100, 50 * time.Second, 23},
-		// 100,000 hanging at 5 s: 10,000 slots / 192 = 53.
-		{"100,000 hanging", 100_000, func(int) time.Duration { return 5 * time.Second }, 256, 100, 50 * time.Second, 53},
-		{"capped by MAX_SHARDS", 100_000, func(int) time.Duration { return 5 * time.Second }, 256, 10, 50 * time.Second, 10},
-		{"capped by the prefixes", 100_000, func(int) time.Duration { return 30 * time.Second }, 16, 1000, 50 * time.Second, 256},
+		{"100,000 at one minute: the message bound", 100_000, fast, 10 * time.Second, 256, 100, 50 * time.Second, 23},
+		// 100,000 at 1 s each: 2,500 slots / 192 → 14; 23 by ids.
+		{"100,000 slow ones", 100_000, func(int) time.Duration { return time.Second }, 10 * time.Second, 256, 100, 50 * time.Second, 23},
+		// 100,000 hanging at a 5 s timeout: the last starts after 499,995 s of checks, by 45 s: 11,111 slots / 192 → 58.
+		{"100,000 hanging", 100_000, func(int) time.Duration { return 5 * time.Second }, 5 * time.Second, 256, 100, 50 * time.Second, 58},
+		{"capped by MAX_SHARDS", 100_000, func(int) time.Duration { return 5 * time.Second }, 5 * time.Second, 256, 10, 50 * time.Second, 10},
+		{"capped by the prefixes", 100_000, func(int) time.Duration { return 30 * time.Second }, 30 * time.Second, 16, 1000, 50 * time.Second, 256},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ts := randomPlanned(t, tt.n, tt.cost)
+			for i := range ts {
+				ts[i].t.TimeoutMS = int(tt.timeout.Milliseconds())
+			}
 			assert.Equal(t, tt.want, shardCount(ts, tt.slots, tt.maxShards, tt.window))
 		})
 	}
