@@ -41,8 +41,8 @@ func TestShardCount(t *testing.T) {
 		{"no deadline: one run", 100_000, fast, 10 * time.Second, 256, 100, 0, 1},
 		// A check starts only while its 10 s timeout fits: by 40 s of a 50 s window.
 		{"fits one invocation", 1000, fast, 10 * time.Second, 16, 100, 50 * time.Second, 1}, // 200 s of checks over 16 × 40 s
-		{"just fits", 3201, fast, 10 * time.Second, 16, 100, 50 * time.Second, 1},            // the last starts after 640 s = 16 × 40 s
-		{"one slot too many", 3202, fast, 10 * time.Second, 16, 100, 50 * time.Second, 2},    // 17 slots; 12 per shard
+		{"just fits", 3201, fast, 10 * time.Second, 16, 100, 50 * time.Second, 1},           // the last starts after 640 s = 16 × 40 s
+		{"one slot too many", 3202, fast, 10 * time.Second, 16, 100, 50 * time.Second, 2},   // 17 slots; 12 per shard
 		// 100,000 × 200 ms = 20,000 slot-seconds by 40 s = 500 slots; 192 per shard → 3;
 		// but 4,500 ids (3/4 of 6,000) per message → 23.
 		{"100,000 at one minute: the message bound", 100_000, fast, 10 * time.Second, 256, 100, 50 * time.Second, 23},
