@@ -2,16 +2,24 @@ package crawler
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/url"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
 	"github.com/webhealth/webhealth/internal/probe"
+	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
 )
 
@@ -86,27 +94,109 @@ func closedPort(b *testing.B) string {
 	return addr
 }
 
-// slotProber counts the probes in flight and keeps their peak: the probe slots a run used.
+// slotProber counts the probes in flight and keeps their peak: the probe slots a run used. A
+// worker's prober counts in its coordinator's (shared), so the peak is the fan-out's.
 type slotProber struct {
 	inner            Prober
+	shared           *slotProber
 	inFlight, peakIn atomic.Int64
 }
 
 func (p *slotProber) Probe(ctx context.Context, t target.Target) target.Observation {
+	if p.shared != nil {
+		return p.shared.probeWith(ctx, p.inner, t)
+	}
+	return p.probeWith(ctx, p.inner, t)
+}
+
+func (p *slotProber) probeWith(ctx context.Context, inner Prober, t target.Target) target.Observation {
 	n := p.inFlight.Add(1)
 	for peak := p.peakIn.Load(); n > peak && !p.peakIn.CompareAndSwap(peak, n); peak = p.peakIn.Load() {
 	}
 	defer p.inFlight.Add(-1)
-	return p.inner.Probe(ctx, t)
+	return inner.Probe(ctx, t)
 }
 
-// intervalBench is one benchmark's crawler, its fakes and its targets.
+// intervalBench is one benchmark's crawler, its fakes and its targets; with fan-out, the shard
+// queue that runs its workers.
 type intervalBench struct {
 	c       *Crawler
+	cfg     Config
 	db      *benchDB
 	cw      *benchCW
 	slots   *slotProber
 	targets []mixTarget
+	queue   *benchShardQueue
+}
+
+// benchShardQueue is the shard queue and its event source mapping in one: each shard sent is
+// delivered at once to a worker of its own (another Lambda instance: its own crawler on the same
+// fakes and slot counter) in its own invocation of benchInterval, all in parallel.
+type benchShardQueue struct {
+	newWorker func() *Crawler
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	sum       Summary
+	workers   int
+	err       error
+}
+
+func (q *benchShardQueue) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	out := &sqs.SendMessageBatchOutput{}
+	for _, e := range in.Entries {
+		ev, err := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: aws.ToString(e.Id), Body: aws.ToString(e.MessageBody), EventSource: "aws:sqs"}}})
+		if err != nil {
+			return nil, err
+		}
+		w := q.newWorker()
+		q.wg.Add(1)
+		go func() {
+			defer q.wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), benchInterval)
+			defer cancel()
+			sum, err := w.Handle(ctx, ev)
+			q.mu.Lock()
+			defer q.mu.Unlock()
+			q.workers++
+			q.sum.Checked += sum.Checked
+			q.sum.Down += sum.Down
+			q.sum.Skipped += sum.Skipped
+			q.sum.RunFailures += sum.RunFailures
+			q.sum.AlarmsPending += sum.AlarmsPending
+			if err != nil && q.err == nil {
+				q.err = err
+			}
+		}()
+		out.Successful = append(out.Successful, sqstypes.SendMessageBatchResultEntry{Id: e.Id})
+	}
+	return out, nil
+}
+
+// wait waits for the workers of a run and returns their summed summary, how many ran and the
+// first error; it resets them for the next run.
+func (q *benchShardQueue) wait() (Summary, int, error) {
+	q.wg.Wait()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	sum, n, err := q.sum, q.workers, q.err
+	q.sum, q.workers, q.err = Summary{}, 0, nil
+	return sum, n, err
+}
+
+// withFanOut makes the run fan out, as deployed: shards of the default MAX_SHARDS through the
+// bench queue to workers reading their targets with the store's BatchGetEnabled.
+func (ib *intervalBench) withFanOut(b *testing.B) *intervalBench {
+	b.Helper()
+	const queueURL = "https://sqs.eu-west-1.amazonaws.com/123456789012/bench-shards"
+	ib.queue = &benchShardQueue{}
+	ib.queue.newWorker = func() *Crawler {
+		w := newTestCrawler(b, ib.cfg, ib.db, ib.cw)
+		w.prober = &slotProber{inner: w.prober, shared: ib.slots}
+		WithFanOut(ib.queue, queueURL, DefaultMaxShards, store.NewTargetBatches(ib.db, ib.cfg.URLsTable))(w)
+		return w
+	}
+	WithFanOut(ib.queue, queueURL, DefaultMaxShards, store.NewTargetBatches(ib.db, ib.cfg.URLsTable))(ib.c)
+	return ib
 }
 
 // newIntervalBench builds a crawler as prod runs it (the default deadline margin, retry delay and
@@ -126,7 +216,7 @@ func newIntervalBench(b *testing.B, conc int, targets []mixTarget, timeoutOf fun
 	c := newTestCrawler(b, cfg, db, cw)
 	slots := &slotProber{inner: c.prober}
 	c.prober = slots
-	return &intervalBench{c: c, db: db, cw: cw, slots: slots, targets: targets}
+	return &intervalBench{c: c, cfg: cfg, db: db, cw: cw, slots: slots, targets: targets}
 }
 
 // runInterval does one run with the invocation deadline of a one-minute schedule and returns its
@@ -141,11 +231,21 @@ func (ib *intervalBench) runInterval(b *testing.B) (Summary, time.Duration) {
 	defer cancel()
 	start := time.Now()
 	sum, err := ib.c.Run(ctx)
-	wall := time.Since(start)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return sum, wall
+	if ib.queue != nil {
+		ws, workers, err := ib.queue.wait()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if workers != sum.Shards {
+			b.Fatalf("%d workers ran for %d shards", workers, sum.Shards)
+		}
+		sum.Checked, sum.Down, sum.Skipped = sum.Checked+ws.Checked, sum.Down+ws.Down, sum.Skipped+ws.Skipped
+		sum.RunFailures, sum.AlarmsPending = sum.RunFailures+ws.RunFailures, sum.AlarmsPending+ws.AlarmsPending
+	}
+	return sum, time.Since(start)
 }
 
 // report reports a run's figures; a target counts as reported down when its last Availability
@@ -175,6 +275,10 @@ func (ib *intervalBench) report(b *testing.B, sum Summary, wall time.Duration) {
 	b.ReportMetric(benchInterval.Seconds(), "interval-s")
 	b.ReportMetric(float64(ib.slots.peakIn.Load()), "peak-probes")
 	b.ReportMetric(float64(ib.c.cfg.Concurrency), "slots")
+	if ib.queue != nil {
+		b.ReportMetric(float64(sum.Shards), "shards")
+		b.ReportMetric(float64(sum.RunFailures), "run-failures")
+	}
 	// A wrong figure is in the document, but a run that judged nothing measured nothing.
 	if sum.Checked == 0 {
 		b.Fatalf("the run judged no target: %+v", sum)
@@ -202,10 +306,12 @@ func realisticMix(n int) []mixTarget {
 }
 
 // BenchmarkCrawlInterval is a realistic list judged in one interval: 20,000 targets of
-// realisticMix, each with a 5 s timeout, at the largest CONCURRENCY (MaxConcurrency). run=first is
-// the first run after a deploy (nothing checked yet: every target is costed at its timeout);
-// run=steady is the run after it, planned from the first one's results. Every target must be judged
-// (none skipped) and every hanging one reported down, within the interval.
+// realisticMix, each with a 5 s timeout, at the largest CONCURRENCY (MaxConcurrency), fanning out
+// as deployed (more than one invocation can judge: the workers run in parallel here, each with its
+// own invocation deadline; slots is one invocation's, peak-probes the fan-out's). run=first is the
+// first run after a deploy (nothing checked yet: every target is costed at its timeout); run=steady
+// is the run after it, planned from the first one's results. Every target must be judged (none
+// skipped) and every hanging one reported down, within the interval.
 func BenchmarkCrawlInterval(b *testing.B) {
 	const n, timeout = 20000, 5 * time.Second
 	for _, steady := range []bool{false, true} {
@@ -214,7 +320,7 @@ func BenchmarkCrawlInterval(b *testing.B) {
 			name = fmt.Sprintf("N=%d/run=steady", n)
 		}
 		b.Run(name, func(b *testing.B) {
-			ib := newIntervalBench(b, MaxConcurrency, realisticMix(n), func(int) time.Duration { return timeout })
+			ib := newIntervalBench(b, MaxConcurrency, realisticMix(n), func(int) time.Duration { return timeout }).withFanOut(b)
 			ib.cw.seed(ib.c, ib.db) // the alarms exist: this is the probes' interval, not a backlog
 			if steady {
 				ib.db.keepLastChecks()

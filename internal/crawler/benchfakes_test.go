@@ -32,7 +32,7 @@ import (
 
 // benchCalls are the calls the fakes saw.
 type benchCalls struct {
-	Scan, UpdateItem                             int
+	Scan, UpdateItem, BatchGetItem               int
 	PutMetricData, Datums                        int
 	DescribeAlarms, PutMetricAlarm, DeleteAlarms int
 	// Availability is the Availability datums among Datums.
@@ -91,8 +91,11 @@ func (db *benchDB) keepLastChecks() { db.lastChecks = make([]types.AttributeValu
 
 // targetIndex is the index of the target with id, or -1.
 func targetIndex(id string, n int) int {
-	i, err := strconv.ParseInt(id, 16, 64)
-	if err != nil || len(id) != 32 || i < 1 || i > int64(n) || testID(int(i-1)) != id {
+	if len(id) != 32 {
+		return -1
+	}
+	i, err := strconv.ParseInt(id[2:], 16, 64)
+	if err != nil || i < 1 || i > int64(n) || testID(int(i-1)) != id {
 		return -1
 	}
 	return int(i - 1)
@@ -123,21 +126,58 @@ func (db *benchDB) Scan(ctx context.Context, in *dynamodb.ScanInput, _ ...func(*
 	end := min(start+limit, len(db.urls))
 	out := &dynamodb.ScanOutput{Items: make([]map[string]types.AttributeValue, 0, end-start)}
 	for i := start; i < end; i++ {
-		item, err := store.MarshalTarget(db.target(i))
+		item, err := db.item(i)
 		if err != nil {
 			return nil, err
-		}
-		if db.lastChecks != nil {
-			db.mu.Lock()
-			if lc := db.lastChecks[i]; lc != nil {
-				item[store.AttrLastCheck] = lc
-			}
-			db.mu.Unlock()
 		}
 		out.Items = append(out.Items, item)
 	}
 	if end < len(db.urls) {
 		out.LastEvaluatedKey = map[string]types.AttributeValue{store.AttrID: &types.AttributeValueMemberS{Value: testID(end - 1)}}
+	}
+	return out, nil
+}
+
+// item is the i-th target's item as stored, with its kept last_check.
+func (db *benchDB) item(i int) (map[string]types.AttributeValue, error) {
+	item, err := store.MarshalTarget(db.target(i))
+	if err != nil {
+		return nil, err
+	}
+	if db.lastChecks != nil {
+		db.mu.Lock()
+		if lc := db.lastChecks[i]; lc != nil {
+			item[store.AttrLastCheck] = lc
+		}
+		db.mu.Unlock()
+	}
+	return item, nil
+}
+
+// BatchGetItem serves a fan-out worker's read of its shard (at most 100 keys, as DynamoDB).
+func (db *benchDB) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	if err := pause(ctx, db.latency); err != nil {
+		return nil, err
+	}
+	db.mu.Lock()
+	db.calls.BatchGetItem++
+	db.mu.Unlock()
+	out := &dynamodb.BatchGetItemOutput{Responses: map[string][]map[string]types.AttributeValue{}}
+	for table, ka := range in.RequestItems {
+		if len(ka.Keys) > 100 {
+			return nil, fmt.Errorf("bench db: %d keys in one BatchGetItem", len(ka.Keys))
+		}
+		for _, key := range ka.Keys {
+			i := targetIndex(idOf(key), len(db.urls))
+			if i < 0 {
+				continue
+			}
+			item, err := db.item(i)
+			if err != nil {
+				return nil, err
+			}
+			out.Responses[table] = append(out.Responses[table], item)
+		}
 	}
 	return out, nil
 }

@@ -66,7 +66,9 @@ func okServer(t testing.TB) *httptest.Server {
 }
 
 // testID is a valid 32-hex target id derived from n.
-func testID(n int) string { return fmt.Sprintf("%032x", n+1) }
+// testID is the n-th test target's id: its two leading hex digits cycle through the 256 prefixes
+// (as random ids spread over them, so a list can be sharded), the rest is n+1.
+func testID(n int) string { return fmt.Sprintf("%02x%030x", n%256, n+1) }
 
 func testTarget(n int, rawURL string, mods ...func(*target.Target)) target.Target {
 	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
