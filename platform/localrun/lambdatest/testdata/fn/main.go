@@ -53,6 +53,10 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	if _, ok := probe["httpMethod"]; ok {
 		return apigw(ctx, raw)
 	}
+	var sqsEvent events.SQSEvent
+	if _, ok := probe["Records"]; ok && json.Unmarshal(raw, &sqsEvent) == nil && len(sqsEvent.Records) > 0 && sqsEvent.Records[0].EventSource == "aws:sqs" {
+		return sqsBatch(sqsEvent)
+	}
 	var c command
 	_ = json.Unmarshal(raw, &c)
 	fmt.Println("handling", c.Action)
@@ -95,6 +99,31 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		return map[string]any{"pid": os.Getpid()}, nil
 	}
 	return map[string]any{"pid": os.Getpid(), "variant": variant, "event": raw}, nil
+}
+
+// sqsBatch runs each SQS record's body as a command: "error" fails the batch, "fail_item" reports
+// the record in the batch response (ReportBatchItemFailures), "sleep" and "barrier" as above.
+func sqsBatch(ev events.SQSEvent) (any, error) {
+	var resp events.SQSEventResponse
+	for _, r := range ev.Records {
+		var c command
+		_ = json.Unmarshal([]byte(r.Body), &c)
+		switch c.Action {
+		case "error":
+			return nil, errors.New(c.Message)
+		case "fail_item":
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+		case "sleep":
+			time.Sleep(time.Duration(c.Ms) * time.Millisecond)
+		case "barrier":
+			res, err := http.Get(c.URL)
+			if err != nil {
+				return nil, err
+			}
+			_ = res.Body.Close()
+		}
+	}
+	return resp, nil
 }
 
 // apigw answers an API Gateway proxy event with the event itself as the body, so tests can
