@@ -74,6 +74,9 @@ func (c *Crawler) desiredAlarm(t *alarmTarget, kind string) *cloudwatch.PutMetri
 		in.Statistic = types.StatisticMinimum
 		in.ComparisonOperator = types.ComparisonOperatorLessThanThreshold
 		in.Threshold = aws.Float64(float64(days))
+		// The days are published in one hour of the day unless they are near the threshold (certDue):
+		// the hours without a datum keep the alarm's state.
+		in.TreatMissingData = aws.String("ignore")
 		in.AlarmDescription = aws.String(truncate(fmt.Sprintf("webhealth: %s (%s) certificate expires in less than %d days", t.URL, t.Name, days), maxAlarmDescription))
 	}
 	return in

@@ -47,6 +47,7 @@ func TestDesiredAlarmShape(t *testing.T) {
 	cert.MetricName, cert.Statistic = aws.String("CertDaysRemaining"), cwtypes.StatisticMinimum
 	cert.ComparisonOperator, cert.Threshold = cwtypes.ComparisonOperatorLessThanThreshold, aws.Float64(14)
 	cert.AlarmDescription = aws.String("webhealth: https://example.com/health (example) certificate expires in less than 14 days")
+	cert.TreatMissingData = aws.String("ignore") // the days are published in one hour of the day (certDue)
 
 	assert.Equal(t, avail, c.desiredAlarm(tg, contract.AlarmKindAvailability))
 	assert.Equal(t, lat, c.desiredAlarm(tg, contract.AlarmKindLatency))

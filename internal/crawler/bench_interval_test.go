@@ -311,22 +311,23 @@ func realisticMix(n int) []mixTarget {
 // own invocation deadline; slots is one invocation's, peak-probes the fan-out's). run=first is the
 // first run after a deploy (nothing checked yet: every target is costed at its timeout); run=steady
 // is the run after it, planned from the first one's results. Every target must be judged (none
-// skipped) and every hanging one reported down, within the interval.
+// skipped) and every hanging one reported down, within the interval. run=one-invocation is the
+// steady run without fan-out: what one invocation can judge in the interval (its skipped are the
+// fan-out's share; docs/cost.md sizes the invocations from it).
 func BenchmarkCrawlInterval(b *testing.B) {
 	const n, timeout = 20000, 5 * time.Second
-	for _, steady := range []bool{false, true} {
-		name := fmt.Sprintf("N=%d/run=first", n)
-		if steady {
-			name = fmt.Sprintf("N=%d/run=steady", n)
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, run := range []string{"first", "steady", "one-invocation"} {
+		b.Run(fmt.Sprintf("N=%d/run=%s", n, run), func(b *testing.B) {
 			ib := newIntervalBench(b, MaxConcurrency, realisticMix(n), func(int) time.Duration { return timeout }).withFanOut(b)
 			ib.cw.seed(ib.c, ib.db) // the alarms exist: this is the probes' interval, not a backlog
-			if steady {
+			if run != "first" {
 				ib.db.keepLastChecks()
 				ib.runInterval(b)
 				_, _ = ib.db.take()
 				ib.cw.take()
+			}
+			if run == "one-invocation" {
+				ib.c.fan, ib.queue = nil, nil // what one invocation judges of the steady list (docs/cost.md)
 			}
 			var sum Summary
 			var wall time.Duration

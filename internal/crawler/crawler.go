@@ -436,7 +436,7 @@ func (c *Crawler) check(d runDeadlines, pt *planned, st *runState, metrics *metr
 		slog.WarnContext(d.run, "target down", "target_id", t.ID, "url", t.URL, "status", res.StatusCode, "attempts", res.Attempts,
 			"failure", string(obs.Failure), "error", res.Error)
 	}
-	metrics.add(d.run, c.targetDatums(t, res)...)
+	metrics.add(d.run, c.targetDatums(t, res, c.certDue(t, pt.prevCertDays, res))...)
 	writes <- lastCheckWrite{id: t.ID, lc: res}
 }
 

@@ -133,7 +133,7 @@ func TestRunPublishesTLSMetrics(t *testing.T) {
 	// Days are covered in internal/probe; here the crawler must publish them when the probe has them.
 	days := 42
 	c := newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{})
-	ds := c.targetDatums(testTarget(0, "https://example.com/"), probeResult(true, 200, &days, 12.5))
+	ds := c.targetDatums(testTarget(0, "https://example.com/"), probeResult(true, 200, &days, 12.5), true)
 	names := map[string]float64{}
 	for _, d := range ds {
 		names[aws.ToString(d.MetricName)] = aws.ToFloat64(d.Value)
@@ -149,7 +149,7 @@ func TestDatumsFollowTheContract(t *testing.T) {
 	t.Parallel()
 	days := 42
 	c := newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{})
-	datums := append(c.targetDatums(testTarget(0, "https://example.com/"), probeResult(true, 200, &days, 12.5)),
+	datums := append(c.targetDatums(testTarget(0, "https://example.com/"), probeResult(true, 200, &days, 12.5), true),
 		c.runDatums(Summary{Checked: 1}, time.Now())...)
 	published := map[string]bool{}
 	for _, d := range datums {
@@ -176,7 +176,7 @@ func TestMetricBatchesRespectLimits(t *testing.T) {
 	small := func(n int) []cwtypes.MetricDatum {
 		ds := make([]cwtypes.MetricDatum, n)
 		for i := range ds {
-			ds[i] = c.targetDatums(testTarget(i, "http://x/"), probeResult(true, 200, nil, 0))[0]
+			ds[i] = c.targetDatums(testTarget(i, "http://x/"), probeResult(true, 200, nil, 0), true)[0]
 		}
 		return ds
 	}
@@ -633,7 +633,7 @@ func BenchmarkMetricPipeline(b *testing.B) {
 	batcher := newMetricBatcher("ns", func(context.Context, []cwtypes.MetricDatum) error { return nil })
 	ctx := context.Background()
 	for b.Loop() {
-		batcher.add(ctx, c.targetDatums(tg, res)...)
+		batcher.add(ctx, c.targetDatums(tg, res, true)...)
 	}
 	batcher.flush(ctx)
 }

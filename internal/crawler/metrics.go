@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,7 +31,7 @@ const (
 // latency alarm); TLS timing and certificate days only for a TLS connection. With PHASE_METRICS off
 // the phase timings (DNS, connect, TLS, TTFB) are left out: Availability, Latency and the
 // certificate days the certificate alarm needs remain.
-func (c *Crawler) targetDatums(t target.Target, r target.LastCheck) []types.MetricDatum {
+func (c *Crawler) targetDatums(t target.Target, r target.LastCheck, withCert bool) []types.MetricDatum {
 	datum := datumMaker(r.CheckedAt,
 		types.Dimension{Name: aws.String(contract.DimensionTargetID), Value: aws.String(t.ID)},
 		types.Dimension{Name: aws.String(contract.DimensionRegion), Value: aws.String(c.region)},
@@ -53,10 +54,40 @@ func (c *Crawler) targetDatums(t target.Target, r target.LastCheck) []types.Metr
 			out = append(out, datum(contract.MetricTLSLatency, r.TLSMS, types.StandardUnitMilliseconds))
 		}
 	}
-	if r.CertDaysRemaining != nil {
+	if r.CertDaysRemaining != nil && withCert {
 		out = append(out, datum(contract.MetricCertDaysRemaining, float64(*r.CertDaysRemaining), types.StandardUnitNone))
 	}
 	return out
+}
+
+// certDue says whether a check whose result is r publishes CertDaysRemaining; prev is the last
+// check's days. The days change once a day and a metric is billed for each hour it has data, so a
+// certificate is published in one hour of the day (its target's, from the id: certHour), and at every
+// check while it is at or below its alarm's threshold, or was at the last check (the alarm then
+// fires and recovers at the check that crosses it), and at its first check (its alarm's first datum
+// at once). Its alarm treats the missing hours as "ignore" (desiredAlarm).
+func (c *Crawler) certDue(t target.Target, prev *int, r target.LastCheck) bool {
+	if r.CertDaysRemaining == nil {
+		return false
+	}
+	threshold := c.cfg.CertExpiryDays
+	if t.CertExpiryThresholdDays != nil {
+		threshold = *t.CertExpiryThresholdDays
+	}
+	return prev == nil || *prev <= threshold || *r.CertDaysRemaining <= threshold || r.CheckedAt.UTC().Hour() == certHour(t.ID)
+}
+
+// certHour is the hour of the day (UTC) in which the target's certificate days are published: from
+// its id's leading hex digits, so the targets spread over the day.
+func certHour(id string) int {
+	if len(id) < 2 {
+		return 0
+	}
+	n, err := strconv.ParseUint(id[:2], 16, 8)
+	if err != nil {
+		return 0
+	}
+	return int(n) % 24
 }
 
 // runDatums are the run-level metrics, dimension Region only.

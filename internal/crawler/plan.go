@@ -22,12 +22,14 @@ const (
 	slowCost = time.Second
 )
 
-// planned is a target as the run keeps it: the target without its last_check (only its cost is
-// kept of it), and the cost and lane the plan gave it.
+// planned is a target as the run keeps it: the target without its last_check (only its cost and
+// certificate days are kept of it), and the cost and lane the plan gave it.
 type planned struct {
 	t    target.Target
 	cost time.Duration
 	slow bool
+	// prevCertDays is the last check's CertDaysRemaining (nil: none, or never checked).
+	prevCertDays *int
 }
 
 // newPlanned costs t: a target never checked, or down last time (a timeout among the reasons), is
@@ -38,6 +40,9 @@ func newPlanned(t target.Target) planned {
 	lc := t.LastCheck
 	t.LastCheck = nil
 	p := planned{t: t, cost: timeout, slow: true}
+	if lc != nil {
+		p.prevCertDays = lc.CertDaysRemaining
+	}
 	if lc != nil && lc.Available {
 		p.cost = min(max(time.Duration(lc.LatencyMS*float64(time.Millisecond)), minCost), timeout)
 		p.slow = p.cost >= slowCost

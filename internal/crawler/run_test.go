@@ -173,7 +173,7 @@ func TestPhaseMetricsSwitch(t *testing.T) {
 			cfg.PhaseMetrics = tc.phase
 			c := newTestCrawler(t, cfg, &fakeDB{}, &fakeCW{})
 			var got []string
-			for _, d := range c.targetDatums(testTarget(0, "https://example.com/"), tc.res) {
+			for _, d := range c.targetDatums(testTarget(0, "https://example.com/"), tc.res, true) {
 				got = append(got, aws.ToString(d.MetricName))
 			}
 			assert.ElementsMatch(t, tc.want, got)
@@ -261,5 +261,76 @@ func TestRunLease(t *testing.T) {
 			require.Len(t, tc.lease.released, 1)
 			assert.Equal(t, "h1", tc.lease.released[0].Holder)
 		})
+	}
+}
+
+// certProber answers every target up at the given time with the certificate days set for its id.
+type certProber struct {
+	at   time.Time
+	days map[string]int
+}
+
+func (p certProber) Probe(_ context.Context, t target.Target) target.Observation {
+	d := p.days[t.ID]
+	return target.Observation{CheckedAt: p.at, StatusCode: 200, LatencyMS: 10, CertDaysRemaining: &d, Attempts: 1}
+}
+
+func TestCertDaysArePublishedOnceADayUnlessNearTheThreshold(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 2, 5, 30, 0, 0, time.UTC) // 05:xx UTC: ids with prefix 05, 1d, 35, ... are in their hour
+	idAt := func(prefix string, n int) string { return fmt.Sprintf("%s%030x", prefix, n) }
+	prev := func(days int) func(*target.Target) {
+		return func(t *target.Target) {
+			t.LastCheck = &target.LastCheck{CheckedAt: at.Add(-time.Minute), Available: true, StatusCode: 200, LatencyMS: 10, CertDaysRemaining: &days}
+		}
+	}
+	tests := []struct {
+		name      string
+		id        string
+		prev      func(*target.Target)
+		days      int
+		threshold *int
+		published bool
+	}{
+		{"far from the threshold, not its hour", idAt("06", 1), prev(90), 89, nil, false},
+		{"far from the threshold, its hour", idAt("05", 2), prev(90), 89, nil, true},
+		{"its hour from another prefix (0x1d = 29, 29 mod 24 = 5)", idAt("1d", 3), prev(90), 89, nil, true},
+		{"first check", idAt("06", 4), nil, 89, nil, true},
+		{"at the threshold", idAt("06", 5), prev(15), 14, nil, true},
+		{"below it", idAt("06", 6), prev(10), 9, nil, true},
+		{"renewed: above it, below it last time", idAt("06", 7), prev(13), 90, nil, true},
+		{"one day above the threshold", idAt("06", 8), prev(16), 15, nil, false},
+		{"the target's own threshold", idAt("06", 9), prev(31), 30, new(30), true},
+		{"the target's own threshold, far", idAt("06", 10), prev(40), 29, new(7), false},
+	}
+	db := &fakeDB{}
+	days := map[string]int{}
+	for i, tc := range tests {
+		mods := []func(*target.Target){func(t *target.Target) { t.ID = tc.id; t.CertExpiryThresholdDays = tc.threshold }}
+		if tc.prev != nil {
+			mods = append(mods, tc.prev)
+		}
+		db.add(t, targetItem(t, testTarget(i, "https://example.com/", mods...)))
+		days[tc.id] = tc.days
+	}
+	cw := &fakeCW{}
+	c := newTestCrawler(t, testConfig(), db, cw)
+	c.prober = certProber{at: at, days: days}
+	sum, err := c.Run(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, len(tests), sum.Checked)
+	all := cw.datums()
+	for _, tc := range tests {
+		got := datumsNamed(all, contract.MetricCertDaysRemaining, tc.id)
+		if tc.published {
+			require.Len(t, got, 1, tc.name)
+			assert.InDelta(t, float64(tc.days), aws.ToFloat64(got[0].Value), 0, tc.name)
+		} else {
+			assert.Empty(t, got, tc.name)
+		}
+		assert.Len(t, datumsNamed(all, contract.MetricAvailability, tc.id), 1, "%s: availability every check", tc.name)
+		lc := db.lastChecks()[tc.id]
+		require.NotNil(t, lc.CertDaysRemaining, "%s: last_check keeps the days every check", tc.name)
+		assert.Equal(t, tc.days, *lc.CertDaysRemaining, tc.name)
 	}
 }

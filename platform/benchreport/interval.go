@@ -8,6 +8,7 @@ package benchreport
 const (
 	intervalFirst  = "BenchmarkCrawlInterval/N=20000/run=first"
 	intervalSteady = "BenchmarkCrawlInterval/N=20000/run=steady"
+	intervalOne    = "BenchmarkCrawlInterval/N=20000/run=one-invocation"
 	starvation     = "BenchmarkCrawlStarvation/N=1000/hanging=16"
 	alarmBacklog   = "BenchmarkCrawlAlarmBacklog/N=1000/alarms=2000"
 )
@@ -21,6 +22,10 @@ func intervalFigures() []Figure {
 	} {
 		fs = append(fs, intervalRun(c.bench, c.name)...)
 	}
+	// One invocation without the fan-out: its capacity, not a target (the fan-out judges the rest).
+	one := func(unit string) Ref { return Ref{pkgCrawler, intervalOne, unit} }
+	fs = append(fs, Figure{Name: "Interval N=20000 (realistic mix), steady, one invocation without fan-out: targets judged", Of: one("judged"),
+		Detail: []Shown{{"skipped", one("skipped"), ""}, {"wall", one("wall-s"), "s"}, {"CONCURRENCY", one("slots"), ""}}})
 	ref := func(unit string) Ref { return Ref{pkgCrawler, alarmBacklog, unit} }
 	return append(fs,
 		Figure{Name: "Alarm backlog of 2000 alarms (N=1000): Availability datums published", Of: ref("availability-published"),

@@ -33,23 +33,23 @@ func (b Breakdown) Total() float64 {
 	return b.Metrics + b.Alarms + b.PutMetricData + b.DescribeAlarms + b.GetMetricData + b.DynamoDB + b.Lambda + b.SQS
 }
 
-// Monthly is the cost of s. Every metric gets a datum every run, so at intervals up to an hour it is billed
-// every hour: a full metric-month whatever the interval.
+// Monthly is the cost of s. A metric with a datum every run is billed every hour at intervals up to an
+// hour: a full metric-month whatever the interval; a daily one (CertDaysRemaining) one hour in 24.
 func Monthly(p Prices, in Inputs, s Scenario) Breakdown {
 	n := float64(s.N)
 	runs := s.Runs()
-	metrics, alarms := in.PerTargetMetric[s.Kind], in.PerTargetAlarms[s.Kind]
+	metrics, alarms := float64(in.PerTargetMetric[s.Kind])+float64(in.PerTargetDailyMetric[s.Kind])/24, in.PerTargetAlarms[s.Kind]
 	// An invocation has at most Lambda's 15 minutes; it judges ChecksPerInvoke targets a minute.
 	minutes := min(s.Interval, 15*time.Minute).Minutes()
 	shards := max(int(math.Ceil(n/(in.ChecksPerInvoke*minutes))), 1)
-	datumsPerShard := (n*float64(metrics))/float64(shards) + in.RunDatums
+	datumsPerShard := (n*metrics)/float64(shards) + in.RunDatums
 	putCalls := float64(shards) * math.Ceil(datumsPerShard/in.DatumsPerCall)
 	pages := math.Ceil(n * float64(alarms) * in.PagesPerAlarm)
 	wru := n*in.WritesPerTarget + in.LeaseWrites
 	rru := 0.5 * math.Ceil(n*in.ItemBytes/4096) // eventually consistent scan: half a unit per 4 KB
 	gbSeconds := in.LambdaMemoryMB / 1024 * (float64(shards)*in.RunFixedSeconds + n*in.RunSecondsPerCheck)
 	b := Breakdown{
-		Metrics:        p.metricMonths(s.N*metrics + int(in.RunDatums)),
+		Metrics:        p.metricMonths(n*metrics + in.RunDatums),
 		Alarms:         float64(s.N*alarms+in.OpsAlarms) * p.AlarmMonth,
 		PutMetricData:  runs * putCalls / 1000 * p.APIRequestsPer1000,
 		DescribeAlarms: runs * pages / 1000 * p.APIRequestsPer1000,

@@ -27,7 +27,7 @@ func TestMetricTiers(t *testing.T) {
 		{300_000, 3000 + 240_000*0.10 + 50_000*0.05},
 		{2_000_000, 3000 + 24_000 + 750_000*0.05 + 1_000_000*0.02},
 	} {
-		assert.InDelta(t, tc.want, USEast1.metricMonths(tc.n), 1e-6, "%d metrics", tc.n)
+		assert.InDelta(t, tc.want, USEast1.metricMonths(float64(tc.n)), 1e-6, "%d metrics", tc.n)
 	}
 }
 
@@ -36,9 +36,9 @@ func TestOneRowByHand(t *testing.T) {
 	t.Parallel()
 	const runs = 730 * 60.0
 	want := Breakdown{
-		Metrics:        (1000*3 + 4) * 0.30,                                    // all in the first tier
+		Metrics:        (1000*2 + 1000.0/24 + 4) * 0.30,                        // first tier; CertDaysRemaining one hour a day
 		Alarms:         (1000*3 + 19) * 0.10,                                   // target alarms and ops alarms
-		PutMetricData:  runs * 4 / 1000 * 0.01,                                 // 3,004 datums: 4 calls a run
+		PutMetricData:  runs * 3 / 1000 * 0.01,                                 // 2,046 datums: 3 calls a run
 		DescribeAlarms: runs * 30 / 1000 * 0.01,                                // 3,000 alarms, 100 a page
 		DynamoDB:       runs * ((1000+2)*0.625 + 0.5*109*0.125) / 1e6,          // 444 kB scanned: 109 pages of 4 KB
 		Lambda:         runs * (0.25*(0.1+1000*0.0028)*0.0000133334 + 0.2/1e6), // one invocation of 2.9 s at 256 MB
@@ -53,7 +53,7 @@ func TestOneRowByHand(t *testing.T) {
 	assert.InDelta(t, want.Lambda, got.Lambda, 1e-9)
 	assert.Zero(t, got.SQS, "one invocation: no fan-out")
 	assert.Equal(t, 1, got.Shards)
-	assert.InDelta(t, 1246.15, got.Total(), 0.01)
+	assert.InDelta(t, 958.21, got.Total(), 0.01)
 }
 
 func TestFanOutAndInterval(t *testing.T) {
@@ -73,7 +73,7 @@ func TestFanOutAndInterval(t *testing.T) {
 const sampleDoc = "# Benchmarks\n\n## All results\n\nEvery benchmark line.\n\n| Package | Benchmark | Iterations | Metrics |\n|---|---|---|---|\n" +
 	"| internal/crawler | BenchmarkCrawlAWSCalls/N=10000 | 1 | 1 ns/op, 10000 DynamoDB-write-calls, 10000 DynamoDB-write-floor, 51.00 PutMetricData-calls, 51.00 PutMetricData-floor, 200.0 alarm-API-calls, 50004 datums |\n" +
 	"| internal/crawler | BenchmarkScheduleAWSLatency/N=1000/C=50 | 1 | 1 ns/op, 2000 ideal-ms, 6.056 over-ideal-%, 2121 wall-ms |\n" +
-	"| internal/crawler | BenchmarkCrawlInterval/N=20000/run=steady | 1 | 1 ns/op, 17459 judged, 256.0 slots, 49.32 wall-s |\n"
+	"| internal/crawler | BenchmarkCrawlInterval/N=20000/run=one-invocation | 1 | 1 ns/op, 17459 judged, 256.0 slots, 49.32 wall-s |\n"
 
 func TestMeasured(t *testing.T) {
 	t.Parallel()
@@ -98,7 +98,7 @@ func TestRender(t *testing.T) {
 	doc := b.String()
 	for _, want := range []string{
 		"## Every minute\n", "## Every 5 minutes\n", "## Every 15 minutes\n",
-		"| 1000 | $2.45 | $1.25 | $0.84 | $52.56 |\n", // https off is the hand-computed row: $1.246
+		"| 1000 | $2.16 | $0.96 | $0.84 | $52.56 |\n", // https off is the hand-computed row: $0.958
 		"- http targets: met at 100 (", "us-east-1 list prices as taken for this document on 2026-12-02", "| Lambda arm64 | $0.0000133334 per GB-second, $0.2 per million requests |",
 	} {
 		assert.Contains(t, doc, want)

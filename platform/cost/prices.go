@@ -51,18 +51,19 @@ var USEast1 = Prices{
 	CanaryRun:                0.0012,
 }
 
-// metricMonths is the monthly price of n custom metrics through the tiers.
-func (p Prices) metricMonths(n int) float64 {
+// metricMonths is the monthly price of n custom metric-months through the tiers (a metric published
+// one hour in 24 is 1/24 of one).
+func (p Prices) metricMonths(n float64) float64 {
 	total := 0.0
 	for i, t := range p.MetricTiers {
-		if n <= t.From {
+		if n <= float64(t.From) {
 			break
 		}
 		upTo := n
 		if i+1 < len(p.MetricTiers) {
-			upTo = min(n, p.MetricTiers[i+1].From)
+			upTo = min(n, float64(p.MetricTiers[i+1].From))
 		}
-		total += float64(upTo-t.From) * t.Price
+		total += (upTo - float64(t.From)) * t.Price
 	}
 	return total
 }

@@ -81,12 +81,14 @@ func Render(w io.Writer, p Prices, in Inputs, source string) error {
 		lo, hi = min(lo, share), max(hi, share)
 	}
 	pf("\nCustom metrics and alarms are billed per metric-month and alarm-month, and every metric gets a datum every hour at any of these intervals, so they cost the same at 1, 5 and 15 minutes: a longer interval lowers only the per-call charges (PutMetricData, DescribeAlarms, DynamoDB, Lambda), which are highest at one minute. Even there CloudWatch metrics and alarms are %.0f-%.0f %% of the bill (https, PHASE_METRICS=false); the metric tiers make a large list cheaper per target.\n\n", 100*lo, 100*hi)
-	// The certificate metric changes once a day: published once a day it would be billed ~1 hour in 24.
+	// The certificate metric changes once a day and is published in one hour of the day.
 	const n = 1000
-	full := Monthly(p, in, Scenario{N: n, Interval: time.Minute, Kind: off}).Total() / n
-	cert := (p.metricMonths(n*in.PerTargetMetric[off]+int(in.RunDatums)) - p.metricMonths(n*(in.PerTargetMetric[off]-1)+int(in.RunDatums))) / n
-	pf("What would bring https under the goal (not done): CertDaysRemaining is billed as a full metric-month although it changes once a day; published once a day (a certificate alarm with a one-day period) it would be billed about one hour in 24, %s instead of %s per target at %d targets, so %s in all.\n\n",
-		usd(cert/24), usd(cert), n, usd(full-cert*23/24))
+	base := float64(n*in.PerTargetMetric[off]) + in.RunDatums
+	daily := float64(n * in.PerTargetDailyMetric[off])
+	certDaily := (p.metricMonths(base+daily/24) - p.metricMonths(base)) / n
+	certFull := (p.metricMonths(base+daily) - p.metricMonths(base)) / n
+	pf("CertDaysRemaining changes once a day, so the crawler publishes it in one hour of the day per target (and at every check while a certificate is at or below its alarm's threshold, which the alarm keeps its state across: treat missing data `ignore`): it is billed about one hour in 24, %s instead of %s per https target at %d targets.\n\n",
+		usd(certDaily), usd(certFull), n)
 
 	pf("## Inputs\n\nMeasured (from %s):\n\n| Input | Value |\n|---|---:|\n", source)
 	for _, r := range [][2]string{
@@ -94,7 +96,7 @@ func Render(w io.Writer, p Prices, in Inputs, source string) error {
 		{"Datums per PutMetricData call (at the floor)", num(in.DatumsPerCall)},
 		{"last_check UpdateItem calls per target and run", num(in.WritesPerTarget)},
 		{"DescribeAlarms pages per alarm listed", num(in.PagesPerAlarm)},
-		{"Run wall time per judged target, realistic mix (BenchmarkCrawlInterval steady)", fmt.Sprintf("%.2f ms at CONCURRENCY %s", in.RunSecondsPerCheck*1000, num(in.Slots))},
+		{"Run wall time per judged target, realistic mix (BenchmarkCrawlInterval steady, one invocation)", fmt.Sprintf("%.2f ms at CONCURRENCY %s", in.RunSecondsPerCheck*1000, num(in.Slots))},
 		{"Targets one invocation judges per minute (same run)", num(in.ChecksPerInvoke)},
 		{"A run's fixed overhead (BenchmarkScheduleAWSLatency N=1000 over its ideal)", fmt.Sprintf("%.3f s", in.RunFixedSeconds)},
 	} {
@@ -102,7 +104,7 @@ func Render(w io.Writer, p Prices, in Inputs, source string) error {
 	}
 	pf("\nFacts of the deployment:\n\n| Input | Value |\n|---|---:|\n")
 	for _, k := range []Kind{{true, true}, {true, false}, {false, true}, {false, false}} {
-		pf("| Custom metrics per target, %s | %d |\n", k, in.PerTargetMetric[k])
+		pf("| Custom metrics per target, %s | %d every check + %d one hour a day |\n", k, in.PerTargetMetric[k], in.PerTargetDailyMetric[k])
 	}
 	pf("| Alarms per target, https / http | %d / %d |\n", in.PerTargetAlarms[Kind{HTTPS: true}], in.PerTargetAlarms[Kind{}])
 	pf("| Ops alarms of the environment | %d |\n| Target item with its last_check | %s B (one WRU a write) |\n", in.OpsAlarms, num(in.ItemBytes))
@@ -124,7 +126,7 @@ func Render(w io.Writer, p Prices, in Inputs, source string) error {
 		price(p.LambdaGBSecond), price(p.LambdaRequestsPerMillion), price(p.SQSRequestsPerMillion), price(p.CanaryRun))
 
 	pf("## How it is computed\n\n")
-	pf("Per month, with R runs (%d h / interval): custom metrics = the tiered price of N × metrics per target + the run-level metrics; alarms = (N × alarms per target + ops alarms) × the alarm price; PutMetricData = R × invocations × ceil(datums per invocation / datums per call); DescribeAlarms = R × ceil(N × alarms × pages per alarm); DynamoDB = R × (N × writes per target + lease writes) WRU + R × 0.5 × ceil(N × item bytes / 4096) RRU; Lambda = R × memory × (invocations × fixed overhead + N × wall time per judged target) GB-s + R × invocations requests; invocations = ceil(N / (targets an invocation judges per minute × the interval in minutes, at most 15)), the fan-out's shards, each costing its SQS requests. SNS is left out: it carries alarm state changes, not runs (cents per million). A Synthetics canary per target costs its runs only (its own Lambda, S3 and CloudWatch charges come on top).\n", HoursPerMonth)
+	pf("Per month, with R runs (%d h / interval): custom metrics = the tiered price of N × (metrics per target at every check + daily ones ÷ 24) + the run-level metrics; alarms = (N × alarms per target + ops alarms) × the alarm price; PutMetricData = R × invocations × ceil(datums per invocation / datums per call); DescribeAlarms = R × ceil(N × alarms × pages per alarm); DynamoDB = R × (N × writes per target + lease writes) WRU + R × 0.5 × ceil(N × item bytes / 4096) RRU; Lambda = R × memory × (invocations × fixed overhead + N × wall time per judged target) GB-s + R × invocations requests; invocations = ceil(N / (targets an invocation judges per minute × the interval in minutes, at most 15)), the fan-out's shards, each costing its SQS requests. SNS is left out: it carries alarm state changes, not runs (cents per million). A Synthetics canary per target costs its runs only (its own Lambda, S3 and CloudWatch charges come on top).\n", HoursPerMonth)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
