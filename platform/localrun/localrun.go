@@ -1,7 +1,7 @@
 // Package localrun is the local runtime of the webhealth stack: around the AWS emulator (moto),
 // it plays what the emulator cannot — it runs the deployed Lambda functions, serves the REST API
-// stages, fires the EventBridge schedules, evaluates the CloudWatch alarms and delivers their
-// notifications through SNS. Everything it serves is read back from the emulator through the AWS
+// stages, fires the EventBridge schedules, delivers SQS queues to functions through their event
+// source mappings, evaluates the CloudWatch alarms and delivers their notifications through SNS. Everything it serves is read back from the emulator through the AWS
 // APIs, so it runs what Terraform deployed, not a copy of the wiring.
 //
 // One port serves:
@@ -42,6 +42,7 @@ import (
 	"github.com/webhealth/webhealth/platform/localrun/lambdarun"
 	"github.com/webhealth/webhealth/platform/localrun/schedule"
 	"github.com/webhealth/webhealth/platform/localrun/snsdeliver"
+	"github.com/webhealth/webhealth/platform/localrun/sqsmap"
 )
 
 // Runtime is the wired local runtime.
@@ -53,6 +54,7 @@ type Runtime struct {
 	scheduler *schedule.Scheduler
 	evaluator *alarms.Evaluator
 	sns       *snsdeliver.Deliverer
+	mappings  *sqsmap.Deliverer
 	mux       *http.ServeMux
 }
 
@@ -76,7 +78,8 @@ func New(cfg Config, log *slog.Logger, terminal io.Writer) *Runtime {
 	if cfg.ExtraCA != "" {
 		certFile = filepath.Join(cfg.StateDir, CABundleName)
 	}
-	functions := lambdarun.New(lambda.NewFromConfig(awsCfg), sqsClient, lambdarun.Options{
+	lambdaClient := lambda.NewFromConfig(awsCfg)
+	functions := lambdarun.New(lambdaClient, sqsClient, lambdarun.Options{
 		CertFile:     certFile,
 		Metrics:      cw,
 		ArtifactsDir: cfg.ArtifactsDir,
@@ -97,6 +100,7 @@ func New(cfg Config, log *slog.Logger, terminal io.Writer) *Runtime {
 		scheduler: schedule.New(eventbridge.NewFromConfig(awsCfg), functions, cfg.Region, log.With("part", "events")),
 		evaluator: alarms.New(cw, publisher, cfg.Region, log.With("part", "alarms")),
 		sns:       publisher,
+		mappings:  sqsmap.New(lambdaClient, sqsClient, functions, log.With("part", "sqs")),
 	}
 	r.scheduler.AfterFire = func(ctx context.Context) { r.evaluateAlarms(ctx, false) }
 	mux := http.NewServeMux()
@@ -114,7 +118,8 @@ func New(cfg Config, log *slog.Logger, terminal io.Writer) *Runtime {
 	return r
 }
 
-// Run serves on cfg.Listen and runs the schedules and the alarm evaluation until ctx ends, then
+// Run serves on cfg.Listen and runs the schedules, the SQS event source mappings and the alarm
+// evaluation until ctx ends, then
 // stops every function process.
 func (r *Runtime) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", r.cfg.Listen)
@@ -153,6 +158,7 @@ func (r *Runtime) Serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { r.scheduler.Run(ctx) })
 	wg.Go(func() { r.evaluator.Run(ctx, r.cfg.AlarmInterval) })
+	wg.Go(func() { r.mappings.Run(ctx) })
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -161,7 +167,7 @@ func (r *Runtime) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	case err = <-serveErr:
 	}
-	r.log.Info("shutting down: stopping the server, schedules, alarm evaluation and every function process")
+	r.log.Info("shutting down: stopping the server, schedules, SQS event source mappings, alarm evaluation and every function process")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
@@ -189,6 +195,7 @@ type Health struct {
 	APIs      []apigw.APIInfo            `json:"apis"`
 	Functions []lambdarun.FunctionStatus `json:"functions"`
 	Rules     []schedule.Rule            `json:"schedule_rules"`
+	Mappings  []sqsmap.Mapping           `json:"sqs_event_source_mappings"`
 	Alarms    []alarms.AlarmStatus       `json:"alarms"`
 	Errors    map[string]string          `json:"errors,omitempty"`
 }
@@ -210,6 +217,10 @@ func (r *Runtime) health(w http.ResponseWriter, req *http.Request) {
 	}
 	if h.Rules, err = r.scheduler.Rules(ctx); err != nil {
 		h.Errors["schedule_rules"] = err.Error()
+	}
+	h.Mappings = r.mappings.Mappings()
+	if err := r.mappings.Err(); err != nil {
+		h.Errors["sqs_event_source_mappings"] = err.Error()
 	}
 	h.Alarms = r.evaluator.Status()
 	if len(h.Errors) > 0 {

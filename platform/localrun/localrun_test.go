@@ -26,6 +26,8 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -64,7 +66,8 @@ func TestLoadConfig(t *testing.T) {
 
 // stack is a small deployment in a private moto, built through the SDK the way Terraform builds
 // the real one: a function behind a REST API stage with an API key, a schedule rule targeting
-// it, an alarm whose actions go to an SNS topic it is subscribed to.
+// it, an alarm whose actions go to an SNS topic it is subscribed to, a queue it consumes through a
+// disabled event source mapping (as the Terraform creates it on the emulator).
 type stack struct {
 	base    string // the runtime's URL
 	apiID   string
@@ -74,6 +77,9 @@ type stack struct {
 	out     string
 	cw      *cloudwatch.Client
 	ns      string
+	sqs     *sqs.Client
+	queue   string // URL
+	mapping string // UUID
 	stop    func()
 	stopped chan error
 }
@@ -132,6 +138,17 @@ func deployStack(t *testing.T, opts ...func(*Config)) *stack {
 		AlarmActions: []string{aws.ToString(topic.TopicArn)}, OKActions: []string{aws.ToString(topic.TopicArn)},
 	})
 	require.NoError(t, err)
+
+	s.sqs = sqs.NewFromConfig(cfg)
+	q, err := s.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("webhealth-local-crawler-shards")})
+	require.NoError(t, err)
+	s.queue = aws.ToString(q.QueueUrl)
+	qa, err := s.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	require.NoError(t, err)
+	esm, err := lc.CreateEventSourceMapping(ctx, &lambda.CreateEventSourceMappingInput{FunctionName: aws.String(fnARN),
+		EventSourceArn: aws.String(qa.Attributes["QueueArn"]), BatchSize: aws.Int32(1), Enabled: aws.Bool(false)})
+	require.NoError(t, err)
+	s.mapping = aws.ToString(esm.UUID)
 
 	build := filepath.Join(t.TempDir(), "build")
 	lambdatest.Install(t, fn, build, "amd64", "webhealth-local-fn")
@@ -197,6 +214,23 @@ func TestRuntimeEndToEnd(t *testing.T) {
 	require.Len(t, h.Rules, 1)
 	assert.Equal(t, s.rule, h.Rules[0].Name)
 	assert.Equal(t, "rate(1 day)", h.Rules[0].Expression)
+	require.Len(t, h.Mappings, 1)
+	assert.Equal(t, s.mapping, h.Mappings[0].UUID)
+	assert.Equal(t, "Disabled", h.Mappings[0].State)
+
+	// A message on the mapped queue reaches the function as an SQS event, and is deleted.
+	_, err := s.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(s.queue), MessageBody: aws.String(`{"shard":0}`)})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		call(t, "GET", s.base+"/_local/health", nil, &h)
+		return len(h.Mappings) == 1 && h.Mappings[0].Invocations == 1 && h.Mappings[0].Error == ""
+	}, 15*time.Second, 50*time.Millisecond)
+	assert.Equal(t, []string{`{"shard":0}`}, sqsBodies(t, s.out))
+	require.Eventually(t, func() bool {
+		a, err := s.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(s.queue), AttributeNames: []sqstypes.QueueAttributeName{
+			sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		return err == nil && a.Attributes["ApproximateNumberOfMessages"] == "0" && a.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+	}, 5*time.Second, 50*time.Millisecond, "the delivered message is deleted")
 
 	// The API stage answers through the function, with the key.
 	var ev events.APIGatewayProxyRequest
@@ -228,7 +262,7 @@ func TestRuntimeEndToEnd(t *testing.T) {
 	}, 10*time.Second, 50*time.Millisecond)
 
 	// A down target: evaluating now moves the alarm and delivers the notification to the function.
-	_, err := s.cw.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String(s.ns), MetricData: []cwtypes.MetricDatum{{
+	_, err = s.cw.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String(s.ns), MetricData: []cwtypes.MetricDatum{{
 		MetricName: aws.String("Availability"), Value: aws.Float64(0), Timestamp: aws.Time(time.Now()),
 		Dimensions: []cwtypes.Dimension{{Name: aws.String("TargetId"), Value: aws.String("t1")}, {Name: aws.String("Region"), Value: aws.String(moto.Region)}},
 	}}})
@@ -265,6 +299,27 @@ func TestRuntimeEndToEnd(t *testing.T) {
 	assert.Equal(t, sev.Records[0].SNS.Message, sev2.Records[0].SNS.Message)
 	assert.Equal(t, 404, call(t, "POST", s.base+"/_local/sns/redeliver?message_id=nope", nil, nil))
 	assert.Equal(t, 400, call(t, "POST", s.base+"/_local/sns/redeliver", nil, nil))
+}
+
+// sqsBodies are the bodies of the SQS records the test function recorded in dir.
+func sqsBodies(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var out []string
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		var ev events.SQSEvent
+		if json.Unmarshal(b, &ev) == nil {
+			for _, r := range ev.Records {
+				if r.EventSource == "aws:sqs" {
+					out = append(out, r.Body)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func TestShutdownStopsFunctionProcesses(t *testing.T) {

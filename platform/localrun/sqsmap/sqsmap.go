@@ -77,9 +77,9 @@ type Mapping struct {
 	BatchSize      int32  `json:"batch_size"`
 	MaxConcurrency int    `json:"maximum_concurrency"`
 	ReportFailures bool   `json:"report_batch_item_failures,omitempty"`
-	Invocations    int64  `json:"invocations"`
-	Failures       int64  `json:"failed_invocations"`
-	Error          string `json:"error,omitempty"` // the last poll or invocation error
+	Invocations    int64  `json:"invocations"`        // finished
+	Failures       int64  `json:"failed_invocations"` // of those, the batches left in the queue
+	Error          string `json:"error,omitempty"`    // the last poll or invocation error
 }
 
 // key is what restarts a mapping's poller when it changes.
@@ -101,6 +101,7 @@ type Deliverer struct {
 
 	mu      sync.Mutex
 	pollers map[string]*poller // by mapping UUID
+	lastErr error              // of the last discovery
 	wg      sync.WaitGroup
 }
 
@@ -154,11 +155,11 @@ func fromAPI(c ltypes.EventSourceMappingConfiguration) Mapping {
 // (its messages then deleted or left).
 func (d *Deliverer) refresh(ctx context.Context) error {
 	mappings, err := d.discover(ctx)
-	if err != nil {
-		return err
-	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.lastErr = err; err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for _, m := range mappings {
 		seen[m.UUID] = true
@@ -215,6 +216,14 @@ func (d *Deliverer) Mappings() []Mapping {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Queue+out[i].UUID < out[j].Queue+out[j].UUID })
 	return out
+}
+
+// Err is the error of the last reading of the mappings (nil when it succeeded): the mappings are
+// then as read before.
+func (d *Deliverer) Err() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lastErr
 }
 
 // poller delivers one mapping.
@@ -355,8 +364,8 @@ func (p *poller) deliver(ctx context.Context, url string, msgs []types.Message) 
 		p.setErr(fmt.Errorf("encode SQS event: %w", err))
 		return
 	}
-	p.invocations.Add(1)
 	res, err := p.d.invoker.Invoke(ctx, p.m.Function, payload)
+	p.invocations.Add(1) // counted once finished, so a reader sees its outcome with it
 	log := p.d.log.With("uuid", p.m.UUID, "function", p.m.Function, "queue", p.m.Queue, "messages", len(msgs))
 	switch {
 	case err != nil:
