@@ -316,3 +316,54 @@ func benchSchedule(b *testing.B, n, conc int, dbLatency, cwLatency time.Duration
 	b.ReportMetric(ms(ideal), "ideal-ms")
 	b.ReportMetric(float64(wall-ideal)/float64(ideal)*100, "over-ideal-%")
 }
+
+// BenchmarkRunOverhead is a whole run's CPU per target on top of the bare probes: the same N
+// targets are probed bare (DefaultConcurrency at a time, as BenchmarkProbeCPU) and judged by a
+// steady-state run at the same concurrency (scan, plan, judge, metric batches, last_check writes,
+// the alarm listing and comparison) against the bench fakes, which answer at once. Both figures are
+// this process's user+sys CPU per target; overhead-us/probe is their difference (the fakes' own
+// work is in it, so it is an upper bound of the run's).
+func BenchmarkRunOverhead(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			urls := benchURLs(b, n, 0, 1024)
+			c, db, _ := benchCrawler(b, DefaultConcurrency, urls)
+			ctx, cancel := context.WithTimeout(context.Background(), lambdaTimeout)
+			defer cancel()
+			tgs := make([]target.Target, n)
+			for i := range tgs {
+				tgs[i] = db.target(i)
+			}
+			crawl(b, c, db) // warm: connections' first use, the alarms compared once
+			var bare, run time.Duration
+			for b.Loop() {
+				before := cpuTime(b)
+				next := make(chan int)
+				var workers sync.WaitGroup
+				for range DefaultConcurrency {
+					workers.Go(func() {
+						for i := range next {
+							if lc := target.Judge(tgs[i], c.prober.Probe(ctx, tgs[i])); !lc.Available {
+								b.Error(lc.Error)
+							}
+						}
+					})
+				}
+				for i := range n {
+					next <- i
+				}
+				close(next)
+				workers.Wait()
+				bare += cpuTime(b) - before
+
+				before = cpuTime(b)
+				crawl(b, c, db)
+				run += cpuTime(b) - before
+			}
+			per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n*b.N) }
+			b.ReportMetric(per(bare), "bare-cpu-us/probe")
+			b.ReportMetric(per(run), "run-cpu-us/probe")
+			b.ReportMetric(per(run-bare), "overhead-us/probe")
+		})
+	}
+}

@@ -107,9 +107,9 @@ func (o Options) groups(inProcess []string) []group {
 	return []group{
 		{"in-process", o.goTest(o.Root, nil, append([]string{"-p", "1", "-run", "^$", "-bench", ".", "-benchmem"}, inProcess...)...)},
 		// Scheduling at N x C, CPU and memory per probe, AWS calls per run, the interval runs of issue 12
-		// (BenchmarkCrawlInterval, Starvation, AlarmBacklog), against a loopback server in a child process
-		// (~7 minutes).
-		{"crawler", o.goTest(o.Root, nil, "-run", "^$", "-bench", "^Benchmark(ProbeCPU|Crawl|Schedule)", "-benchmem",
+		// (BenchmarkCrawlInterval, Starvation, AlarmBacklog) and a run's CPU over the bare probes (BenchmarkRunOverhead),
+		// against a loopback server in a child process (~8 minutes).
+		{"crawler", o.goTest(o.Root, nil, "-run", "^$", "-bench", "^Benchmark(ProbeCPU|Crawl|Schedule|RunOverhead)", "-benchmem",
 			"-benchtime=1x", "-timeout", "30m", "./internal/crawler/")},
 		{"crawler-pipeline", o.goTest(o.Root, nil, "-run", "^$", "-bench", "^BenchmarkMetricPipeline$", "-benchmem", "./internal/crawler/")},
 		// The arm64 zips' sizes; cold starts of this machine's binaries through the Runtime API.

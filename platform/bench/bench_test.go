@@ -78,7 +78,7 @@ func TestRunOrderAndFiles(t *testing.T) {
 		".: platform build -arch amd64",
 		".: go list ./internal/...",
 		".: go test -p 1 -run ^$ -bench . -benchmem github.com/webhealth/webhealth/internal/api github.com/webhealth/webhealth/internal/store",
-		".: go test -run ^$ -bench ^Benchmark(ProbeCPU|Crawl|Schedule) -benchmem -benchtime=1x -timeout 30m ./internal/crawler/",
+		".: go test -run ^$ -bench ^Benchmark(ProbeCPU|Crawl|Schedule|RunOverhead) -benchmem -benchtime=1x -timeout 30m ./internal/crawler/",
 		".: go test -run ^$ -bench ^BenchmarkMetricPipeline$ -benchmem ./internal/crawler/",
 		"test: go test -v -tags bench -run ^$ -bench ^Benchmark(Artifact|ColdStart)$ -benchtime=7x ./bench/",
 		"tools/peers: go test -v -run ^$ -bench ^BenchmarkPeers$ -benchtime=1x -timeout 20m .",

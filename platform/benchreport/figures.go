@@ -91,6 +91,7 @@ func Figures() []Figure {
 		{Name: "Probe CPU time, one probe at a time", Of: Ref{pkgCrawler, probe, "seq-cpu-ms/probe"}, Unit: "ms"},
 		{Name: "Probe allocations", Of: Ref{pkgCrawler, probe, "allocs/op"}, Unit: "allocs"},
 		{Name: "Probe bytes allocated", Of: Ref{pkgCrawler, probe, "B/op"}, Unit: "B"},
+		overhead(1000), overhead(10000),
 		// 3. Peak memory at 10,000 targets must not grow with the body size.
 		{Name: "Crawl N=10000, 1 KiB bodies: peak heap", Of: Ref{pkgCrawler, memKiB, "peak-heap-MB"}, Unit: "MB", Detail: []Shown{{"peak RSS", Ref{pkgCrawler, memKiB, "peak-rss-MB"}, "MB"}}},
 		{Name: "Crawl N=10000, 1 MiB bodies: peak heap", Of: Ref{pkgCrawler, memMiB, "peak-heap-MB"}, Unit: "MB", Detail: []Shown{{"peak RSS", Ref{pkgCrawler, memMiB, "peak-rss-MB"}, "MB"}}},
@@ -310,4 +311,12 @@ func median(vals []float64) float64 {
 		return v[n/2]
 	}
 	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// overhead is a whole run's CPU per target on top of the bare probes of the same targets
+// (BenchmarkRunOverhead; the bench fakes' own work included).
+func overhead(n int) Figure {
+	ref := func(unit string) Ref { return Ref{pkgCrawler, fmt.Sprintf("BenchmarkRunOverhead/N=%d", n), unit} }
+	return Figure{Name: fmt.Sprintf("Run CPU over the bare probes, N=%d: per target", n), Of: ref("overhead-us/probe"), Unit: "µs",
+		Detail: []Shown{{"bare probe", ref("bare-cpu-us/probe"), "µs"}, {"whole run", ref("run-cpu-us/probe"), "µs"}}}
 }

@@ -118,7 +118,7 @@ func TestParse(t *testing.T) {
 func TestParseSampleFiles(t *testing.T) {
 	t.Parallel()
 	s := parseSample(t)
-	assert.Len(t, s.Results, 14+4+3+2+8+1+4)
+	assert.Len(t, s.Results, 14+4+3+2+10+1+4)
 	assert.Equal(t, []string{"AMD EPYC"}, s.CPUs)
 	assert.Equal(t, []string{"linux/amd64"}, s.Platform)
 	assert.Equal(t, []int{2}, s.Procs())

@@ -56,7 +56,7 @@ func TestRenderSections(t *testing.T) {
 		"- **CPU:** AMD EPYC\n", // the cpu: line of go test wins over /proc
 		"- **Cores:** 2 (runtime.NumCPU)\n", "- **GOMAXPROCS:** 2\n", "- **Memory:** 8.0 GiB\n",
 		"- **OS/arch:** linux/amd64 (kernel 6.1.0)\n", "- **Go:** go1.26.8\n", "- **Date:** 2026-05-01 10:30 UTC\n",
-		"40 met, 2 MISSED, 32 reported, 12 not run.",
+		"40 met, 2 MISSED, 34 reported, 12 not run.",
 		"| Cold start urlapi: package init | ≤ 5 ms | 5.3 ms | MISSED |\n",
 		"| internal/crawler | BenchmarkSchedule/N=10000/C=10 | 1 | 301.0 ns/op, 100000 ideal-ms, 1.340 over-ideal-%, 101340 wall-ms, 0 B/op, 0 allocs/op |\n",
 	} {
