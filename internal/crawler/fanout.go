@@ -178,6 +178,16 @@ func (c *Crawler) workShard(ctx context.Context, body []byte, messageID string) 
 		}
 		return sum, nil
 	}
+	// A shard belongs to its run's interval: the worker's run ends by the coordinator's (not_after),
+	// so a worker that started late judges what fits and skips the rest (counted) rather than run
+	// on into the next run's interval, beside the next worker of its prefixes.
+	if dl, ok := ctx.Deadline(); !ok || dl.After(m.NotAfter.Add(c.cfg.DeadlineMargin)) {
+		clamped, cancel := context.WithDeadline(ctx, m.NotAfter.Add(c.cfg.DeadlineMargin))
+		defer cancel()
+		d.cancel()
+		d = c.deadlines(clamped, start)
+		defer d.cancel()
+	}
 	sh := m.shard()
 	slog.InfoContext(ctx, "shard received", "run_id", m.RunID, "shard", m.Shard, "shards", m.Shards, "from", m.From, "to", m.To, "targets", len(m.IDs))
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -302,4 +303,43 @@ func TestFanOutFallsBackWhenUnshardable(t *testing.T) {
 	assert.Zero(t, sum.Shards)
 	assert.Positive(t, sum.Checked, "the run judged what fitted")
 	assert.Equal(t, maxShardIDs+1, sum.Checked+sum.Skipped)
+}
+
+// TestWorkerEndsWithItsRun: a worker's run ends by its shard's not_after, however long its own
+// invocation may run, so a late worker never runs into the next run's interval; what does not fit
+// is skipped (counted), never judged late.
+func TestWorkerEndsWithItsRun(t *testing.T) {
+	t.Parallel()
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	t.Cleanup(hang.Close)
+	targets := fakeShardTargets{}
+	var ids []string
+	for i := range 6 {
+		tg := testTarget(i, hang.URL+"/", func(t *target.Target) { t.TimeoutMS = 1000 })
+		targets[tg.ID] = tg
+		ids = append(ids, tg.ID)
+	}
+	slices.Sort(ids)
+	now := time.Now()
+	body, err := EncodeShardMessage(ShardMessage{Version: ShardMessageVersion, RunID: "r", Shard: 0, Shards: 1, From: "00", To: "ff",
+		IDs: ids, IssuedAt: now, NotAfter: now.Add(1500 * time.Millisecond)})
+	require.NoError(t, err)
+	cfg := testConfig()
+	cfg.Concurrency = 1
+	c := newTestCrawler(t, cfg, &fakeDB{}, &fakeCW{})
+	WithFanOut(&fakeQueue{}, "https://sqs.eu-west-1.amazonaws.com/123456789012/crawl-shards", 4, targets)(c)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // the worker's own invocation
+	defer cancel()
+	sum, err := c.Handle(ctx, sqsEvent(t, string(body)))
+	require.NoError(t, err)
+	assert.Less(t, time.Since(now), 3*time.Second, "the worker's run ended with its shard's run")
+	assert.LessOrEqual(t, sum.Checked, 1, "one 1 s check fits before not_after on one slot")
+	assert.Equal(t, 6, sum.Checked+sum.Skipped, "what did not fit is skipped, counted")
+	assert.Equal(t, sum.Checked, sum.Down, "a hanging target judged is down")
 }
