@@ -345,6 +345,21 @@ func (s *Service) poolFor(fc FunctionConfig) (*pool, error) {
 	return p, nil
 }
 
+// Concurrency is how many invocations of the target can run at once: MaxInstances, lowered to the
+// function's reserved concurrency (0 when throttled). A poller (an SQS event source mapping) takes
+// no more work than this, so none waits here while its messages' visibility timeout runs out.
+func (s *Service) Concurrency(ctx context.Context, target string) (int, error) {
+	r, err := s.Resolve(ctx, target)
+	if err != nil {
+		return 0, err
+	}
+	n := s.opts.MaxInstances
+	if res := r.Config.ReservedConcurrency; res != nil {
+		n = min(n, int(*res))
+	}
+	return n, nil
+}
+
 // Invoke runs the target synchronously (InvocationType RequestResponse). A function failure is
 // a Result with FunctionError set; an error means the function could not be run at all.
 func (s *Service) Invoke(ctx context.Context, target string, payload []byte) (*Result, error) {

@@ -4,8 +4,9 @@
 // it), deletes the messages of a successful invocation and leaves those of a failed one, which
 // reappear after the queue's visibility timeout and go to its dead-letter queue after the redrive
 // policy's maxReceiveCount (moto moves them on ReceiveMessage, as SQS does). ScalingConfig's
-// MaximumConcurrency bounds the concurrent invocations of a mapping; ReportBatchItemFailures
-// deletes only the messages the function did not report.
+// MaximumConcurrency bounds the concurrent invocations of a mapping, lowered to what the runtime
+// runs at once for the function; ReportBatchItemFailures deletes only the messages the function
+// did not report.
 //
 // A mapping is delivered whether its State is Enabled or Disabled. Moto, for an enabled SQS
 // mapping, tries to run the function itself (in Docker) inside every SendMessage, so the
@@ -52,9 +53,11 @@ type SQSAPI interface {
 	DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
 }
 
-// Invoker runs a function synchronously (Lambda invokes a mapping's function with RequestResponse).
+// Invoker runs a function synchronously (Lambda invokes a mapping's function with RequestResponse)
+// and tells how many of its invocations can run at once.
 type Invoker interface {
 	Invoke(ctx context.Context, target string, payload []byte) (*lambdarun.Result, error)
+	Concurrency(ctx context.Context, target string) (int, error)
 }
 
 // DefaultConcurrency bounds the concurrent invocations of a mapping without
@@ -75,7 +78,12 @@ type Mapping struct {
 	QueueURL       string `json:"queue_url,omitempty"`
 	State          string `json:"state"` // as the emulator reports it; delivered either way
 	BatchSize      int32  `json:"batch_size"`
-	MaxConcurrency int    `json:"maximum_concurrency"`
+	MaxConcurrency int    `json:"maximum_concurrency"` // ScalingConfig's, or DefaultConcurrency
+	// Concurrency is the batches in flight at most: MaxConcurrency, lowered to the invocations the
+	// runtime runs at once for the function (its processes, its reserved concurrency). Lambda's
+	// pollers likewise take no more than the function can run, so no message sits received but
+	// not yet invoked while its visibility timeout runs out.
+	Concurrency    int    `json:"concurrency"`
 	ReportFailures bool   `json:"report_batch_item_failures,omitempty"`
 	Invocations    int64  `json:"invocations"`        // finished
 	Failures       int64  `json:"failed_invocations"` // of those, the batches left in the queue
@@ -84,7 +92,7 @@ type Mapping struct {
 
 // key is what restarts a mapping's poller when it changes.
 func (m Mapping) key() string {
-	return fmt.Sprintf("%s|%s|%d|%d|%t", m.Function, m.Queue, m.BatchSize, m.MaxConcurrency, m.ReportFailures)
+	return fmt.Sprintf("%s|%s|%d|%d|%t", m.Function, m.Queue, m.BatchSize, m.Concurrency, m.ReportFailures)
 }
 
 // Deliverer runs the SQS event source mappings.
@@ -155,6 +163,12 @@ func fromAPI(c ltypes.EventSourceMappingConfiguration) Mapping {
 // (its messages then deleted or left).
 func (d *Deliverer) refresh(ctx context.Context) error {
 	mappings, err := d.discover(ctx)
+	for i, m := range mappings {
+		mappings[i].Concurrency = m.MaxConcurrency
+		if n, err := d.invoker.Concurrency(ctx, m.Function); err == nil {
+			mappings[i].Concurrency = min(m.MaxConcurrency, n)
+		} // else its invocations fail and say why
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.lastErr = err; err != nil {
@@ -172,7 +186,7 @@ func (d *Deliverer) refresh(ctx context.Context) error {
 			p.stop()
 		} else {
 			d.log.InfoContext(ctx, "SQS event source mapping discovered", "uuid", m.UUID, "function", m.Function, "queue", m.Queue,
-				"state", m.State, "batch_size", m.BatchSize, "maximum_concurrency", m.MaxConcurrency)
+				"state", m.State, "batch_size", m.BatchSize, "maximum_concurrency", m.MaxConcurrency, "concurrency", m.Concurrency)
 		}
 		p := &poller{m: m, d: d}
 		pctx, cancel := context.WithCancel(ctx)
@@ -274,7 +288,7 @@ func (p *poller) status() Mapping {
 func (p *poller) run(ctx context.Context) {
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
-	slots := make(chan struct{}, p.m.MaxConcurrency)
+	slots := make(chan struct{}, p.m.Concurrency) // none (a throttled function): nothing is received
 	idle := p.d.MinIdle
 	pause := func() bool {
 		select {

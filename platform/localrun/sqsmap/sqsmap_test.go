@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -227,6 +228,34 @@ func TestMaximumConcurrency(t *testing.T) {
 	assert.Equal(t, 2, most, "two shards at once, never more")
 	require.Len(t, d.Mappings(), 1)
 	assert.Equal(t, 2, d.Mappings()[0].MaxConcurrency)
+}
+
+func TestTakesNoMoreThanTheFunctionRuns(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	// One invocation at a time (reserved concurrency 1), 700 ms each, a 1 s visibility timeout: a
+	// message received before an instance is free would reappear while it waits, and run twice.
+	// The mapping is of the unqualified function: moto keeps a reserved concurrency on $LATEST only.
+	unqualified := f.fnARN[:strings.LastIndex(f.fnARN, ":")]
+	_, err := f.lambda.PutFunctionConcurrency(context.Background(), &lambda.PutFunctionConcurrencyInput{
+		FunctionName: aws.String(unqualified), ReservedConcurrentExecutions: aws.Int32(1)})
+	require.NoError(t, err)
+	url, arn := f.queue(t, map[string]string{"VisibilityTimeout": "1"})
+	f.mapping(t, arn, func(in *lambda.CreateEventSourceMappingInput) { in.FunctionName = aws.String(unqualified) })
+	for range 3 {
+		f.send(t, url, `{"action":"sleep","ms":700}`)
+	}
+	d := f.start(t)
+
+	require.Eventually(t, func() bool { v, n := f.depth(t, url); return v == 0 && n == 0 }, 20*time.Second, 50*time.Millisecond)
+	rs := f.records(t, arn)
+	assert.Len(t, rs, 3, "each message delivered once")
+	for _, r := range rs {
+		assert.Equal(t, "1", r.Attributes["ApproximateReceiveCount"])
+	}
+	require.Len(t, d.Mappings(), 1)
+	assert.Equal(t, DefaultConcurrency, d.Mappings()[0].MaxConcurrency)
+	assert.Equal(t, 1, d.Mappings()[0].Concurrency)
 }
 
 func TestMappingsAreRereadWhileRunning(t *testing.T) {
