@@ -553,8 +553,20 @@ func (s *Stack) Status(ctx context.Context) error {
 	return err
 }
 
+// sqsMapping is what the summary keeps of an SQS event source mapping the runtime delivers.
+type sqsMapping struct {
+	Queue       json.RawMessage `json:"event_source_arn"`
+	Function    json.RawMessage `json:"function_arn"`
+	State       json.RawMessage `json:"state"`
+	Concurrency json.RawMessage `json:"concurrency"`
+	Invocations json.RawMessage `json:"invocations"`
+	Failures    json.RawMessage `json:"failed_invocations"`
+	Error       json.RawMessage `json:"error,omitempty"`
+}
+
 // HealthSummary shortens a /_local/health document: status, errors, the APIs' stage URLs, the functions
-// with their artifacts, the schedules and the alarm states.
+// with their artifacts, the schedules, the SQS event source mappings with their deliveries and the alarm
+// states.
 func HealthSummary(body []byte) ([]byte, error) {
 	var h struct {
 		Status json.RawMessage `json:"status"`
@@ -577,7 +589,8 @@ func HealthSummary(body []byte) ([]byte, error) {
 			Expression json.RawMessage `json:"schedule_expression"`
 			Next       json.RawMessage `json:"next_fire"`
 		} `json:"schedule_rules"`
-		Alarms []struct {
+		Mappings []sqsMapping `json:"sqs_event_source_mappings"`
+		Alarms   []struct {
 			Name  string `json:"name"`
 			State string `json:"state"`
 		} `json:"alarms"`
@@ -607,8 +620,9 @@ func HealthSummary(body []byte) ([]byte, error) {
 		APIs      []api           `json:"apis"`
 		Functions []function      `json:"functions"`
 		Schedules []schedule      `json:"schedules"`
+		Mappings  []sqsMapping    `json:"sqs_mappings"`
 		Alarms    []string        `json:"alarms"`
-	}{Status: h.Status, Errors: h.Errors, APIs: []api{}, Functions: []function{}, Schedules: []schedule{}, Alarms: []string{}}
+	}{Status: h.Status, Errors: h.Errors, APIs: []api{}, Functions: []function{}, Schedules: []schedule{}, Mappings: []sqsMapping{}, Alarms: []string{}}
 	for _, a := range h.APIs {
 		x := api{ID: a.ID, Name: a.Name, Stages: []json.RawMessage{}}
 		for _, st := range a.Stages {
@@ -622,6 +636,7 @@ func HealthSummary(body []byte) ([]byte, error) {
 	for _, r := range h.Rules {
 		out.Schedules = append(out.Schedules, schedule(r))
 	}
+	out.Mappings = append(out.Mappings, h.Mappings...)
 	for _, a := range h.Alarms {
 		out.Alarms = append(out.Alarms, a.State+"  "+a.Name)
 	}

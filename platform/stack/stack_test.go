@@ -60,6 +60,9 @@ const healthDoc = `{"status":"ok","emulator":"http://127.0.0.1:1","region":"us-e
  "functions":[{"name":"fn-crawler","qualifier":"live","version":"3","artifact":"build/amd64/crawler.zip","instances":1},
               {"name":"fn-urlapi","qualifier":"live","instances":0}],
  "schedule_rules":[{"name":"rule-1","event_bus":"default","schedule_expression":"rate(1 minute)","next_fire":"2026-01-01T00:01:00Z","targets":[]}],
+ "sqs_event_source_mappings":[{"uuid":"u-1","function_arn":"arn:aws:lambda:us-east-1:123456789012:function:fn-crawler-worker:live",
+   "event_source_arn":"arn:aws:sqs:us-east-1:123456789012:fn-crawler-shards","queue_url":"http://127.0.0.1:1/123456789012/fn-crawler-shards",
+   "state":"Disabled","batch_size":1,"maximum_concurrency":100,"concurrency":4,"invocations":3,"failed_invocations":1,"error":"function error Sandbox.Timedout"}],
  "alarms":[{"name":"a-availability","state":"OK","evaluated_at":"2026-01-01T00:00:00Z"},{"name":"a-latency","state":"ALARM"}]}`
 
 func fakeRuntime(args []string) {
@@ -351,6 +354,17 @@ func TestUpStatusCrawlDown(t *testing.T) {
       "next_fire": "2026-01-01T00:01:00Z"
     }
   ],
+  "sqs_mappings": [
+    {
+      "event_source_arn": "arn:aws:sqs:us-east-1:123456789012:fn-crawler-shards",
+      "function_arn": "arn:aws:lambda:us-east-1:123456789012:function:fn-crawler-worker:live",
+      "state": "Disabled",
+      "concurrency": 4,
+      "invocations": 3,
+      "failed_invocations": 1,
+      "error": "function error Sandbox.Timedout"
+    }
+  ],
   "alarms": [
     "OK  a-availability",
     "ALARM  a-latency"
@@ -618,5 +632,5 @@ func TestHealthSummaryRefusesGarbage(t *testing.T) {
 	require.NoError(t, err)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(out, &m))
-	assert.Equal(t, map[string]any{"status": nil, "errors": nil, "apis": []any{}, "functions": []any{}, "schedules": []any{}, "alarms": []any{}}, m)
+	assert.Equal(t, map[string]any{"status": nil, "errors": nil, "apis": []any{}, "functions": []any{}, "schedules": []any{}, "sqs_mappings": []any{}, "alarms": []any{}}, m)
 }
