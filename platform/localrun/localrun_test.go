@@ -214,7 +214,8 @@ func TestRuntimeEndToEnd(t *testing.T) {
 	require.Len(t, h.Rules, 1)
 	assert.Equal(t, s.rule, h.Rules[0].Name)
 	assert.Equal(t, "rate(1 day)", h.Rules[0].Expression)
-	require.Len(t, h.Mappings, 1)
+	// The mappings are as last read (at start, then every 5 s).
+	require.Eventually(t, func() bool { call(t, "GET", s.base+"/_local/health", nil, &h); return len(h.Mappings) == 1 }, 10*time.Second, 50*time.Millisecond)
 	assert.Equal(t, s.mapping, h.Mappings[0].UUID)
 	assert.Equal(t, "Disabled", h.Mappings[0].State)
 

@@ -16,7 +16,9 @@
 // The emulator handles one request at a time (platform/moto serial.py), so a long poll would stall
 // every other caller: ReceiveMessage is sent with WaitTimeSeconds 0 (explicitly, overriding the
 // queue's ReceiveMessageWaitTimeSeconds), and an empty queue is polled again after a pause that
-// doubles up to MaxIdle.
+// doubles up to MaxIdle. Not emulated: FilterCriteria, the batching window (a batch is what one
+// ReceiveMessage returns, at most 10), a mapping's own DLQ destination (SQS mappings have none: the
+// queue's redrive policy is the one).
 package sqsmap
 
 import (
@@ -88,6 +90,7 @@ type Mapping struct {
 	Invocations    int64  `json:"invocations"`        // finished
 	Failures       int64  `json:"failed_invocations"` // of those, the batches left in the queue
 	Error          string `json:"error,omitempty"`    // the last poll or invocation error
+	Warning        string `json:"warning,omitempty"`  // what of the mapping is not emulated
 }
 
 // key is what restarts a mapping's poller when it changes.
@@ -150,6 +153,9 @@ func fromAPI(c ltypes.EventSourceMappingConfiguration) Mapping {
 	if s := c.ScalingConfig; s != nil && aws.ToInt32(s.MaximumConcurrency) > 0 {
 		m.MaxConcurrency = int(aws.ToInt32(s.MaximumConcurrency))
 	}
+	if c.FilterCriteria != nil && len(c.FilterCriteria.Filters) > 0 {
+		m.Warning = "FilterCriteria is not emulated: every message is delivered"
+	}
 	for _, t := range c.FunctionResponseTypes {
 		if t == ltypes.FunctionResponseTypeReportBatchItemFailures {
 			m.ReportFailures = true
@@ -186,7 +192,7 @@ func (d *Deliverer) refresh(ctx context.Context) error {
 			p.stop()
 		} else {
 			d.log.InfoContext(ctx, "SQS event source mapping discovered", "uuid", m.UUID, "function", m.Function, "queue", m.Queue,
-				"state", m.State, "batch_size", m.BatchSize, "maximum_concurrency", m.MaxConcurrency, "concurrency", m.Concurrency)
+				"state", m.State, "batch_size", m.BatchSize, "maximum_concurrency", m.MaxConcurrency, "concurrency", m.Concurrency, "warning", m.Warning)
 		}
 		p := &poller{m: m, d: d}
 		pctx, cancel := context.WithCancel(ctx)

@@ -150,7 +150,6 @@ func TestDeliversOnceAndDeletes(t *testing.T) {
 	assert.Equal(t, "shard", aws.ToString(r.MessageAttributes["kind"].StringValue))
 	assert.Equal(t, "String", r.MessageAttributes["kind"].DataType)
 
-
 	ms := d.Mappings()
 	require.Len(t, ms, 1)
 	assert.Equal(t, id, ms[0].UUID)
@@ -317,6 +316,31 @@ func TestReceiveDoesNotLongPoll(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, msgs)
 	assert.Less(t, time.Since(start), 3*time.Second)
+}
+
+func TestFromAPI(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   ltypes.EventSourceMappingConfiguration
+		want Mapping
+	}{
+		{name: "defaults", in: ltypes.EventSourceMappingConfiguration{UUID: aws.String("u"), State: aws.String("Disabled")},
+			want: Mapping{UUID: "u", State: "Disabled", BatchSize: 10, MaxConcurrency: DefaultConcurrency}},
+		{name: "configured", in: ltypes.EventSourceMappingConfiguration{UUID: aws.String("u"), BatchSize: aws.Int32(1),
+			ScalingConfig:         &ltypes.ScalingConfig{MaximumConcurrency: aws.Int32(100)},
+			FunctionResponseTypes: []ltypes.FunctionResponseType{ltypes.FunctionResponseTypeReportBatchItemFailures}},
+			want: Mapping{UUID: "u", BatchSize: 1, MaxConcurrency: 100, ReportFailures: true}},
+		{name: "filtered", in: ltypes.EventSourceMappingConfiguration{UUID: aws.String("u"),
+			FilterCriteria: &ltypes.FilterCriteria{Filters: []ltypes.Filter{{Pattern: aws.String(`{"body":{"a":[1]}}`)}}}},
+			want: Mapping{UUID: "u", BatchSize: 10, MaxConcurrency: DefaultConcurrency, Warning: "FilterCriteria is not emulated: every message is delivered"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, fromAPI(tc.in))
+		})
+	}
 }
 
 func TestBatchItemFailures(t *testing.T) {
