@@ -556,7 +556,7 @@ func (s *Stack) Status(ctx context.Context) error {
 // sqsMapping is what the summary keeps of an SQS event source mapping the runtime delivers.
 type sqsMapping struct {
 	Queue       json.RawMessage `json:"event_source_arn"`
-	Function    json.RawMessage `json:"function_arn"`
+	Invokes     json.RawMessage `json:"invokes"`
 	State       json.RawMessage `json:"state"`
 	Concurrency json.RawMessage `json:"concurrency"`
 	Invocations json.RawMessage `json:"invocations"`

@@ -60,7 +60,8 @@ const healthDoc = `{"status":"ok","emulator":"http://127.0.0.1:1","region":"us-e
  "functions":[{"name":"fn-crawler","qualifier":"live","version":"3","artifact":"build/amd64/crawler.zip","instances":1},
               {"name":"fn-urlapi","qualifier":"live","instances":0}],
  "schedule_rules":[{"name":"rule-1","event_bus":"default","schedule_expression":"rate(1 minute)","next_fire":"2026-01-01T00:01:00Z","targets":[]}],
- "sqs_event_source_mappings":[{"uuid":"u-1","function_arn":"arn:aws:lambda:us-east-1:123456789012:function:fn-crawler-worker:live",
+ "sqs_event_source_mappings":[{"uuid":"u-1","function_arn":"arn:aws:lambda:us-east-1:123456789012:function:fn-crawler-worker:1",
+   "invokes":"arn:aws:lambda:us-east-1:123456789012:function:fn-crawler-worker:live",
    "event_source_arn":"arn:aws:sqs:us-east-1:123456789012:fn-crawler-shards","queue_url":"http://127.0.0.1:1/123456789012/fn-crawler-shards",
    "state":"Disabled","batch_size":1,"maximum_concurrency":100,"concurrency":4,"invocations":3,"failed_invocations":1,"error":"function error Sandbox.Timedout"}],
  "alarms":[{"name":"a-availability","state":"OK","evaluated_at":"2026-01-01T00:00:00Z"},{"name":"a-latency","state":"ALARM"}]}`
@@ -357,7 +358,7 @@ func TestUpStatusCrawlDown(t *testing.T) {
   "sqs_mappings": [
     {
       "event_source_arn": "arn:aws:sqs:us-east-1:123456789012:fn-crawler-shards",
-      "function_arn": "arn:aws:lambda:us-east-1:123456789012:function:fn-crawler-worker:live",
+      "invokes": "arn:aws:lambda:us-east-1:123456789012:function:fn-crawler-worker:live",
       "state": "Disabled",
       "concurrency": 4,
       "invocations": 3,

@@ -19,6 +19,11 @@
 // doubles up to MaxIdle. Not emulated: FilterCriteria, the batching window (a batch is what one
 // ReceiveMessage returns, at most 10), a mapping's own DLQ destination (SQS mappings have none: the
 // queue's redrive policy is the one).
+//
+// Moto resolves an alias when a mapping is created: a mapping made on fn:live reads back as
+// fn:<the version live had then>, and would not follow the alias to the code of a later apply, as
+// Lambda's does. Every function of the stack is invoked through its live alias, so a mapping of a
+// version of a function that has a live alias is delivered to live (Mapping.Invokes says so).
 package sqsmap
 
 import (
@@ -55,12 +60,16 @@ type SQSAPI interface {
 	DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
 }
 
-// Invoker runs a function synchronously (Lambda invokes a mapping's function with RequestResponse)
-// and tells how many of its invocations can run at once.
+// Invoker runs a function synchronously (Lambda invokes a mapping's function with RequestResponse),
+// tells how many of its invocations can run at once, and resolves an alias.
 type Invoker interface {
 	Invoke(ctx context.Context, target string, payload []byte) (*lambdarun.Result, error)
 	Concurrency(ctx context.Context, target string) (int, error)
+	Resolve(ctx context.Context, target string) (lambdarun.Resolved, error)
 }
+
+// Alias is the alias every function of the stack is invoked through (see the package doc).
+const Alias = "live"
 
 // DefaultConcurrency bounds the concurrent invocations of a mapping without
 // ScalingConfig.MaximumConcurrency. AWS scales such a mapping up from five concurrent batches as
@@ -75,7 +84,8 @@ const maxReceive = 10
 // Mapping is an SQS event source mapping as delivered.
 type Mapping struct {
 	UUID           string `json:"uuid"`
-	Function       string `json:"function_arn"`
+	Function       string `json:"function_arn"` // as the emulator reports it
+	Invokes        string `json:"invokes"`      // what is invoked: Function, or its live alias
 	Queue          string `json:"event_source_arn"`
 	QueueURL       string `json:"queue_url,omitempty"`
 	State          string `json:"state"` // as the emulator reports it; delivered either way
@@ -95,7 +105,7 @@ type Mapping struct {
 
 // key is what restarts a mapping's poller when it changes.
 func (m Mapping) key() string {
-	return fmt.Sprintf("%s|%s|%d|%d|%t", m.Function, m.Queue, m.BatchSize, m.Concurrency, m.ReportFailures)
+	return fmt.Sprintf("%s|%s|%d|%d|%t", m.Invokes, m.Queue, m.BatchSize, m.Concurrency, m.ReportFailures)
 }
 
 // Deliverer runs the SQS event source mappings.
@@ -170,8 +180,10 @@ func fromAPI(c ltypes.EventSourceMappingConfiguration) Mapping {
 func (d *Deliverer) refresh(ctx context.Context) error {
 	mappings, err := d.discover(ctx)
 	for i, m := range mappings {
+		m.Invokes = d.target(ctx, m.Function)
+		mappings[i].Invokes = m.Invokes
 		mappings[i].Concurrency = m.MaxConcurrency
-		if n, err := d.invoker.Concurrency(ctx, m.Function); err == nil {
+		if n, err := d.invoker.Concurrency(ctx, m.Invokes); err == nil {
 			mappings[i].Concurrency = min(m.MaxConcurrency, n)
 		} // else its invocations fail and say why
 	}
@@ -191,7 +203,7 @@ func (d *Deliverer) refresh(ctx context.Context) error {
 			d.log.InfoContext(ctx, "SQS event source mapping changed; restarting its poller", "uuid", m.UUID, "function", m.Function, "queue", m.Queue)
 			p.stop()
 		} else {
-			d.log.InfoContext(ctx, "SQS event source mapping discovered", "uuid", m.UUID, "function", m.Function, "queue", m.Queue,
+			d.log.InfoContext(ctx, "SQS event source mapping discovered", "uuid", m.UUID, "function", m.Function, "invokes", m.Invokes, "queue", m.Queue,
 				"state", m.State, "batch_size", m.BatchSize, "maximum_concurrency", m.MaxConcurrency, "concurrency", m.Concurrency, "warning", m.Warning)
 		}
 		p := &poller{m: m, d: d}
@@ -208,6 +220,31 @@ func (d *Deliverer) refresh(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// target is what a mapping of fn invokes: fn, or its live alias when fn is a version of a function
+// that has one (moto's reading of a mapping made on the alias, see the package doc).
+func (d *Deliverer) target(ctx context.Context, fn string) string {
+	name, qualifier, err := lambdarun.ParseTarget(fn)
+	if err != nil || !isVersion(qualifier) {
+		return fn
+	}
+	if _, err := d.invoker.Resolve(ctx, name+":"+Alias); err != nil {
+		return fn
+	}
+	return strings.TrimSuffix(fn, ":"+qualifier) + ":" + Alias
+}
+
+func isVersion(q string) bool {
+	if q == "" {
+		return false
+	}
+	for _, c := range q {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Run delivers the mappings until ctx ends, rereading them every Refresh, then waits for the
@@ -384,9 +421,9 @@ func (p *poller) deliver(ctx context.Context, url string, msgs []types.Message) 
 		p.setErr(fmt.Errorf("encode SQS event: %w", err))
 		return
 	}
-	res, err := p.d.invoker.Invoke(ctx, p.m.Function, payload)
+	res, err := p.d.invoker.Invoke(ctx, p.m.Invokes, payload)
 	p.invocations.Add(1) // counted once finished, so a reader sees its outcome with it
-	log := p.d.log.With("uuid", p.m.UUID, "function", p.m.Function, "queue", p.m.Queue, "messages", len(msgs))
+	log := p.d.log.With("uuid", p.m.UUID, "function", p.m.Invokes, "queue", p.m.Queue, "messages", len(msgs))
 	switch {
 	case err != nil:
 		p.failures.Add(1)

@@ -255,6 +255,36 @@ func TestTakesNoMoreThanTheFunctionRuns(t *testing.T) {
 	assert.Equal(t, 1, d.Mappings()[0].Concurrency)
 }
 
+func TestMappingFollowsTheLiveAlias(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	url, arn := f.queue(t, nil)
+	f.mapping(t, arn, nil) // on fn:live, which moto records as fn:1
+	// A later apply: version 2 (recording elsewhere) and live moved to it.
+	unqualified := f.fnARN[:strings.LastIndex(f.fnARN, ":")]
+	v2out := t.TempDir()
+	_, err := f.lambda.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(unqualified),
+		Environment: &ltypes.Environment{Variables: map[string]string{lambdatest.OutDirEnv: v2out}}})
+	require.NoError(t, err)
+	v, err := f.lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String(unqualified)})
+	require.NoError(t, err)
+	require.Equal(t, "2", aws.ToString(v.Version))
+	_, err = f.lambda.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String(unqualified), Name: aws.String("live"), FunctionVersion: v.Version})
+	require.NoError(t, err)
+	f.send(t, url, "after the apply")
+	d := f.start(t)
+
+	v1out := f.out
+	f.out = v2out
+	require.Eventually(t, func() bool { return len(f.records(t, arn)) == 1 }, 15*time.Second, 50*time.Millisecond, "version 2 (live) received it")
+	f.out = v1out
+	assert.Empty(t, f.records(t, arn), "version 1 did not")
+	require.Len(t, d.Mappings(), 1)
+	assert.Equal(t, unqualified+":1", d.Mappings()[0].Function)
+	assert.Equal(t, f.fnARN, d.Mappings()[0].Invokes)
+}
+
 func TestMappingsAreRereadWhileRunning(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
