@@ -179,13 +179,15 @@ func fromAPI(c ltypes.EventSourceMappingConfiguration) Mapping {
 // (its messages then deleted or left).
 func (d *Deliverer) refresh(ctx context.Context) error {
 	mappings, err := d.discover(ctx)
+	d.mu.Lock()
+	prev := map[string]Mapping{}
+	for id, p := range d.pollers {
+		prev[id] = p.m
+	}
+	d.mu.Unlock()
 	for i, m := range mappings {
-		m.Invokes = d.target(ctx, m.Function)
-		mappings[i].Invokes = m.Invokes
-		mappings[i].Concurrency = m.MaxConcurrency
-		if n, err := d.invoker.Concurrency(ctx, m.Invokes); err == nil {
-			mappings[i].Concurrency = min(m.MaxConcurrency, n)
-		} // else its invocations fail and say why
+		old, had := prev[m.UUID]
+		mappings[i].Invokes, mappings[i].Concurrency = d.resolve(ctx, m, old, had)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -222,17 +224,32 @@ func (d *Deliverer) refresh(ctx context.Context) error {
 	return nil
 }
 
-// target is what a mapping of fn invokes: fn, or its live alias when fn is a version of a function
-// that has one (moto's reading of a mapping made on the alias, see the package doc).
-func (d *Deliverer) target(ctx context.Context, fn string) string {
-	name, qualifier, err := lambdarun.ParseTarget(fn)
-	if err != nil || !isVersion(qualifier) {
-		return fn
+// resolve finds what mapping m invokes (its function, or the live alias of that function when m
+// is of a version, see the package doc) and its batches in flight at most (MaxConcurrency lowered
+// to the function's Concurrency). When the emulator cannot say, a running poller keeps what it had
+// (old), so a passing failure restarts nothing; a new one takes one batch at a time.
+func (d *Deliverer) resolve(ctx context.Context, m, old Mapping, had bool) (invokes string, concurrency int) {
+	invokes = m.Function
+	if name, qualifier, err := lambdarun.ParseTarget(m.Function); err == nil && isVersion(qualifier) {
+		_, err := d.invoker.Resolve(ctx, name+":"+Alias)
+		switch {
+		case err == nil:
+			invokes = strings.TrimSuffix(m.Function, ":"+qualifier) + ":" + Alias
+		case !errors.Is(err, lambdarun.ErrFunctionNotFound) && had:
+			invokes = old.Invokes
+		}
 	}
-	if _, err := d.invoker.Resolve(ctx, name+":"+Alias); err != nil {
-		return fn
+	n, err := d.invoker.Concurrency(ctx, invokes)
+	switch {
+	case err == nil:
+		return invokes, min(m.MaxConcurrency, n)
+	case errors.Is(err, lambdarun.ErrFunctionNotFound):
+		return invokes, m.MaxConcurrency // its invocations fail and say why
+	case had && old.Invokes == invokes:
+		return invokes, old.Concurrency
+	default:
+		return invokes, 1
 	}
-	return strings.TrimSuffix(fn, ":"+qualifier) + ":" + Alias
 }
 
 func isVersion(q string) bool {

@@ -3,6 +3,7 @@ package sqsmap
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/platform/localrun/internal/runtimetest"
+	"github.com/webhealth/webhealth/platform/localrun/lambdarun"
 	"github.com/webhealth/webhealth/platform/localrun/lambdatest"
 	"github.com/webhealth/webhealth/platform/moto"
 )
@@ -371,6 +373,77 @@ func TestFromAPI(t *testing.T) {
 			assert.Equal(t, tc.want, fromAPI(tc.in))
 		})
 	}
+}
+
+// fakeLambda lists one mapping of a version of fn.
+type fakeLambda struct{}
+
+func (fakeLambda) ListEventSourceMappings(context.Context, *lambda.ListEventSourceMappingsInput, ...func(*lambda.Options)) (*lambda.ListEventSourceMappingsOutput, error) {
+	return &lambda.ListEventSourceMappingsOutput{EventSourceMappings: []ltypes.EventSourceMappingConfiguration{{UUID: aws.String("u"),
+		FunctionArn: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn:1"), EventSourceArn: aws.String("arn:aws:sqs:us-east-1:123456789012:q"),
+		BatchSize: aws.Int32(1), ScalingConfig: &ltypes.ScalingConfig{MaximumConcurrency: aws.Int32(100)}}}}, nil
+}
+
+// fakeInvoker answers Resolve and Concurrency with err when set; Invoke is not called (no SQS).
+type fakeInvoker struct {
+	err error
+	n   int
+}
+
+func (f *fakeInvoker) Invoke(context.Context, string, []byte) (*lambdarun.Result, error) {
+	return nil, errors.New("not called")
+}
+func (f *fakeInvoker) Concurrency(context.Context, string) (int, error) { return f.n, f.err }
+func (f *fakeInvoker) Resolve(context.Context, string) (lambdarun.Resolved, error) {
+	return lambdarun.Resolved{}, f.err
+}
+
+func TestRefreshKeepsWhatTheEmulatorCannotSay(t *testing.T) {
+	t.Parallel()
+	inv := &fakeInvoker{n: 4}
+	d := New(fakeLambda{}, noQueue{}, inv, nil)
+	d.MinIdle, d.MaxIdle = time.Hour, time.Hour // the pollers wait for a queue URL they never get
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); d.wg.Wait() }()
+
+	require.NoError(t, d.refresh(ctx))
+	first := d.Mappings()
+	require.Len(t, first, 1)
+	assert.Equal(t, "arn:aws:lambda:us-east-1:123456789012:function:fn:live", first[0].Invokes)
+	assert.Equal(t, 4, first[0].Concurrency)
+	d.mu.Lock()
+	running := d.pollers["u"]
+	d.mu.Unlock()
+
+	// The emulator fails to answer: the poller is kept as it was, not restarted.
+	inv.err = errors.New("connection refused")
+	require.NoError(t, d.refresh(ctx))
+	assert.Equal(t, first[0].Invokes, d.Mappings()[0].Invokes)
+	assert.Equal(t, 4, d.Mappings()[0].Concurrency)
+	d.mu.Lock()
+	assert.Same(t, running, d.pollers["u"])
+	d.mu.Unlock()
+
+	// The alias is gone: the version itself, as moto says.
+	inv.err = fmt.Errorf("alias: %w", lambdarun.ErrFunctionNotFound)
+	require.NoError(t, d.refresh(ctx))
+	assert.Equal(t, "arn:aws:lambda:us-east-1:123456789012:function:fn:1", d.Mappings()[0].Invokes)
+	assert.Equal(t, 100, d.Mappings()[0].Concurrency)
+
+	// A new deliverer that cannot ask takes one batch at a time.
+	fresh := New(fakeLambda{}, noQueue{}, &fakeInvoker{err: errors.New("timeout")}, nil)
+	fresh.MinIdle, fresh.MaxIdle = time.Hour, time.Hour
+	require.NoError(t, fresh.refresh(ctx))
+	assert.Equal(t, 1, fresh.Mappings()[0].Concurrency)
+	cancel()
+	fresh.wg.Wait()
+}
+
+// noQueue has no queues.
+type noQueue struct{ SQSAPI }
+
+func (noQueue) GetQueueUrl(context.Context, *sqs.GetQueueUrlInput, ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error) {
+	return nil, errors.New("no such queue")
 }
 
 func TestBatchItemFailures(t *testing.T) {
