@@ -49,6 +49,7 @@ var functionSettings = []functionSetting{
 	{"crawler", "max_redirects", "crawler", "MAX_REDIRECTS", true, "", ""},
 	{"crawler", "retry_delay", "crawler", "RETRY_DELAY", false, "", ""},
 	{"crawler", "phase_metrics", "crawler", "PHASE_METRICS", true, "", ""},
+	{"crawler", "max_shards", "crawler", "MAX_SHARDS", true, "", ""},
 	// null: the crawl interval, 60 s for moduleInputs' rate(1 minute)
 	{"alarms", "period_seconds", "crawler", "ALARM_PERIOD_SECONDS", true, "local.alarm_period_seconds", "60"},
 	{"alarms", "evaluation_periods", "crawler", "ALARM_EVALUATION_PERIODS", true, "", ""},
@@ -134,6 +135,14 @@ var settingsTable = []struct {
 	{"phase metrics off", map[string]string{"crawler.phase_metrics": "false"}, nil},
 	{"phase metrics on", map[string]string{"crawler.phase_metrics": "true"}, nil},
 
+	{"max shards of 0", map[string]string{"crawler.max_shards": "0"}, []string{"crawler"}},
+	{"max shards of 1", map[string]string{"crawler.max_shards": "1"}, nil},
+	{"max shards of 2", map[string]string{"crawler.max_shards": "2"}, nil},
+	{"max shards of 256", map[string]string{"crawler.max_shards": "256"}, nil},
+	{"max shards of 257", map[string]string{"crawler.max_shards": "257"}, []string{"crawler"}},
+	{"max shards negative", map[string]string{"crawler.max_shards": "-1"}, []string{"crawler"}},
+	{"max shards not whole", map[string]string{"crawler.max_shards": "2.5"}, []string{"crawler"}},
+
 	{"period of 10 seconds", map[string]string{"alarms.period_seconds": "10"}, []string{"alarms"}},
 	{"period of 20 seconds", map[string]string{"alarms.period_seconds": "20"}, []string{"alarms"}},
 	{"period of 30 seconds", map[string]string{"alarms.period_seconds": "30"}, []string{"alarms"}},
@@ -179,7 +188,7 @@ var settingsTable = []struct {
 
 	{"every setting at once", map[string]string{
 		"crawler.concurrency": "64", "crawler.deadline_margin": "3s", "crawler.max_body_bytes": "65536", "crawler.max_redirects": "2",
-		"crawler.retry_delay": "250ms", "crawler.phase_metrics": "false", "alarms.period_seconds": "300", "alarms.evaluation_periods": "3", "alarms.datapoints_to_alarm": "2",
+		"crawler.retry_delay": "250ms", "crawler.phase_metrics": "false", "crawler.max_shards": "8", "alarms.period_seconds": "300", "alarms.evaluation_periods": "3", "alarms.datapoints_to_alarm": "2",
 		"alarms.cert_expiry_days": "21", "alarms.retention_days": "365",
 	}, nil},
 	{"a bad setting in each group", map[string]string{"crawler.max_redirects": "11", "alarms.retention_days": "0"}, []string{"crawler", "alarms"}},

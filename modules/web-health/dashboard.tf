@@ -29,18 +29,22 @@ locals {
         }
       },
       {
+        # Totals per crawl interval: the shard workers of a fanned-out run each publish these with the same
+        # dimensions, so a period's Sum is the run's total (a Maximum would show the largest shard only). Shards
+        # is the coordinator's count sent (1 for a run that judged everything itself).
         type = "metric", x = 0, y = 6, width = 12, height = 6
         properties = {
-          title  = "Crawl runs"
+          title  = "Crawl runs (totals per interval)"
           region = local.region
           view   = "timeSeries"
-          period = local.alarm_period_seconds
-          stat   = "Maximum"
+          period = local.heartbeat_period_seconds
+          stat   = "Sum"
           metrics = [
             [local.metric_namespace, "TargetsChecked", "Region", local.region],
             [local.metric_namespace, "TargetsDown", "Region", local.region],
             [local.metric_namespace, "RunFailures", "Region", local.region],
             [local.metric_namespace, "AlarmsPending", "Region", local.region],
+            [local.metric_namespace, "Shards", "Region", local.region],
           ]
         }
       },

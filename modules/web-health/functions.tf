@@ -11,6 +11,29 @@ locals {
     }]
   }
 
+  # What judging targets takes, for a single run and a shard worker alike: metrics, the target alarms, the key.
+  crawler_judge_statements = [
+    {
+      # PutMetricData has no resource-level permissions; the namespace condition is the scope.
+      sid        = "PublishMetrics"
+      actions    = ["cloudwatch:PutMetricData"]
+      resources  = ["*"]
+      conditions = [{ test = "StringEquals", variable = "cloudwatch:namespace", values = [local.metric_namespace] }]
+    },
+    {
+      sid       = "ManageTargetAlarms"
+      actions   = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource"]
+      resources = ["${local.arn_prefix.cloudwatch}:alarm:${local.alarm_prefix}-*"]
+    },
+    {
+      # DescribeAlarms has no resource-level permissions (it lists by prefix).
+      sid       = "ListAlarms"
+      actions   = ["cloudwatch:DescribeAlarms"]
+      resources = ["*"]
+    },
+    local.use_key_statement,
+  ]
+
   function_defaults = {
     release_version          = var.release_version
     architecture             = var.lambda_architecture
@@ -33,7 +56,8 @@ locals {
       },
       length(var.api.cors_allow_origins) > 0 ? { CORS_ALLOW_ORIGINS = join(",", var.api.cors_allow_origins) } : null,
     )
-    crawler = {
+    # The coordinator and the shard worker run the same crawler with the same settings.
+    crawler = merge({
       URLS_TABLE                = aws_dynamodb_table.urls.name
       ALARM_TOPIC_ARN           = aws_sns_topic.alarms.arn
       ALARM_PREFIX              = local.alarm_prefix
@@ -49,7 +73,11 @@ locals {
       ALARM_DATAPOINTS_TO_ALARM = tostring(var.alarms.datapoints_to_alarm)
       CERT_EXPIRY_DAYS          = tostring(var.alarms.cert_expiry_days)
       PHASE_METRICS             = tostring(var.crawler.phase_metrics)
-    }
+      MAX_SHARDS                = tostring(var.crawler.max_shards)
+      },
+      # A run fans out only with a shard queue (cmd/crawler wires SQS only then): none with max_shards 1.
+      local.fan_out ? { SHARD_QUEUE_URL = aws_sqs_queue.crawler_shards[0].url } : null,
+    )
     alarmlogger = {
       URLS_TABLE           = aws_dynamodb_table.urls.name
       ALARMS_TABLE         = aws_dynamodb_table.alarms.name
@@ -125,40 +153,81 @@ module "crawler" {
   async_maximum_retry_attempts    = 0
   async_maximum_event_age_seconds = 60
 
-  policy_statements = [
-    {
-      sid       = "ReadTargetsRecordChecks"
-      actions   = ["dynamodb:Scan", "dynamodb:UpdateItem"]
-      resources = [aws_dynamodb_table.urls.arn]
-    },
-    {
-      # The run lease (internal/store CrawlerLeaseID): taken with a conditional put, released by its holder;
-      # no other item of the table may be put or deleted.
-      sid        = "HoldRunLease"
-      actions    = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
-      resources  = [aws_dynamodb_table.urls.arn]
-      conditions = [{ test = "ForAllValues:StringEquals", variable = "dynamodb:LeadingKeys", values = ["lease#crawler"] }]
-    },
-    {
-      # PutMetricData has no resource-level permissions; the namespace condition is the scope.
-      sid        = "PublishMetrics"
-      actions    = ["cloudwatch:PutMetricData"]
-      resources  = ["*"]
-      conditions = [{ test = "StringEquals", variable = "cloudwatch:namespace", values = [local.metric_namespace] }]
-    },
-    {
-      sid       = "ManageTargetAlarms"
-      actions   = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource"]
-      resources = ["${local.arn_prefix.cloudwatch}:alarm:${local.alarm_prefix}-*"]
-    },
-    {
-      # DescribeAlarms has no resource-level permissions (it lists by prefix).
-      sid       = "ListAlarms"
-      actions   = ["cloudwatch:DescribeAlarms"]
-      resources = ["*"]
-    },
-    local.use_key_statement,
-  ]
+  policy_statements = concat(
+    [
+      {
+        sid       = "ReadTargetsRecordChecks"
+        actions   = ["dynamodb:Scan", "dynamodb:UpdateItem"]
+        resources = [aws_dynamodb_table.urls.arn]
+      },
+      {
+        # The run lease (internal/store CrawlerLeaseID): taken with a conditional put, released by its holder;
+        # no other item of the table may be put or deleted.
+        sid        = "HoldRunLease"
+        actions    = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
+        resources  = [aws_dynamodb_table.urls.arn]
+        conditions = [{ test = "ForAllValues:StringEquals", variable = "dynamodb:LeadingKeys", values = ["lease#crawler"] }]
+      },
+    ],
+    local.crawler_judge_statements,
+    # The coordinator sends the shards (SendMessageBatch is authorized as sqs:SendMessage); no queue, no statement.
+    [for q in aws_sqs_queue.crawler_shards : {
+      sid       = "SendShards"
+      actions   = ["sqs:SendMessage"]
+      resources = [q.arn]
+    }],
+  )
+
+  release_version          = local.function_defaults.release_version
+  architecture             = local.function_defaults.architecture
+  log_retention_days       = local.function_defaults.log_retention_days
+  log_kms_key_arn          = local.function_defaults.log_kms_key_arn
+  application_log_level    = local.function_defaults.application_log_level
+  emulator_compatibility   = local.function_defaults.emulator_compatibility
+  enable_codedeploy        = local.function_defaults.enable_codedeploy
+  deployment_config_name   = local.function_defaults.deployment_config_name
+  alarm_topic_arn          = local.function_defaults.alarm_topic_arn
+  alarm_evaluation_periods = local.function_defaults.alarm_evaluation_periods
+  tags                     = local.tags
+}
+
+# The shard worker (docs/design.md, Fan-out): the crawler's code and settings, fed one shard a time by the
+# shard queue's event source mapping (fanout.tf). A function of its own because the coordinator may have
+# reserved concurrency 1 (no overlapping runs), which would throttle the workers and send their shards to the
+# DLQ; the worker has none reserved, the mapping's maximum concurrency bounds it.
+module "crawler_worker" {
+  source = "../lambda-function"
+  count  = local.fan_out ? 1 : 0
+
+  function_name         = local.worker_function_name
+  description           = "webhealth crawler shard worker (${var.environment})"
+  zip_path              = "${var.artifacts_dir}/crawler.zip"
+  memory_size           = var.crawler.memory_mb
+  timeout               = var.crawler.timeout_seconds
+  environment_variables = local.environment_variables.crawler
+
+  # The mapping invokes synchronously; should anything invoke it asynchronously, no retry either (as the crawler).
+  async_maximum_retry_attempts    = 0
+  async_maximum_event_age_seconds = 60
+
+  policy_statements = concat(
+    [
+      {
+        # A worker reads its shard's targets by id and records their checks; no Scan, and no lease (not_after
+        # keeps a shard within its run's interval).
+        sid       = "ReadShardTargetsRecordChecks"
+        actions   = ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"]
+        resources = [aws_dynamodb_table.urls.arn]
+      },
+      {
+        # What the event source mapping does with the worker's role: receive, delete and extend the shards.
+        sid       = "ReceiveShards"
+        actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+        resources = [aws_sqs_queue.crawler_shards[0].arn]
+      },
+    ],
+    local.crawler_judge_statements,
+  )
 
   release_version          = local.function_defaults.release_version
   architecture             = local.function_defaults.architecture
@@ -247,6 +316,9 @@ module "notifier" {
 }
 
 locals {
-  # The four functions by role, for the outputs.
-  function_modules = { crawler = module.crawler, alarmlogger = module.alarmlogger, urlapi = module.urlapi, notifier = module.notifier }
+  # The functions by role, for the outputs: the four, and the shard worker with fan-out.
+  function_modules = merge(
+    { crawler = module.crawler, alarmlogger = module.alarmlogger, urlapi = module.urlapi, notifier = module.notifier },
+    { for m in module.crawler_worker : "crawlworker" => m },
+  )
 }

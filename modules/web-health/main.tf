@@ -14,12 +14,21 @@ locals {
   alarm_prefix     = "${local.name}-target"
   metric_namespace = "WebHealth/${local.name}"
 
-  function_names = {
-    crawler     = "${local.name}-crawler"
-    alarmlogger = "${local.name}-alarmlogger"
-    urlapi      = "${local.name}-urlapi"
-    notifier    = "${local.name}-notifier"
-  }
+  # A crawl too large for one run fans out to shard workers (crawler.max_shards > 1; docs/design.md, Fan-out).
+  fan_out = var.crawler.max_shards > 1
+
+  # The worker is <name>-crawlworker, not -crawler-worker: the longest names (a 10-character prefix, a team of
+  # 12, local, a 14-character region) leave 12 characters within the function name's 56, as -alarmlogger uses.
+  function_names = merge(
+    {
+      crawler     = "${local.name}-crawler"
+      alarmlogger = "${local.name}-alarmlogger"
+      urlapi      = "${local.name}-urlapi"
+      notifier    = "${local.name}-notifier"
+    },
+    { for k in local.fan_out ? ["crawlworker"] : [] : k => local.worker_function_name },
+  )
+  worker_function_name = "${local.name}-crawlworker"
 
   # The crawl interval in seconds of a rate(N unit) schedule; null for cron, whose gaps the module cannot derive.
   crawl_rate             = regexall("^rate\\(([0-9]+) (minutes?|hours?|days?)\\)$", var.crawler.schedule_expression)

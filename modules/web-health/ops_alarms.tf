@@ -52,12 +52,14 @@ locals {
         threshold   = 0
         missing     = "notBreaching"
       }
+      # Sum: the shard workers of a fanned-out run each publish their own AlarmsPending (same dimensions), so a
+      # period's Sum is the run's total; a Minimum would stay 0 while one shard's alarms never catch up.
       crawler-alarm-backlog = {
-        description = "webhealth ${local.name}: every crawl run for ${local.backlog_periods * local.heartbeat_period_seconds} s left alarm creations, updates or deletions for the next run (AlarmsPending Minimum > 0 in ${local.backlog_periods} crawl intervals in a row): alarm reconciliation is not catching up, so new, changed or deleted targets keep stale or missing alarms. Look for throttled PutMetricAlarm or DeleteAlarms in /aws/lambda/${local.function_names.crawler} (docs/runbook.md, crawler-alarm-backlog)."
+        description = "webhealth ${local.name}: the crawl runs of ${local.backlog_periods} crawl intervals in a row (${local.backlog_periods * local.heartbeat_period_seconds} s) each left alarm creations, updates or deletions for the next run (AlarmsPending Sum > 0 in every interval, the shard workers' summed): alarm reconciliation is not catching up, so new, changed or deleted targets keep stale or missing alarms. Look for throttled PutMetricAlarm or DeleteAlarms in /aws/lambda/${local.function_names.crawler}${local.fan_out ? " and /aws/lambda/${local.worker_function_name}" : ""} (docs/runbook.md, crawler-alarm-backlog)."
         namespace   = local.metric_namespace
         metric      = "AlarmsPending"
         dimensions  = { Region = local.region }
-        statistic   = "Minimum"
+        statistic   = "Sum"
         period      = local.heartbeat_period_seconds
         periods     = local.backlog_periods
         comparison  = "GreaterThanThreshold"
@@ -77,6 +79,33 @@ locals {
         missing     = "notBreaching"
       }
     },
+    # The fan-out's queues (fanout.tf), only with crawler.max_shards > 1.
+    { for k, a in {
+      crawler-shards-age = {
+        description = "webhealth ${local.name}: a crawler shard has waited ${local.heartbeat_period_seconds} s (a whole crawl interval) in SQS queue ${local.shard_queue_names.queue} (ApproximateAgeOfOldestMessage), so it missed its run: its worker will drop it and its targets go unjudged this interval. Look for throttles of the worker ${local.worker_function_name} (its -throttles alarm, the account's concurrency) and for a disabled event source mapping (docs/runbook.md, crawler-shards-age)."
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateAgeOfOldestMessage"
+        dimensions  = { QueueName = local.shard_queue_names.queue }
+        statistic   = "Maximum"
+        period      = 60
+        periods     = 1
+        comparison  = "GreaterThanOrEqualToThreshold"
+        threshold   = local.heartbeat_period_seconds
+        missing     = "notBreaching"
+      }
+      crawler-shards-dlq-messages = {
+        description = "webhealth ${local.name}: SQS queue ${local.shard_queue_names.dlq} holds crawler shards a worker failed on (a function error or timeout): their targets were not judged in that run (the next run judges them again; a failed shard is not re-run). Find the cause in /aws/lambda/${local.worker_function_name} and its -errors and -duration alarms (docs/runbook.md, crawler-shards-dlq-messages)."
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateNumberOfMessagesVisible"
+        dimensions  = { QueueName = local.shard_queue_names.dlq }
+        statistic   = "Maximum"
+        period      = 300
+        periods     = 1
+        comparison  = "GreaterThanThreshold"
+        threshold   = 0
+        missing     = "notBreaching"
+      }
+    } : k => a if local.fan_out },
     {
       for k, q in local.queues : "${k}-messages" => {
         description = "webhealth ${local.name}: SQS queue ${q.queue.name} holds ${q.holds} (the ${q.function} failed on them after Lambda's retries). Find the cause in /aws/lambda/${local.function_names[q.function]}, then read and redrive the messages (docs/runbook.md, ${k}-messages)."

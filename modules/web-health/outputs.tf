@@ -60,17 +60,17 @@ output "metric_namespace" {
 }
 
 output "function_names" {
-  description = "Function names by role: crawler, alarmlogger, urlapi, notifier."
+  description = "Function names by role: crawler, alarmlogger, urlapi, notifier, and crawlworker (the shard worker) with fan-out (crawler.max_shards > 1)."
   value       = { for k, m in local.function_modules : k => m.function_name }
 }
 
 output "function_configurations" {
-  description = "Per function (crawler, alarmlogger, urlapi, notifier): memory_size, timeout, architecture, reserved_concurrency, log_retention_days, application_log_level, codedeploy_config, async_maximum_retry_attempts and async_maximum_event_age_seconds as planned (modules/lambda-function output configuration)."
+  description = "Per function (crawler, alarmlogger, urlapi, notifier; crawlworker with fan-out): memory_size, timeout, architecture, reserved_concurrency, log_retention_days, application_log_level, codedeploy_config, async_maximum_retry_attempts and async_maximum_event_age_seconds as planned (modules/lambda-function output configuration)."
   value       = { for k, m in local.function_modules : k => m.configuration }
 }
 
 output "function_environments" {
-  description = "Per function (crawler, alarmlogger, urlapi, notifier): its environment variables as planned, the settings it runs with (names as docs/design.md lists them; no secret is among them: a webhook names its SSM parameter or secret)."
+  description = "Per function (crawler, alarmlogger, urlapi, notifier; crawlworker with fan-out): its environment variables as planned, the settings it runs with (names as docs/design.md lists them; no secret is among them: a webhook names its SSM parameter or secret)."
   value       = { for k, m in local.function_modules : k => m.environment_variables }
 }
 
@@ -104,6 +104,36 @@ output "notifier_failure_queue_url" {
   value       = aws_sqs_queue.notifier_failures.url
 }
 
+output "crawler_shard_queue_url" {
+  description = "SQS queue of the crawler fan-out's shards (SHARD_QUEUE_URL), delivered to the crawlworker function by an event source mapping; null without fan-out (crawler.max_shards = 1)."
+  value       = one(aws_sqs_queue.crawler_shards[*].url)
+}
+
+output "crawler_shard_queue_arn" {
+  description = "ARN of the shard queue (the event source of the crawlworker's mapping); null without fan-out."
+  value       = one(aws_sqs_queue.crawler_shards[*].arn)
+}
+
+output "crawler_shard_dlq_url" {
+  description = "SQS queue receiving the shards a worker failed on (maxReceiveCount 1); null without fan-out."
+  value       = one(aws_sqs_queue.crawler_shards_dlq[*].url)
+}
+
+output "crawler_shard_dlq_arn" {
+  description = "ARN of the shard DLQ; null without fan-out."
+  value       = one(aws_sqs_queue.crawler_shards_dlq[*].arn)
+}
+
+output "crawler_shard_mapping" {
+  description = "The event source mapping from the shard queue to the crawlworker's live alias: uuid, enabled (false with emulator_compatibility.disable_event_source_mappings, where the local runtime delivers), batch_size, maximum_concurrency; null without fan-out."
+  value = one([for m in aws_lambda_event_source_mapping.crawler_shards : {
+    uuid                = m.uuid
+    enabled             = m.enabled
+    batch_size          = m.batch_size
+    maximum_concurrency = one(m.scaling_config[*].maximum_concurrency)
+  }])
+}
+
 output "deliveries_table" {
   description = "The notifier's deliveries table (DELIVERIES_TABLE): one item per SNS message and channel."
   value       = aws_dynamodb_table.deliveries.name
@@ -115,7 +145,7 @@ output "alarm_period_seconds" {
 }
 
 output "ops_alarms" {
-  description = "Every operational alarm of the stack, on the ops topic, by <what>: crawler-heartbeat, crawler-skipped, crawler-failures, crawler-alarm-backlog, api-5xx, <queue>-messages (alarmlogger-failures, notifier-failures) and <function>-{errors,throttles,duration} for crawler, alarmlogger, urlapi and notifier."
+  description = "Every operational alarm of the stack, on the ops topic, by <what>: crawler-heartbeat, crawler-skipped, crawler-failures, crawler-alarm-backlog, api-5xx, <queue>-messages (alarmlogger-failures, notifier-failures), with fan-out crawler-shards-age and crawler-shards-dlq-messages, and <function>-{errors,throttles,duration} for crawler, alarmlogger, urlapi, notifier and (with fan-out) crawlworker."
   value = merge(
     { for k, a in aws_cloudwatch_metric_alarm.ops : k => a.alarm_name },
     merge([for f, m in local.function_modules : { for kind, name in m.alarm_names : "${f}-${kind}" => name }]...),

@@ -91,6 +91,10 @@ variable "crawler" {
       phase_metrics        - PHASE_METRICS: also publish DNSLatency, ConnectLatency, TLSLatency and TTFB per target (4 of
                              its 7 custom metrics, most of the CloudWatch cost); false keeps Availability, Latency and
                              CertDaysRemaining, which the alarms read [true]
+      max_shards           - MAX_SHARDS, the most shards a crawl too large for one run is split into, each judged by
+                             a worker function <name>-crawlworker fed by the queue <name>-crawler-shards, 1-256 (a
+                             shard owns at least one of the 256 id prefixes); 1 turns the fan-out off: no queue,
+                             no worker, every run judges all targets itself (docs/design.md, Fan-out) [100]
   EOT
   type = object({
     schedule_expression  = optional(string, "rate(5 minutes)")
@@ -103,6 +107,7 @@ variable "crawler" {
     max_redirects        = optional(number, 5)
     retry_delay          = optional(string, "500ms")
     phase_metrics        = optional(bool, true)
+    max_shards           = optional(number, 100)
   })
   default  = {}
   nullable = false
@@ -159,6 +164,11 @@ variable "crawler" {
       ms <= 10000
     ])
     error_message = "crawler.retry_delay must be a whole number of ms, s or m from 0s to 10s, e.g. 500ms."
+  }
+
+  validation {
+    condition     = var.crawler.max_shards >= 1 && var.crawler.max_shards <= 256 && floor(var.crawler.max_shards) == var.crawler.max_shards
+    error_message = "crawler.max_shards must be a whole number from 1 (no fan-out) to 256 (a shard owns at least one of the 256 id prefixes), e.g. 100."
   }
 }
 
@@ -460,10 +470,14 @@ variable "emulator_compatibility" {
                                    apply would publish new versions)
       static_apigateway_tags     - tag API Gateway resources without release_version (moto has no API Gateway
                                    TagResource, so a new release could not update their tags)
+      disable_event_source_mappings - create the crawler's shard queue mapping disabled (moto, when a mapping is
+                                   enabled, tries to run the function in Docker at every SendMessage; the local
+                                   runtime delivers the queue to the worker itself, reading the mapping from moto)
   EOT
   type = object({
-    omit_lambda_logging_config = optional(bool, false)
-    static_apigateway_tags     = optional(bool, false)
+    omit_lambda_logging_config    = optional(bool, false)
+    static_apigateway_tags        = optional(bool, false)
+    disable_event_source_mappings = optional(bool, false)
   })
   default  = {}
   nullable = false

@@ -1,12 +1,14 @@
 locals {
   # The one emulator switch: aws_endpoint_url set means a local emulator (moto), never AWS. It points the provider
   # there (providers.tf), turns on modules/web-health's emulator_compatibility work-arounds and turns CodeDeploy
-  # off, which moto cannot run, so a beta or prod release rehearsed there moves the aliases directly.
+  # off, which moto cannot run, so a beta or prod release rehearsed there moves the aliases directly. The crawler's
+  # shard mapping is created disabled there: the local runtime delivers the shard queue to the worker itself.
   emulated = var.aws_endpoint_url != null
 
   emulator_compatibility = {
-    omit_lambda_logging_config = local.emulated
-    static_apigateway_tags     = local.emulated
+    omit_lambda_logging_config    = local.emulated
+    static_apigateway_tags        = local.emulated
+    disable_event_source_mappings = local.emulated
   }
 }
 

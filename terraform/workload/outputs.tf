@@ -47,7 +47,7 @@ output "metric_namespace" {
 }
 
 output "function_names" {
-  description = "Function names: crawler, alarmlogger, urlapi, notifier."
+  description = "Function names: crawler, alarmlogger, urlapi, notifier, and crawlworker (the shard worker) with fan-out."
   value       = module.web_health.function_names
 }
 
@@ -67,8 +67,23 @@ output "ops_topic_arn" {
 }
 
 output "ops_alarms" {
-  description = "Every operational alarm by <what>: crawler-heartbeat, crawler-skipped, crawler-failures, crawler-alarm-backlog, api-5xx, alarmlogger-failures-messages, notifier-failures-messages and <function>-{errors,throttles,duration} of crawler, alarmlogger, urlapi and notifier."
+  description = "Every operational alarm by <what>: crawler-heartbeat, crawler-skipped, crawler-failures, crawler-alarm-backlog, api-5xx, alarmlogger-failures-messages, notifier-failures-messages, with fan-out crawler-shards-age and crawler-shards-dlq-messages, and <function>-{errors,throttles,duration} of crawler, alarmlogger, urlapi, notifier and (with fan-out) crawlworker."
   value       = module.web_health.ops_alarms
+}
+
+output "crawler_shard_queue_url" {
+  description = "SQS queue of the crawler fan-out's shards (SHARD_QUEUE_URL; its event source mapping feeds the crawlworker); null without fan-out."
+  value       = module.web_health.crawler_shard_queue_url
+}
+
+output "crawler_shard_queue_arn" {
+  description = "ARN of the shard queue; null without fan-out."
+  value       = module.web_health.crawler_shard_queue_arn
+}
+
+output "crawler_shard_dlq_url" {
+  description = "SQS queue of the shards a worker failed on; null without fan-out."
+  value       = module.web_health.crawler_shard_dlq_url
 }
 
 output "deliveries_table" {

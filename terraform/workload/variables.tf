@@ -88,7 +88,7 @@ variable "allow_private_targets" {
 }
 
 variable "crawler" {
-  description = "The crawler function and its schedule: schedule_expression, timeout_seconds, memory_mb, concurrency, reserved_concurrency, deadline_margin, max_body_bytes, max_redirects, retry_delay, phase_metrics (false: per target only Availability, Latency and CertDaysRemaining, the metrics the alarms read) (modules/web-health variable crawler)."
+  description = "The crawler function and its schedule: schedule_expression, timeout_seconds, memory_mb, concurrency, reserved_concurrency, deadline_margin, max_body_bytes, max_redirects, retry_delay, phase_metrics (false: per target only Availability, Latency and CertDaysRemaining, the metrics the alarms read), max_shards (1-256, the fan-out's most shards per run; 1: no fan-out) (modules/web-health variable crawler)."
   type = object({
     schedule_expression  = optional(string)
     timeout_seconds      = optional(number)
@@ -100,6 +100,7 @@ variable "crawler" {
     max_redirects        = optional(number)
     retry_delay          = optional(string)
     phase_metrics        = optional(bool)
+    max_shards           = optional(number)
   })
   default  = {}
   nullable = false

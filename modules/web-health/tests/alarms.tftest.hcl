@@ -126,14 +126,19 @@ run "dashboard_uses_metrics_insights" {
 
   assert {
     condition = jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[2].properties.metrics == [
-      for m in ["TargetsChecked", "TargetsDown", "RunFailures", "AlarmsPending"] : ["WebHealth/webhealth-web-dev-eu-west-1", m, "Region", "eu-west-1"]
+      for m in ["TargetsChecked", "TargetsDown", "RunFailures", "AlarmsPending", "Shards"] : ["WebHealth/webhealth-web-dev-eu-west-1", m, "Region", "eu-west-1"]
     ]
-    error_message = "The crawl runs widget shows each run's checked and down targets, its partial failures (RunFailures, the crawler-failures alarm) and the alarm work it left (AlarmsPending, the crawler-alarm-backlog alarm)."
+    error_message = "The crawl runs widget shows each run's checked and down targets, its partial failures (RunFailures, the crawler-failures alarm), the alarm work it left (AlarmsPending, the crawler-alarm-backlog alarm) and its shards."
+  }
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[2].properties.stat == "Sum" && jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[2].properties.period == 300
+    error_message = "The crawl runs widget sums each crawl interval (300 s by default): a fanned-out run's workers each publish their shard's counts, and their Sum is the run's total."
   }
 
   assert {
     condition = jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[3].properties.metrics == [
-      for p in setproduct(["webhealth-web-dev-eu-west-1-alarmlogger", "webhealth-web-dev-eu-west-1-crawler", "webhealth-web-dev-eu-west-1-notifier", "webhealth-web-dev-eu-west-1-urlapi"], ["Errors", "Throttles"]) :
+      for p in setproduct(["webhealth-web-dev-eu-west-1-alarmlogger", "webhealth-web-dev-eu-west-1-crawler", "webhealth-web-dev-eu-west-1-crawlworker", "webhealth-web-dev-eu-west-1-notifier", "webhealth-web-dev-eu-west-1-urlapi"], ["Errors", "Throttles"]) :
       ["AWS/Lambda", p[1], "FunctionName", p[0]]
     ]
     error_message = "The functions widget has one [namespace, metric, dimension, value] array per function and metric (a flat list is no metric CloudWatch can draw)."

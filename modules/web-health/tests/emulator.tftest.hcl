@@ -26,6 +26,33 @@ run "aws_behaviour_by_default" {
   }
 }
 
+run "aws_behaviour_enables_the_shard_mapping" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.crawler_shards[0].enabled == true
+    error_message = "On AWS the shard queue's mapping is enabled: Lambda delivers the shards to the worker."
+  }
+}
+
+run "disable_event_source_mappings" {
+  command = plan
+
+  variables {
+    emulator_compatibility = { disable_event_source_mappings = true }
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.crawler_shards[0].enabled == false && aws_lambda_event_source_mapping.crawler_shards[0].batch_size == 1 && aws_lambda_event_source_mapping.crawler_shards[0].scaling_config[0].maximum_concurrency == 100
+    error_message = "With disable_event_source_mappings the mapping exists, disabled and otherwise as on AWS, for the local runtime to read and deliver."
+  }
+
+  assert {
+    condition     = aws_api_gateway_rest_api.this.tags["release_version"] == "1.4.0" && module.crawler.configuration.application_log_level == "INFO"
+    error_message = "Nothing else changes."
+  }
+}
+
 run "static_apigateway_tags" {
   command = plan
 

@@ -614,6 +614,85 @@ run "valid_phase_metrics_on" {
   }
 }
 
+run "refused_max_shards_of_0" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)", max_shards = 0 }
+  }
+
+  expect_failures = [var.crawler]
+}
+
+run "valid_max_shards_of_1" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)", max_shards = 1 }
+  }
+
+  assert {
+    condition     = module.crawler.environment_variables["MAX_SHARDS"] == "1" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
+    error_message = "Each accepted setting reaches its function's environment variable as the function read it."
+  }
+}
+
+run "valid_max_shards_of_2" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)", max_shards = 2 }
+  }
+
+  assert {
+    condition     = module.crawler.environment_variables["MAX_SHARDS"] == "2" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
+    error_message = "Each accepted setting reaches its function's environment variable as the function read it."
+  }
+}
+
+run "valid_max_shards_of_256" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)", max_shards = 256 }
+  }
+
+  assert {
+    condition     = module.crawler.environment_variables["MAX_SHARDS"] == "256" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "60"
+    error_message = "Each accepted setting reaches its function's environment variable as the function read it."
+  }
+}
+
+run "refused_max_shards_of_257" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)", max_shards = 257 }
+  }
+
+  expect_failures = [var.crawler]
+}
+
+run "refused_max_shards_negative" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)", max_shards = -1 }
+  }
+
+  expect_failures = [var.crawler]
+}
+
+run "refused_max_shards_not_whole" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)", max_shards = 2.5 }
+  }
+
+  expect_failures = [var.crawler]
+}
+
 run "refused_period_of_10_seconds" {
   command = plan
 
@@ -1078,12 +1157,12 @@ run "valid_every_setting_at_once" {
   command = plan
 
   variables {
-    crawler = { schedule_expression = "rate(1 minute)", concurrency = 64, deadline_margin = "3s", max_body_bytes = 65536, max_redirects = 2, retry_delay = "250ms", phase_metrics = false }
+    crawler = { schedule_expression = "rate(1 minute)", concurrency = 64, deadline_margin = "3s", max_body_bytes = 65536, max_redirects = 2, retry_delay = "250ms", phase_metrics = false, max_shards = 8 }
     alarms  = { period_seconds = 300, evaluation_periods = 3, datapoints_to_alarm = 2, cert_expiry_days = 21, retention_days = 365 }
   }
 
   assert {
-    condition     = module.crawler.environment_variables["CONCURRENCY"] == "64" && module.crawler.environment_variables["DEADLINE_MARGIN"] == "3s" && module.crawler.environment_variables["MAX_BODY_BYTES"] == "65536" && module.crawler.environment_variables["MAX_REDIRECTS"] == "2" && module.crawler.environment_variables["RETRY_DELAY"] == "250ms" && module.crawler.environment_variables["PHASE_METRICS"] == "false" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "300" && module.crawler.environment_variables["ALARM_EVALUATION_PERIODS"] == "3" && module.crawler.environment_variables["ALARM_DATAPOINTS_TO_ALARM"] == "2" && module.crawler.environment_variables["CERT_EXPIRY_DAYS"] == "21" && module.alarmlogger.environment_variables["ALARM_RETENTION_DAYS"] == "365"
+    condition     = module.crawler.environment_variables["CONCURRENCY"] == "64" && module.crawler.environment_variables["DEADLINE_MARGIN"] == "3s" && module.crawler.environment_variables["MAX_BODY_BYTES"] == "65536" && module.crawler.environment_variables["MAX_REDIRECTS"] == "2" && module.crawler.environment_variables["RETRY_DELAY"] == "250ms" && module.crawler.environment_variables["PHASE_METRICS"] == "false" && module.crawler.environment_variables["MAX_SHARDS"] == "8" && module.crawler.environment_variables["ALARM_PERIOD_SECONDS"] == "300" && module.crawler.environment_variables["ALARM_EVALUATION_PERIODS"] == "3" && module.crawler.environment_variables["ALARM_DATAPOINTS_TO_ALARM"] == "2" && module.crawler.environment_variables["CERT_EXPIRY_DAYS"] == "21" && module.alarmlogger.environment_variables["ALARM_RETENTION_DAYS"] == "365"
     error_message = "Each accepted setting reaches its function's environment variable as the function read it."
   }
 }

@@ -31,8 +31,15 @@ run "function_environments_match_the_contract" {
       ALARM_DATAPOINTS_TO_ALARM = "2"
       CERT_EXPIRY_DAYS          = "14"
       PHASE_METRICS             = "true"
+      MAX_SHARDS                = "100"
+      SHARD_QUEUE_URL           = "https://sqs.eu-west-1.amazonaws.com/123456789012/webhealth-web-dev-eu-west-1-crawler-shards"
     })
-    error_message = "The crawler gets exactly the variables docs/design.md lists; its alarm period is the default schedule's interval (rate(5 minutes): 300 s)."
+    error_message = "The crawler gets exactly the variables docs/design.md lists; its alarm period is the default schedule's interval (rate(5 minutes): 300 s), and with the default 100 shards it fans out through the shard queue."
+  }
+
+  assert {
+    condition     = module.crawler_worker[0].environment_variables == module.crawler.environment_variables && output.function_environments["crawlworker"] == module.crawler.environment_variables
+    error_message = "The shard worker runs with the crawler's environment (the shard queue and MAX_SHARDS included), and function_environments lists it."
   }
 
   assert {
@@ -125,5 +132,23 @@ run "local_environment_allows_private_targets_and_cors" {
   assert {
     condition     = module.urlapi.environment_variables["CORS_ALLOW_ORIGINS"] == "http://localhost:3000,https://app.example.com"
     error_message = "CORS origins are passed comma-separated."
+  }
+}
+
+run "one_shard_is_no_fan_out" {
+  command = plan
+
+  variables {
+    crawler = { max_shards = 1 }
+  }
+
+  assert {
+    condition     = module.crawler.environment_variables["MAX_SHARDS"] == "1" && !contains(keys(module.crawler.environment_variables), "SHARD_QUEUE_URL")
+    error_message = "With max_shards 1 the crawler gets MAX_SHARDS but no SHARD_QUEUE_URL, so every run judges all its targets itself."
+  }
+
+  assert {
+    condition     = length(module.crawler_worker) == 0 && !contains(keys(output.function_environments), "crawlworker") && keys(output.function_names) == ["alarmlogger", "crawler", "notifier", "urlapi"]
+    error_message = "With max_shards 1 there is no worker function."
   }
 }

@@ -15,13 +15,13 @@ run "iam_is_least_privilege" {
   command = plan
 
   assert {
-    condition = alltrue(flatten([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy, module.notifier.execution_policy] :
+    condition = alltrue(flatten([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy, module.notifier.execution_policy, module.crawler_worker[0].execution_policy] :
     [for s in jsondecode(p).Statement : [for a in s.Action : !strcontains(a, "*")]]]))
     error_message = "No function statement may have a wildcard action."
   }
 
   assert {
-    condition = toset(flatten([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy, module.notifier.execution_policy] :
+    condition = toset(flatten([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy, module.notifier.execution_policy, module.crawler_worker[0].execution_policy] :
     [for s in jsondecode(p).Statement : s.Sid if contains(s.Resource, "*")]])) == toset(["PublishMetrics", "ListAlarms"])
     error_message = "Only PutMetricData and DescribeAlarms (no resource-level permissions) may use Resource *."
   }
@@ -83,10 +83,10 @@ run "iam_is_least_privilege" {
   }
 
   assert {
-    condition = alltrue([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy, module.notifier.execution_policy] :
+    condition = alltrue([for p in [module.crawler.execution_policy, module.alarmlogger.execution_policy, module.urlapi.execution_policy, module.notifier.execution_policy, module.crawler_worker[0].execution_policy] :
       length([for s in jsondecode(p).Statement : s if s.Sid == "UseStackKey" && s.Resource == [aws_kms_key.this.arn] &&
     try(s.Condition, null) == { StringEquals = { "kms:ViaService" = ["dynamodb.eu-west-1.amazonaws.com", "sqs.eu-west-1.amazonaws.com"] } }]) == 1])
-    error_message = "Functions use the stack key only through DynamoDB and SQS."
+    error_message = "Functions (the shard worker included) use the stack key only through DynamoDB and SQS: the shard queue is encrypted with it."
   }
 
   assert {
@@ -102,6 +102,48 @@ run "iam_is_least_privilege" {
   assert {
     condition     = length([for s in jsondecode(aws_kms_key.this.policy).Statement : s if s.Principal == { Service = "logs.eu-west-1.amazonaws.com" } && length(try(s.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"], [])) == 2]) == 1
     error_message = "CloudWatch Logs may use the key for this stack's log groups only."
+  }
+}
+
+run "fan_out_iam_is_least_privilege" {
+  command = plan
+
+  assert {
+    condition = [for s in jsondecode(module.crawler.execution_policy).Statement : [s.Action, s.Resource] if s.Sid == "SendShards"] == [[
+      ["sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-crawler-shards"],
+    ]] && !anytrue([for s in jsondecode(module.crawler.execution_policy).Statement : anytrue([for a in s.Action : startswith(a, "sqs:") && a != "sqs:SendMessage"])])
+    error_message = "The coordinator may only send messages, and only to the shard queue (SendMessageBatch is sqs:SendMessage)."
+  }
+
+  assert {
+    condition = { for s in jsondecode(module.crawler_worker[0].execution_policy).Statement : s.Sid => { a = s.Action, r = s.Resource } if !contains(["UseStackKey", "PublishMetrics"], s.Sid) } == {
+      WriteOwnLogGroup             = { a = ["logs:CreateLogStream", "logs:PutLogEvents"], r = ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/mocked:log-stream:*"] }
+      ReadShardTargetsRecordChecks = { a = ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"] }
+      ReceiveShards                = { a = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], r = ["arn:aws:sqs:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-crawler-shards"] }
+      ManageTargetAlarms           = { a = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource"], r = ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:webhealth-web-dev-eu-west-1-target-*"] }
+      ListAlarms                   = { a = ["cloudwatch:DescribeAlarms"], r = ["*"] }
+    }
+    error_message = "The worker reads its shard's targets by id and records their checks (no Scan, no lease PutItem/DeleteItem), receives and deletes shards of the shard queue only, and manages only the crawler's target alarms."
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.crawler_worker[0].execution_policy).Statement : s.Condition if s.Sid == "PublishMetrics"] == [
+      { StringEquals = { "cloudwatch:namespace" = ["WebHealth/webhealth-web-dev-eu-west-1"] } }
+    ]
+    error_message = "The worker may publish metrics only into the stack's namespace."
+  }
+}
+
+run "no_fan_out_no_queue_permissions" {
+  command = plan
+
+  variables {
+    crawler = { max_shards = 1 }
+  }
+
+  assert {
+    condition     = !anytrue([for s in jsondecode(module.crawler.execution_policy).Statement : anytrue([for a in s.Action : startswith(a, "sqs:")])])
+    error_message = "Without fan-out the crawler may use no queue at all."
   }
 }
 

@@ -25,6 +25,7 @@ run "names_are_unique_per_team_environment_and_region" {
       alarmlogger = "webhealth-web-dev-eu-west-1-alarmlogger"
       urlapi      = "webhealth-web-dev-eu-west-1-urlapi"
       notifier    = "webhealth-web-dev-eu-west-1-notifier"
+      crawlworker = "webhealth-web-dev-eu-west-1-crawlworker"
     }
     error_message = "Functions are named <stack>-<function> (their roles share the name; IAM is global, so it carries the region)."
   }
@@ -55,12 +56,17 @@ run "names_are_unique_per_team_environment_and_region" {
   }
 
   assert {
+    condition     = aws_sqs_queue.crawler_shards[0].name == "webhealth-web-dev-eu-west-1-crawler-shards" && aws_sqs_queue.crawler_shards_dlq[0].name == "webhealth-web-dev-eu-west-1-crawler-shards-dlq"
+    error_message = "The fan-out's queues are <stack>-crawler-shards and <stack>-crawler-shards-dlq."
+  }
+
+  assert {
     condition     = aws_sns_topic.alarms.name == "webhealth-web-dev-eu-west-1-alarms" && aws_sns_topic.ops.name == "webhealth-web-dev-eu-west-1-ops" && aws_api_gateway_rest_api.this.name == "webhealth-web-dev-eu-west-1"
     error_message = "Topics and the API are named after the stack."
   }
 
   assert {
-    condition = alltrue([for t in concat([aws_dynamodb_table.urls.tags, aws_dynamodb_table.alarms.tags, aws_dynamodb_table.deliveries.tags, aws_sns_topic.alarms.tags, aws_api_gateway_rest_api.this.tags, aws_kms_key.this.tags, aws_cloudwatch_event_rule.crawl.tags, aws_sqs_queue.notifier_failures.tags], [for a in aws_cloudwatch_metric_alarm.ops : a.tags]) :
+    condition = alltrue([for t in concat([aws_dynamodb_table.urls.tags, aws_dynamodb_table.alarms.tags, aws_dynamodb_table.deliveries.tags, aws_sns_topic.alarms.tags, aws_api_gateway_rest_api.this.tags, aws_kms_key.this.tags, aws_cloudwatch_event_rule.crawl.tags, aws_sqs_queue.notifier_failures.tags, aws_sqs_queue.crawler_shards[0].tags, aws_sqs_queue.crawler_shards_dlq[0].tags], [for a in aws_cloudwatch_metric_alarm.ops : a.tags]) :
     t["team"] == "web" && t["environment"] == "dev" && t["release_version"] == "1.4.0"])
     error_message = "Every resource is tagged with team, environment and release_version."
   }

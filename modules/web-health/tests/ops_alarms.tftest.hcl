@@ -17,10 +17,10 @@ run "every_ops_alarm_is_named_and_on_the_ops_topic" {
 
   assert {
     condition = output.ops_alarms == merge(
-      { for k in ["crawler-heartbeat", "crawler-skipped", "crawler-failures", "crawler-alarm-backlog", "api-5xx", "alarmlogger-failures-messages", "notifier-failures-messages"] : k => "webhealth-web-dev-eu-west-1-${k}" },
-      { for p in setproduct(["crawler", "alarmlogger", "urlapi", "notifier"], ["errors", "throttles", "duration"]) : "${p[0]}-${p[1]}" => "webhealth-web-dev-eu-west-1-${p[0]}-${p[1]}" },
+      { for k in ["crawler-heartbeat", "crawler-skipped", "crawler-failures", "crawler-alarm-backlog", "api-5xx", "alarmlogger-failures-messages", "notifier-failures-messages", "crawler-shards-age", "crawler-shards-dlq-messages"] : k => "webhealth-web-dev-eu-west-1-${k}" },
+      { for p in setproduct(["crawler", "alarmlogger", "urlapi", "notifier", "crawlworker"], ["errors", "throttles", "duration"]) : "${p[0]}-${p[1]}" => "webhealth-web-dev-eu-west-1-${p[0]}-${p[1]}" },
     )
-    error_message = "ops_alarms names the heartbeat, skipped targets, run failures, the alarm backlog, API 5xx, both failure queues and errors/throttles/duration of all four functions (the notifier included)."
+    error_message = "ops_alarms names the heartbeat, skipped targets, run failures, the alarm backlog, API 5xx, both failure queues, the shard queue's age and DLQ, and errors/throttles/duration of all five functions (the notifier and the shard worker included)."
   }
 
   assert {
@@ -64,9 +64,9 @@ run "run_failures_and_alarm_backlog_judge_crawl_intervals" {
 
   assert {
     condition = [for k in ["namespace", "metric_name", "statistic", "period", "evaluation_periods", "datapoints_to_alarm", "threshold", "comparison_operator", "treat_missing_data"] : aws_cloudwatch_metric_alarm.ops["crawler-alarm-backlog"][k]] == [
-      "WebHealth/webhealth-web-dev-eu-west-1", "AlarmsPending", "Minimum", 300, 10, 10, 0, "GreaterThanThreshold", "notBreaching",
+      "WebHealth/webhealth-web-dev-eu-west-1", "AlarmsPending", "Sum", 300, 10, 10, 0, "GreaterThanThreshold", "notBreaching",
     ] && aws_cloudwatch_metric_alarm.ops["crawler-alarm-backlog"].dimensions == tomap({ Region = "eu-west-1" })
-    error_message = "The backlog alarm fires when every run of 10 crawl intervals in a row left alarm work pending (AlarmsPending Minimum > 0 in each); one interval that caught up, or held no run, is not a backlog."
+    error_message = "The backlog alarm fires when the runs of 10 crawl intervals in a row left alarm work pending (AlarmsPending Sum > 0 in each: the shard workers each publish their own, so a Minimum would miss one shard that never catches up); one interval that caught up, or held no run, is not a backlog."
   }
 
   assert {
@@ -145,5 +145,54 @@ run "queues_and_api_errors" {
       "AWS/ApiGateway", "5XXError", "Average", 300, 1, 0.05, "GreaterThanThreshold", "notBreaching",
     ] && aws_cloudwatch_metric_alarm.ops["api-5xx"].dimensions == tomap({ ApiName = "webhealth-web-dev-eu-west-1", Stage = "v1" })
     error_message = "The API alarm fires when more than 5% of the stage's requests answer 5xx over 5 minutes; no traffic is no alarm."
+  }
+}
+
+run "fan_out_queues_page_on_a_missed_or_failed_shard" {
+  command = plan
+
+  assert {
+    condition = [for k in ["namespace", "metric_name", "statistic", "period", "evaluation_periods", "threshold", "comparison_operator", "treat_missing_data"] : aws_cloudwatch_metric_alarm.ops["crawler-shards-age"][k]] == [
+      "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", 60, 1, 300, "GreaterThanOrEqualToThreshold", "notBreaching",
+    ] && aws_cloudwatch_metric_alarm.ops["crawler-shards-age"].dimensions == tomap({ QueueName = "webhealth-web-dev-eu-west-1-crawler-shards" })
+    error_message = "A shard that has waited a whole crawl interval (300 s by default) in the shard queue missed its run: the age alarm fires."
+  }
+
+  assert {
+    condition = [for k in ["namespace", "metric_name", "statistic", "period", "evaluation_periods", "threshold", "comparison_operator", "treat_missing_data"] : aws_cloudwatch_metric_alarm.ops["crawler-shards-dlq-messages"][k]] == [
+      "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, 0, "GreaterThanThreshold", "notBreaching",
+    ] && aws_cloudwatch_metric_alarm.ops["crawler-shards-dlq-messages"].dimensions == tomap({ QueueName = "webhealth-web-dev-eu-west-1-crawler-shards-dlq" })
+    error_message = "Any shard in the DLQ (a worker failed on it) raises its alarm."
+  }
+
+  assert {
+    condition     = alltrue([for k in ["crawler-shards-age", "crawler-shards-dlq-messages"] : strcontains(aws_cloudwatch_metric_alarm.ops[k].alarm_description, "(docs/runbook.md, ${k}).")])
+    error_message = "Each fan-out alarm names its own runbook entry."
+  }
+}
+
+run "shard_age_follows_the_schedule" {
+  command = plan
+
+  variables {
+    crawler = { schedule_expression = "rate(1 minute)", timeout_seconds = 60 }
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.ops["crawler-shards-age"].threshold == 60
+    error_message = "Crawling every minute, a shard one minute old has missed its run."
+  }
+}
+
+run "no_fan_out_no_shard_alarms" {
+  command = plan
+
+  variables {
+    crawler = { max_shards = 1 }
+  }
+
+  assert {
+    condition     = length(output.ops_alarms) == 19 && !anytrue([for k in keys(output.ops_alarms) : strcontains(k, "shards") || startswith(k, "crawlworker-")])
+    error_message = "With max_shards 1 there is no shard queue, DLQ or worker to alarm on: the 19 alarms of the four functions and the stack."
   }
 }

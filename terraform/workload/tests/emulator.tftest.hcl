@@ -26,6 +26,11 @@ run "on_aws_nothing_is_worked_around" {
     condition     = output.codedeploy != null && alltrue([for f in values(module.web_health.function_configurations) : f.application_log_level == "INFO" && f.codedeploy_config != null])
     error_message = "On AWS the functions keep their logging config and CodeDeploy runs when asked for."
   }
+
+  assert {
+    condition     = module.web_health.crawler_shard_mapping.enabled && module.web_health.function_configurations["crawlworker"].codedeploy_config != null
+    error_message = "On AWS the shard queue's mapping is enabled (Lambda delivers the shards), and the worker's alias is shifted by CodeDeploy like the others'."
+  }
 }
 
 run "on_an_emulator_codedeploy_is_off_and_the_work_arounds_on" {
@@ -45,6 +50,11 @@ run "on_an_emulator_codedeploy_is_off_and_the_work_arounds_on" {
   assert {
     condition     = alltrue([for f in values(module.web_health.function_configurations) : f.application_log_level == null])
     error_message = "On the emulator the functions get no logging config (emulator_compatibility.omit_lambda_logging_config)."
+  }
+
+  assert {
+    condition     = module.web_health.crawler_shard_mapping.enabled == false && module.web_health.crawler_shard_mapping.batch_size == 1 && module.web_health.function_environments["crawlworker"]["SHARD_QUEUE_URL"] == output.crawler_shard_queue_url
+    error_message = "On the emulator the shard mapping is created disabled (moto would run the worker in Docker; the local runtime delivers the queue itself), the worker and its queue as on AWS."
   }
 }
 

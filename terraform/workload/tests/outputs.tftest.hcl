@@ -22,13 +22,19 @@ run "dev_release_outputs_the_contract" {
       alarmlogger = "webhealth-web-dev-eu-west-1-alarmlogger"
       urlapi      = "webhealth-web-dev-eu-west-1-urlapi"
       notifier    = "webhealth-web-dev-eu-west-1-notifier"
+      crawlworker = "webhealth-web-dev-eu-west-1-crawlworker"
     }
-    error_message = "function_names maps crawler/alarmlogger/urlapi/notifier to names unique per team, environment and region."
+    error_message = "function_names maps crawler/alarmlogger/urlapi/notifier and the shard worker crawlworker to names unique per team, environment and region."
   }
 
   assert {
-    condition     = output.ops_alarms["crawler-heartbeat"] == "webhealth-web-dev-eu-west-1-crawler-heartbeat" && output.ops_alarms["notifier-errors"] == "webhealth-web-dev-eu-west-1-notifier-errors" && length(output.ops_alarms) == 19
-    error_message = "ops_alarms names every operational alarm (7 of the stack, 3 per function) for the runbook and the end-to-end suite."
+    condition     = output.ops_alarms["crawler-heartbeat"] == "webhealth-web-dev-eu-west-1-crawler-heartbeat" && output.ops_alarms["notifier-errors"] == "webhealth-web-dev-eu-west-1-notifier-errors" && output.ops_alarms["crawler-shards-dlq-messages"] == "webhealth-web-dev-eu-west-1-crawler-shards-dlq-messages" && length(output.ops_alarms) == 24
+    error_message = "ops_alarms names every operational alarm (9 of the stack with fan-out, 3 per function of the five) for the runbook and the end-to-end suite."
+  }
+
+  assert {
+    condition     = output.crawler_shard_queue_arn == "arn:aws:sqs:eu-west-1:123456789012:mocked" && output.crawler_shard_queue_url != null && output.crawler_shard_dlq_url != null
+    error_message = "With the default fan-out (max_shards 100) the shard queue and its DLQ are outputs."
   }
 
   assert {
@@ -90,5 +96,18 @@ run "prod_with_canary" {
   assert {
     condition     = output.codedeploy["crawler"].application == "webhealth-web-prod-eu-west-1-crawler" && output.codedeploy["alarmlogger"].deployment_group == "live" && output.codedeploy["urlapi"].application == "webhealth-web-prod-eu-west-1-urlapi"
     error_message = "With CodeDeploy every function has an application and a live deployment group for the deploy step."
+  }
+}
+
+run "no_fan_out_no_shard_outputs" {
+  command = plan
+
+  variables {
+    crawler = { max_shards = 1 }
+  }
+
+  assert {
+    condition     = output.crawler_shard_queue_url == null && output.crawler_shard_queue_arn == null && output.crawler_shard_dlq_url == null && !contains(keys(output.function_names), "crawlworker") && length(output.ops_alarms) == 19
+    error_message = "crawler.max_shards 1 reaches the module: no shard queue, no worker, no shard alarms."
   }
 }

@@ -63,15 +63,17 @@ run "every_crawl_setting_reaches_the_module" {
       max_redirects        = 2
       retry_delay          = "250ms"
       phase_metrics        = false
+      max_shards           = 8
     }
   }
 
   assert {
     condition = (
-      { for k, v in module.web_health.function_environments["crawler"] : k => v if contains(["CONCURRENCY", "DEADLINE_MARGIN", "MAX_BODY_BYTES", "MAX_REDIRECTS", "RETRY_DELAY", "PHASE_METRICS"], k) }
-      == { CONCURRENCY = "64", DEADLINE_MARGIN = "10s", MAX_BODY_BYTES = "65536", MAX_REDIRECTS = "2", RETRY_DELAY = "250ms", PHASE_METRICS = "false" }
+      { for k, v in module.web_health.function_environments["crawler"] : k => v if contains(["CONCURRENCY", "DEADLINE_MARGIN", "MAX_BODY_BYTES", "MAX_REDIRECTS", "RETRY_DELAY", "PHASE_METRICS", "MAX_SHARDS"], k) }
+      == { CONCURRENCY = "64", DEADLINE_MARGIN = "10s", MAX_BODY_BYTES = "65536", MAX_REDIRECTS = "2", RETRY_DELAY = "250ms", PHASE_METRICS = "false", MAX_SHARDS = "8" }
+      && module.web_health.crawler_shard_mapping.maximum_concurrency == 8
     )
-    error_message = "crawler.concurrency, deadline_margin, max_body_bytes, max_redirects, retry_delay and phase_metrics must reach the crawler's environment."
+    error_message = "crawler.concurrency, deadline_margin, max_body_bytes, max_redirects, retry_delay, phase_metrics and max_shards must reach the crawler's environment (max_shards also the mapping's maximum concurrency)."
   }
 
   assert {
@@ -97,8 +99,8 @@ run "left_out_attributes_take_the_module_defaults" {
 
   assert {
     condition = (
-      { for k, v in module.web_health.function_environments["crawler"] : k => v if contains(["CONCURRENCY", "DEADLINE_MARGIN", "MAX_BODY_BYTES", "MAX_REDIRECTS", "RETRY_DELAY", "PHASE_METRICS"], k) }
-      == { CONCURRENCY = "16", DEADLINE_MARGIN = "5s", MAX_BODY_BYTES = "1048576", MAX_REDIRECTS = "5", RETRY_DELAY = "500ms", PHASE_METRICS = "true" }
+      { for k, v in module.web_health.function_environments["crawler"] : k => v if contains(["CONCURRENCY", "DEADLINE_MARGIN", "MAX_BODY_BYTES", "MAX_REDIRECTS", "RETRY_DELAY", "PHASE_METRICS", "MAX_SHARDS"], k) }
+      == { CONCURRENCY = "16", DEADLINE_MARGIN = "5s", MAX_BODY_BYTES = "1048576", MAX_REDIRECTS = "5", RETRY_DELAY = "500ms", PHASE_METRICS = "true", MAX_SHARDS = "100" }
       && module.web_health.function_configurations["crawler"].reserved_concurrency == null
     )
     error_message = "Crawl settings an envs file leaves out take modules/web-health's defaults (16 probes, 5s margin, 1 MiB bodies, 5 redirects, 500ms retry delay, phase metrics on, the unreserved pool)."

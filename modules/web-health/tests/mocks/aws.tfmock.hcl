@@ -59,6 +59,22 @@ override_resource {
 }
 
 override_resource {
+  target = aws_sqs_queue.crawler_shards
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-crawler-shards"
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/webhealth-web-dev-eu-west-1-crawler-shards"
+  }
+}
+
+override_resource {
+  target = aws_sqs_queue.crawler_shards_dlq
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-crawler-shards-dlq"
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/webhealth-web-dev-eu-west-1-crawler-shards-dlq"
+  }
+}
+
+override_resource {
   target = aws_dynamodb_table.deliveries
   values = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-deliveries" }
 }
@@ -121,6 +137,14 @@ override_resource {
   values = {
     arn        = "arn:aws:lambda:eu-west-1:123456789012:function:webhealth-web-dev-eu-west-1-notifier:live"
     invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:webhealth-web-dev-eu-west-1-notifier:live/invocations"
+  }
+}
+
+override_resource {
+  target = module.crawler_worker[0].aws_lambda_alias.live
+  values = {
+    arn        = "arn:aws:lambda:eu-west-1:123456789012:function:webhealth-web-dev-eu-west-1-crawlworker:live"
+    invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:webhealth-web-dev-eu-west-1-crawlworker:live/invocations"
   }
 }
 
