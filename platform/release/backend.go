@@ -40,6 +40,9 @@ type BackendOptions struct {
 // Backend derives the backend configuration of the release.
 func (s Settings) Backend(o BackendOptions) (Backend, error) {
 	b := Backend{Bucket: s.StateBucket, Key: s.StateKey, Region: s.Region, Endpoint: o.Endpoint}
+	if s.Region == Global && o.StateRegion == "" {
+		return Backend{}, fmt.Errorf("a global release has no region of its own: the state region (STATE_REGION, the region of %s) is required", s.StateBucket)
+	}
 	if o.StateRegion != "" {
 		if err := CheckRegion(o.StateRegion); err != nil {
 			return Backend{}, fmt.Errorf("state region: %w", err)

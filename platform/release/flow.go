@@ -84,8 +84,24 @@ type Target struct {
 	Release
 	Settings Settings
 	Tag      string // canonical: no refs/tags/
-	Name     string // <env>-<region>-<team>
+	Name     string // <env>-<region|global>-<team>
+	Root     string // the Terraform root it releases, relative to the repository: WorkloadRoot or GlobalRoot
 	DataDir  string // TF_DATA_DIR (its backend.hcl)
+}
+
+// The Terraform roots a tag releases: a region's stack, or (an <env>_global tag) the environment's
+// global resources.
+const (
+	WorkloadRoot = "terraform/workload"
+	GlobalRoot   = "terraform/global"
+)
+
+// RootOf is the root r releases.
+func RootOf(r Release) string {
+	if r.IsGlobal() {
+		return GlobalRoot
+	}
+	return WorkloadRoot
 }
 
 func (f *Flow) buildDir() string {
@@ -95,11 +111,11 @@ func (f *Flow) buildDir() string {
 	return filepath.Join(f.Root, "build")
 }
 
-func (f *Flow) workloadDir() string { return filepath.Join(f.Root, "terraform", "workload") }
-func (f *Flow) planDir() string     { return filepath.Join(f.buildDir(), "plans") }
+func (f *Flow) rootDir(t *Target) string { return filepath.Join(f.Root, filepath.FromSlash(t.Root)) }
+func (f *Flow) planDir() string          { return filepath.Join(f.buildDir(), "plans") }
 
-// Prepare parses tag, derives its settings and refuses a tag of another environment than EXPECT_ENV.
-// Nothing runs and nothing is written before it succeeds.
+// Prepare parses tag, derives its settings, refuses a tag of another environment than EXPECT_ENV and a
+// tag whose root (RootOf) is not in this checkout. Nothing runs and nothing is written before it succeeds.
 func (f *Flow) Prepare(tag string) (*Target, error) {
 	if err := f.Config.Check(); err != nil {
 		return nil, &InputError{Err: err}
@@ -112,10 +128,16 @@ func (f *Flow) Prepare(tag string) (*Target, error) {
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	t := &Target{Release: r, Settings: s, Tag: r.String(), Name: r.Environment + "-" + r.Region + "-" + r.Team}
+	t := &Target{Release: r, Settings: s, Tag: r.String(), Name: r.Environment + "-" + r.Region + "-" + r.Team, Root: RootOf(r)}
 	t.DataDir = filepath.Join(f.buildDir(), "tfdata", t.Name)
 	if f.Config.ExpectEnv != "" && r.Environment != f.Config.ExpectEnv {
 		return nil, inputErr("tag %s releases %s, but this pipeline deploys %s (EXPECT_ENV)", t.Tag, r.Environment, f.Config.ExpectEnv)
+	}
+	if st, err := os.Stat(f.rootDir(t)); err != nil || !st.IsDir() {
+		return nil, inputErr("tag %s releases the Terraform root %s, which is missing from this checkout: nothing ran", t.Tag, t.Root)
+	}
+	if r.IsGlobal() && f.Config.StateRegion == "" {
+		return nil, inputErr("tag %s releases %s, which has no region of its own: set STATE_REGION to the region of the state bucket %s", t.Tag, t.Root, s.StateBucket)
 	}
 	return t, nil
 }
@@ -163,7 +185,7 @@ func (f *Flow) EnvOutput(t *Target, format string) ([]byte, error) {
 func (f *Flow) terraform(ctx context.Context, t *Target, stdout io.Writer, args ...string) error {
 	return f.Runner.Run(ctx, proc.Cmd{
 		Path:   f.TF,
-		Args:   append([]string{"-chdir=" + f.workloadDir()}, args...),
+		Args:   append([]string{"-chdir=" + f.rootDir(t)}, args...),
 		Dir:    f.Root,
 		Env:    proc.Env(f.Env, map[string]string{"TF_DATA_DIR": t.DataDir}),
 		Stdout: stdout,
@@ -178,7 +200,7 @@ func (f *Flow) colorFlags() []string {
 	return nil
 }
 
-// Init writes t's backend configuration into its TF_DATA_DIR and initialises the workload root with it.
+// Init writes t's backend configuration into its TF_DATA_DIR and initialises t's root with it.
 func (f *Flow) Init(ctx context.Context, t *Target) error {
 	b, err := f.Backend(t)
 	if err != nil {
@@ -202,8 +224,8 @@ func (f *Flow) Init(ctx context.Context, t *Target) error {
 // runnable after the next build overwrites build/<arch>.
 func (f *Flow) Vars(t *Target) ([]string, error) {
 	tfvars := filepath.Join("envs", t.Environment+".tfvars")
-	if _, err := os.Stat(filepath.Join(f.workloadDir(), tfvars)); err != nil {
-		return nil, inputErr("terraform/workload/%s is missing: every environment keeps its settings there", tfvars)
+	if _, err := os.Stat(filepath.Join(f.rootDir(t), tfvars)); err != nil {
+		return nil, inputErr("%s/%s is missing: every environment keeps its settings there", t.Root, filepath.ToSlash(tfvars))
 	}
 	artifacts := filepath.Join(f.buildDir(), f.Config.Arch)
 	for _, fn := range Functions {
@@ -217,7 +239,7 @@ func (f *Flow) Vars(t *Target) ([]string, error) {
 			}
 		}
 	}
-	rel, err := filepath.Rel(f.workloadDir(), artifacts)
+	rel, err := filepath.Rel(f.rootDir(t), artifacts)
 	if err != nil {
 		return nil, fmt.Errorf("artifacts_dir: %w", err)
 	}
@@ -225,9 +247,11 @@ func (f *Flow) Vars(t *Target) ([]string, error) {
 	for _, f := range f.VarFiles {
 		vars = append(vars, "-var-file="+f)
 	}
+	vars = append(vars, "-var", "environment="+t.Environment)
+	if !t.IsGlobal() { // a global root spans the environment's regions (its envs/<env>.tfvars lists them)
+		vars = append(vars, "-var", "region="+t.Region)
+	}
 	vars = append(vars,
-		"-var", "environment="+t.Environment,
-		"-var", "region="+t.Region,
 		"-var", "team="+t.Team,
 		"-var", "release_version="+t.Version,
 		"-var", "artifacts_dir="+filepath.ToSlash(rel),

@@ -226,7 +226,7 @@ func TestFlowStopsMalformedTags(t *testing.T) {
 				require.ErrorAs(t, err, &in, "%s: a tag error is the input's fault (exit status 2)", cmd)
 				assert.Equal(t, tc.tag, te.Tag)
 				assert.Contains(t, err.Error(), fmt.Sprintf("tag %q: ", tc.tag))
-				assert.Contains(t, err.Error(), "expected <env>_<region>/<team>/<version>, e.g. prod_eu-west-1/web/1.4.0")
+				assert.Contains(t, err.Error(), "expected "+release.Form+", e.g. "+release.Example)
 				assert.Empty(t, fx.tools.commands(), "%s: no tool ran", cmd)
 				assert.Empty(t, fx.builds, "%s: nothing was built", cmd)
 				assert.NoDirExists(t, filepath.Join(fx.root, "build", "tfdata"))
@@ -311,7 +311,7 @@ func TestFlowRefusesBadSettings(t *testing.T) {
 		{"role not an ARN", release.Config{AssumeRoleARN: "deploy"}, `ASSUME_ROLE_ARN="deploy": must be an IAM role ARN`},
 		{"role of a user", release.Config{AssumeRoleARN: "arn:aws:iam::123456789012:user/x"}, "ASSUME_ROLE_ARN"},
 		{"role with shell", release.Config{AssumeRoleARN: "arn:aws:iam::123456789012:role/x;id"}, "ASSUME_ROLE_ARN"},
-		{"expected environment unknown", release.Config{ExpectEnv: "qa"}, `EXPECT_ENV="qa": must be one of local, dev, beta, prod`},
+		{"expected environment unknown", release.Config{ExpectEnv: "qa"}, `EXPECT_ENV="qa": must be one of dev, beta, prod (ENVIRONMENTS) or local`},
 		{"expected environment with shell", release.Config{ExpectEnv: "prod`id`"}, "EXPECT_ENV"},
 		{"snapshot not s3", release.Config{SnapshotURI: "https://bucket/x"}, `RELEASE_SNAPSHOT_URI: "https://bucket/x" is not s3://<bucket>[/<prefix>]`},
 		{"snapshot bucket with dots", release.Config{SnapshotURI: "s3://a.b/x"}, "RELEASE_SNAPSHOT_URI"},
@@ -356,7 +356,7 @@ func TestLoadConfig(t *testing.T) {
 
 	cfg, err = release.LoadConfig(func(string) string { return "" })
 	require.NoError(t, err)
-	assert.Equal(t, release.Config{Environments: []string{"local", "dev", "beta", "prod"}, StatePrefix: "webhealth-tfstate",
+	assert.Equal(t, release.Config{Environments: []string{"dev", "beta", "prod"}, StatePrefix: "webhealth-tfstate",
 		StateLocking: "dynamodb", Arch: "arm64"}, cfg)
 
 	// Every bad variable is named at once.
@@ -782,4 +782,58 @@ func FuzzHCLString(f *testing.F) {
 		}
 		assert.Equal(t, s, unquoteHCL(t, release.HCLString(s)))
 	})
+}
+
+// A global tag releases terraform/global: while that root is missing from the checkout every step stops
+// before anything runs, naming the root; without STATE_REGION it stops too (the tag has no region).
+func TestFlowGlobalTagNeedsItsRoot(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range steps {
+		fx := newFixture(t, release.Config{StateRegion: "us-east-1", SnapshotURI: "s3://snapshots/releases"})
+		err := fx.step(context.Background(), cmd, "dev_global/research/1.0.0")
+		var in *release.InputError
+		require.ErrorAs(t, err, &in, cmd)
+		assert.EqualError(t, err, "tag dev_global/research/1.0.0 releases the Terraform root terraform/global, which is missing from this checkout: nothing ran", cmd)
+		assert.Empty(t, fx.tools.commands(), "%s: no tool ran", cmd)
+		assert.Empty(t, fx.builds, "%s: nothing was built", cmd)
+		assert.NoDirExists(t, filepath.Join(fx.root, "build", "tfdata"), cmd)
+		assert.NoDirExists(t, filepath.Join(fx.root, "build", "plans"), cmd)
+		assert.NoDirExists(t, filepath.Join(fx.root, "terraform", "global"), cmd)
+	}
+
+	fx := newFixture(t, release.Config{})
+	require.NoError(t, os.MkdirAll(filepath.Join(fx.root, "terraform", "global", "envs"), 0o750))
+	err := fx.step(context.Background(), "plan", "dev_global/research/1.0.0")
+	var in *release.InputError
+	require.ErrorAs(t, err, &in)
+	assert.EqualError(t, err, "tag dev_global/research/1.0.0 releases terraform/global, which has no region of its own: set STATE_REGION to the region of the state bucket webhealth-tfstate-dev")
+	assert.Empty(t, fx.tools.commands())
+}
+
+// With the root present, a global tag plans terraform/global under the seed's state key
+// <team>/<env>-global/terraform.tfstate, in the state bucket's region, without a region variable; a
+// regional tag still plans terraform/workload.
+func TestFlowGlobalTagPlansTheGlobalRoot(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, release.Config{StateRegion: "us-east-1"})
+	global := filepath.Join(fx.root, "terraform", "global")
+	require.NoError(t, os.MkdirAll(filepath.Join(global, "envs"), 0o750))
+	require.NoError(t, os.WriteFile(filepath.Join(global, "envs", "dev.tfvars"), nil, 0o600))
+
+	require.NoError(t, fx.step(context.Background(), "plan", "refs/tags/dev_global/research/1.0.0"))
+	assert.Equal(t, "bucket = \"webhealth-tfstate-dev\"\nkey    = \"research/dev-global/terraform.tfstate\"\nregion = \"us-east-1\"\ndynamodb_table = \"webhealth-tfstate-lock-dev\"\n", fx.tools.backends[0])
+	assert.Equal(t, "-chdir="+global, fx.tools.last("init").Args[0])
+	plan := fx.tools.last("plan").Args
+	assert.Equal(t, "-chdir="+global, plan[0])
+	assert.Contains(t, plan, "-out="+filepath.Join(fx.root, "build", "plans", "dev-global-research.tfplan"))
+	assert.Contains(t, plan, "environment=dev")
+	assert.Contains(t, plan, "release_version=1.0.0")
+	for _, a := range plan {
+		assert.False(t, strings.HasPrefix(a, "region="), "a global root gets no region: %s", a)
+	}
+
+	require.NoError(t, fx.step(context.Background(), "plan", "dev_us-east-1/research/1.0.0"))
+	assert.Equal(t, "-chdir="+filepath.Join(fx.root, "terraform", "workload"), fx.tools.last("plan").Args[0])
+	assert.Contains(t, fx.tools.last("plan").Args, "region=us-east-1")
+	assert.Equal(t, "bucket = \"webhealth-tfstate-dev\"\nkey    = \"research/dev-us-east-1/terraform.tfstate\"\nregion = \"us-east-1\"\ndynamodb_table = \"webhealth-tfstate-lock-dev\"\n", fx.tools.backends[len(fx.tools.backends)-1])
 }

@@ -1,7 +1,8 @@
 // Package release is the release flow of a tag <env>_<region>/<team>/<version> (e.g.
-// prod_eu-west-1/web/1.4.0): the tag grammar (Parse; its per-part checks are the rules
-// terraform/workload's variables validate too), the derived backend settings (state bucket
-// <prefix>-<env>, lock table <prefix>-lock-<env>, key <team>/<env>-<region>/terraform.tfstate) and
+// prod_eu-west-1/web/1.4.0, released into terraform/workload) or <env>_global/<team>/<version> (e.g.
+// dev_global/research/1.0.0, released into terraform/global): the tag grammar (Parse; its per-part checks
+// are the rules terraform/workload's variables validate too), the derived backend settings (state bucket
+// <prefix>-<env>, lock table <prefix>-lock-<env>, key <team>/<env>-<region|global>/terraform.tfstate) and
 // their one writer (Backend), the settings of a release (Config), and the steps `platform release`
 // runs (Flow: plan, apply, deploy, smoke, drift, record), with terraform and every other tool run as
 // argument lists after everything was checked.
@@ -21,9 +22,13 @@ import (
 
 // Form and Example are quoted in every tag error.
 const (
-	Form    = "<env>_<region>/<team>/<version>"
-	Example = "prod_eu-west-1/web/1.4.0"
+	Form    = "<env>_<region>/<team>/<version> or <env>_global/<team>/<version>"
+	Example = "prod_eu-west-1/web/1.4.0 or dev_global/research/1.0.0"
 )
+
+// Global is the region part of a tag that releases an environment's global resources (terraform/global)
+// instead of one region's stack: <env>_global/<team>/<version>.
+const Global = "global"
 
 // RefPrefix is stripped from full git refs (CodePipeline sometimes passes refs/tags/<tag>).
 const RefPrefix = "refs/tags/"
@@ -57,10 +62,13 @@ func (e *TagError) Unwrap() error { return ErrInvalidTag }
 // Release is a parsed release tag.
 type Release struct {
 	Environment string
-	Region      string
+	Region      string // an AWS region, or Global
 	Team        string
 	Version     string // exactly as in the tag, including any pre-release/build part
 }
+
+// IsGlobal says whether r releases the environment's global root rather than one region's stack.
+func (r Release) IsGlobal() bool { return r.Region == Global }
 
 // String is the tag without any refs/tags/ prefix.
 func (r Release) String() string {
@@ -96,7 +104,8 @@ const regionExamples = "an AWS region name such as eu-west-1, us-east-1, us-gov-
 // VersionForm describes the version part in messages.
 const VersionForm = "MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.4.0 or 2.0.0-rc.1"
 
-// Parse parses tag (optionally a full refs/tags/ ref) against the configured environments.
+// Parse parses tag (optionally a full refs/tags/ ref) against the configured environments (and
+// LocalEnvironment, which every list accepts).
 // Tag problems are *TagError values (errors.Is(err, ErrInvalidTag)); a bad environment list is a
 // plain error.
 func Parse(tag string, environments []string) (Release, error) {
@@ -140,7 +149,7 @@ func Parse(tag string, environments []string) (Release, error) {
 	parts := strings.Split(t, "/")
 	switch {
 	case len(parts) < 3:
-		return bad("has %d of the 3 parts separated by / (missing %s)", len(parts), strings.Join([]string{"<env>_<region>", "<team>", "<version>"}[len(parts):], " and "))
+		return bad("has %d of the 3 parts separated by / (missing %s)", len(parts), strings.Join([]string{"<env>_<region|global>", "<team>", "<version>"}[len(parts):], " and "))
 	case len(parts) > 3:
 		return bad("has %d parts separated by /, not 3", len(parts))
 	}
@@ -153,9 +162,9 @@ func Parse(tag string, environments []string) (Release, error) {
 				return bad(`environment and region must be joined by "_"`)
 			}
 		}
-		return bad(`first part %q is not <env>_<region>`, envRegion)
+		return bad(`first part %q is not <env>_<region> or <env>_global`, envRegion)
 	}
-	for _, err := range []error{CheckEnvironment(env, environments), CheckRegion(region), CheckTeam(team), CheckVersion(version)} {
+	for _, err := range []error{CheckEnvironment(env, environments), checkTagRegion(region), CheckTeam(team), CheckVersion(version)} {
 		if err != nil {
 			return bad("%s", err.Error())
 		}
@@ -163,15 +172,33 @@ func Parse(tag string, environments []string) (Release, error) {
 	return Release{Environment: env, Region: region, Team: team, Version: version}, nil
 }
 
-// CheckEnvironment says whether env is one of the configured environments.
+// CheckEnvironment says whether env is one of the configured environments or LocalEnvironment.
 func CheckEnvironment(env string, environments []string) error {
-	if slices.Contains(environments, env) {
+	if env == LocalEnvironment || slices.Contains(environments, env) {
 		return nil
 	}
-	if slices.Contains(environments, strings.ToLower(env)) {
+	if lower := strings.ToLower(env); lower == LocalEnvironment || slices.Contains(environments, lower) {
 		return fmt.Errorf("environment %q must be lower case", env)
 	}
-	return fmt.Errorf("environment %q is not one of %s", env, strings.Join(environments, ", "))
+	local := " or " + LocalEnvironment + " (the local stack's)"
+	if slices.Contains(environments, LocalEnvironment) {
+		local = ""
+	}
+	return fmt.Errorf("environment %q is not one of %s (ENVIRONMENTS)%s", env, strings.Join(environments, ", "), local)
+}
+
+// checkTagRegion says whether the region part of a tag is an AWS region name or Global.
+func checkTagRegion(region string) error {
+	if region == Global {
+		return nil
+	}
+	if strings.ToLower(region) == Global {
+		return fmt.Errorf("%q must be lower case: %s", region, Global)
+	}
+	if err := CheckRegion(region); err != nil {
+		return fmt.Errorf("%w, or %s for the environment's global resources", err, Global)
+	}
+	return nil
 }
 
 // CheckRegion says whether region is an AWS region name (the tag's region, STATE_REGION, LOCAL_REGION).
@@ -208,7 +235,7 @@ func CheckVersion(version string) error {
 	if rest, ok := strings.CutPrefix(version, "v"); ok && versionPattern.MatchString(rest) {
 		return fmt.Errorf("version %q has a leading v: write %s (%s)", version, rest, VersionForm)
 	}
-	return fmt.Errorf("version %q is not a semantic version (%s)", version, VersionForm)
+	return fmt.Errorf("version %q is not a release version (%s)", version, VersionForm)
 }
 
 // allowedRune: letters, digits and . _ - + /, ASCII only. Everything else (shell metacharacters,
@@ -226,7 +253,12 @@ func CheckEnvironments(envs []string) error {
 	if len(envs) == 0 {
 		return errors.New("no environments configured")
 	}
+	seen := map[string]bool{}
 	for _, e := range envs {
+		if seen[e] {
+			return fmt.Errorf("environment %q is named twice", e)
+		}
+		seen[e] = true
 		if !slugPattern.MatchString(e) {
 			return fmt.Errorf("environment %q is not a slug (1-%d lowercase letters, digits and hyphens, not starting or ending with a hyphen)", e, MaxSlugLength)
 		}
@@ -245,7 +277,9 @@ type Settings struct {
 	LockTable   string `json:"lock_table"`
 }
 
-// Settings derives the backend settings under the state prefix (STATE_PREFIX, e.g. webhealth-tfstate).
+// Settings derives the backend settings under the state prefix (STATE_PREFIX, e.g. webhealth-tfstate):
+// the seed's naming, bucket <prefix>-<env>, lock table <prefix>-lock-<env>, key
+// <team>/<env>-<region>/terraform.tfstate, or <team>/<env>-global/terraform.tfstate for a global tag.
 func (r Release) Settings(prefix string) (Settings, error) {
 	if err := checkPrefix(prefix, r.Environment); err != nil {
 		return Settings{}, err

@@ -11,7 +11,7 @@ import (
 	"github.com/webhealth/webhealth/platform/release"
 )
 
-var envs = []string{"local", "dev", "beta", "prod"}
+var envs = []string{"dev", "beta", "prod"}
 
 func TestParseValid(t *testing.T) {
 	t.Parallel()
@@ -45,6 +45,10 @@ func TestParseValid(t *testing.T) {
 		{"prod_eu-west-10/web/1.0.0", rel("prod", "eu-west-10", "web", "1.0.0")},
 		{"prod_eu-west-1/web/1.0.0+0.build.1-rc.10000aaa-kk-0.1", rel("prod", "eu-west-1", "web", "1.0.0+0.build.1-rc.10000aaa-kk-0.1")},
 		{"prod_eu-west-1/web/1.0.0-RC1", rel("prod", "eu-west-1", "web", "1.0.0-RC1")},
+		{"dev_us-east-1/research/1.0.0", rel("dev", "us-east-1", "research", "1.0.0")},
+		{"dev_ap-southeast-1/risk/1.0.0", rel("dev", "ap-southeast-1", "risk", "1.0.0")},
+		{"dev_global/research/1.0.0", rel("dev", "global", "research", "1.0.0")},
+		{"refs/tags/prod_global/web/10.20.0-rc.1+b.2", rel("prod", "global", "web", "10.20.0-rc.1+b.2")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.tag, func(t *testing.T) {
@@ -73,6 +77,7 @@ func TestParseInvalid(t *testing.T) {
 		{"inner space", "prod_eu-west-1/web /1.4.0", "contains whitespace at byte 18"},
 		{"tab", "prod_eu-west-1/web/\t1.4.0", "contains whitespace at byte 19"},
 		{"one part", "prod_eu-west-1", "has 1 of the 3 parts separated by / (missing <team> and <version>)"},
+		{"one part, global", "dev_global", "has 1 of the 3 parts separated by / (missing <team> and <version>)"},
 		{"two parts", "prod_eu-west-1/web", "has 2 of the 3 parts separated by / (missing <version>)"},
 		{"extra part", "prod_eu-west-1/web/1.4.0/extra", "has 4 parts separated by /, not 3"},
 		{"extra leading part", "release/prod_eu-west-1/web/1.4.0", "has 4 parts separated by /, not 3"},
@@ -80,9 +85,17 @@ func TestParseInvalid(t *testing.T) {
 		{"trailing slash", "prod_eu-west-1/web/1.4.0/", "ends with /"},
 		{"empty team", "prod_eu-west-1//1.4.0", "has an empty part between //"},
 		{"env and region joined by hyphen", "prod-eu-west-1/web/1.0", `environment and region must be joined by "_"`},
-		{"no environment", "eu-west-1/web/1.4.0", `first part "eu-west-1" is not <env>_<region>`},
-		{"unknown environment", "staging_eu-west-1/web/1.4.0", `environment "staging" is not one of local, dev, beta, prod`},
-		{"empty environment", "_eu-west-1/web/1.4.0", `environment "" is not one of local, dev, beta, prod`},
+		{"no environment", "eu-west-1/web/1.4.0", `first part "eu-west-1" is not <env>_<region> or <env>_global`},
+		{"global without environment", "global/web/1.0", `first part "global" is not <env>_<region> or <env>_global`},
+		{"upper-case global", "dev_Global/web/1.0", `"Global" must be lower case: global`},
+		{"global joined to a region", "dev_global-eu-west-1/web/1.0", `region "global-eu-west-1" is not an AWS region name such as eu-west-1, us-east-1, us-gov-west-1 or cn-north-1, or global for the environment's global resources`},
+		{"global with extra part", "dev_global/web/1.0/x", "has 4 parts separated by /, not 3"},
+		{"traversal", "dev_global/../1.0", `team ".." is not a team name`},
+		{"traversal in the version", "dev_global/web/..", `version ".." is not a release version`},
+		{"unknown environment", "staging_eu-west-1/web/1.4.0", `environment "staging" is not one of dev, beta, prod (ENVIRONMENTS) or local (the local stack's)`},
+		{"unknown environment of a global tag", "qa_global/web/1.0", `environment "qa" is not one of dev, beta, prod (ENVIRONMENTS) or local (the local stack's)`},
+		{"empty environment", "_eu-west-1/web/1.4.0", `environment "" is not one of dev, beta, prod`},
+		{"upper-case local", "LOCAL_eu-west-1/web/1.4.0", `environment "LOCAL" must be lower case`},
 		{"upper-case environment", "PROD_eu-west-1/web/1.4.0", `environment "PROD" must be lower case`},
 		{"upper-case region", "prod_EU-WEST-1/web/1.4.0", `region "EU-WEST-1" must be lower case`},
 		{"region without number", "prod_eu-west/web/1.4.0", `region "eu-west" is not an AWS region name such as eu-west-1, us-east-1, us-gov-west-1 or cn-north-1`},
@@ -103,16 +116,21 @@ func TestParseInvalid(t *testing.T) {
 		{"upper-case team with double hyphen", "prod_eu-west-1/Web--ops/1.4.0", `team "Web--ops" is not a team name`},
 		{"team with underscore", "prod_eu-west-1/web_team/1.4.0", `team "web_team" is not a team name`},
 		{"team with dot", "prod_eu-west-1/web.team/1.4.0", `team "web.team" is not a team name`},
-		{"version two numbers", "prod_eu-west-1/web/1.4", `version "1.4" is not a semantic version (MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.4.0 or 2.0.0-rc.1)`},
+		{"version one number", "prod_eu-west-1/web/1", `version "1" is not a release version (MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.4.0 or 2.0.0-rc.1)`},
+		{"version two numbers", "prod_eu-west-1/web/1.4", `version "1.4" is not a release version`},
+		{"version four numbers", "prod_eu-west-1/web/1.4.0.1", `version "1.4.0.1" is not a release version`},
+		{"version two numbers, leading zero", "prod_eu-west-1/web/1.04", `version "1.04" is not a release version`},
+		{"version two numbers, trailing dot", "prod_eu-west-1/web/1.4.", `version "1.4." is not a release version`},
 		{"version leading v", "prod_eu-west-1/web/v1.4.0", `version "v1.4.0" has a leading v: write 1.4.0 (MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.4.0 or 2.0.0-rc.1)`},
 		{"version leading v with pre-release", "prod_eu-west-1/web/v2.0.0-rc.1", `version "v2.0.0-rc.1" has a leading v: write 2.0.0-rc.1`},
-		{"version leading v, two numbers", "prod_eu-west-1/web/v1.4", `version "v1.4" is not a semantic version`},
-		{"version leading zero", "prod_eu-west-1/web/01.4.0", `version "01.4.0" is not a semantic version`},
-		{"version upper-case V", "prod_eu-west-1/web/V1.4.0", `version "V1.4.0" is not a semantic version`},
-		{"version empty pre-release", "prod_eu-west-1/web/1.4.0-", `version "1.4.0-" is not a semantic version`},
-		{"version numeric pre-release with leading zero", "prod_eu-west-1/web/1.4.0-01", `version "1.4.0-01" is not a semantic version`},
-		{"version empty build", "prod_eu-west-1/web/1.4.0+", `version "1.4.0+" is not a semantic version`},
-		{"version word", "prod_eu-west-1/web/latest", `version "latest" is not a semantic version`},
+		{"version leading v, two numbers", "dev_global/research/v1.0", `version "v1.0" is not a release version`},
+		{"version leading v, one number", "prod_eu-west-1/web/v1", `version "v1" is not a release version`},
+		{"version leading zero", "prod_eu-west-1/web/01.4.0", `version "01.4.0" is not a release version`},
+		{"version upper-case V", "prod_eu-west-1/web/V1.4.0", `version "V1.4.0" is not a release version`},
+		{"version empty pre-release", "prod_eu-west-1/web/1.4.0-", `version "1.4.0-" is not a release version`},
+		{"version numeric pre-release with leading zero", "prod_eu-west-1/web/1.4.0-01", `version "1.4.0-01" is not a release version`},
+		{"version empty build", "prod_eu-west-1/web/1.4.0+", `version "1.4.0+" is not a release version`},
+		{"version word", "prod_eu-west-1/web/latest", `version "latest" is not a release version`},
 		{"version too long", "prod_eu-west-1/web/1.0.0+" + strings.Repeat("b", 130), `version is 136 bytes long, at most 128 are allowed`},
 		{"semicolon", "prod_eu-west-1/web/1.4.0;rm", `contains ';': only letters, digits and . _ - + / are allowed`},
 		{"command substitution", "prod_eu-west-1/web/$(id)", `contains '$'`},
@@ -142,7 +160,7 @@ func TestParseInvalid(t *testing.T) {
 			require.ErrorAs(t, err, &te)
 			assert.Equal(t, tc.tag, te.Tag)
 			assert.True(t, strings.HasPrefix(te.Problem, tc.problem), "problem %q, want prefix %q", te.Problem, tc.problem)
-			assert.True(t, strings.HasSuffix(err.Error(), ": expected <env>_<region>/<team>/<version>, e.g. prod_eu-west-1/web/1.4.0"), err.Error())
+			assert.True(t, strings.HasSuffix(err.Error(), ": expected <env>_<region>/<team>/<version> or <env>_global/<team>/<version>, e.g. prod_eu-west-1/web/1.4.0 or dev_global/research/1.0.0"), err.Error())
 		})
 	}
 }
@@ -150,7 +168,7 @@ func TestParseInvalid(t *testing.T) {
 func TestParseErrorMessage(t *testing.T) {
 	t.Parallel()
 	_, err := release.Parse("prod-eu-west-1/web/1.0", envs)
-	assert.EqualError(t, err, `tag "prod-eu-west-1/web/1.0": environment and region must be joined by "_": expected <env>_<region>/<team>/<version>, e.g. prod_eu-west-1/web/1.4.0`)
+	assert.EqualError(t, err, `tag "prod-eu-west-1/web/1.0": environment and region must be joined by "_": expected <env>_<region>/<team>/<version> or <env>_global/<team>/<version>, e.g. prod_eu-west-1/web/1.4.0 or dev_global/research/1.0.0`)
 
 	_, err = release.Parse("prod_eu-west-1/web/1.4.0\x1b[2J", envs)
 	require.Error(t, err)
@@ -168,6 +186,7 @@ func TestParseEnvironments(t *testing.T) {
 		{"upper case", []string{"dev", "Prod"}, `environment "Prod" is not a slug`},
 		{"underscore would be ambiguous", []string{"dev_eu"}, `environment "dev_eu" is not a slug`},
 		{"empty name", []string{""}, `environment "" is not a slug`},
+		{"named twice", []string{"dev", "qa", "dev"}, `environment "dev" is named twice`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -183,7 +202,15 @@ func TestParseEnvironments(t *testing.T) {
 	assert.Equal(t, "qa", got.Environment)
 	_, err = release.Parse("prod_eu-west-1/web/1.4.0", []string{"qa"})
 	require.ErrorIs(t, err, release.ErrInvalidTag)
-	assert.Contains(t, err.Error(), `environment "prod" is not one of qa`)
+	assert.Contains(t, err.Error(), `environment "prod" is not one of qa (ENVIRONMENTS) or local (the local stack's)`)
+	// The seed's environment names, extended by the user; the local stack's is accepted whatever the list.
+	for _, tag := range []string{"staging_global/web/1.0.0", "qa_us-east-1/web/1.0.0", "local_us-east-1/local/0.0.0-local"} {
+		_, err := release.Parse(tag, []string{"dev", "qa", "staging", "prod"})
+		require.NoError(t, err, tag)
+	}
+	_, err = release.Parse("beta_us-east-1/web/1.0.0", []string{"dev", "qa", "staging", "prod"})
+	assert.ErrorContains(t, err, `environment "beta" is not one of dev, qa, staging, prod (ENVIRONMENTS)`)
+	assert.Equal(t, []string{"dev", "beta", "prod"}, release.DefaultEnvironments, "the issue's default list")
 }
 
 func TestSettings(t *testing.T) {
@@ -196,11 +223,28 @@ func TestSettings(t *testing.T) {
 		Environment: "prod", Region: "eu-west-1", Team: "web", Version: "1.4.0-rc.1+build.7",
 		StateBucket: "webhealth-tfstate-prod", StateKey: "web/prod-eu-west-1/terraform.tfstate", LockTable: "webhealth-tfstate-lock-prod",
 	}, s)
+
+	// The seed's naming: <prefix>-<env>, <prefix>-lock-<env>, <team>/<env>-<region|global>/terraform.tfstate.
+	for tag, key := range map[string]string{
+		"dev_us-east-1/research/1.0.0":  "research/dev-us-east-1/terraform.tfstate",
+		"dev_ap-southeast-1/risk/1.0.0": "risk/dev-ap-southeast-1/terraform.tfstate",
+		"dev_global/research/1.0.0":     "research/dev-global/terraform.tfstate",
+	} {
+		r, err := release.Parse(tag, envs)
+		require.NoError(t, err)
+		s, err := r.Settings("acme-state")
+		require.NoError(t, err)
+		assert.Equal(t, key, s.StateKey, tag)
+		assert.Equal(t, "acme-state-dev", s.StateBucket, tag)
+		assert.Equal(t, "acme-state-lock-dev", s.LockTable, tag)
+	}
 }
 
 var (
 	safeValue = regexp.MustCompile(`^[A-Za-z0-9._+/-]+$`)
 	safeKey   = regexp.MustCompile(`^[a-z][a-z0-9-]{1,11}/[a-z0-9-]+-[a-z0-9-]+/terraform\.tfstate$`)
+	// versionShape: three dot-separated numbers without leading zeros first, whatever follows.
+	versionShape = regexp.MustCompile(`^(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)(?:[-+]|$)`)
 )
 
 // FuzzParse: Parse never panics; an accepted tag re-parses (with and without refs/tags/) to the same
@@ -212,6 +256,8 @@ func FuzzParse(f *testing.F) {
 		"prod_eu-west-1/web/v1.4.0", "prod_eu-west-1/web--x/1.4.0",
 		"", "/", "//", "prod_eu-west-1/web/1.4.0/", "prod_eu-west-1/web/$(id)", "PROD_EU-WEST-1/Web/V1.0.0",
 		"local_eusc-de-east-1/xy/0.0.0-0", "beta_cn-northwest-1/a9/1.0.0+0", "refs/heads/x", "prod_eu-west-1/wéb/1.4.0",
+		"dev_us-east-1/research/1.0.0", "dev_ap-southeast-1/risk/1.0.0", "dev_global/research/1.0.0", "dev_GLOBAL/research/1.0",
+		"dev_global/research/../1.0", "prod_global/web/1.0-rc.1+b", "dev_us-east-1/research/1.00", "dev_global/x/v1.0",
 	} {
 		f.Add(seed)
 	}
@@ -232,9 +278,15 @@ func FuzzParse(f *testing.F) {
 		assert.Equal(t, r, again)
 		assert.Equal(t, strings.TrimPrefix(tag, "refs/tags/"), r.String())
 
+		assert.Regexp(t, versionShape, r.Version)
+		assert.Equal(t, r.Region == release.Global, r.IsGlobal())
+
 		s, err := r.Settings("webhealth-tfstate")
 		require.NoError(t, err)
 		assert.Regexp(t, safeKey, s.StateKey)
+		assert.Equal(t, r.Team+"/"+r.Environment+"-"+r.Region+"/terraform.tfstate", s.StateKey)
+		assert.Equal(t, "webhealth-tfstate-"+r.Environment, s.StateBucket)
+		assert.Equal(t, "webhealth-tfstate-lock-"+r.Environment, s.LockTable)
 		for _, v := range []string{s.Environment, s.Region, s.Team, s.Version, s.StateBucket, s.StateKey, s.LockTable} {
 			assert.Regexp(t, safeValue, v)
 		}

@@ -62,7 +62,7 @@ var prefixRoots = []struct {
 	dir          string
 	environments []string
 }{
-	{filepath.Join("terraform", "bootstrap"), release.DefaultEnvironments},
+	{filepath.Join("terraform", "bootstrap"), append([]string{release.LocalEnvironment}, release.DefaultEnvironments...)},
 	{filepath.Join("modules", "pipeline"), []string{"dev"}},
 }
 

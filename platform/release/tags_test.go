@@ -26,6 +26,11 @@ var tagTable = []struct {
 	tag   string
 	valid bool
 }{
+	{"seed regional", "dev_us-east-1/research/1.0.0", true},
+	{"seed second region", "dev_ap-southeast-1/risk/1.0.0", true},
+	{"seed global", "dev_global/research/1.0.0", true},
+	{"global full ref", "refs/tags/prod_global/web/1.4.0", true},
+	{"global pre-release", "beta_global/web/2.0.0-rc.1", true},
 	{"plain", "prod_eu-west-1/web/1.4.0", true},
 	{"full ref", "refs/tags/prod_eu-west-1/web/1.4.0", true},
 	{"dev in a gov region", "dev_us-gov-west-1/web/1.0.0", true},
@@ -73,7 +78,9 @@ var tagTable = []struct {
 	{"empty team", "prod_eu-west-1//1.0.0", false},
 	{"leading v", "prod_eu-west-1/web/v1.4.0", false},
 	{"two version numbers", "prod_eu-west-1/web/1.4", false},
-	{"three-part version with two numbers", "prod_eu-west-1/web/1.0", false},
+	{"one version number", "prod_eu-west-1/web/1", false},
+	{"four version numbers", "prod_eu-west-1/web/1.4.0.1", false},
+	{"trailing dot", "prod_eu-west-1/web/1.0.", false},
 	{"version word", "dev_eu-west-1/web/latest", false},
 	{"major with leading zero", "prod_eu-west-1/web/01.4.0", false},
 	{"minor with leading zero", "prod_eu-west-1/web/1.04.0", false},
@@ -90,9 +97,20 @@ var tagTable = []struct {
 	{"newline", "prod_eu-west-1/web/1.0.0\ntouch injected", false},
 	{"space", "prod_eu-west-1/web /1.0.0", false},
 	{"non-ASCII", "prod_eu-west-1/wéb/1.0.0", false},
+	{"traversal as team", "dev_us-east-1/../1.0.0", false},
+	{"traversal as version", "dev_us-east-1/research/..", false},
+	{"traversal as extra parts", "dev_global/research/../../1.0.0", false},
+	{"upper-case global", "dev_GLOBAL/research/1.0.0", false},
+	{"global with a region", "dev_global-us-east-1/research/1.0.0", false},
+	{"region and global", "dev_us-east-1_global/research/1.0.0", false},
+	{"global without environment", "global/research/1.0.0", false},
+	{"global unknown environment", "qa_global/research/1.0.0", false},
+	{"global extra part", "dev_global/research/1.0.0/x", false},
+	{"global space", "dev_global/research/1.0.0 ", false},
 }
 
-// splitTag splits a tag into its four parts as the workload sees them, when it has that shape at all.
+// splitTag splits a tag into its four parts as the workload sees them, when it has that shape at all: a
+// global tag is released into terraform/global, not the workload.
 func splitTag(tag string) (parts [4]string, ok bool) {
 	t := strings.TrimPrefix(tag, release.RefPrefix)
 	p := strings.Split(t, "/")
@@ -100,7 +118,7 @@ func splitTag(tag string) (parts [4]string, ok bool) {
 		return parts, false
 	}
 	env, region, ok := strings.Cut(p[0], "_")
-	if !ok {
+	if !ok || region == release.Global {
 		return parts, false
 	}
 	return [4]string{env, region, p[1], p[2]}, true
@@ -134,6 +152,7 @@ func TestTagTable(t *testing.T) {
 			if tc.valid {
 				require.NoError(t, err)
 				assert.Equal(t, strings.TrimPrefix(tc.tag, release.RefPrefix), r.String())
+				assert.Equal(t, strings.Contains(tc.tag, "_"+release.Global+"/"), r.IsGlobal())
 			} else {
 				var te *release.TagError
 				require.ErrorAs(t, err, &te)

@@ -38,7 +38,7 @@ func releaseCmd(ctx context.Context, args []string, env Env) int {
 	}
 	fs, s := newSettings("release "+cmd, releaseUsage, env)
 	s.add("tag", "TAG", "release tag <env>_<region>/<team>/<version>")
-	s.add("environments", "ENVIRONMENTS", "environments a tag may name, space or comma separated (default local dev beta prod)")
+	s.add("environments", "ENVIRONMENTS", "environments a tag may name, space or comma separated (default dev beta prod; local, the local stack's, is always accepted)")
 	s.add("state-prefix", "STATE_PREFIX", "state buckets <prefix>-<env>, lock tables <prefix>-lock-<env> (default webhealth-tfstate)")
 	s.add("state-region", "STATE_REGION", "region of the state buckets (default the tag's region)")
 	s.add("state-locking", "STATE_LOCKING", "dynamodb or lockfile (default dynamodb)")

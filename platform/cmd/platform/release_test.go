@@ -73,7 +73,7 @@ func TestReleaseCommandStopsMalformedTags(t *testing.T) {
 			assert.Equal(t, want, code, "release %s TAG=%q: %s", cmd, tag, stderr)
 			assert.Empty(t, stdout)
 			assert.True(t, strings.HasPrefix(stderr, fmt.Sprintf("platform release %s: tag %q: ", cmd, tag)), "release %s: %s", cmd, stderr)
-			assert.Contains(t, stderr, ": expected <env>_<region>/<team>/<version>, e.g. prod_eu-west-1/web/1.4.0\n")
+			assert.Contains(t, stderr, ": expected "+release.Form+", e.g. "+release.Example+"\n")
 		}
 	}
 	assert.NoFileExists(t, calls, "terraform and go never ran")
@@ -182,7 +182,7 @@ func TestBuildCommandRefusesBadInput(t *testing.T) {
 	}{
 		{map[string]string{"GO": spy, "ARCH": "x86_64"}, nil, `platform build: ARCH: "x86_64" is not arm64 or amd64`},
 		{map[string]string{"GO": spy}, []string{"-version", "v1.0.0"}, `platform build: VERSION: version "v1.0.0" has a leading v: write 1.0.0`},
-		{map[string]string{"GO": spy, "VERSION": "1.0.0$(id)"}, nil, `is not a semantic version`},
+		{map[string]string{"GO": spy, "VERSION": "1.0.0$(id)"}, nil, `is not a release version`},
 	} {
 		code, _, stderr := relRun(t, tc.vars, append([]string{"build"}, tc.args...)...)
 		assert.Equal(t, 2, code, stderr)

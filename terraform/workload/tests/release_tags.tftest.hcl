@@ -14,6 +14,28 @@ variables {
   artifacts_dir = "tests/fixtures"
 }
 
+run "valid_seed_regional" {
+  command = plan
+
+  variables {
+    environment     = "dev"
+    region          = "us-east-1"
+    team            = "research"
+    release_version = "1.0.0"
+  }
+}
+
+run "valid_seed_second_region" {
+  command = plan
+
+  variables {
+    environment     = "dev"
+    region          = "ap-southeast-1"
+    team            = "risk"
+    release_version = "1.0.0"
+  }
+}
+
 run "valid_plain" {
   command = plan
 
@@ -498,14 +520,40 @@ run "refused_two_version_numbers" {
   expect_failures = [var.release_version]
 }
 
-run "refused_three_part_version_with_two_numbers" {
+run "refused_one_version_number" {
   command = plan
 
   variables {
     environment     = "prod"
     region          = "eu-west-1"
     team            = "web"
-    release_version = "1.0"
+    release_version = "1"
+  }
+
+  expect_failures = [var.release_version]
+}
+
+run "refused_four_version_numbers" {
+  command = plan
+
+  variables {
+    environment     = "prod"
+    region          = "eu-west-1"
+    team            = "web"
+    release_version = "1.4.0.1"
+  }
+
+  expect_failures = [var.release_version]
+}
+
+run "refused_trailing_dot" {
+  command = plan
+
+  variables {
+    environment     = "prod"
+    region          = "eu-west-1"
+    team            = "web"
+    release_version = "1.0."
   }
 
   expect_failures = [var.release_version]
@@ -717,4 +765,69 @@ run "refused_non_ascii" {
   }
 
   expect_failures = [var.team]
+}
+
+run "refused_traversal_as_team" {
+  command = plan
+
+  variables {
+    environment     = "dev"
+    region          = "us-east-1"
+    team            = ".."
+    release_version = "1.0.0"
+  }
+
+  expect_failures = [var.team]
+}
+
+run "refused_traversal_as_version" {
+  command = plan
+
+  variables {
+    environment     = "dev"
+    region          = "us-east-1"
+    team            = "research"
+    release_version = ".."
+  }
+
+  expect_failures = [var.release_version]
+}
+
+run "refused_upper_case_global" {
+  command = plan
+
+  variables {
+    environment     = "dev"
+    region          = "GLOBAL"
+    team            = "research"
+    release_version = "1.0.0"
+  }
+
+  expect_failures = [var.region]
+}
+
+run "refused_global_with_a_region" {
+  command = plan
+
+  variables {
+    environment     = "dev"
+    region          = "global-us-east-1"
+    team            = "research"
+    release_version = "1.0.0"
+  }
+
+  expect_failures = [var.region]
+}
+
+run "refused_region_and_global" {
+  command = plan
+
+  variables {
+    environment     = "dev"
+    region          = "us-east-1_global"
+    team            = "research"
+    release_version = "1.0.0"
+  }
+
+  expect_failures = [var.region]
 }
