@@ -58,8 +58,10 @@ func Monthly(p Prices, in Inputs, s Scenario) Breakdown {
 		Lambda:         runs * (gbSeconds*p.LambdaGBSecond + float64(shards)*p.LambdaRequestsPerMillion/1e6),
 		Shards:         shards,
 	}
+	// The event source mapping polls the shard queue whether or not a run fans out.
+	b.SQS = in.SQSIdlePolls * p.SQSRequestsPerMillion / 1e6
 	if shards > 1 {
-		b.SQS = runs * float64(shards) * in.SQSPerShard * p.SQSRequestsPerMillion / 1e6
+		b.SQS += runs * float64(shards) * in.SQSPerShard * p.SQSRequestsPerMillion / 1e6
 	}
 	return b
 }

@@ -29,6 +29,7 @@ type Inputs struct {
 	OpsAlarms      int     // ops alarms of a workload environment
 	LeaseWrites    float64 // run lease PutItem + DeleteItem per run
 	SQSPerShard    float64 // fan-out: SendMessage, ReceiveMessage, DeleteMessage per worker shard
+	SQSIdlePolls   float64 // ReceiveMessage calls a month of the event source mapping's pollers on the empty shard queue
 	GetMetricData  float64 // metrics the crawler requests per run (it calls no GetMetricData)
 	// PerTargetMetric is the metrics a target publishes at every check, PerTargetDailyMetric those it
 	// publishes in one hour of the day (CertDaysRemaining, https): billed one hour in 24.
@@ -57,9 +58,12 @@ func (k Kind) String() string {
 // Facts are the deployment facts: metrics per target at every check (Availability, Latency, DNSLatency,
 // ConnectLatency, TTFB, with https TLSLatency; PHASE_METRICS=false keeps Availability and Latency), with
 // https CertDaysRemaining in one hour of the day (internal/crawler certDue), alarms per target (availability, latency, with https certificate), the crawler's
-// 256 MB, 19 ops alarms, the run lease's two writes, three SQS requests per fan-out shard.
+// 256 MB, 24 ops alarms (with the fan-out's), the run lease's two writes, three SQS requests per fan-out
+// shard and the idle polling of the shard queue.
 var Facts = Inputs{
-	ItemBytes: 444, LambdaMemoryMB: 256, OpsAlarms: 19, LeaseWrites: 2, SQSPerShard: 3,
+	ItemBytes: 444, LambdaMemoryMB: 256, OpsAlarms: 24, LeaseWrites: 2, SQSPerShard: 3,
+	// Lambda's SQS pollers (5 at least) long-poll for 20 s: 3 calls a minute each, whatever the traffic.
+	SQSIdlePolls:         5 * 3 * 60 * HoursPerMonth,
 	PerTargetMetric:      map[Kind]int{{true, true}: 6, {true, false}: 2, {false, true}: 5, {false, false}: 2},
 	PerTargetDailyMetric: map[Kind]int{{true, true}: 1, {true, false}: 1},
 	PerTargetAlarms:      map[Kind]int{{true, true}: 3, {true, false}: 3, {false, true}: 2, {false, false}: 2},

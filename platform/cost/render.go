@@ -108,8 +108,8 @@ func Render(w io.Writer, p Prices, in Inputs, source string) error {
 	}
 	pf("| Alarms per target, https / http | %d / %d |\n", in.PerTargetAlarms[Kind{HTTPS: true}], in.PerTargetAlarms[Kind{}])
 	pf("| Ops alarms of the environment | %d |\n| Target item with its last_check | %s B (one WRU a write) |\n", in.OpsAlarms, num(in.ItemBytes))
-	pf("| Crawler memory | %s MB |\n| Run lease writes per run | %s |\n| SQS requests per fan-out shard (send, receive, delete) | %s |\n| GetMetricData metrics per run (the crawler calls none) | %s |\n\n",
-		num(in.LambdaMemoryMB), num(in.LeaseWrites), num(in.SQSPerShard), num(in.GetMetricData))
+	pf("| Crawler memory | %s MB |\n| Run lease writes per run | %s |\n| SQS requests per fan-out shard (send, receive, delete) | %s |\n| SQS polls of the idle shard queue a month (the event source mapping's 5 pollers, 20 s long polls) | %s |\n| GetMetricData metrics per run (the crawler calls none) | %s |\n\n",
+		num(in.LambdaMemoryMB), num(in.LeaseWrites), num(in.SQSPerShard), num(in.SQSIdlePolls), num(in.GetMetricData))
 
 	pf("## Prices\n\n%s list prices as taken for this document on %s (from %s; not re-read from the live pages when the document is generated); DynamoDB on-demand at its November 2024 prices; USD.\n\n| Item | Price |\n|---|---:|\n", p.Region, p.Date, p.Source)
 	for i, t := range p.MetricTiers {
