@@ -17,6 +17,7 @@ locals {
       {
         STAGE         = stage
         EXPECT_ENV    = var.environment # make refuses a tag of another environment
+        ENVIRONMENTS  = join(" ", var.release_environments)
         STATE_PREFIX  = var.state_prefix
         STATE_REGION  = var.state_region # the bucket's region; releases go to the tag's region
         STATE_LOCKING = var.state_locking

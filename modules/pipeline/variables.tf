@@ -9,13 +9,27 @@ variable "name_prefix" {
   }
 }
 
+variable "release_environments" {
+  description = "The environments a release tag may name (<env>_<region>/... and <env>_global/...): the one list the pipelines and the tag parser share, passed to make as ENVIRONMENTS. Extend it with your own (the seed's post names dev, qa, staging and prod). Every environment needs its state backend (terraform/bootstrap) and terraform/workload/envs/<env>.tfvars."
+  type        = list(string)
+  default     = ["dev", "beta", "prod"]
+  nullable    = false
+
+  # The release flow's rule (platform/release CheckEnvironments); tests/environments.tftest.hcl, generated from
+  # its environment table, holds this validation and the default to it.
+  validation {
+    condition     = length(var.release_environments) > 0 && length(distinct(var.release_environments)) == length(var.release_environments) && alltrue([for e in var.release_environments : can(regex("^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$", e))])
+    error_message = "release_environments must name at least one environment, each once, each 1-32 lowercase letters, digits and inner hyphens, e.g. [\"dev\", \"beta\", \"prod\"]."
+  }
+}
+
 variable "environment" {
-  description = "The environment this toolchain releases: one of dev, beta, prod (local has no pipeline)."
+  description = "The environment this toolchain releases: one of release_environments (local has no pipeline); 2-12 lowercase letters and digits, a letter first, as terraform/bootstrap names its state backend."
   type        = string
 
   validation {
-    condition     = contains(["dev", "beta", "prod"], var.environment)
-    error_message = "environment must be one of dev, beta, prod (local has no pipeline), e.g. prod."
+    condition     = contains(var.release_environments, var.environment) && var.environment != "local" && can(regex("^[a-z][a-z0-9]{1,11}$", var.environment))
+    error_message = "environment must be one of release_environments (default dev, beta, prod), not local (local has no pipeline), and 2-12 lowercase letters and digits starting with a letter (terraform/bootstrap's environment names), e.g. prod."
   }
 }
 

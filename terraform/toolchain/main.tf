@@ -18,11 +18,12 @@ module "pipeline" {
   source   = "../../modules/pipeline"
   for_each = var.environments
 
-  name_prefix    = var.name_prefix
-  environment    = each.key
-  source_type    = var.source_type
-  repository     = var.repository
-  connection_arn = local.connection_arn
+  name_prefix          = var.name_prefix
+  environment          = each.key
+  release_environments = var.release_environments
+  source_type          = var.source_type
+  repository           = var.repository
+  connection_arn       = local.connection_arn
 
   deployment_role_arn = each.value.deployment_role_arn
   require_approval    = each.value.require_approval

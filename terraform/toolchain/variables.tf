@@ -76,9 +76,22 @@ variable "state_locking" {
   default     = "dynamodb"
 }
 
+variable "release_environments" {
+  description = "The environments a release tag may name, passed to every pipeline (modules/pipeline release_environments, make's ENVIRONMENTS). Extend it with your own (the seed's post names dev, qa, staging and prod); var.environments keys name the ones that get a pipeline."
+  type        = list(string)
+  default     = ["dev", "beta", "prod"]
+  nullable    = false
+
+  # As modules/pipeline's (platform/release CheckEnvironments); tests/environments.tftest.hcl is generated.
+  validation {
+    condition     = length(var.release_environments) > 0 && length(distinct(var.release_environments)) == length(var.release_environments) && alltrue([for e in var.release_environments : can(regex("^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$", e))])
+    error_message = "release_environments must name at least one environment, each once, each 1-32 lowercase letters, digits and inner hyphens, e.g. [\"dev\", \"beta\", \"prod\"]."
+  }
+}
+
 variable "environments" {
   description = <<-EOT
-    Per-environment pipeline settings, keyed by environment (dev, beta, prod):
+    Per-environment pipeline settings, keyed by environment (one of release_environments, default dev, beta, prod):
       deployment_role_arn - role in that environment's workload account the plan/apply/test/drift builds assume
       require_approval    - manual approval before apply (null: on for prod only; prod cannot turn it off)
       drift_releases      - the region/team releases the scheduled drift check plans
@@ -99,8 +112,8 @@ variable "environments" {
   }))
 
   validation {
-    condition     = length(var.environments) > 0 && alltrue([for env in keys(var.environments) : contains(["dev", "beta", "prod"], env)])
-    error_message = "environments must have at least one key, each one of dev, beta, prod (local has no pipeline), e.g. { prod = { deployment_role_arn = \"arn:aws:iam::444444444444:role/webhealth-deployer\" } }."
+    condition     = length(var.environments) > 0 && alltrue([for env in keys(var.environments) : contains(var.release_environments, env) && env != "local" && can(regex("^[a-z][a-z0-9]{1,11}$", env))])
+    error_message = "environments must have at least one key, each one of release_environments (default dev, beta, prod), not local (local has no pipeline), 2-12 lowercase letters and digits starting with a letter, e.g. { prod = { deployment_role_arn = \"arn:aws:iam::444444444444:role/webhealth-deployer\" } }."
   }
 
   validation {
