@@ -41,9 +41,10 @@ resource "aws_sqs_queue" "crawler_shards_dlq" {
   tags                      = local.tags
 }
 
-# Only the shard queue may use the DLQ as its dead-letter queue.
+# Only the shard queue may use the DLQ as its dead-letter queue (not on an emulator that does not store the policy:
+# emulator_compatibility.omit_sqs_redrive_allow_policy).
 resource "aws_sqs_queue_redrive_allow_policy" "crawler_shards_dlq" {
-  count = local.fan_out ? 1 : 0
+  count = local.fan_out && !var.emulator_compatibility.omit_sqs_redrive_allow_policy ? 1 : 0
 
   queue_url = aws_sqs_queue.crawler_shards_dlq[0].url
   redrive_allow_policy = jsonencode({

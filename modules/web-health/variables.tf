@@ -473,11 +473,14 @@ variable "emulator_compatibility" {
       disable_event_source_mappings - create the crawler's shard queue mapping disabled (moto, when a mapping is
                                    enabled, tries to run the function in Docker at every SendMessage; the local
                                    runtime delivers the queue to the worker itself, reading the mapping from moto)
+      omit_sqs_redrive_allow_policy - no redrive allow policy on the shard DLQ (moto does not store RedriveAllowPolicy,
+                                   so the provider would wait for it forever); the redrive policy itself stays
   EOT
   type = object({
     omit_lambda_logging_config    = optional(bool, false)
     static_apigateway_tags        = optional(bool, false)
     disable_event_source_mappings = optional(bool, false)
+    omit_sqs_redrive_allow_policy = optional(bool, false)
   })
   default  = {}
   nullable = false

@@ -9,6 +9,7 @@ locals {
     omit_lambda_logging_config    = local.emulated
     static_apigateway_tags        = local.emulated
     disable_event_source_mappings = local.emulated
+    omit_sqs_redrive_allow_policy = local.emulated
   }
 }
 

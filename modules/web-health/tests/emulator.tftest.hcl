@@ -30,6 +30,11 @@ run "aws_behaviour_enables_the_shard_mapping" {
   command = plan
 
   assert {
+    condition     = length(aws_sqs_queue_redrive_allow_policy.crawler_shards_dlq) == 1
+    error_message = "On AWS the shard DLQ has its redrive allow policy."
+  }
+
+  assert {
     condition     = aws_lambda_event_source_mapping.crawler_shards[0].enabled == true
     error_message = "On AWS the shard queue's mapping is enabled: Lambda delivers the shards to the worker."
   }
@@ -50,6 +55,19 @@ run "disable_event_source_mappings" {
   assert {
     condition     = aws_api_gateway_rest_api.this.tags["release_version"] == "1.4.0" && module.crawler.configuration.application_log_level == "INFO"
     error_message = "Nothing else changes."
+  }
+}
+
+run "omit_sqs_redrive_allow_policy" {
+  command = plan
+
+  variables {
+    emulator_compatibility = { omit_sqs_redrive_allow_policy = true }
+  }
+
+  assert {
+    condition     = length(aws_sqs_queue_redrive_allow_policy.crawler_shards_dlq) == 0 && jsondecode(aws_sqs_queue.crawler_shards[0].redrive_policy).maxReceiveCount == 1
+    error_message = "With omit_sqs_redrive_allow_policy the DLQ has no redrive allow policy; the shard queue still sends failed shards to it."
   }
 }
 

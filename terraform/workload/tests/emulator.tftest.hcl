@@ -56,6 +56,11 @@ run "on_an_emulator_codedeploy_is_off_and_the_work_arounds_on" {
     condition     = module.web_health.crawler_shard_mapping.enabled == false && module.web_health.crawler_shard_mapping.batch_size == 1 && module.web_health.function_environments["crawlworker"]["SHARD_QUEUE_URL"] == output.crawler_shard_queue_url
     error_message = "On the emulator the shard mapping is created disabled (moto would run the worker in Docker; the local runtime delivers the queue itself), the worker and its queue as on AWS."
   }
+
+  assert {
+    condition     = module.web_health.crawler_shard_dlq_url != null && module.web_health.crawler_shard_queue_url != null
+    error_message = "On the emulator the shard queue and DLQ exist (only the DLQ's redrive allow policy, which moto does not store, is left out)."
+  }
 }
 
 run "on_an_emulator_webhooks_are_the_channels" {
