@@ -134,6 +134,7 @@ func TestTerraformDefaultsMatchGo(t *testing.T) {
 		{"MAX_BODY_BYTES", "crawler.max_body_bytes", integer(probe.DefaultMaxBodyBytes)},
 		{"MAX_REDIRECTS", "crawler.max_redirects", integer(probe.DefaultMaxRedirects)},
 		{"RETRY_DELAY", "crawler.retry_delay", duration(probe.DefaultRetryDelay)},
+		{"MAX_SHARDS", "crawler.max_shards", integer(crawler.DefaultMaxShards)},
 		// ALARM_PERIOD_SECONDS has no Terraform default: null is the crawl interval (function_settings_test.go).
 		{"ALARM_EVALUATION_PERIODS", "alarms.evaluation_periods", integer(crawler.DefaultAlarmEvalPeriod)},
 		{"ALARM_DATAPOINTS_TO_ALARM", "alarms.datapoints_to_alarm", integer(crawler.DefaultAlarmDatapoints)},

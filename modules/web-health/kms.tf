@@ -50,7 +50,8 @@ locals {
   }
 }
 
-# One customer-managed key per stack: tables, log groups, topics and the failure queue.
+# One customer-managed key per stack: tables, log groups, topics, the failure queues and the shard queues (the
+# functions use it through SQS and DynamoDB: local.use_key_statement; the account delegates to IAM, so no SQS grant).
 resource "aws_kms_key" "this" {
   description             = "webhealth ${local.name}: tables, logs, topics, queue"
   enable_key_rotation     = true
