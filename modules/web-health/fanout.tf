@@ -60,9 +60,11 @@ resource "aws_lambda_event_source_mapping" "crawler_shards" {
   count = local.fan_out ? 1 : 0
 
   event_source_arn = aws_sqs_queue.crawler_shards[0].arn
-  function_name    = module.crawler_worker[0].alias_arn
-  batch_size       = 1
-  enabled          = !var.emulator_compatibility.disable_event_source_mappings
+  # moto records a mapping onto an alias as onto the alias's version (FunctionArn ...:<n>), a change at every plan;
+  # there the mapping names that version (the one the live alias points to) itself.
+  function_name = var.emulator_compatibility.disable_event_source_mappings ? "${module.crawler_worker[0].function_arn}:${module.crawler_worker[0].alias_function_version}" : module.crawler_worker[0].alias_arn
+  batch_size    = 1
+  enabled       = !var.emulator_compatibility.disable_event_source_mappings
 
   scaling_config {
     maximum_concurrency = local.shard_max_concurrency

@@ -472,7 +472,9 @@ variable "emulator_compatibility" {
                                    TagResource, so a new release could not update their tags)
       disable_event_source_mappings - create the crawler's shard queue mapping disabled (moto, when a mapping is
                                    enabled, tries to run the function in Docker at every SendMessage; the local
-                                   runtime delivers the queue to the worker itself, reading the mapping from moto)
+                                   runtime delivers the queue to the worker itself, reading the mapping from moto),
+                                   naming the version the worker's live alias points to rather than the alias
+                                   (moto records an alias's mapping as its version's, a change at every plan)
       omit_sqs_redrive_allow_policy - no redrive allow policy on the shard DLQ (moto does not store RedriveAllowPolicy,
                                    so the provider would wait for it forever); the redrive policy itself stays
   EOT
