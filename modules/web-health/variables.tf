@@ -32,12 +32,12 @@ variable "environment" {
 }
 
 variable "release_version" {
-  description = "Semantic version of the release (resource tags, Lambda version descriptions)."
+  description = "Version of the release, MAJOR.MINOR or MAJOR.MINOR.PATCH with optional semver pre-release and build (resource tags, Lambda version descriptions)."
   type        = string
 
   validation {
-    condition     = length(var.release_version) <= 128 && can(regex("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(\\+[0-9a-zA-Z-]+(\\.[0-9a-zA-Z-]+)*)?$", var.release_version))
-    error_message = "release_version must be a semantic version (semver 2.0.0) without a leading v and at most 128 characters: MAJOR.MINOR.PATCH, an optional -pre.release and +build, no leading zeros in numeric parts, e.g. 1.4.0, 1.4.0-rc.1 or 1.4.0+build.7."
+    condition     = length(var.release_version) <= 128 && can(regex("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(\\.(0|[1-9][0-9]*))?(-(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(\\+[0-9a-zA-Z-]+(\\.[0-9a-zA-Z-]+)*)?$", var.release_version))
+    error_message = "release_version must be a release version without a leading v and at most 128 characters: MAJOR.MINOR or MAJOR.MINOR.PATCH, then semver 2.0.0's optional -pre.release and +build, no leading zeros in numeric parts, e.g. 1.0, 1.4.0, 1.4.0-rc.1 or 1.4.0+build.7."
   }
 }
 

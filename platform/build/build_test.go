@@ -117,7 +117,8 @@ func TestBuildRefusesBadOptions(t *testing.T) {
 		{"unknown arch", "x86_64", "1.0.0", `architecture: "x86_64" is not arm64 or amd64`},
 		{"empty arch", "", "1.0.0", `architecture: "" is not arm64 or amd64`},
 		{"leading v", "arm64", "v1.0.0", `version "v1.0.0" has a leading v: write 1.0.0`},
-		{"not semantic", "arm64", "1.0", `version "1.0" is not a release version`},
+		{"one number", "arm64", "1", `version "1" is not a release version`},
+		{"four numbers", "arm64", "1.0.0.1", `version "1.0.0.1" is not a release version`},
 		{"shell in version", "arm64", "1.0.0;id", `is not a release version`},
 		{"empty version", "arm64", "", `version "" is not a release version`},
 	}

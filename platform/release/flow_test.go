@@ -790,10 +790,10 @@ func TestFlowGlobalTagNeedsItsRoot(t *testing.T) {
 	t.Parallel()
 	for _, cmd := range steps {
 		fx := newFixture(t, release.Config{StateRegion: "us-east-1", SnapshotURI: "s3://snapshots/releases"})
-		err := fx.step(context.Background(), cmd, "dev_global/research/1.0.0")
+		err := fx.step(context.Background(), cmd, "dev_global/research/1.0")
 		var in *release.InputError
 		require.ErrorAs(t, err, &in, cmd)
-		assert.EqualError(t, err, "tag dev_global/research/1.0.0 releases the Terraform root terraform/global, which is missing from this checkout: nothing ran", cmd)
+		assert.EqualError(t, err, "tag dev_global/research/1.0 releases the Terraform root terraform/global, which is missing from this checkout: nothing ran", cmd)
 		assert.Empty(t, fx.tools.commands(), "%s: no tool ran", cmd)
 		assert.Empty(t, fx.builds, "%s: nothing was built", cmd)
 		assert.NoDirExists(t, filepath.Join(fx.root, "build", "tfdata"), cmd)
@@ -803,10 +803,10 @@ func TestFlowGlobalTagNeedsItsRoot(t *testing.T) {
 
 	fx := newFixture(t, release.Config{})
 	require.NoError(t, os.MkdirAll(filepath.Join(fx.root, "terraform", "global", "envs"), 0o750))
-	err := fx.step(context.Background(), "plan", "dev_global/research/1.0.0")
+	err := fx.step(context.Background(), "plan", "dev_global/research/1.0")
 	var in *release.InputError
 	require.ErrorAs(t, err, &in)
-	assert.EqualError(t, err, "tag dev_global/research/1.0.0 releases terraform/global, which has no region of its own: set STATE_REGION to the region of the state bucket webhealth-tfstate-dev")
+	assert.EqualError(t, err, "tag dev_global/research/1.0 releases terraform/global, which has no region of its own: set STATE_REGION to the region of the state bucket webhealth-tfstate-dev")
 	assert.Empty(t, fx.tools.commands())
 }
 
@@ -820,19 +820,19 @@ func TestFlowGlobalTagPlansTheGlobalRoot(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(global, "envs"), 0o750))
 	require.NoError(t, os.WriteFile(filepath.Join(global, "envs", "dev.tfvars"), nil, 0o600))
 
-	require.NoError(t, fx.step(context.Background(), "plan", "refs/tags/dev_global/research/1.0.0"))
+	require.NoError(t, fx.step(context.Background(), "plan", "refs/tags/dev_global/research/1.0"))
 	assert.Equal(t, "bucket = \"webhealth-tfstate-dev\"\nkey    = \"research/dev-global/terraform.tfstate\"\nregion = \"us-east-1\"\ndynamodb_table = \"webhealth-tfstate-lock-dev\"\n", fx.tools.backends[0])
 	assert.Equal(t, "-chdir="+global, fx.tools.last("init").Args[0])
 	plan := fx.tools.last("plan").Args
 	assert.Equal(t, "-chdir="+global, plan[0])
 	assert.Contains(t, plan, "-out="+filepath.Join(fx.root, "build", "plans", "dev-global-research.tfplan"))
 	assert.Contains(t, plan, "environment=dev")
-	assert.Contains(t, plan, "release_version=1.0.0")
+	assert.Contains(t, plan, "release_version=1.0")
 	for _, a := range plan {
 		assert.False(t, strings.HasPrefix(a, "region="), "a global root gets no region: %s", a)
 	}
 
-	require.NoError(t, fx.step(context.Background(), "plan", "dev_us-east-1/research/1.0.0"))
+	require.NoError(t, fx.step(context.Background(), "plan", "dev_us-east-1/research/1.0"))
 	assert.Equal(t, "-chdir="+filepath.Join(fx.root, "terraform", "workload"), fx.tools.last("plan").Args[0])
 	assert.Contains(t, fx.tools.last("plan").Args, "region=us-east-1")
 	assert.Equal(t, "bucket = \"webhealth-tfstate-dev\"\nkey    = \"research/dev-us-east-1/terraform.tfstate\"\nregion = \"us-east-1\"\ndynamodb_table = \"webhealth-tfstate-lock-dev\"\n", fx.tools.backends[len(fx.tools.backends)-1])

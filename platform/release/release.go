@@ -1,6 +1,6 @@
 // Package release is the release flow of a tag <env>_<region>/<team>/<version> (e.g.
 // prod_eu-west-1/web/1.4.0, released into terraform/workload) or <env>_global/<team>/<version> (e.g.
-// dev_global/research/1.0.0, released into terraform/global): the tag grammar (Parse; its per-part checks
+// dev_global/research/1.0, released into terraform/global): the tag grammar (Parse; its per-part checks
 // are the rules terraform/workload's variables validate too), the derived backend settings (state bucket
 // <prefix>-<env>, lock table <prefix>-lock-<env>, key <team>/<env>-<region|global>/terraform.tfstate) and
 // their one writer (Backend), the settings of a release (Config), and the steps `platform release`
@@ -23,7 +23,7 @@ import (
 // Form and Example are quoted in every tag error.
 const (
 	Form    = "<env>_<region>/<team>/<version> or <env>_global/<team>/<version>"
-	Example = "prod_eu-west-1/web/1.4.0 or dev_global/research/1.0.0"
+	Example = "prod_eu-west-1/web/1.4.0 or dev_global/research/1.0"
 )
 
 // Global is the region part of a tag that releases an environment's global resources (terraform/global)
@@ -90,10 +90,11 @@ var (
 	regionPattern = regexp.MustCompile(`^(?:us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)` +
 		`-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$`)
 
-	// versionPattern: semantic version 2.0.0 (semver.org's regular expression), without a "v": the
-	// version is recorded on resources and Lambda versions as it is, and terraform/workload's
-	// var.release_version takes the same form.
-	versionPattern = regexp.MustCompile(`^(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)` +
+	// versionPattern: MAJOR.MINOR or MAJOR.MINOR.PATCH (the seed's tags use 1.0), then semantic version
+	// 2.0.0's pre-release and build parts (semver.org's regular expression), without a "v": the version is
+	// recorded on resources and Lambda versions as it is, and terraform/workload's var.release_version
+	// takes the same form.
+	versionPattern = regexp.MustCompile(`^(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))?` +
 		`(?:-(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?` +
 		`(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$`)
 )
@@ -102,7 +103,7 @@ var (
 const regionExamples = "an AWS region name such as eu-west-1, us-east-1, us-gov-west-1 or cn-north-1"
 
 // VersionForm describes the version part in messages.
-const VersionForm = "MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.4.0 or 2.0.0-rc.1"
+const VersionForm = "MAJOR.MINOR or MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.0, 1.4.0 or 2.0.0-rc.1"
 
 // Parse parses tag (optionally a full refs/tags/ ref) against the configured environments (and
 // LocalEnvironment, which every list accepts).
@@ -223,8 +224,8 @@ func CheckTeam(team string) error {
 	return fmt.Errorf("team %q is not a team name (%d-%d lowercase letters, digits and single hyphens, starting with a letter and ending with a letter or digit)", team, MinTeamLength, MaxTeamLength)
 }
 
-// CheckVersion says whether version is a release version: semantic version 2.0.0 without a leading v,
-// at most MaxVersionLength bytes.
+// CheckVersion says whether version is a release version: MAJOR.MINOR or MAJOR.MINOR.PATCH with semantic
+// version 2.0.0's optional pre-release and build parts, no leading v, at most MaxVersionLength bytes.
 func CheckVersion(version string) error {
 	if len(version) > MaxVersionLength {
 		return fmt.Errorf("version is %d bytes long, at most %d are allowed", len(version), MaxVersionLength)

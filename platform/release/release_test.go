@@ -45,10 +45,11 @@ func TestParseValid(t *testing.T) {
 		{"prod_eu-west-10/web/1.0.0", rel("prod", "eu-west-10", "web", "1.0.0")},
 		{"prod_eu-west-1/web/1.0.0+0.build.1-rc.10000aaa-kk-0.1", rel("prod", "eu-west-1", "web", "1.0.0+0.build.1-rc.10000aaa-kk-0.1")},
 		{"prod_eu-west-1/web/1.0.0-RC1", rel("prod", "eu-west-1", "web", "1.0.0-RC1")},
-		{"dev_us-east-1/research/1.0.0", rel("dev", "us-east-1", "research", "1.0.0")},
-		{"dev_ap-southeast-1/risk/1.0.0", rel("dev", "ap-southeast-1", "risk", "1.0.0")},
-		{"dev_global/research/1.0.0", rel("dev", "global", "research", "1.0.0")},
-		{"refs/tags/prod_global/web/10.20.0-rc.1+b.2", rel("prod", "global", "web", "10.20.0-rc.1+b.2")},
+		{"dev_us-east-1/research/1.0", rel("dev", "us-east-1", "research", "1.0")},
+		{"dev_ap-southeast-1/risk/1.0", rel("dev", "ap-southeast-1", "risk", "1.0")},
+		{"dev_global/research/1.0", rel("dev", "global", "research", "1.0")},
+		{"refs/tags/prod_global/web/10.20-rc.1+b.2", rel("prod", "global", "web", "10.20-rc.1+b.2")},
+		{"beta_eu-west-1/web/0.1", rel("beta", "eu-west-1", "web", "0.1")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.tag, func(t *testing.T) {
@@ -116,14 +117,13 @@ func TestParseInvalid(t *testing.T) {
 		{"upper-case team with double hyphen", "prod_eu-west-1/Web--ops/1.4.0", `team "Web--ops" is not a team name`},
 		{"team with underscore", "prod_eu-west-1/web_team/1.4.0", `team "web_team" is not a team name`},
 		{"team with dot", "prod_eu-west-1/web.team/1.4.0", `team "web.team" is not a team name`},
-		{"version one number", "prod_eu-west-1/web/1", `version "1" is not a release version (MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.4.0 or 2.0.0-rc.1)`},
-		{"version two numbers", "prod_eu-west-1/web/1.4", `version "1.4" is not a release version`},
+		{"version one number", "prod_eu-west-1/web/1", `version "1" is not a release version (MAJOR.MINOR or MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.0, 1.4.0 or 2.0.0-rc.1)`},
 		{"version four numbers", "prod_eu-west-1/web/1.4.0.1", `version "1.4.0.1" is not a release version`},
 		{"version two numbers, leading zero", "prod_eu-west-1/web/1.04", `version "1.04" is not a release version`},
 		{"version two numbers, trailing dot", "prod_eu-west-1/web/1.4.", `version "1.4." is not a release version`},
-		{"version leading v", "prod_eu-west-1/web/v1.4.0", `version "v1.4.0" has a leading v: write 1.4.0 (MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.4.0 or 2.0.0-rc.1)`},
+		{"version leading v", "prod_eu-west-1/web/v1.4.0", `version "v1.4.0" has a leading v: write 1.4.0 (MAJOR.MINOR or MAJOR.MINOR.PATCH with optional -pre-release and +build and no leading v, e.g. 1.0, 1.4.0 or 2.0.0-rc.1)`},
 		{"version leading v with pre-release", "prod_eu-west-1/web/v2.0.0-rc.1", `version "v2.0.0-rc.1" has a leading v: write 2.0.0-rc.1`},
-		{"version leading v, two numbers", "dev_global/research/v1.0", `version "v1.0" is not a release version`},
+		{"version leading v, two numbers", "dev_global/research/v1.0", `version "v1.0" has a leading v: write 1.0`},
 		{"version leading v, one number", "prod_eu-west-1/web/v1", `version "v1" is not a release version`},
 		{"version leading zero", "prod_eu-west-1/web/01.4.0", `version "01.4.0" is not a release version`},
 		{"version upper-case V", "prod_eu-west-1/web/V1.4.0", `version "V1.4.0" is not a release version`},
@@ -160,7 +160,7 @@ func TestParseInvalid(t *testing.T) {
 			require.ErrorAs(t, err, &te)
 			assert.Equal(t, tc.tag, te.Tag)
 			assert.True(t, strings.HasPrefix(te.Problem, tc.problem), "problem %q, want prefix %q", te.Problem, tc.problem)
-			assert.True(t, strings.HasSuffix(err.Error(), ": expected <env>_<region>/<team>/<version> or <env>_global/<team>/<version>, e.g. prod_eu-west-1/web/1.4.0 or dev_global/research/1.0.0"), err.Error())
+			assert.True(t, strings.HasSuffix(err.Error(), ": expected <env>_<region>/<team>/<version> or <env>_global/<team>/<version>, e.g. prod_eu-west-1/web/1.4.0 or dev_global/research/1.0"), err.Error())
 		})
 	}
 }
@@ -168,7 +168,7 @@ func TestParseInvalid(t *testing.T) {
 func TestParseErrorMessage(t *testing.T) {
 	t.Parallel()
 	_, err := release.Parse("prod-eu-west-1/web/1.0", envs)
-	assert.EqualError(t, err, `tag "prod-eu-west-1/web/1.0": environment and region must be joined by "_": expected <env>_<region>/<team>/<version> or <env>_global/<team>/<version>, e.g. prod_eu-west-1/web/1.4.0 or dev_global/research/1.0.0`)
+	assert.EqualError(t, err, `tag "prod-eu-west-1/web/1.0": environment and region must be joined by "_": expected <env>_<region>/<team>/<version> or <env>_global/<team>/<version>, e.g. prod_eu-west-1/web/1.4.0 or dev_global/research/1.0`)
 
 	_, err = release.Parse("prod_eu-west-1/web/1.4.0\x1b[2J", envs)
 	require.Error(t, err)
@@ -204,11 +204,11 @@ func TestParseEnvironments(t *testing.T) {
 	require.ErrorIs(t, err, release.ErrInvalidTag)
 	assert.Contains(t, err.Error(), `environment "prod" is not one of qa (ENVIRONMENTS) or local (the local stack's)`)
 	// The seed's environment names, extended by the user; the local stack's is accepted whatever the list.
-	for _, tag := range []string{"staging_global/web/1.0.0", "qa_us-east-1/web/1.0.0", "local_us-east-1/local/0.0.0-local"} {
+	for _, tag := range []string{"staging_global/web/1.0", "qa_us-east-1/web/1.0", "local_us-east-1/local/0.0.0-local"} {
 		_, err := release.Parse(tag, []string{"dev", "qa", "staging", "prod"})
 		require.NoError(t, err, tag)
 	}
-	_, err = release.Parse("beta_us-east-1/web/1.0.0", []string{"dev", "qa", "staging", "prod"})
+	_, err = release.Parse("beta_us-east-1/web/1.0", []string{"dev", "qa", "staging", "prod"})
 	assert.ErrorContains(t, err, `environment "beta" is not one of dev, qa, staging, prod (ENVIRONMENTS)`)
 	assert.Equal(t, []string{"dev", "beta", "prod"}, release.DefaultEnvironments, "the issue's default list")
 }
@@ -226,9 +226,9 @@ func TestSettings(t *testing.T) {
 
 	// The seed's naming: <prefix>-<env>, <prefix>-lock-<env>, <team>/<env>-<region|global>/terraform.tfstate.
 	for tag, key := range map[string]string{
-		"dev_us-east-1/research/1.0.0":  "research/dev-us-east-1/terraform.tfstate",
-		"dev_ap-southeast-1/risk/1.0.0": "risk/dev-ap-southeast-1/terraform.tfstate",
-		"dev_global/research/1.0.0":     "research/dev-global/terraform.tfstate",
+		"dev_us-east-1/research/1.0":  "research/dev-us-east-1/terraform.tfstate",
+		"dev_ap-southeast-1/risk/1.0": "risk/dev-ap-southeast-1/terraform.tfstate",
+		"dev_global/research/1.0":     "research/dev-global/terraform.tfstate",
 	} {
 		r, err := release.Parse(tag, envs)
 		require.NoError(t, err)
@@ -243,8 +243,8 @@ func TestSettings(t *testing.T) {
 var (
 	safeValue = regexp.MustCompile(`^[A-Za-z0-9._+/-]+$`)
 	safeKey   = regexp.MustCompile(`^[a-z][a-z0-9-]{1,11}/[a-z0-9-]+-[a-z0-9-]+/terraform\.tfstate$`)
-	// versionShape: three dot-separated numbers without leading zeros first, whatever follows.
-	versionShape = regexp.MustCompile(`^(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)(?:[-+]|$)`)
+	// versionShape: two or three dot-separated numbers without leading zeros first, whatever follows.
+	versionShape = regexp.MustCompile(`^(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))?(?:[-+]|$)`)
 )
 
 // FuzzParse: Parse never panics; an accepted tag re-parses (with and without refs/tags/) to the same
@@ -256,7 +256,7 @@ func FuzzParse(f *testing.F) {
 		"prod_eu-west-1/web/v1.4.0", "prod_eu-west-1/web--x/1.4.0",
 		"", "/", "//", "prod_eu-west-1/web/1.4.0/", "prod_eu-west-1/web/$(id)", "PROD_EU-WEST-1/Web/V1.0.0",
 		"local_eusc-de-east-1/xy/0.0.0-0", "beta_cn-northwest-1/a9/1.0.0+0", "refs/heads/x", "prod_eu-west-1/wéb/1.4.0",
-		"dev_us-east-1/research/1.0.0", "dev_ap-southeast-1/risk/1.0.0", "dev_global/research/1.0.0", "dev_GLOBAL/research/1.0",
+		"dev_us-east-1/research/1.0", "dev_ap-southeast-1/risk/1.0", "dev_global/research/1.0", "dev_GLOBAL/research/1.0",
 		"dev_global/research/../1.0", "prod_global/web/1.0-rc.1+b", "dev_us-east-1/research/1.00", "dev_global/x/v1.0",
 	} {
 		f.Add(seed)

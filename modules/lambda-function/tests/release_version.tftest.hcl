@@ -1,5 +1,6 @@
-# release_version: semver 2.0.0 without a leading v, at most 128 characters (the release grammar shared with
-# platform/release and every root). Accepted edge cases plan; each rejected value is its own run.
+# release_version: MAJOR.MINOR or MAJOR.MINOR.PATCH with semver 2.0.0's pre-release and build, without a leading v,
+# at most 128 characters (the release grammar shared with platform/release and every root). Accepted edge cases
+# plan; each rejected value is its own run.
 
 mock_provider "aws" {
   override_during = plan
@@ -44,10 +45,29 @@ run "rejects_leading_v" {
   expect_failures = [var.release_version]
 }
 
-run "rejects_missing_patch" {
+run "accepts_major_minor" {
   command = plan
   variables {
-    release_version = "1.2"
+    release_version = "1.0"
+  }
+  assert {
+    condition     = aws_lambda_function.this.description == "release 1.0"
+    error_message = "The seed's MAJOR.MINOR release version (dev_us-east-1/research/1.0) is recorded as it is."
+  }
+}
+
+run "rejects_major_only" {
+  command = plan
+  variables {
+    release_version = "1"
+  }
+  expect_failures = [var.release_version]
+}
+
+run "rejects_four_numbers" {
+  command = plan
+  variables {
+    release_version = "1.2.3.4"
   }
   expect_failures = [var.release_version]
 }

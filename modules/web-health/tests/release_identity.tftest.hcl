@@ -122,10 +122,21 @@ run "rejects_version_with_leading_v" {
   expect_failures = [var.release_version]
 }
 
-run "rejects_version_without_patch" {
+run "accepts_version_without_patch" {
   command = plan
   variables {
     release_version = "1.4"
+  }
+  assert {
+    condition     = aws_dynamodb_table.urls.tags["release_version"] == "1.4"
+    error_message = "The seed's MAJOR.MINOR release version is a valid release_version, recorded as it is."
+  }
+}
+
+run "rejects_version_of_one_number" {
+  command = plan
+  variables {
+    release_version = "1"
   }
   expect_failures = [var.release_version]
 }

@@ -60,7 +60,7 @@ func TestReleaseCommandStopsMalformedTags(t *testing.T) {
 	root, spy, calls := relRepo(t)
 	t.Chdir(root)
 	tags := []string{"", "prod", "prod_eu-west-1/web", "qa_eu-west-1/web/1.0.0", "prod_europe/web/1.0.0",
-		"prod_eu-west-1/Web/1.0.0", "prod_eu-west-1/web/1.0", "dev_eu-west-1/web/latest", "prod_eu-west-1/web/v1.4.0",
+		"prod_eu-west-1/Web/1.0.0", "prod_eu-west-1/web/1", "dev_eu-west-1/web/latest", "prod_eu-west-1/web/v1.4.0",
 		"prod_eu-west-1/web/1.0.0;touch${IFS}injected", "prod_eu-west-1/web/$({touch,injected})",
 		"prod_eu-west-1/web/1.0.0`{touch,injected}`", "prod_eu-west-1/web/1.0.0\ntouch injected"}
 	for _, tag := range tags {

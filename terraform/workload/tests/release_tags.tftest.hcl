@@ -21,7 +21,7 @@ run "valid_seed_regional" {
     environment     = "dev"
     region          = "us-east-1"
     team            = "research"
-    release_version = "1.0.0"
+    release_version = "1.0"
   }
 }
 
@@ -32,7 +32,7 @@ run "valid_seed_second_region" {
     environment     = "dev"
     region          = "ap-southeast-1"
     team            = "risk"
-    release_version = "1.0.0"
+    release_version = "1.0"
   }
 }
 
@@ -507,7 +507,7 @@ run "refused_leading_v" {
   expect_failures = [var.release_version]
 }
 
-run "refused_two_version_numbers" {
+run "valid_two_version_numbers" {
   command = plan
 
   variables {
@@ -516,8 +516,39 @@ run "refused_two_version_numbers" {
     team            = "web"
     release_version = "1.4"
   }
+}
 
-  expect_failures = [var.release_version]
+run "valid_two_version_numbers_with_pre_release" {
+  command = plan
+
+  variables {
+    environment     = "prod"
+    region          = "eu-west-1"
+    team            = "web"
+    release_version = "1.4-beta.2"
+  }
+}
+
+run "valid_two_version_numbers_with_build" {
+  command = plan
+
+  variables {
+    environment     = "prod"
+    region          = "eu-west-1"
+    team            = "web"
+    release_version = "1.4+build.1"
+  }
+}
+
+run "valid_zero_version_of_two_numbers" {
+  command = plan
+
+  variables {
+    environment     = "dev"
+    region          = "eu-west-1"
+    team            = "web"
+    release_version = "0.0"
+  }
 }
 
 run "refused_one_version_number" {
@@ -541,6 +572,45 @@ run "refused_four_version_numbers" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.4.0.1"
+  }
+
+  expect_failures = [var.release_version]
+}
+
+run "refused_leading_v_of_two_numbers" {
+  command = plan
+
+  variables {
+    environment     = "dev"
+    region          = "us-east-1"
+    team            = "research"
+    release_version = "v1.0"
+  }
+
+  expect_failures = [var.release_version]
+}
+
+run "refused_minor_with_leading_zero_of_two_numbers" {
+  command = plan
+
+  variables {
+    environment     = "prod"
+    region          = "eu-west-1"
+    team            = "web"
+    release_version = "1.00"
+  }
+
+  expect_failures = [var.release_version]
+}
+
+run "refused_numeric_pre_release_with_leading_zero_of_two_numbers" {
+  command = plan
+
+  variables {
+    environment     = "prod"
+    region          = "eu-west-1"
+    team            = "web"
+    release_version = "1.0-01"
   }
 
   expect_failures = [var.release_version]
@@ -774,7 +844,7 @@ run "refused_traversal_as_team" {
     environment     = "dev"
     region          = "us-east-1"
     team            = ".."
-    release_version = "1.0.0"
+    release_version = "1.0"
   }
 
   expect_failures = [var.team]
@@ -800,7 +870,7 @@ run "refused_upper_case_global" {
     environment     = "dev"
     region          = "GLOBAL"
     team            = "research"
-    release_version = "1.0.0"
+    release_version = "1.0"
   }
 
   expect_failures = [var.region]
@@ -813,7 +883,7 @@ run "refused_global_with_a_region" {
     environment     = "dev"
     region          = "global-us-east-1"
     team            = "research"
-    release_version = "1.0.0"
+    release_version = "1.0"
   }
 
   expect_failures = [var.region]
@@ -826,7 +896,7 @@ run "refused_region_and_global" {
     environment     = "dev"
     region          = "us-east-1_global"
     team            = "research"
-    release_version = "1.0.0"
+    release_version = "1.0"
   }
 
   expect_failures = [var.region]
