@@ -55,6 +55,9 @@ type workloadOutputs struct {
 	// OpsAlarms are the stack's operational alarms by purpose (the ops_alarms output; nil when the
 	// deployment predates it).
 	OpsAlarms map[string]string
+	// ShardQueueURL and ShardDLQURL are the crawler fan-out's queues (empty without fan-out or when
+	// the deployment predates it).
+	ShardQueueURL, ShardDLQURL string
 }
 
 // stack is the deployment under test.
@@ -226,6 +229,13 @@ func readOutputs(dir string, env map[string]string) (workloadOutputs, error) {
 		}
 		if err := json.Unmarshal(v.Value, dst); err != nil {
 			return workloadOutputs{}, fmt.Errorf("output %s of %s: %w", name, dir, err)
+		}
+	}
+	for name, dst := range map[string]*string{"crawler_shard_queue_url": &o.ShardQueueURL, "crawler_shard_dlq_url": &o.ShardDLQURL} {
+		if v, ok := all[name]; ok && string(v.Value) != "null" {
+			if err := json.Unmarshal(v.Value, dst); err != nil {
+				return workloadOutputs{}, fmt.Errorf("output %s of %s: %w", name, dir, err)
+			}
 		}
 	}
 	if v, ok := all["ops_alarms"]; ok {
