@@ -5,6 +5,7 @@ package test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -83,15 +84,14 @@ func TestCrawlerFansOut(t *testing.T) {
 		if err != nil {
 			return "", retry.FatalError{Underlying: fmt.Errorf("GetMetricData: %w", err)}
 		}
-		for _, r := range res.MetricDataResults {
-			for _, v := range r.Values {
-				if v >= 2 {
-					return "", nil
-				}
-			}
-			return "", fmt.Errorf("Shards %v: no run fanned out", r.Values)
+		if len(res.MetricDataResults) == 0 || len(res.MetricDataResults[0].Values) == 0 {
+			return "", errors.New("no Shards datapoint yet")
 		}
-		return "", errors.New("no Shards datapoint yet")
+		values := res.MetricDataResults[0].Values
+		if slices.Max(values) < 2 {
+			return "", fmt.Errorf("Shards %v: no run fanned out", values)
+		}
+		return "", nil
 	})
 
 	q := sqs.NewFromConfig(s.awsCfg)
