@@ -22,7 +22,8 @@ import (
 	"github.com/webhealth/webhealth/internal/store"
 )
 
-// version is set at build time (-ldflags "-X main.version=<release>"); it goes into the User-Agent.
+// version is set at build time (-ldflags "-X main.version=<release>"); it goes into the User-Agent, with the
+// region that probes (probe.UserAgent).
 var version = ""
 
 func main() {
@@ -40,7 +41,7 @@ func main() {
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		MaxRedirects: cfg.MaxRedirects,
 		RetryDelay:   cfg.RetryDelay,
-		UserAgent:    "webhealth/" + buildVersion(),
+		UserAgent:    probe.UserAgent(buildVersion(), awsCfg.Region),
 	})
 	if err != nil {
 		fail("prober", err)
