@@ -305,7 +305,7 @@ func TestIntegrationCrawlAgainstMoto(t *testing.T) {
 		assert.Equal(t, cwtypes.StatisticMinimum, cert.Statistic)
 		assert.Equal(t, cwtypes.ComparisonOperatorLessThanThreshold, cert.ComparisonOperator)
 		assert.Equal(t, 30.0, aws.ToFloat64(cert.Threshold), "the target's cert_expiry_threshold_days")
-		assert.Equal(t, "missing", aws.ToString(cert.TreatMissingData))
+		assert.Equal(t, "ignore", aws.ToString(cert.TreatMissingData), "the days are published in one hour of the day")
 		assert.Equal(t, []string{s.config().AlarmTopicARN}, cert.AlarmActions)
 		assert.Equal(t, []string{s.config().AlarmTopicARN}, cert.OKActions)
 		assert.Equal(t, "webhealth: "+httpsTarget.URL+" (target 11) certificate expires in less than 30 days", aws.ToString(cert.AlarmDescription))
