@@ -158,11 +158,7 @@ func (q *benchShardQueue) SendMessageBatch(_ context.Context, in *sqs.SendMessag
 			q.mu.Lock()
 			defer q.mu.Unlock()
 			q.workers++
-			q.sum.Checked += sum.Checked
-			q.sum.Down += sum.Down
-			q.sum.Skipped += sum.Skipped
-			q.sum.RunFailures += sum.RunFailures
-			q.sum.AlarmsPending += sum.AlarmsPending
+			q.sum = addSummaries(q.sum, sum)
 			if err != nil && q.err == nil {
 				q.err = err
 			}
@@ -242,8 +238,7 @@ func (ib *intervalBench) runInterval(b *testing.B) (Summary, time.Duration) {
 		if workers != sum.Shards {
 			b.Fatalf("%d workers ran for %d shards", workers, sum.Shards)
 		}
-		sum.Checked, sum.Down, sum.Skipped = sum.Checked+ws.Checked, sum.Down+ws.Down, sum.Skipped+ws.Skipped
-		sum.RunFailures, sum.AlarmsPending = sum.RunFailures+ws.RunFailures, sum.AlarmsPending+ws.AlarmsPending
+		sum = addSummaries(sum, ws) // the run's counters are the workers' (Shards stays the coordinator's)
 	}
 	return sum, time.Since(start)
 }

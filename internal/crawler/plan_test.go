@@ -54,15 +54,18 @@ func TestPlannedCost(t *testing.T) {
 	}
 }
 
+// manyPlanned is n planned targets of one cost, timeout and lane.
+func manyPlanned(n int, cost, timeout time.Duration, slow bool) []planned {
+	out := make([]planned, n)
+	for i := range out {
+		out[i] = planned{t: testTarget(i, "http://x/", func(t *target.Target) { t.TimeoutMS = int(timeout.Milliseconds()) }), cost: cost, slow: slow}
+	}
+	return out
+}
+
 func TestPlanSlots(t *testing.T) {
 	t.Parallel()
-	many := func(n int, cost, timeout time.Duration, slow bool) []planned {
-		out := make([]planned, n)
-		for i := range out {
-			out[i] = planned{t: testTarget(i, "http://x/", func(t *target.Target) { t.TimeoutMS = int(timeout.Milliseconds()) }), cost: cost, slow: slow}
-		}
-		return out
-	}
+	many := manyPlanned
 	fast984 := many(984, minCost, time.Second, false)
 	slow16 := many(16, time.Second, time.Second, true)
 	tests := []struct {
@@ -106,13 +109,7 @@ func TestPlanSlots(t *testing.T) {
 
 func TestSlotsNeeded(t *testing.T) {
 	t.Parallel()
-	with := func(n int, cost, timeout time.Duration) []planned {
-		out := make([]planned, n)
-		for i := range out {
-			out[i] = planned{t: testTarget(i, "http://x/", func(t *target.Target) { t.TimeoutMS = int(timeout.Milliseconds()) }), cost: cost}
-		}
-		return out
-	}
+	with := func(n int, cost, timeout time.Duration) []planned { return manyPlanned(n, cost, timeout, false) }
 	tests := []struct {
 		name    string
 		targets []planned
