@@ -100,20 +100,7 @@ func BenchmarkProbeCPU(b *testing.B) {
 	for b.Loop() {
 		runtime.ReadMemStats(&mem0)
 		before, start := cpuTime(b), time.Now()
-		next := make(chan int)
-		var workers sync.WaitGroup
-		for range DefaultConcurrency {
-			workers.Go(func() {
-				for i := range next {
-					probe(i)
-				}
-			})
-		}
-		for i := range probeBatch {
-			next <- i
-		}
-		close(next)
-		workers.Wait()
+		probeConcurrently(probeBatch, probe)
 		wall += time.Since(start)
 		cpu += cpuTime(b) - before
 		runtime.ReadMemStats(&mem1)
@@ -129,6 +116,24 @@ func BenchmarkProbeCPU(b *testing.B) {
 	b.ReportMetric(float64(wall.Nanoseconds())/float64(probes), "ns/op")
 	b.ReportMetric(float64(bytes)/float64(probes), "B/op")
 	b.ReportMetric(float64(allocs)/float64(probes), "allocs/op")
+}
+
+// probeConcurrently calls probe for 0 to n-1, DefaultConcurrency at a time, as a run's pool does.
+func probeConcurrently(n int, probe func(i int)) {
+	next := make(chan int)
+	var workers sync.WaitGroup
+	for range DefaultConcurrency {
+		workers.Go(func() {
+			for i := range next {
+				probe(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	workers.Wait()
 }
 
 // ms is d in milliseconds.
@@ -338,22 +343,11 @@ func BenchmarkRunOverhead(b *testing.B) {
 			var bare, run time.Duration
 			for b.Loop() {
 				before := cpuTime(b)
-				next := make(chan int)
-				var workers sync.WaitGroup
-				for range DefaultConcurrency {
-					workers.Go(func() {
-						for i := range next {
-							if lc := target.Judge(tgs[i], c.prober.Probe(ctx, tgs[i])); !lc.Available {
-								b.Error(lc.Error)
-							}
-						}
-					})
-				}
-				for i := range n {
-					next <- i
-				}
-				close(next)
-				workers.Wait()
+				probeConcurrently(n, func(i int) {
+					if lc := target.Judge(tgs[i], c.prober.Probe(ctx, tgs[i])); !lc.Available {
+						b.Error(lc.Error)
+					}
+				})
 				bare += cpuTime(b) - before
 
 				before = cpuTime(b)
