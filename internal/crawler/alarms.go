@@ -66,10 +66,7 @@ func (c *Crawler) desiredAlarm(t *alarmTarget, kind string) *cloudwatch.PutMetri
 		in.Threshold = aws.Float64(float64(threshold))
 		in.AlarmDescription = aws.String(truncate(fmt.Sprintf("webhealth: %s (%s) latency above %d ms", t.URL, t.Name, threshold), maxAlarmDescription))
 	case contract.AlarmKindCertificate:
-		days := t.CertExpiryDays
-		if days <= 0 {
-			days = c.cfg.CertExpiryDays
-		}
+		days := c.certThreshold(t.CertExpiryDays)
 		in.MetricName = aws.String(contract.MetricCertDaysRemaining)
 		in.Statistic = types.StatisticMinimum
 		in.ComparisonOperator = types.ComparisonOperatorLessThanThreshold
@@ -80,6 +77,15 @@ func (c *Crawler) desiredAlarm(t *alarmTarget, kind string) *cloudwatch.PutMetri
 		in.AlarmDescription = aws.String(truncate(fmt.Sprintf("webhealth: %s (%s) certificate expires in less than %d days", t.URL, t.Name, days), maxAlarmDescription))
 	}
 	return in
+}
+
+// certThreshold is the certificate alarm's threshold in days: the target's own (own > 0), else
+// CERT_EXPIRY_DAYS. The alarm and the publishing of CertDaysRemaining (certDue) both read it.
+func (c *Crawler) certThreshold(own int) int {
+	if own <= 0 {
+		return c.cfg.CertExpiryDays
+	}
+	return own
 }
 
 // truncate cuts s to at most n bytes without splitting a UTF-8 sequence.

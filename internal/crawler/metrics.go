@@ -70,10 +70,11 @@ func (c *Crawler) certDue(t target.Target, prev *int, r target.LastCheck) bool {
 	if r.CertDaysRemaining == nil {
 		return false
 	}
-	threshold := c.cfg.CertExpiryDays
+	own := 0
 	if t.CertExpiryThresholdDays != nil {
-		threshold = *t.CertExpiryThresholdDays
+		own = *t.CertExpiryThresholdDays
 	}
+	threshold := c.certThreshold(own)
 	return prev == nil || *prev <= threshold || *r.CertDaysRemaining <= threshold || r.CheckedAt.UTC().Hour() == certHour(t.ID)
 }
 
