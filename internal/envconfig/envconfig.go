@@ -29,6 +29,10 @@ func (r *Reader) fail(key, format string, args ...any) {
 	r.errs = append(r.errs, fmt.Errorf("environment variable %s: %s", key, fmt.Sprintf(format, args...)))
 }
 
+// Fail records a problem of key found by a rule of the caller's (one that spans variables, or a
+// form this package does not parse), worded like the Reader's own: "environment variable KEY: ...".
+func (r *Reader) Fail(key, format string, args ...any) { r.fail(key, format, args...) }
+
 func (r *Reader) raw(key string) (string, bool) {
 	v, ok := r.lookup(key)
 	if !ok {

@@ -37,6 +37,7 @@ func TestReaderCollectsEveryError(t *testing.T) {
 	r.Int("N", 1, 1, 256)
 	r.Int("M", 1, 1, 256)
 	r.Duration("D", time.Second, 0, time.Minute)
+	r.Fail("PAIR", "%d must not exceed %s", 3, "N")
 	err := r.Err()
 	require.Error(t, err)
 	for _, want := range []string{
@@ -45,6 +46,7 @@ func TestReaderCollectsEveryError(t *testing.T) {
 		`N: "500" is not an integer between 1 and 256`,
 		`M: "x" is not an integer`,
 		`D: "soon" is not a duration`,
+		"environment variable PAIR: 3 must not exceed N",
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
