@@ -167,7 +167,7 @@ func (c *Crawler) Run(ctx context.Context) (Summary, error) {
 
 	st := &runState{}
 	if c.lease != nil {
-		le, err := c.lease.Acquire(d.run, store.CrawlerLeaseID, d.leaseUntil)
+		le, err := c.lease.Acquire(d.run, store.CrawlerLeaseID(c.region), d.leaseUntil)
 		switch {
 		case errors.Is(err, store.ErrLeaseHeld):
 			slog.WarnContext(ctx, "another run holds the run lease: not crawling", "error", err)

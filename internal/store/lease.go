@@ -15,16 +15,20 @@ import (
 )
 
 // The run lease: one item of the URL table (docs/design.md, "URL table") that a crawl takes with a
-// conditional write before it starts and deletes when it ends, so two crawls never overlap.
+// conditional write before it starts and deletes when it ends, so two crawls of a region never overlap.
+// Each region has its own (docs/design.md "Multi-region"), so no two regions write the same item.
 const (
 	KindLease = "lease"
-	// CrawlerLeaseID is the id of the crawler's run lease item.
-	CrawlerLeaseID = "lease#crawler"
+	// CrawlerLeasePrefix starts the id of a region's crawler run lease item: "lease#crawler#<region>".
+	CrawlerLeasePrefix = "lease#crawler#"
 
 	AttrHolder     = "holder"
 	AttrExpiresAt  = "expires_at"  // Unix milliseconds: the lease is free from then on
 	AttrAcquiredAt = "acquired_at" // TimeFormat, for people reading the table
 )
+
+// CrawlerLeaseID is the id of region's crawler run lease item.
+func CrawlerLeaseID(region string) string { return CrawlerLeasePrefix + region }
 
 // ErrLeaseHeld: another holder's lease has not expired yet.
 var ErrLeaseHeld = errors.New("lease held by another run")

@@ -26,14 +26,18 @@ func TestRunLeaseAgainstDynamoDB(t *testing.T) {
 	leases := NewLeases(f.db, f.table)
 	leases.now = f.clock
 	tg := f.create(t, "https://a.example/")
+	lease := CrawlerLeaseID("us-east-1")
 
-	first, err := leases.Acquire(ctx, CrawlerLeaseID, f.clock().Add(time.Minute))
+	first, err := leases.Acquire(ctx, lease, f.clock().Add(time.Minute))
 	require.NoError(t, err)
 	assert.Len(t, first.Holder, 32)
 
-	_, err = leases.Acquire(ctx, CrawlerLeaseID, f.clock().Add(time.Minute))
+	_, err = leases.Acquire(ctx, lease, f.clock().Add(time.Minute))
 	require.ErrorIs(t, err, ErrLeaseHeld, "a second run while the first holds the lease")
 	assert.Contains(t, err.Error(), "until 2026-11-21T10:01:00.123Z")
+	other, err := leases.Acquire(ctx, CrawlerLeaseID("eu-west-1"), f.clock().Add(time.Minute))
+	require.NoError(t, err, "another region's crawler has a lease of its own")
+	assert.Equal(t, "lease#crawler#eu-west-1", other.ID)
 
 	// The lease is no target: not scanned, not listed, not an invalid item.
 	require.NoError(t, f.repo.ScanEnabled(ctx, 1, func(p ScanPage) error {
@@ -47,26 +51,26 @@ func TestRunLeaseAgainstDynamoDB(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, page.Items, 1)
 	assert.Equal(t, tg.ID, page.Items[0].ID)
-	require.ErrorIs(t, f.repo.WriteLastCheck(ctx, CrawlerLeaseID, target.LastCheck{CheckedAt: f.clock(), Available: true, StatusCode: 200, Attempts: 1}), ErrNotFound, "no last_check on the lease")
+	require.ErrorIs(t, f.repo.WriteLastCheck(ctx, lease, target.LastCheck{CheckedAt: f.clock(), Available: true, StatusCode: 200, Attempts: 1}), ErrNotFound, "no last_check on the lease")
 
 	// The holder crashed: at its expiry the lease is free, and the crashed holder cannot release the new one.
 	f.advance(time.Minute)
-	second, err := leases.Acquire(ctx, CrawlerLeaseID, f.clock().Add(time.Minute))
+	second, err := leases.Acquire(ctx, lease, f.clock().Add(time.Minute))
 	require.NoError(t, err, "an expired lease is free")
 	assert.NotEqual(t, first.Holder, second.Holder)
 	released, err := leases.Release(ctx, first)
 	require.NoError(t, err)
 	assert.False(t, released, "a stale holder does not release another's lease")
-	_, err = leases.Acquire(ctx, CrawlerLeaseID, f.clock().Add(time.Minute))
+	_, err = leases.Acquire(ctx, lease, f.clock().Add(time.Minute))
 	require.ErrorIs(t, err, ErrLeaseHeld)
 
 	released, err = leases.Release(ctx, second)
 	require.NoError(t, err)
 	assert.True(t, released)
-	out, err := f.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(f.table), Key: idKey(CrawlerLeaseID), ConsistentRead: aws.Bool(true)})
+	out, err := f.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(f.table), Key: idKey(lease), ConsistentRead: aws.Bool(true)})
 	require.NoError(t, err)
 	assert.Empty(t, out.Item, "released: the item is gone")
-	_, err = leases.Acquire(ctx, CrawlerLeaseID, f.clock().Add(time.Minute))
+	_, err = leases.Acquire(ctx, lease, f.clock().Add(time.Minute))
 	require.NoError(t, err, "free again after the release")
 }
 
@@ -81,7 +85,7 @@ func TestRunLeaseOneWinner(t *testing.T) {
 	won, held := 0, 0
 	for range n {
 		wg.Go(func() {
-			_, err := leases.Acquire(context.Background(), CrawlerLeaseID, time.Now().Add(time.Minute))
+			_, err := leases.Acquire(context.Background(), CrawlerLeaseID("eu-west-1"), time.Now().Add(time.Minute))
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

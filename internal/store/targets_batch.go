@@ -12,7 +12,7 @@ import (
 
 // A fan-out worker's read of the URL table (docs/design.md, "Fan-out"): its shard's targets by id.
 
-// TargetBatchDB is the part of the DynamoDB API BatchGetEnabled calls (*dynamodb.Client implements it).
+// TargetBatchDB is the part of the DynamoDB API BatchGetEnabled (and Checks.Batch) call (*dynamodb.Client implements it).
 type TargetBatchDB interface {
 	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
@@ -41,36 +41,52 @@ func NewTargetBatches(db TargetBatchDB, table string) *TargetBatches {
 // when ctx ended; then the page holds what was read.
 func (s *TargetBatches) BatchGetEnabled(ctx context.Context, ids []string) (ScanPage, error) {
 	page := ScanPage{Number: 1}
-	for start := 0; start < len(ids); start += maxBatchGetKeys {
-		keys := make([]map[string]types.AttributeValue, 0, maxBatchGetKeys)
-		for _, id := range ids[start:min(start+maxBatchGetKeys, len(ids))] {
-			keys = append(keys, idKey(id))
-		}
-		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-		pause := s.unprocessedPause
+	keys := make([]map[string]types.AttributeValue, 0, len(ids))
+	for _, id := range ids {
+		keys = append(keys, idKey(id))
+	}
+	err := batchGet(ctx, s.db, s.table, keys, s.unprocessedPause, func(item map[string]types.AttributeValue) { s.add(&page, item) })
+	if err != nil {
+		return page, fmt.Errorf("batch get targets of %s: %w", s.table, err)
+	}
+	return page, nil
+}
+
+// batchGet reads the items of keys from table, strongly consistent, maxBatchGetKeys keys a call, and
+// calls visit with each item read (in no particular order; a key without an item is not visited). The
+// keys DynamoDB leaves unprocessed are asked for again after a pause that starts at pause and doubles up
+// to 2 s, as long as ctx lasts. The error is set when a call failed or keys were still unprocessed when
+// ctx ended; then what was read has been visited.
+func batchGet(ctx context.Context, db TargetBatchDB, table string, keys []map[string]types.AttributeValue,
+	pause time.Duration, visit func(map[string]types.AttributeValue)) error {
+	for start := 0; start < len(keys); start += maxBatchGetKeys {
+		req := map[string]types.KeysAndAttributes{table: {
+			Keys: keys[start:min(start+maxBatchGetKeys, len(keys))], ConsistentRead: aws.Bool(true),
+		}}
+		wait := pause
 		for len(req) > 0 {
-			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			out, err := db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 			if err != nil {
-				return page, fmt.Errorf("batch get targets of %s: %w", s.table, err)
+				return err
 			}
-			for _, item := range out.Responses[s.table] {
-				s.add(&page, item)
+			for _, item := range out.Responses[table] {
+				visit(item)
 			}
 			req = nil
-			if left := out.UnprocessedKeys[s.table]; len(left.Keys) > 0 {
-				req = map[string]types.KeysAndAttributes{s.table: left}
-				timer := time.NewTimer(pause)
+			if left := out.UnprocessedKeys[table]; len(left.Keys) > 0 {
+				req = map[string]types.KeysAndAttributes{table: left}
+				timer := time.NewTimer(wait)
 				select {
 				case <-ctx.Done():
 					timer.Stop()
-					return page, fmt.Errorf("batch get targets of %s: %d keys unprocessed: %w", s.table, len(left.Keys), ctx.Err())
+					return fmt.Errorf("%d keys unprocessed: %w", len(left.Keys), ctx.Err())
 				case <-timer.C:
 				}
-				pause = min(2*pause, 2*time.Second)
+				wait = min(2*wait, 2*time.Second)
 			}
 		}
 	}
-	return page, nil
+	return nil
 }
 
 // add puts an item read into page: an enabled target, an undecodable target item, or nothing.

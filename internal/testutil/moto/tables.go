@@ -37,14 +37,31 @@ func CreateAlarmTable(t testing.TB, db *dynamodb.Client) string {
 	t.Helper()
 	name := UniqueName(t, "alarms")
 	createTable(t, db, name, "target_id", "sk")
+	enableTTL(t, db, name, "expires_at")
+	return name
+}
+
+// CreateChecksTable creates a checks table as docs/design.md ("Multi-region") defines it (hash key
+// target_id, range key region, on demand, TTL attribute expires_at) under a UniqueName starting with
+// "checks", and returns that name.
+func CreateChecksTable(t testing.TB, db *dynamodb.Client) string {
+	t.Helper()
+	name := UniqueName(t, "checks")
+	createTable(t, db, name, "target_id", "region")
+	enableTTL(t, db, name, "expires_at")
+	return name
+}
+
+// enableTTL makes attr the TTL attribute of table.
+func enableTTL(t testing.TB, db *dynamodb.Client, table, attr string) {
+	t.Helper()
 	_, err := db.UpdateTimeToLive(context.Background(), &dynamodb.UpdateTimeToLiveInput{
-		TableName:               aws.String(name),
-		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("expires_at"), Enabled: aws.Bool(true)},
+		TableName:               aws.String(table),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(attr), Enabled: aws.Bool(true)},
 	})
 	if err != nil {
-		t.Fatalf("enable TTL on %s: %v", name, err)
+		t.Fatalf("enable TTL on %s: %v", table, err)
 	}
-	return name
 }
 
 // createTable creates an on-demand table whose keys are string attributes: the hash key, then the

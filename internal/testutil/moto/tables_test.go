@@ -31,6 +31,8 @@ func TestCreateTables(t *testing.T) {
 		{name: "URL table", create: CreateURLTable, prefix: "urls-", keys: []types.KeySchemaElement{key("id", types.KeyTypeHash)}},
 		{name: "alarm table", create: CreateAlarmTable, prefix: "alarms-",
 			keys: []types.KeySchemaElement{key("target_id", types.KeyTypeHash), key("sk", types.KeyTypeRange)}, ttl: "expires_at"},
+		{name: "checks table", create: CreateChecksTable, prefix: "checks-",
+			keys: []types.KeySchemaElement{key("target_id", types.KeyTypeHash), key("region", types.KeyTypeRange)}, ttl: "expires_at"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
