@@ -1,5 +1,5 @@
 // Command crawler is the scheduled Lambda function that probes the monitored targets, publishes
-// their metrics, writes last_check and reconciles the per-target alarms. It only wires: see
+// their metrics, writes its region's checks (and, in the home region, last_check) and reconciles the per-target alarms. It only wires: see
 // internal/crawler for the behaviour and docs/design.md for the configuration.
 package main
 
@@ -48,6 +48,10 @@ func main() {
 	}
 	db := dynamodb.NewFromConfig(awsCfg)
 	opts := []crawler.Option{crawler.WithLease(store.NewLeases(db, cfg.URLsTable))}
+	if cfg.ChecksTable != "" {
+		// Multi-region (docs/design.md): this region's check of each target; last_check only in the home region.
+		opts = append(opts, crawler.WithChecks(store.NewChecks(db, cfg.ChecksTable)))
+	}
 	if cfg.ShardQueueURL != "" {
 		// Fan-out (docs/design.md, "Fan-out"): only with a shard queue; without one a run judges every target.
 		opts = append(opts, crawler.WithFanOut(sqs.NewFromConfig(awsCfg), cfg.ShardQueueURL, cfg.MaxShards,

@@ -204,6 +204,7 @@ func judgeSettings(t *testing.T, defaults, set map[string]string) (map[string]st
 		"URLS_TABLE":      "webhealth-web-dev-eu-west-1-urls",
 		"ALARM_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-alarms",
 		"ALARM_PREFIX":    "webhealth-web-dev-eu-west-1",
+		"AWS_REGION":      "eu-west-1", // Lambda sets it
 	}
 	loggerEnv := map[string]string{
 		"ALARMS_TABLE": "webhealth-web-dev-eu-west-1-alarms", "URLS_TABLE": "webhealth-web-dev-eu-west-1-urls", "ALARM_PREFIX": "webhealth-web-dev-eu-west-1",

@@ -13,6 +13,7 @@ import (
 	"github.com/webhealth/webhealth/internal/envconfig"
 	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/target"
+	"github.com/webhealth/webhealth/internal/verdict"
 )
 
 // Config is the crawler's configuration, read once from the environment (docs/design.md).
@@ -38,6 +39,12 @@ type Config struct {
 	ShardQueueURL string
 	// MaxShards is the most shards a run is split into (MAX_SHARDS).
 	MaxShards int
+	// ChecksTable is the checks table (CHECKS_TABLE) the run writes its region's check of each target
+	// to; "": none (a single-region stack: last_check alone).
+	ChecksTable string
+	// Regions are the environment's regions (AWS_REGION, HOME_REGION, REGIONS, QUORUM,
+	// STALE_AFTER_SECONDS): only the home region's crawler writes last_check.
+	Regions verdict.Settings
 }
 
 // Defaults and limits of the crawler's settings (the probe's own are probe.Default*).
@@ -103,6 +110,11 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 		PhaseMetrics:        r.Bool("PHASE_METRICS", true),
 		ShardQueueURL:       r.String("SHARD_QUEUE_URL", ""),
 		MaxShards:           r.Int("MAX_SHARDS", DefaultMaxShards, 1, MaxShards),
+		ChecksTable:         r.String("CHECKS_TABLE", ""),
+		Regions:             verdict.Load(r),
+	}
+	if c.ChecksTable == "" && len(c.Regions.Regions) > 1 {
+		r.Fail("CHECKS_TABLE", "is required when REGIONS names more than one region (%d): each region writes its checks there", len(c.Regions.Regions))
 	}
 	errs := []error{r.Err()}
 	bad := func(key, format string, args ...any) {

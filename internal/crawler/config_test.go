@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/webhealth/webhealth/internal/verdict"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -21,6 +23,7 @@ func required() map[string]string {
 		"URLS_TABLE":      "webhealth-dev-urls",
 		"ALARM_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:webhealth-dev-alarms",
 		"ALARM_PREFIX":    "webhealth-dev",
+		"AWS_REGION":      "eu-west-1", // Lambda sets it
 	}
 }
 
@@ -34,7 +37,36 @@ func TestLoadConfigDefaults(t *testing.T) {
 		AllowPrivateTargets: false, MaxBodyBytes: 1048576, MaxRedirects: 5, RetryDelay: 500 * time.Millisecond,
 		AlarmPeriodSeconds: 60, AlarmEvalPeriods: 2, AlarmDatapoints: 2, CertExpiryDays: 14, PhaseMetrics: true,
 		MaxShards: 100,
+		Regions: verdict.Settings{Region: "eu-west-1", Home: "eu-west-1",
+			Rule: verdict.Rule{Regions: []string{"eu-west-1"}, Quorum: 1, StaleAfter: 3 * time.Minute}},
 	}, cfg)
+}
+
+// TestLoadConfigRegions: the multi-region settings (verdict.Load's rules, tested there) reach the
+// crawler, and CHECKS_TABLE is required once there is more than one region.
+func TestLoadConfigRegions(t *testing.T) {
+	t.Parallel()
+	e := required()
+	for k, v := range map[string]string{
+		"CHECKS_TABLE": "webhealth-web-dev-checks", "HOME_REGION": "us-east-1", "REGIONS": "us-east-1,eu-west-1",
+		"QUORUM": "1", "STALE_AFTER_SECONDS": "300",
+	} {
+		e[k] = v
+	}
+	cfg, err := LoadConfig(env(e))
+	require.NoError(t, err)
+	assert.Equal(t, "webhealth-web-dev-checks", cfg.ChecksTable)
+	assert.Equal(t, verdict.Settings{Region: "eu-west-1", Home: "us-east-1",
+		Rule: verdict.Rule{Regions: []string{"us-east-1", "eu-west-1"}, Quorum: 1, StaleAfter: 5 * time.Minute}}, cfg.Regions)
+	assert.False(t, cfg.Regions.IsHome())
+
+	// One region with a checks table: its checks are written there too.
+	one := required()
+	one["CHECKS_TABLE"] = "webhealth-web-dev-checks"
+	cfg, err = LoadConfig(env(one))
+	require.NoError(t, err)
+	assert.Equal(t, "webhealth-web-dev-checks", cfg.ChecksTable)
+	assert.True(t, cfg.Regions.IsHome())
 }
 
 func TestLoadConfigAllSet(t *testing.T) {
@@ -121,6 +153,14 @@ func TestLoadConfigRejects(t *testing.T) {
 		{name: "max shards zero", set: map[string]string{"MAX_SHARDS": "0"}, want: []string{`MAX_SHARDS: "0" is not an integer between 1 and 256`}},
 		{name: "max shards over the prefixes", set: map[string]string{"MAX_SHARDS": "257"}, want: []string{"MAX_SHARDS", "between 1 and 256"}},
 		{name: "several at once", set: map[string]string{"CONCURRENCY": "x", "MAX_REDIRECTS": "y"}, want: []string{"CONCURRENCY", "MAX_REDIRECTS"}},
+		{name: "no region", unset: []string{"AWS_REGION"}, want: []string{"AWS_REGION: is required"}},
+		{name: "two regions without a checks table", set: map[string]string{"REGIONS": "us-east-1,eu-west-1"},
+			want: []string{"environment variable CHECKS_TABLE: is required when REGIONS names more than one region (2)"}},
+		{name: "own region not in REGIONS", set: map[string]string{"CHECKS_TABLE": "checks", "REGIONS": "us-east-1,ap-southeast-1"},
+			want: []string{"REGIONS", `does not contain the function's own region "eu-west-1"`}},
+		{name: "quorum above the regions", set: map[string]string{"CHECKS_TABLE": "checks", "REGIONS": "us-east-1,eu-west-1", "QUORUM": "3"},
+			want: []string{"QUORUM: 3 exceeds the number of REGIONS (2)"}},
+		{name: "stale below a minute", set: map[string]string{"STALE_AFTER_SECONDS": "30"}, want: []string{"STALE_AFTER_SECONDS"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 // Package crawler runs one crawl: it reads the enabled targets out of the URL table, plans the run
 // (two lanes of probe slots, docs/design.md "Crawl plan"), probes them, publishes the results as
-// CloudWatch metrics, writes each target's last_check back, and reconciles the per-target CloudWatch alarms with the target list (docs/design.md, "Metrics and alarms").
+// CloudWatch metrics, writes each target's check back (its region's item in the checks table and, in
+// the home region, the target's last_check, docs/design.md "Multi-region"), and reconciles the per-target CloudWatch alarms with the target list (docs/design.md, "Metrics and alarms").
 package crawler
 
 import (
@@ -41,13 +42,20 @@ type RunLease interface {
 	Release(ctx context.Context, le store.Lease) (bool, error)
 }
 
+// CheckWriter stores a region's check of a target in the checks table (*store.Checks implements it).
+type CheckWriter interface {
+	PutCheck(ctx context.Context, region, targetID string, lc target.LastCheck) error
+}
+
 // Summary is what a run did; the handler returns it (and logs it).
 type Summary struct {
-	Checked             int `json:"checked"`
-	Down                int `json:"down"`
-	Skipped             int `json:"skipped"`
-	InvalidItems        int `json:"invalid_items"`
-	LastCheckFailures   int `json:"last_check_failures"`
+	Checked           int `json:"checked"`
+	Down              int `json:"down"`
+	Skipped           int `json:"skipped"`
+	InvalidItems      int `json:"invalid_items"`
+	LastCheckFailures int `json:"last_check_failures"`
+	// CheckFailures are the checks-table writes (this region's check of a target) that failed.
+	CheckFailures       int `json:"check_failures,omitempty"`
 	MetricBatchesFailed int `json:"metric_batches_failed"`
 	AlarmsCreated       int `json:"alarms_created"`
 	AlarmsUpdated       int `json:"alarms_updated"`
@@ -59,7 +67,7 @@ type Summary struct {
 	// LeaseFailures is 1 when the run lease could not be asked for (the run crawled without it).
 	LeaseFailures int `json:"lease_failures,omitempty"`
 	// RunFailures is the run's partial failures (contract.MetricRunFailures): failed last_check
-	// writes, failed alarm calls, undecodable items, a scan that stopped part way, a failed lease
+	// and check writes, failed alarm calls, undecodable items, a scan that stopped part way, a failed lease
 	// request and the metric batches that failed before the last.
 	RunFailures int `json:"run_failures"`
 	// Shards is the shards a coordinator sent (0: the run judged its targets itself); ShardsFailed
@@ -78,8 +86,11 @@ type Crawler struct {
 	targets Targets
 	cw      CloudWatch
 	prober  Prober
-	lease   RunLease // nil: runs are not leased (tests)
-	fan     *fanOut  // nil: a run judges every target itself
+	lease   RunLease    // nil: runs are not leased (tests)
+	fan     *fanOut     // nil: a run judges every target itself
+	checks  CheckWriter // nil: no checks table (a single-region stack)
+	// home: the crawler runs in the home region, the only one that writes last_check on the target item.
+	home bool
 
 	// Tunables, shortened by tests.
 	scanPageSize    int32         // items read per scan page; 0: DynamoDB's 1 MB pages
@@ -93,7 +104,14 @@ type Option func(*Crawler)
 // WithLease makes every run take the run lease first; a run that finds it held does not crawl.
 func WithLease(l RunLease) Option { return func(c *Crawler) { c.lease = l } }
 
-// New returns a Crawler. region is the Region dimension of every metric (the function's AWS region).
+// WithChecks makes every judged target's check go to the checks table as this region's
+// (docs/design.md "Multi-region"); required outside the home region.
+func WithChecks(w CheckWriter) Option { return func(c *Crawler) { c.checks = w } }
+
+// New returns a Crawler. region is the Region dimension of every metric (the function's AWS region),
+// the region of its checks and of its run lease. It writes last_check only when region is the home region
+// (cfg.Regions.Home; unset: every region is its own home); elsewhere it needs WithChecks, and writes
+// nothing to the URL table but its own run lease.
 func New(cfg Config, region string, targets Targets, cw CloudWatch, prober Prober, opts ...Option) (*Crawler, error) {
 	switch {
 	case region == "":
@@ -107,11 +125,15 @@ func New(cfg Config, region string, targets Targets, cw CloudWatch, prober Probe
 	}
 	c := &Crawler{
 		cfg: cfg, region: region, targets: targets, cw: cw, prober: prober,
+		home:            cfg.Regions.Home == "" || cfg.Regions.Home == region,
 		throttleRetries: 3,
 		throttleBackoff: 500 * time.Millisecond,
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	if !c.home && c.checks == nil {
+		return nil, fmt.Errorf("crawler: region %s is not the home region %s and has no checks table to write to", region, cfg.Regions.Home)
 	}
 	return c, nil
 }
@@ -294,7 +316,7 @@ func (c *Crawler) judge(ctx context.Context, d runDeadlines, st *runState, in ju
 	sum := st.sum
 	st.mu.Unlock()
 	sum.MetricBatchesFailed = metrics.failed()
-	sum.RunFailures = sum.LastCheckFailures + sum.AlarmsFailed + sum.InvalidItems + sum.ReadFailures + sum.LeaseFailures + sum.MetricBatchesFailed
+	sum.RunFailures = sum.LastCheckFailures + sum.CheckFailures + sum.AlarmsFailed + sum.InvalidItems + sum.ReadFailures + sum.LeaseFailures + sum.MetricBatchesFailed
 	sum.DurationMS = msSince(start)
 	// The final batch has its own slice of the invocation deadline: never an expired context.
 	runDatums := c.runDatums(sum, time.Now())
@@ -308,7 +330,7 @@ func (c *Crawler) judge(ctx context.Context, d runDeadlines, st *runState, in ju
 
 	attrs := []any{
 		"checked", sum.Checked, "down", sum.Down, "skipped", sum.Skipped, "invalid_items", sum.InvalidItems,
-		"last_check_failures", sum.LastCheckFailures, "metric_batches_failed", sum.MetricBatchesFailed,
+		"last_check_failures", sum.LastCheckFailures, "check_failures", sum.CheckFailures, "metric_batches_failed", sum.MetricBatchesFailed,
 		"alarms_created", sum.AlarmsCreated, "alarms_updated", sum.AlarmsUpdated, "alarms_deleted", sum.AlarmsDeleted,
 		"alarms_failed", sum.AlarmsFailed, "alarms_pending", sum.AlarmsPending, "read_failures", sum.ReadFailures,
 		"lease_failures", sum.LeaseFailures, "run_failures", sum.RunFailures,
@@ -447,8 +469,19 @@ type lastCheckWrite struct {
 }
 
 // writeLastChecks writes the results it receives until the channel is closed; it runs on a writer.
+// Each result is this region's check in the checks table (when there is one) and, in the home region
+// only, the target's last_check.
 func (c *Crawler) writeLastChecks(ctx context.Context, writes <-chan lastCheckWrite, st *runState) {
 	for w := range writes {
+		if c.checks != nil {
+			if err := c.checks.PutCheck(ctx, c.region, w.id, w.lc); err != nil {
+				st.update(func(s *Summary) { s.CheckFailures++ })
+				slog.ErrorContext(ctx, "write check failed", "target_id", w.id, "region", c.region, "error", err)
+			}
+		}
+		if !c.home {
+			continue
+		}
 		if err := c.writeLastCheck(ctx, w.id, w.lc); err != nil {
 			st.update(func(s *Summary) { s.LastCheckFailures++ })
 			slog.ErrorContext(ctx, "write last_check failed", "target_id", w.id, "error", err)

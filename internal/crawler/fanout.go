@@ -248,6 +248,7 @@ func addSummaries(a, b Summary) Summary {
 	a.Skipped += b.Skipped
 	a.InvalidItems += b.InvalidItems
 	a.LastCheckFailures += b.LastCheckFailures
+	a.CheckFailures += b.CheckFailures
 	a.MetricBatchesFailed += b.MetricBatchesFailed
 	a.AlarmsCreated += b.AlarmsCreated
 	a.AlarmsUpdated += b.AlarmsUpdated

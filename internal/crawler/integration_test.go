@@ -29,6 +29,7 @@ import (
 	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
 	"github.com/webhealth/webhealth/internal/testutil/moto"
+	"github.com/webhealth/webhealth/internal/verdict"
 )
 
 // motoStack is a URL table and CloudWatch on the shared moto_server, named uniquely for one test.
@@ -457,4 +458,54 @@ func TestIntegrationRunsNeverOverlap(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, again.Overlapped, "the lease was released")
 	assert.Equal(t, 1, again.Checked)
+}
+
+// TestIntegrationTwoRegionsOnMoto: two regions' crawlers over one URL table and one checks table (the
+// global tables as each region's replica shows them) run at the same time, each under its own run lease;
+// each writes its own region's check item, only the home region the target's last_check, and the
+// verdict of the two checks is up.
+func TestIntegrationTwoRegionsOnMoto(t *testing.T) {
+	t.Parallel()
+	s := newMotoStack(t)
+	checksTable := moto.CreateChecksTable(t, s.db)
+	tg := testTarget(0, "http://192.0.2.1/")
+	s.put(t, targetItem(t, tg))
+	checks := store.NewChecks(s.db, checksTable)
+	leases := store.NewLeases(s.db, s.table)
+	rule := verdict.Rule{Regions: []string{"us-east-1", "eu-west-1"}, Quorum: 2, StaleAfter: 3 * time.Minute}
+	run := func(region string) <-chan Summary {
+		cfg := s.config()
+		cfg.ChecksTable = checksTable
+		cfg.Regions = verdict.Settings{Region: region, Home: "us-east-1", Rule: rule}
+		c, err := New(cfg, region, store.NewTargets(s.db, s.table), s.cw, &upProber{n: -1}, WithLease(leases), WithChecks(checks))
+		require.NoError(t, err)
+		done := make(chan Summary, 1)
+		go func() {
+			sum, err := c.Run(context.Background())
+			assert.NoError(t, err)
+			done <- sum
+		}()
+		return done
+	}
+	home, other := run("us-east-1"), run("eu-west-1")
+	for _, sum := range []Summary{<-home, <-other} {
+		assert.False(t, sum.Overlapped, "each region has a lease of its own")
+		assert.Equal(t, 1, sum.Checked)
+		assert.Zero(t, sum.RunFailures)
+	}
+
+	got, ok := s.get(t, tg.ID)
+	require.True(t, ok)
+	require.NotNil(t, got.LastCheck, "the home region wrote last_check")
+	byRegion, err := checks.ChecksFor(context.Background(), tg.ID)
+	require.NoError(t, err)
+	require.Len(t, byRegion, 2)
+	assert.Equal(t, *got.LastCheck, byRegion["us-east-1"], "the home region's check is its last_check")
+	assert.True(t, byRegion["eu-west-1"].Available)
+	assert.Equal(t, verdict.StatusUp, rule.Judge(byRegion, time.Now()).Status)
+
+	// Both leases were released: only the target item is left in the URL table.
+	out, err := s.db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true)})
+	require.NoError(t, err)
+	assert.Len(t, out.Items, 1)
 }

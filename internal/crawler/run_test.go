@@ -187,6 +187,7 @@ type fakeLease struct {
 	err  error
 
 	mu       sync.Mutex
+	ids      []string
 	acquired []time.Time
 	released []store.Lease
 }
@@ -194,6 +195,7 @@ type fakeLease struct {
 func (l *fakeLease) Acquire(_ context.Context, id string, expiresAt time.Time) (store.Lease, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.ids = append(l.ids, id)
 	l.acquired = append(l.acquired, expiresAt)
 	switch {
 	case l.err != nil:
@@ -238,6 +240,7 @@ func TestRunLease(t *testing.T) {
 			sum, err := c.Run(ctx)
 			require.NoError(t, err)
 			require.Len(t, tc.lease.acquired, 1)
+			assert.Equal(t, []string{"lease#crawler#" + testRegion}, tc.lease.ids, "the lease of the crawler's own region")
 			assert.Equal(t, deadline.Add(leaseMargin), tc.lease.acquired[0], "the lease lasts to the invocation deadline and a margin")
 			if !tc.crawls {
 				assert.Zero(t, db.pages, "no target read")
