@@ -18,8 +18,8 @@ variable "release_environments" {
   # The release flow's rule (platform/release CheckEnvironments); tests/environments.tftest.hcl, generated from
   # its environment table, holds this validation and the default to it.
   validation {
-    condition     = length(var.release_environments) > 0 && length(distinct(var.release_environments)) == length(var.release_environments) && alltrue([for e in var.release_environments : can(regex("^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$", e))])
-    error_message = "release_environments must name at least one environment, each once, each 1-32 lowercase letters, digits and inner hyphens, e.g. [\"dev\", \"beta\", \"prod\"]."
+    condition     = length(var.release_environments) > 0 && length(distinct(var.release_environments)) == length(var.release_environments) && alltrue([for e in var.release_environments : can(regex("^[a-z][a-z0-9]{1,11}$", e))])
+    error_message = "release_environments must name at least one environment, each once, each an environment name (2-12 lowercase letters and digits, a letter first: it names the state backend <state_prefix>-<env>), e.g. [\"dev\", \"beta\", \"prod\"]."
   }
 }
 

@@ -22,12 +22,15 @@ variable "team" {
 }
 
 variable "environment" {
-  description = "Environment of this deployment: local, dev, beta or prod."
+  description = "Environment of this deployment: an environment name, 2-12 lowercase letters and digits starting with a letter (local, dev, beta, prod, qa, staging, ...); which environments exist is the release flow's list (ENVIRONMENTS)."
   type        = string
 
+  # The release flow's environment name rule (platform/release CheckEnvironmentName), the one of
+  # release_environments' items; tests/environments.tftest.hcl, generated from its environment table,
+  # holds this validation to it.
   validation {
-    condition     = contains(["local", "dev", "beta", "prod"], var.environment)
-    error_message = "environment must be one of local, dev, beta, prod, e.g. dev."
+    condition     = can(regex("^[a-z][a-z0-9]{1,11}$", var.environment))
+    error_message = "environment must be an environment name: 2-12 lowercase letters and digits, a letter first, e.g. dev, qa, staging or prod."
   }
 }
 

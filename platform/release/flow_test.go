@@ -319,7 +319,7 @@ func TestFlowRefusesBadSettings(t *testing.T) {
 		{"arch", release.Config{Arch: "x86_64"}, `ARCH: "x86_64" is not arm64 or amd64`},
 		{"endpoint with path", release.Config{Endpoint: "http://127.0.0.1:4566/x"}, "AWS_ENDPOINT_URL"},
 		{"endpoint with quote", release.Config{Endpoint: `http://127.0.0.1:4566"`}, "AWS_ENDPOINT_URL"},
-		{"environments", release.Config{Environments: []string{"Prod"}}, `ENVIRONMENTS: environment "Prod" is not a slug`},
+		{"environments", release.Config{Environments: []string{"Prod"}}, `ENVIRONMENTS: environment "Prod" is not an environment name`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -35,12 +35,13 @@ const RefPrefix = "refs/tags/"
 
 // Limits.
 const (
-	MaxTagLength     = 256
-	MaxSlugLength    = 32 // environment names
-	MinTeamLength    = 2
-	MaxTeamLength    = 12
-	MaxVersionLength = 128
-	maxBucketLength  = 63
+	MaxTagLength         = 256
+	MinEnvironmentLength = 2
+	MaxEnvironmentLength = 12
+	MinTeamLength        = 2
+	MaxTeamLength        = 12
+	MaxVersionLength     = 128
+	maxBucketLength      = 63
 )
 
 // ErrInvalidTag is wrapped by every *TagError.
@@ -76,8 +77,13 @@ func (r Release) String() string {
 }
 
 var (
-	// slugPattern: environment names. Lowercase letters, digits, inner hyphens, 1–32.
-	slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$`)
+	// environmentPattern: the one rule of an environment name: every item of ENVIRONMENTS (so every
+	// environment a tag may name), EXPECT_ENV, terraform/bootstrap's backends (bucket <prefix>-<env>),
+	// modules/pipeline's and terraform/toolchain's release_environments and environment(s), and
+	// terraform/workload's and modules/web-health's var.environment (held to it by the generated
+	// tests/environments.tftest.hcl and release_tags.tftest.hcl). 2-12 lowercase letters and digits, a
+	// letter first: it names the state bucket and lock table and is part of every workload resource name.
+	environmentPattern = regexp.MustCompile(`^[a-z][a-z0-9]{1,11}$`)
 
 	// teamPattern: team names, as terraform/workload's var.team: 2-12 characters, a letter first,
 	// letters, digits and hyphens, a letter or digit last (and no "--", checked apart). The team is part
@@ -249,6 +255,18 @@ func allowedRune(r rune) bool {
 	return strings.ContainsRune("._-+/", r)
 }
 
+// EnvironmentForm describes an environment name in messages.
+var EnvironmentForm = fmt.Sprintf("%d-%d lowercase letters and digits, a letter first, e.g. dev, qa, staging or prod", MinEnvironmentLength, MaxEnvironmentLength)
+
+// CheckEnvironmentName says whether env has the form of an environment name (environmentPattern),
+// whether or not it is configured: what Terraform can check of an environment without the list.
+func CheckEnvironmentName(env string) error {
+	if environmentPattern.MatchString(env) {
+		return nil
+	}
+	return fmt.Errorf("environment %q is not an environment name (%s)", env, EnvironmentForm)
+}
+
 // CheckEnvironments checks the configured environment list (ENVIRONMENTS).
 func CheckEnvironments(envs []string) error {
 	if len(envs) == 0 {
@@ -260,8 +278,8 @@ func CheckEnvironments(envs []string) error {
 			return fmt.Errorf("environment %q is named twice", e)
 		}
 		seen[e] = true
-		if !slugPattern.MatchString(e) {
-			return fmt.Errorf("environment %q is not a slug (1-%d lowercase letters, digits and hyphens, not starting or ending with a hyphen)", e, MaxSlugLength)
+		if err := CheckEnvironmentName(e); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -183,9 +183,9 @@ func TestParseEnvironments(t *testing.T) {
 		wantErr string
 	}{
 		{"none", nil, "no environments configured"},
-		{"upper case", []string{"dev", "Prod"}, `environment "Prod" is not a slug`},
-		{"underscore would be ambiguous", []string{"dev_eu"}, `environment "dev_eu" is not a slug`},
-		{"empty name", []string{""}, `environment "" is not a slug`},
+		{"upper case", []string{"dev", "Prod"}, `environment "Prod" is not an environment name`},
+		{"underscore would be ambiguous", []string{"dev_eu"}, `environment "dev_eu" is not an environment name`},
+		{"empty name", []string{""}, `environment "" is not an environment name`},
 		{"named twice", []string{"dev", "qa", "dev"}, `environment "dev" is named twice`},
 	}
 	for _, tc := range tests {

@@ -2,8 +2,7 @@
 #   cd platform && go test ./release -run TestEnvironmentTerraform -update
 # Each run plans with one release_environments list (unset: the default, which must then be the release
 # flow's DefaultEnvironments) and one environment; expect_failures lists exactly what the Go rules
-# (ENVIRONMENTS, EXPECT_ENV, terraform/bootstrap's backend names) refuse, so this file fails wherever they
-# disagree.
+# (ENVIRONMENTS, EXPECT_ENV) refuse, so this file fails wherever they disagree.
 
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
@@ -198,17 +197,6 @@ run "refused_local_listed_has_no_pipeline_either" {
   expect_failures = [var.environment]
 }
 
-run "refused_hyphenated_listed_no_backend_name" {
-  command = plan
-
-  variables {
-    environment          = "eu-prod"
-    release_environments = ["dev", "eu-prod"]
-  }
-
-  expect_failures = [var.environment]
-}
-
 run "valid_of_12" {
   command = plan
 
@@ -223,27 +211,30 @@ run "valid_of_12" {
   }
 }
 
-run "refused_of_13_no_backend_name" {
+run "valid_of_2" {
   command = plan
 
   variables {
-    environment          = "environment13"
-    release_environments = ["dev", "environment13"]
-  }
-
-  expect_failures = [var.environment]
-}
-
-run "valid_hyphenated_listed_beside" {
-  command = plan
-
-  variables {
-    environment          = "dev"
-    release_environments = ["dev", "eu-prod"]
+    environment          = "qa"
+    release_environments = ["qa", "prod"]
   }
 
   assert {
-    condition     = alltrue([for p in aws_codebuild_project.stage : contains([for e in p.environment[0].environment_variable : "${e.name}=${e.value}"], "ENVIRONMENTS=dev eu-prod") && contains([for e in p.environment[0].environment_variable : "${e.name}=${e.value}"], "EXPECT_ENV=dev")])
+    condition     = alltrue([for p in aws_codebuild_project.stage : contains([for e in p.environment[0].environment_variable : "${e.name}=${e.value}"], "ENVIRONMENTS=qa prod") && contains([for e in p.environment[0].environment_variable : "${e.name}=${e.value}"], "EXPECT_ENV=qa")])
+    error_message = "Every build gets the environment list as ENVIRONMENTS (the tag parser's) and its environment as EXPECT_ENV."
+  }
+}
+
+run "valid_with_digits" {
+  command = plan
+
+  variables {
+    environment          = "prod2"
+    release_environments = ["dev", "prod2"]
+  }
+
+  assert {
+    condition     = alltrue([for p in aws_codebuild_project.stage : contains([for e in p.environment[0].environment_variable : "${e.name}=${e.value}"], "ENVIRONMENTS=dev prod2") && contains([for e in p.environment[0].environment_variable : "${e.name}=${e.value}"], "EXPECT_ENV=prod2")])
     error_message = "Every build gets the environment list as ENVIRONMENTS (the tag parser's) and its environment as EXPECT_ENV."
   }
 }
@@ -314,12 +305,67 @@ run "refused_leading_hyphen_listed" {
   expect_failures = [var.release_environments]
 }
 
-run "refused_of_33_listed" {
+run "refused_of_13_listed" {
   command = plan
 
   variables {
     environment          = "dev"
-    release_environments = ["dev", "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"]
+    release_environments = ["dev", "environment13"]
+  }
+
+  expect_failures = [var.release_environments]
+}
+
+run "refused_of_13_listed_as_its_own" {
+  command = plan
+
+  variables {
+    environment          = "environment13"
+    release_environments = ["dev", "environment13"]
+  }
+
+  expect_failures = [var.release_environments]
+}
+
+run "refused_of_1_listed" {
+  command = plan
+
+  variables {
+    environment          = "dev"
+    release_environments = ["dev", "q"]
+  }
+
+  expect_failures = [var.release_environments]
+}
+
+run "refused_hyphenated_listed" {
+  command = plan
+
+  variables {
+    environment          = "eu-prod"
+    release_environments = ["dev", "eu-prod"]
+  }
+
+  expect_failures = [var.release_environments]
+}
+
+run "refused_hyphenated_listed_beside" {
+  command = plan
+
+  variables {
+    environment          = "dev"
+    release_environments = ["dev", "eu-prod"]
+  }
+
+  expect_failures = [var.release_environments]
+}
+
+run "refused_digit_first_listed" {
+  command = plan
+
+  variables {
+    environment          = "dev"
+    release_environments = ["dev", "1dev"]
   }
 
   expect_failures = [var.release_environments]

@@ -98,10 +98,10 @@ run "rejects_team_with_upper_case_or_underscore" {
   expect_failures = [var.team]
 }
 
-run "rejects_unknown_environment" {
+run "rejects_malformed_environment" {
   command = plan
   variables {
-    environment = "staging"
+    environment = "eu-prod"
   }
   expect_failures = [var.environment]
 }

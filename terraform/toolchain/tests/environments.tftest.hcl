@@ -2,8 +2,7 @@
 #   cd platform && go test ./release -run TestEnvironmentTerraform -update
 # Each run plans with one release_environments list (unset: the default, which must then be the release
 # flow's DefaultEnvironments) and one environment; expect_failures lists exactly what the Go rules
-# (ENVIRONMENTS, EXPECT_ENV, terraform/bootstrap's backend names) refuse, so this file fails wherever they
-# disagree.
+# (ENVIRONMENTS, EXPECT_ENV) refuse, so this file fails wherever they disagree.
 
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
@@ -196,17 +195,6 @@ run "refused_local_listed_has_no_pipeline_either" {
   expect_failures = [var.environments]
 }
 
-run "refused_hyphenated_listed_no_backend_name" {
-  command = plan
-
-  variables {
-    environments         = { "eu-prod" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
-    release_environments = ["dev", "eu-prod"]
-  }
-
-  expect_failures = [var.environments]
-}
-
 run "valid_of_12" {
   command = plan
 
@@ -221,27 +209,30 @@ run "valid_of_12" {
   }
 }
 
-run "refused_of_13_no_backend_name" {
+run "valid_of_2" {
   command = plan
 
   variables {
-    environments         = { "environment13" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
-    release_environments = ["dev", "environment13"]
-  }
-
-  expect_failures = [var.environments]
-}
-
-run "valid_hyphenated_listed_beside" {
-  command = plan
-
-  variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
-    release_environments = ["dev", "eu-prod"]
+    environments         = { "qa" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    release_environments = ["qa", "prod"]
   }
 
   assert {
-    condition     = output.pipelines["dev"].tag_pattern == "dev_*"
+    condition     = output.pipelines["qa"].tag_pattern == "qa_*"
+    error_message = "The environment gets its pipeline, released by its tags."
+  }
+}
+
+run "valid_with_digits" {
+  command = plan
+
+  variables {
+    environments         = { "prod2" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    release_environments = ["dev", "prod2"]
+  }
+
+  assert {
+    condition     = output.pipelines["prod2"].tag_pattern == "prod2_*"
     error_message = "The environment gets its pipeline, released by its tags."
   }
 }
@@ -312,12 +303,67 @@ run "refused_leading_hyphen_listed" {
   expect_failures = [var.release_environments]
 }
 
-run "refused_of_33_listed" {
+run "refused_of_13_listed" {
   command = plan
 
   variables {
     environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
-    release_environments = ["dev", "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"]
+    release_environments = ["dev", "environment13"]
+  }
+
+  expect_failures = [var.release_environments]
+}
+
+run "refused_of_13_listed_as_its_own" {
+  command = plan
+
+  variables {
+    environments         = { "environment13" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    release_environments = ["dev", "environment13"]
+  }
+
+  expect_failures = [var.release_environments]
+}
+
+run "refused_of_1_listed" {
+  command = plan
+
+  variables {
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    release_environments = ["dev", "q"]
+  }
+
+  expect_failures = [var.release_environments]
+}
+
+run "refused_hyphenated_listed" {
+  command = plan
+
+  variables {
+    environments         = { "eu-prod" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    release_environments = ["dev", "eu-prod"]
+  }
+
+  expect_failures = [var.release_environments]
+}
+
+run "refused_hyphenated_listed_beside" {
+  command = plan
+
+  variables {
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    release_environments = ["dev", "eu-prod"]
+  }
+
+  expect_failures = [var.release_environments]
+}
+
+run "refused_digit_first_listed" {
+  command = plan
+
+  variables {
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    release_environments = ["dev", "1dev"]
   }
 
   expect_failures = [var.release_environments]

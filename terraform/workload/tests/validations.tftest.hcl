@@ -15,12 +15,20 @@ variables {
   artifacts_dir   = "tests/fixtures"
 }
 
-run "rejects_unknown_environment" {
+run "rejects_malformed_environment" {
   command = plan
   variables {
-    environment = "qa"
+    environment = "eu-prod"
   }
   expect_failures = [var.environment]
+}
+
+# Which environments exist is the release flow's list (ENVIRONMENTS): this root takes any environment name.
+run "accepts_an_environment_of_an_extended_list" {
+  command = plan
+  variables {
+    environment = "staging"
+  }
 }
 
 run "rejects_bad_region" {
