@@ -145,8 +145,8 @@ func (f *Flow) Prepare(tag string) (*Target, error) {
 // Backend is the backend configuration of t under the flow's settings.
 func (f *Flow) Backend(t *Target) (Backend, error) {
 	b, err := t.Settings.Backend(BackendOptions{
-		StateRegion: f.Config.StateRegion, Locking: f.Config.StateLocking,
-		AssumeRoleARN: f.Config.AssumeRoleARN, Endpoint: f.Config.Endpoint,
+		// No AssumeRoleARN: a saved plan keeps its backend configuration, and the role is the build's (UseRole).
+		StateRegion: f.Config.StateRegion, Locking: f.Config.StateLocking, Endpoint: f.Config.Endpoint,
 	})
 	if err != nil {
 		return Backend{}, &InputError{Err: err}
@@ -227,6 +227,13 @@ func (f *Flow) Vars(t *Target) ([]string, error) {
 	if _, err := os.Stat(filepath.Join(f.rootDir(t), tfvars)); err != nil {
 		return nil, inputErr("%s/%s is missing: every environment keeps its settings there", t.Root, filepath.ToSlash(tfvars))
 	}
+	if t.IsGlobal() {
+		return f.globalVars(t, tfvars), nil
+	}
+	global, err := f.GlobalState(t)
+	if err != nil {
+		return nil, err
+	}
 	artifacts := filepath.Join(f.buildDir(), f.Config.Arch)
 	for _, fn := range Functions {
 		zip := filepath.Join(artifacts, fn+".zip")
@@ -247,22 +254,19 @@ func (f *Flow) Vars(t *Target) ([]string, error) {
 	for _, f := range f.VarFiles {
 		vars = append(vars, "-var-file="+f)
 	}
-	vars = append(vars, "-var", "environment="+t.Environment)
-	if !t.IsGlobal() { // a global root spans the environment's regions (its envs/<env>.tfvars lists them)
-		vars = append(vars, "-var", "region="+t.Region)
-	}
 	vars = append(vars,
+		"-var", "environment="+t.Environment,
+		"-var", "region="+t.Region,
 		"-var", "team="+t.Team,
 		"-var", "release_version="+t.Version,
 		"-var", "artifacts_dir="+filepath.ToSlash(rel),
 		"-var", "lambda_architecture="+LambdaArchitecture(f.Config.Arch),
+		"-var", "global_state="+global.StateVar(),
 	)
 	if f.Config.Endpoint != "" {
 		vars = append(vars, "-var", "aws_endpoint_url="+f.Config.Endpoint)
 	}
-	if f.Config.AssumeRoleARN != "" {
-		vars = append(vars, "-var", "assume_role_arn="+f.Config.AssumeRoleARN)
-	}
+	// No assume_role_arn: a saved plan keeps its variables, and the role is the build's (UseRole).
 	return vars, nil
 }
 
@@ -449,6 +453,10 @@ func (o Outputs) String(name string) string {
 // Deploy shifts each live alias to its new version with CodeDeploy and waits; a rollback fails it.
 // Without a codedeploy output (CodeDeploy off, the emulator) Terraform moves the aliases itself.
 func (f *Flow) Deploy(ctx context.Context, t *Target) error {
+	if t.IsGlobal() {
+		fmt.Fprintf(f.Stdout, "deploy: %s releases %s, which has no function: nothing to deploy\n", t.Tag, t.Root)
+		return nil
+	}
 	if err := f.Init(ctx, t); err != nil {
 		return err
 	}
@@ -499,6 +507,10 @@ func (f *Flow) Deploy(ctx context.Context, t *Target) error {
 // Smoke runs the end-to-end TestSmoke against t's API (URL and key from its outputs; through the local
 // runtime when LOCALRUN_URL and AWS_ENDPOINT_URL are set), JUnit in reports/smoke-<name>.xml.
 func (f *Flow) Smoke(ctx context.Context, t *Target) error {
+	if t.IsGlobal() {
+		fmt.Fprintf(f.Stdout, "smoke: %s releases %s, which has no API: nothing to smoke-test (each regional release tests its own)\n", t.Tag, t.Root)
+		return nil
+	}
 	if err := f.Init(ctx, t); err != nil {
 		return err
 	}
@@ -600,7 +612,12 @@ func (f *Flow) Run(ctx context.Context, t *Target) error {
 		name string
 		run  func(context.Context, *Target) error
 	}{
-		{"build", func(ctx context.Context, t *Target) error { return f.Build(ctx, f.Config.Arch, t.Version) }},
+		{"build", func(ctx context.Context, t *Target) error {
+			if t.IsGlobal() { // terraform/global deploys no function
+				return nil
+			}
+			return f.Build(ctx, f.Config.Arch, t.Version)
+		}},
 		{"plan", f.Plan},
 		{"apply", f.Apply},
 		{"deploy", f.Deploy},

@@ -257,10 +257,11 @@ func TestFlowBackend(t *testing.T) {
 			want: "bucket = \"webhealth-tfstate-prod\"\nkey    = \"web/prod-eu-west-1/terraform.tfstate\"\nregion = \"eu-west-1\"\ndynamodb_table = \"webhealth-tfstate-lock-prod\"\n",
 		},
 		{
-			name: "deployment role and prefix",
+			// The role is the build's, through the environment (UseRole): a saved plan keeps its backend
+			// configuration, so a role written there would be the planning build's at apply too.
+			name: "role and prefix: no role in the backend",
 			cfg:  release.Config{StatePrefix: "acme-tf", AssumeRoleARN: "arn:aws:iam::123456789012:role/deploy"},
-			want: "bucket = \"acme-tf-prod\"\nkey    = \"web/prod-eu-west-1/terraform.tfstate\"\nregion = \"eu-west-1\"\ndynamodb_table = \"acme-tf-lock-prod\"\n" +
-				"assume_role = {\n  role_arn     = \"arn:aws:iam::123456789012:role/deploy\"\n  session_name = \"webhealth-prod\"\n}\n",
+			want: "bucket = \"acme-tf-prod\"\nkey    = \"web/prod-eu-west-1/terraform.tfstate\"\nregion = \"eu-west-1\"\ndynamodb_table = \"acme-tf-lock-prod\"\n",
 		},
 		{
 			name: "emulator",
@@ -410,8 +411,8 @@ func TestFlowPlan(t *testing.T) {
 	plan := filepath.Join(plans, "prod-eu-west-1-web.tfplan")
 	assert.Equal(t, []string{"-chdir=" + filepath.Join(fx.root, "terraform", "workload"), "plan", "-input=false", "-no-color", "-lock-timeout=5m", "-out=" + plan,
 		"-var-file=envs/prod.tfvars", "-var", "environment=prod", "-var", "region=eu-west-1", "-var", "team=web",
-		"-var", "release_version=1.4.0", "-var", "artifacts_dir=../../build/arm64", "-var", "lambda_architecture=arm64",
-		"-var", "assume_role_arn=arn:aws:iam::123456789012:role/deploy"}, fx.tools.last("plan").Args)
+		"-var", "release_version=1.4.0", "-var", "artifacts_dir=../../build/arm64", "-var", "lambda_architecture=arm64"},
+		fx.tools.last("plan").Args, "no assume_role_arn: a saved plan keeps its variables, the role is the build's (UseRole)")
 	assert.Equal(t, fx.stderr, fx.tools.last("plan").Stdout, "terraform's plan output goes to stderr; stdout is the summary")
 	assert.Equal(t, []string{"-chdir=" + filepath.Join(fx.root, "terraform", "workload"), "show", "-json", plan}, fx.tools.last("show").Args)
 

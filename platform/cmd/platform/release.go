@@ -14,6 +14,9 @@ import (
 
 var releaseCommands = []string{"env", "build", "plan", "apply", "deploy", "smoke", "drift", "record", "run"}
 
+// roleCommands run terraform in the workload account: under ASSUME_ROLE_ARN (release.Flow.UseRole).
+var roleCommands = map[string]bool{"plan": true, "apply": true, "deploy": true, "smoke": true, "drift": true, "run": true}
+
 const releaseUsage = `usage: platform release <command> -tag <env>_<region>/<team>/<version> [flags]
 
   env     print the release settings (RELEASE_ENV ... LOCK_TABLE, STATE_REGION; -format json)
@@ -42,7 +45,7 @@ func releaseCmd(ctx context.Context, args []string, env Env) int {
 	s.add("state-prefix", "STATE_PREFIX", "state buckets <prefix>-<env>, lock tables <prefix>-lock-<env> (default webhealth-tfstate)")
 	s.add("state-region", "STATE_REGION", "region of the state buckets (default the tag's region)")
 	s.add("state-locking", "STATE_LOCKING", "dynamodb or lockfile (default dynamodb)")
-	s.add("assume-role-arn", "ASSUME_ROLE_ARN", "deployment role in the workload account")
+	s.add("assume-role-arn", "ASSUME_ROLE_ARN", "role in the workload account terraform runs as: the read-only role (plan, smoke, drift) or the deployment role (apply, deploy)")
 	s.add("expect-env", "EXPECT_ENV", "refuse a tag of another environment")
 	s.add("snapshot-uri", "RELEASE_SNAPSHOT_URI", "s3://bucket[/prefix] of release snapshots (record)")
 	s.add("arch", "ARCH", "architecture of the zips: arm64 or amd64 (default arm64; this machine's with LOCALRUN_URL set)")
@@ -83,6 +86,11 @@ func releaseCmd(ctx context.Context, args []string, env Env) int {
 	t, err := flow.Prepare(tag)
 	if err != nil {
 		return failed(err)
+	}
+	if roleCommands[cmd] {
+		if err := flow.UseRole(ctx, t, &awsdeploy.Assumer{}); err != nil {
+			return failed(err)
+		}
 	}
 	switch cmd {
 	case "env":
