@@ -31,6 +31,11 @@ func main() {
 		os.Exit(1)
 	}
 	db := dynamodb.NewFromConfig(awsCfg)
-	h := api.New(store.NewTargets(db, cfg.URLsTable), store.NewAlarms(db, cfg.AlarmsTable), cfg)
+	targets := store.NewTargets(db, cfg.URLsTable)
+	opts := []api.Option{api.WithRegionItems(targets)}
+	if cfg.ChecksTable != "" {
+		opts = append(opts, api.WithChecks(store.NewChecks(db, cfg.ChecksTable)))
+	}
+	h := api.New(targets, store.NewAlarms(db, cfg.AlarmsTable), cfg, opts...)
 	lambda.Start(h.Handle)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/webhealth/webhealth/internal/envconfig"
+	"github.com/webhealth/webhealth/internal/verdict"
 )
 
 // Config is the urlapi function's configuration, read once from the environment (docs/design.md).
@@ -15,6 +16,12 @@ type Config struct {
 	AlarmsTable         string   // ALARMS_TABLE
 	AllowPrivateTargets bool     // ALLOW_PRIVATE_TARGETS: accept private/loopback literal IPs (local stacks only)
 	CORSAllowOrigins    []string // CORS_ALLOW_ORIGINS: normalized origins, or the single entry "*"; empty = no CORS
+	// ChecksTable (CHECKS_TABLE) holds every region's latest check of each target; "": none (a single-region
+	// stack, whose one region's check is the target's last_check).
+	ChecksTable string
+	// Regions (AWS_REGION, HOME_REGION, REGIONS, QUORUM, STALE_AFTER_SECONDS): outside the home region
+	// writes are refused; the regions' checks give each target's status.
+	Regions verdict.Settings
 }
 
 // LoadConfig reads the configuration through lookup (os.LookupEnv in production) and reports every
@@ -25,6 +32,11 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 		URLsTable:           r.Required("URLS_TABLE"),
 		AlarmsTable:         r.Required("ALARMS_TABLE"),
 		AllowPrivateTargets: r.Bool("ALLOW_PRIVATE_TARGETS", false),
+		ChecksTable:         r.String("CHECKS_TABLE", ""),
+		Regions:             verdict.Load(r),
+	}
+	if cfg.ChecksTable == "" && len(cfg.Regions.Regions) > 1 {
+		r.Fail("CHECKS_TABLE", "is required when REGIONS names more than one region (%d): the regions' checks are read there", len(cfg.Regions.Regions))
 	}
 	origins, corsErr := parseOrigins(r.List("CORS_ALLOW_ORIGINS"))
 	cfg.CORSAllowOrigins = origins

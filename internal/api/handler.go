@@ -4,10 +4,12 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"github.com/webhealth/webhealth/internal/netguard"
 	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
+	"github.com/webhealth/webhealth/internal/verdict"
 )
 
 // TargetStore is the target repository the handler uses (*store.Targets implements it).
@@ -35,10 +38,24 @@ type AlarmStore interface {
 	History(ctx context.Context, targetID string, limit int, token string) (store.AlarmPage, error)
 }
 
+// CheckStore reads the regions' latest checks of targets (*store.Checks implements it).
+type CheckStore interface {
+	ChecksFor(ctx context.Context, targetID string) (store.RegionChecks, error)
+	BatchChecks(ctx context.Context, targetIDs, regions []string) (map[string]store.RegionChecks, error)
+}
+
+// RegionItems reads a region's registration (*store.Targets implements it).
+type RegionItems interface {
+	RegionItem(ctx context.Context, region string) (store.RegionItem, error)
+}
+
 // Handler serves the URL API. It is immutable after New and safe for concurrent use.
 type Handler struct {
 	targets TargetStore
 	alarms  AlarmStore
+	checks  CheckStore  // nil: no checks table, the home region's check is the target's last_check
+	regItem RegionItems // nil: a refused write names the home region only
+	regions verdict.Settings
 	policy  *netguard.Policy
 	cors    corsPolicy
 	now     func() time.Time
@@ -54,11 +71,23 @@ func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 // WithClock replaces time.Now, the time a muted_until is judged against.
 func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
 
-// New returns the handler. cfg supplies the private-target switch and the CORS origins.
+// WithChecks reads the regions' checks of the targets answered from c (the checks table).
+func WithChecks(c CheckStore) Option { return func(h *Handler) { h.checks = c } }
+
+// WithRegionItems reads the home region's API endpoint from r for the writes refused outside it.
+func WithRegionItems(r RegionItems) Option { return func(h *Handler) { h.regItem = r } }
+
+// New returns the handler. cfg supplies the private-target switch, the CORS origins and the regions
+// (a Config without regions, as tests build, is one region of its own named "local").
 func New(targets TargetStore, alarms AlarmStore, cfg Config, opts ...Option) *Handler {
+	regions := cfg.Regions
+	if len(regions.Regions) == 0 {
+		regions = verdict.Single(cmp.Or(regions.Region, regions.Home, "local"))
+	}
 	h := &Handler{
 		targets: targets,
 		alarms:  alarms,
+		regions: regions,
 		policy:  netguard.New(cfg.AllowPrivateTargets),
 		cors:    newCORSPolicy(cfg.CORSAllowOrigins),
 		now:     time.Now,
@@ -188,6 +217,10 @@ func (h *Handler) serve(ctx context.Context, log *slog.Logger, req *events.APIGa
 	if kind != routeCollection && !target.ValidID(id) {
 		return errorReply(notFound(""))
 	}
+	if method != http.MethodGet && !h.regions.IsHome() {
+		// Writes are homed (docs/design.md "Multi-region"): refused before anything is read or written.
+		return errorReply(h.wrongRegion(ctx, log))
+	}
 
 	var (
 		r   reply
@@ -298,7 +331,58 @@ func (h *Handler) list(ctx context.Context, req *events.APIGatewayProxyRequest) 
 	if err != nil {
 		return reply{}, err
 	}
-	return listReply(targetsBody(page.Items), page.NextToken), nil
+	var checks map[string]store.RegionChecks
+	if h.checks != nil && len(page.Items) > 0 {
+		ids := make([]string, len(page.Items))
+		for i := range page.Items {
+			ids[i] = page.Items[i].ID
+		}
+		if checks, err = h.checks.BatchChecks(ctx, ids, h.regions.Regions); err != nil {
+			return reply{}, err
+		}
+	}
+	items := targetsBody(page.Items)
+	now := h.now()
+	for i := range items {
+		items[i].Status = h.judge(&page.Items[i], checks[page.Items[i].ID], now).Status
+	}
+	return listReply(items, page.NextToken), nil
+}
+
+// judge is the verdict on t from its regions' checks. The home region's check is the target's
+// last_check where the checks table has none of it (no checks table, or a target checked before it was).
+func (h *Handler) judge(t *target.Target, checks store.RegionChecks, now time.Time) verdict.Verdict {
+	if _, ok := checks[h.regions.Home]; !ok && t.LastCheck != nil {
+		with := make(store.RegionChecks, len(checks)+1)
+		maps.Copy(with, checks)
+		with[h.regions.Home] = *t.LastCheck
+		checks = with
+	}
+	return h.regions.Judge(checks, now)
+}
+
+// wrongRegion is the answer to a write outside the home region: 421, naming the home region and, when
+// it has registered its region item, its API endpoint.
+func (h *Handler) wrongRegion(ctx context.Context, log *slog.Logger) *apiError {
+	home := h.regions.Home
+	e := newError(http.StatusMisdirectedRequest, CodeWrongRegion, fmt.Sprintf(
+		"this is region %s: targets are created, replaced and deleted in the home region %s only", h.regions.Region, home))
+	e.HomeRegion = home
+	if h.regItem == nil {
+		return e
+	}
+	it, err := h.regItem.RegionItem(ctx, home)
+	switch {
+	case err == nil:
+		e.HomeAPIURL = it.APIURL
+		e.Message = fmt.Sprintf("this is region %s: targets are created, replaced and deleted in the home region %s only; send the request to its API, %s",
+			h.regions.Region, home, it.APIURL)
+	case errors.Is(err, store.ErrNoRegionItem):
+		log.WarnContext(ctx, "the home region has no region item: the refused write names the region only", slog.String("home_region", home))
+	default:
+		log.ErrorContext(ctx, "read the home region's item failed: the refused write names the region only", slog.Any("error", err))
+	}
+	return e
 }
 
 func (h *Handler) create(ctx context.Context, req *events.APIGatewayProxyRequest, hdr http.Header) (reply, error) {
@@ -350,7 +434,16 @@ func (h *Handler) get(ctx context.Context, id string) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	r := reply{status: http.StatusOK, body: targetBody(t)}
+	var checks store.RegionChecks
+	if h.checks != nil {
+		if checks, err = h.checks.ChecksFor(ctx, id); err != nil {
+			return reply{}, err
+		}
+	}
+	v := h.judge(&t, checks, h.now())
+	body := targetBody(t)
+	body.Regions, body.Status = regionsBody(v.Regions), v.Status
+	r := reply{status: http.StatusOK, body: body}
 	r.header("ETag", etag(t.Version))
 	return r, nil
 }

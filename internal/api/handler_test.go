@@ -109,6 +109,8 @@ type errorBody struct {
 		Field          string `json:"field"`
 		ExistingID     string `json:"existing_id"`
 		CurrentVersion int64  `json:"current_version"`
+		HomeRegion     string `json:"home_region"`
+		HomeAPIURL     string `json:"home_api_url"`
 		RequestID      string `json:"request_id"`
 	} `json:"error"`
 }
@@ -565,14 +567,18 @@ func TestList(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
 		assert.Equal(t, 2, f.lastLimit)
 		var page struct {
-			Items     []target.Target `json:"items"`
-			NextToken *string         `json:"next_token"`
+			Items []struct {
+				target.Target
+				Status string `json:"status"`
+			} `json:"items"`
+			NextToken *string `json:"next_token"`
 		}
 		dec := json.NewDecoder(strings.NewReader(resp.Body))
 		dec.DisallowUnknownFields()
 		require.NoError(t, dec.Decode(&page))
 		for _, it := range page.Items {
 			ids = append(ids, it.ID)
+			assert.Equal(t, "unknown", it.Status, "never checked")
 		}
 		if page.NextToken == nil {
 			break

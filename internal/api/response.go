@@ -20,6 +20,7 @@ const (
 	CodeInvalidIfMatch       = "invalid_if_match"       // 400: If-Match not a version ("3", 3, W/"3" or *)
 	CodeNotFound             = "not_found"              // 404: unknown route, malformed or unknown target id
 	CodeMethodNotAllowed     = "method_not_allowed"     // 405: with an Allow header
+	CodeWrongRegion          = "wrong_region"           // 421: a write outside the home region (home_region, home_api_url set)
 	CodeDuplicateURL         = "duplicate_url"          // 409: another target watches the normalized URL (existing_id set)
 	CodeConflict             = "conflict"               // 409: concurrent modifications kept colliding; retry
 	CodeVersionConflict      = "version_conflict"       // 412: If-Match is stale (current_version set)
@@ -31,7 +32,8 @@ const (
 // MaxBodyBytes is the largest request body accepted (after base64 decoding).
 const MaxBodyBytes = 16 << 10
 
-// apiError is an error answer. Field, ExistingID, CurrentVersion and RequestID are set where they apply.
+// apiError is an error answer. Field, ExistingID, CurrentVersion, HomeRegion, HomeAPIURL and RequestID
+// are set where they apply.
 type apiError struct {
 	status         int
 	Code           string `json:"code"`
@@ -39,6 +41,8 @@ type apiError struct {
 	Field          string `json:"field,omitempty"`
 	ExistingID     string `json:"existing_id,omitempty"`
 	CurrentVersion int64  `json:"current_version,omitempty"`
+	HomeRegion     string `json:"home_region,omitempty"`
+	HomeAPIURL     string `json:"home_api_url,omitempty"` // absent when the home region has not registered
 	RequestID      string `json:"request_id,omitempty"`
 	allow          string // Allow header of a 405
 }

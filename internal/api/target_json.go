@@ -1,9 +1,11 @@
 package api
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/webhealth/webhealth/internal/target"
+	"github.com/webhealth/webhealth/internal/verdict"
 )
 
 // targetJSON is a target as the API answers it (docs/design.md, "Target"): target.Target, with its
@@ -15,6 +17,52 @@ type targetJSON struct {
 	UpdatedAt  textTime       `json:"updated_at"`
 	LastCheck  *lastCheckJSON `json:"last_check,omitempty"`
 	MutedUntil *textTime      `json:"muted_until"` // null when not muted
+	// Regions are each region's latest check (GET /urls/{id} only); Status the verdict of them (GET
+	// /urls/{id} and the items of GET /urls). Absent from the answers of writes.
+	Regions regionsJSON    `json:"regions,omitempty"`
+	Status  verdict.Status `json:"status,omitempty"`
+}
+
+// regionJSON is one region's latest check as GET /urls/{id} answers it: last_check null when it has none.
+type regionJSON struct {
+	region    string
+	LastCheck *lastCheckJSON `json:"last_check"`
+	Stale     bool           `json:"stale"`
+}
+
+// regionsJSON is an object keyed by region, in REGIONS order (a Go map would sort its keys).
+type regionsJSON []regionJSON
+
+// MarshalJSON writes {"<region>": {"last_check": ..., "stale": ...}, ...} in order.
+func (rs regionsJSON) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, r := range rs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		key, err := json.Marshal(r.region)
+		if err != nil {
+			return nil, err
+		}
+		val, err := json.Marshal(r)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, key...), ':'), val...)
+	}
+	return append(b, '}'), nil
+}
+
+// regionsBody converts a verdict's region checks.
+func regionsBody(rcs []verdict.RegionCheck) regionsJSON {
+	out := make(regionsJSON, len(rcs))
+	for i, rc := range rcs {
+		out[i] = regionJSON{region: rc.Region, Stale: rc.Stale}
+		if rc.Check != nil {
+			out[i].LastCheck = &lastCheckJSON{LastCheck: *rc.Check, CheckedAt: textTime(rc.Check.CheckedAt)}
+		}
+	}
+	return out
 }
 
 // lastCheckJSON is target.LastCheck as the API answers it, its time shadowed likewise.

@@ -46,6 +46,12 @@ type Settings struct {
 	Rule
 }
 
+// Single is the settings of a stack alone in its region (what Load gives when none of the multi-region
+// variables is set): region is its own home and the one region, quorum 1, DefaultStaleAfter.
+func Single(region string) Settings {
+	return Settings{Region: region, Home: region, Rule: Rule{Regions: []string{region}, Quorum: 1, StaleAfter: DefaultStaleAfter}}
+}
+
 // IsHome reports whether the function runs in the home region.
 func (s Settings) IsHome() bool { return s.Region == s.Home }
 

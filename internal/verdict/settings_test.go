@@ -58,6 +58,15 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// Single is what Load gives a function alone in its region.
+func TestSingle(t *testing.T) {
+	t.Parallel()
+	got, err := load(map[string]string{"AWS_REGION": "ap-southeast-1"})
+	require.NoError(t, err)
+	assert.Equal(t, verdict.Single("ap-southeast-1"), got)
+	assert.True(t, got.IsHome())
+}
+
 func TestLoadRefuses(t *testing.T) {
 	t.Parallel()
 	two := map[string]string{"AWS_REGION": "eu-west-1", "REGIONS": "us-east-1,eu-west-1"}
