@@ -3,12 +3,13 @@
 # parts follow the same rules as terraform/workload's (platform/release's parser).
 
 variable "environment" {
-  description = "Environment: local, dev, beta or prod (from the release tag; envs/<env>.tfvars names it too)."
+  description = "Environment (from the release tag; envs/<env>.tfvars names it too): an environment name, 2-12 lowercase letters and digits starting with a letter (local, dev, beta, prod, qa, ...). Which environments exist is the release flow's list (ENVIRONMENTS), checked before anything runs."
   type        = string
 
+  # The release flow's environment name rule (platform/release CheckEnvironmentName), as terraform/workload's.
   validation {
-    condition     = contains(["local", "dev", "beta", "prod"], var.environment)
-    error_message = "environment must be one of local, dev, beta, prod, e.g. dev."
+    condition     = can(regex("^[a-z][a-z0-9]{1,11}$", var.environment))
+    error_message = "environment must be an environment name: 2-12 lowercase letters and digits, a letter first, e.g. dev, qa, staging or prod."
   }
 }
 

@@ -12,10 +12,10 @@ run "valid_inputs_plan" {
   command = plan
 }
 
-run "refuses_an_unknown_environment" {
+run "refuses_an_environment_that_is_no_name" {
   command = plan
   variables {
-    environment = "qa"
+    environment = "Dev-1"
   }
   expect_failures = [var.environment]
 }
