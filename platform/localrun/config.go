@@ -5,16 +5,23 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/webhealth/webhealth/internal/envconfig"
+	"github.com/webhealth/webhealth/platform/release"
 )
+
+// MaxRegions is the most regions one local runtime serves (terraform/global's limit of an environment).
+const MaxRegions = 8
 
 // Config is the local runtime's configuration.
 type Config struct {
 	Endpoint      string        // the emulator (moto)
-	Region        string        // the region everything was deployed to
+	Region        string        // the home region: the first of Regions
+	Regions       []string      // every region served (the home region first); default: Region alone
 	Listen        string        // the one local port: REST API stages, Lambda Invoke API, /_local/
 	ArtifactsDir  string        // where `make build` writes <arch>/<function>.zip
 	StateDir      string        // extracted code, function logs
@@ -47,6 +54,7 @@ func LoadConfig(args []string, lookup envconfig.Lookup, usage io.Writer) (Config
 		LogLevel:      env.String("LOCALRUN_LOG_LEVEL", "info"),
 		ExtraCA:       env.String("LOCALRUN_EXTRA_CA", ""),
 	}
+	regions := env.String("LOCALRUN_REGIONS", "")
 	if err := env.Err(); err != nil {
 		return Config{}, err
 	}
@@ -54,7 +62,8 @@ func LoadConfig(args []string, lookup envconfig.Lookup, usage io.Writer) (Config
 	fs.SetOutput(usage)
 	c := def
 	fs.StringVar(&c.Endpoint, "endpoint", def.Endpoint, "the AWS emulator (moto) endpoint [LOCALRUN_ENDPOINT, AWS_ENDPOINT_URL]")
-	fs.StringVar(&c.Region, "region", def.Region, "region the stack was deployed to [AWS_REGION]")
+	fs.StringVar(&c.Region, "region", def.Region, "the region served when -regions is not set [AWS_REGION]")
+	fs.StringVar(&regions, "regions", regions, "comma-separated regions served, the home region first (default: -region alone) [LOCALRUN_REGIONS]")
 	fs.StringVar(&c.Listen, "listen", def.Listen, "address serving the API stages, the Lambda Invoke API and /_local/ [LOCALRUN_LISTEN]")
 	fs.StringVar(&c.ArtifactsDir, "artifacts", def.ArtifactsDir, "directory with <arch>/<function>.zip builds [LOCALRUN_ARTIFACTS]")
 	fs.StringVar(&c.StateDir, "state", def.StateDir, "state directory: extracted code, logs/<function>.log [LOCALRUN_STATE]")
@@ -71,6 +80,11 @@ func LoadConfig(args []string, lookup envconfig.Lookup, usage io.Writer) (Config
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	var err error
+	if c.Regions, err = ParseRegions(regions, c.Region); err != nil {
+		return Config{}, err
+	}
+	c.Region = c.Regions[0]
 	switch {
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return Config{}, fmt.Errorf("log format %q: want text or json", c.LogFormat)
@@ -82,6 +96,31 @@ func LoadConfig(args []string, lookup envconfig.Lookup, usage io.Writer) (Config
 		return Config{}, fmt.Errorf("no emulator endpoint")
 	}
 	return c, nil
+}
+
+// ParseRegions reads a comma-separated list of distinct AWS regions (at most MaxRegions, the home
+// region first); empty is def alone.
+func ParseRegions(list, def string) ([]string, error) {
+	if strings.TrimSpace(list) == "" {
+		if err := release.CheckRegion(def); err != nil {
+			return nil, fmt.Errorf("region: %w", err)
+		}
+		return []string{def}, nil
+	}
+	var out []string
+	for r := range strings.SplitSeq(list, ",") {
+		if err := release.CheckRegion(r); err != nil {
+			return nil, fmt.Errorf("regions %q: %w (comma-separated region names, no spaces, the home region first, e.g. us-east-1,eu-west-1)", list, err)
+		}
+		if slices.Contains(out, r) {
+			return nil, fmt.Errorf("regions %q: %s is named twice", list, r)
+		}
+		out = append(out, r)
+	}
+	if len(out) > MaxRegions {
+		return nil, fmt.Errorf("regions %q: %d regions, at most %d", list, len(out), MaxRegions)
+	}
+	return out, nil
 }
 
 // NewLogger is the runtime's own logger (slog, text or JSON) on w.

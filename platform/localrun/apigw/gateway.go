@@ -83,6 +83,7 @@ type StageInfo struct {
 // APIInfo is one REST API.
 type APIInfo struct {
 	ID     string      `json:"id"`
+	Region string      `json:"region,omitempty"` // set by a runtime serving several regions
 	Name   string      `json:"name"`
 	Stages []StageInfo `json:"stages"`
 	Routes []Route     `json:"routes"`
@@ -106,6 +107,17 @@ func (g *Gateway) Describe(ctx context.Context, baseURL string) ([]APIInfo, erro
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// Has says whether the emulator has the REST API id (in this gateway's region); false when its
+// configuration cannot be read.
+func (g *Gateway) Has(ctx context.Context, id string) bool {
+	s, err := g.snapshot(ctx)
+	if err != nil {
+		return false
+	}
+	_, ok := s.apis[id]
+	return ok
 }
 
 // gatewayError writes API Gateway's own error responses.
