@@ -58,15 +58,18 @@ func (f *fakeChecks) BatchChecks(_ context.Context, ids, regions []string) (map[
 	return out, nil
 }
 
-// fakeRegionItems are the URL table's region items.
+// fakeRegionItems are the URL table's region items (shared by parallel tests: reads is guarded).
 type fakeRegionItems struct {
 	items map[string]store.RegionItem
 	err   error
+	mu    sync.Mutex
 	reads int
 }
 
 func (f *fakeRegionItems) RegionItem(_ context.Context, region string) (store.RegionItem, error) {
+	f.mu.Lock()
 	f.reads++
+	f.mu.Unlock()
 	if f.err != nil {
 		return store.RegionItem{}, f.err
 	}
