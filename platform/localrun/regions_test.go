@@ -67,7 +67,9 @@ func TestLoadConfigRegions(t *testing.T) {
 	c, err = LoadConfig([]string{"-regions", "eu-west-1"}, lookup, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"eu-west-1"}, c.Regions)
-	c, err = LoadConfig(nil, func(k string) (string, bool) { return map[string]string{"AWS_REGION": "eu-west-1"}[k], k == "AWS_REGION" }, io.Discard)
+	c, err = LoadConfig(nil, func(k string) (string, bool) {
+		return map[string]string{"AWS_REGION": "eu-west-1"}[k], k == "AWS_REGION"
+	}, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"eu-west-1"}, c.Regions, "one region by default: -region's")
 	_, err = LoadConfig([]string{"-regions", "us-east-1,us-east-1"}, lookup, io.Discard)
