@@ -11,7 +11,7 @@ MAKEFLAGS     += --no-builtin-rules --warn-undefined-variables
 # environment, is exported with its raw text ($(value ...)); no recipe line names one.
 SETTINGS := TAG ENVIRONMENTS STATE_PREFIX STATE_REGION STATE_LOCKING ASSUME_ROLE_ARN EXPECT_ENV \
   RELEASE_SNAPSHOT_URI ARCH VERSION GO TF CI AWS_ENDPOINT_URL LOCALRUN_URL MOTO_PORT LOCALRUN_PORT LOCAL_REGION \
-  LOCAL_TEAM LOCAL_VERSION NOTIFY_WEBHOOK_URL TF_PROVIDER_MIRROR TF_LOCK_PLATFORMS FUZZTIME BENCH_STACK BENCH_COLDSTARTS \
+  REGIONS LOCAL_TEAM LOCAL_VERSION NOTIFY_WEBHOOK_URL TF_PROVIDER_MIRROR TF_LOCK_PLATFORMS FUZZTIME BENCH_STACK BENCH_COLDSTARTS \
   BENCH_E2E_N BENCH_OUT E2E_TIMEOUT E2E_PARALLEL E2E_RUN TERRAFORM_VERSION MOTO_VERSION
 $(foreach v,$(sort $(SETTINGS) $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $v)),$v))),\
   $(if $(filter environment command line,$(origin $v)),$(eval override export $v := $$(value $v))))
@@ -191,7 +191,7 @@ tf-providers-lock: $(PLATFORM) ## Record provider hashes of TF_LOCK_PLATFORMS in
 ##@ Local stack: moto and the local runtime on 127.0.0.1 (MOTO_PORT, LOCALRUN_PORT); settings in .local/env
 
 .PHONY: up down logs crawl status
-up: $(PLATFORM) tf-cli-config ## Run the whole stack on this machine (moto, local runtime, bootstrap, apply; NOTIFY_WEBHOOK_URL: a json webhook); prints API_URL and API_KEY
+up: $(PLATFORM) tf-cli-config ## Run the whole stack on this machine (moto, local runtime, bootstrap, the global and each region's stack; REGIONS=us-east-1,eu-west-1: several regions, home first; NOTIFY_WEBHOOK_URL: a json webhook); prints API_URL and API_KEY
 	@$(PLATFORM) stack up
 
 down: $(PLATFORM) ## Stop the local stack: exactly the processes make up started
@@ -200,7 +200,7 @@ down: $(PLATFORM) ## Stop the local stack: exactly the processes make up started
 logs: $(PLATFORM) ## Follow the local stack's logs (local runtime, functions, moto)
 	@$(PLATFORM) stack logs
 
-crawl: $(PLATFORM) ## Fire the crawler schedule on the local stack now; prints the crawl result and alarm transitions
+crawl: $(PLATFORM) ## Fire the crawler schedule of every region of the local stack now; prints the crawl results and alarm transitions
 	@$(PLATFORM) stack crawl
 
 status: $(PLATFORM) ## Show what runs in the local stack and what the local runtime discovered in moto

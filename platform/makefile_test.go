@@ -315,6 +315,8 @@ func TestMakefileHostileSettings(t *testing.T) {
 		{target: "status", name: "MOTO_PORT", prefix: "4566"},
 		{target: "status", name: "LOCALRUN_PORT", prefix: "4567"},
 		{target: "status", name: "LOCAL_REGION", prefix: "us-east-1"},
+		{target: "status", name: "REGIONS", prefix: "us-east-1,"},
+		{target: "crawl", name: "REGIONS", prefix: "us-east-1,eu-west-1"},
 		{target: "status", name: "NOTIFY_WEBHOOK_URL", prefix: "http://127.0.0.1:4568/notify"},
 		{target: "bench", name: "BENCH_STACK", prefix: "1"},
 		{target: "bench", name: "BENCH_COLDSTARTS", prefix: "20"},

@@ -65,19 +65,20 @@ type ParameterStore interface {
 	DeleteParameter(ctx context.Context, in *ssm.DeleteParameterInput, opts ...func(*ssm.Options)) (*ssm.DeleteParameterOutput, error)
 }
 
-func (s *Stack) parameters() ParameterStore {
+// parameters is SSM in one region of the emulator (s.Parameters, when set, stands for every region).
+func (s *Stack) parameters(region string) ParameterStore {
 	if s.Parameters != nil {
 		return s.Parameters
 	}
 	return ssm.NewFromConfig(aws.Config{
-		Region:       s.Region,
+		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
 		BaseEndpoint: aws.String(s.MotoURL()),
 	})
 }
 
-// notifications stores (or removes) the webhook parameter in the emulator and returns the var files of the
-// local release: with NOTIFY_WEBHOOK_URL one webhook channel of format json reading that parameter, without
+// notifications stores (or removes) the webhook parameter in every region of the emulator (each region's
+// notifier reads its own region's SSM) and returns the var files of the local releases: with NOTIFY_WEBHOOK_URL one webhook channel of format json reading that parameter, without
 // it none (the workload's default: no channel).
 func (s *Stack) notifications(ctx context.Context) ([]string, error) {
 	file := s.local("tf", "notifications.tfvars.json")
@@ -85,20 +86,24 @@ func (s *Stack) notifications(ctx context.Context) ([]string, error) {
 		if err := os.Remove(file); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, err
 		}
-		_, err := s.parameters().DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(WebhookParameter)})
-		var missing *ssmtypes.ParameterNotFound
-		if err != nil && !errors.As(err, &missing) {
-			return nil, fmt.Errorf("remove the webhook parameter %s from moto: %w", WebhookParameter, err)
+		for _, region := range s.regions() {
+			_, err := s.parameters(region).DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(WebhookParameter)})
+			var missing *ssmtypes.ParameterNotFound
+			if err != nil && !errors.As(err, &missing) {
+				return nil, fmt.Errorf("remove the webhook parameter %s from moto (%s): %w", WebhookParameter, region, err)
+			}
 		}
 		return nil, nil
 	}
-	_, err := s.parameters().PutParameter(ctx, &ssm.PutParameterInput{
-		Name: aws.String(WebhookParameter), Type: ssmtypes.ParameterTypeSecureString, Value: aws.String(s.NotifyWebhookURL),
-		Overwrite: aws.Bool(true), Description: aws.String("webhealth local stack: NOTIFY_WEBHOOK_URL (make up)"),
-	})
-	if err != nil {
-		// The SDK's error names the operation, never the value.
-		return nil, fmt.Errorf("store NOTIFY_WEBHOOK_URL as the SSM parameter %s in moto: %w", WebhookParameter, err)
+	for _, region := range s.regions() {
+		_, err := s.parameters(region).PutParameter(ctx, &ssm.PutParameterInput{
+			Name: aws.String(WebhookParameter), Type: ssmtypes.ParameterTypeSecureString, Value: aws.String(s.NotifyWebhookURL),
+			Overwrite: aws.Bool(true), Description: aws.String("webhealth local stack: NOTIFY_WEBHOOK_URL (make up)"),
+		})
+		if err != nil {
+			// The SDK's error names the operation, never the value.
+			return nil, fmt.Errorf("store NOTIFY_WEBHOOK_URL as the SSM parameter %s in moto (%s): %w", WebhookParameter, region, err)
+		}
 	}
 	vars := map[string]any{"notifications": map[string]any{"webhooks": []map[string]string{
 		{"name": WebhookChannel, "format": "json", "ssm_parameter": WebhookParameter},

@@ -1,8 +1,10 @@
 // Package stack runs the whole system on this machine, no AWS account: moto (the AWS emulator) and the
-// local runtime (`platform localrun`) in the background, the state backends of every environment
-// bootstrapped on moto, and terraform/workload applied as the release
-// local_<LOCAL_REGION>/<LOCAL_TEAM>/<LOCAL_VERSION> through the release flow (its backend writer and
-// variable list). Pids: .local/pids, logs: .local/logs, settings: .local/env.
+// local runtime (`platform localrun`, serving every region of REGIONS) in the background, the state
+// backends of every environment bootstrapped on moto, terraform/global applied as the release
+// local_global/<LOCAL_TEAM>/<LOCAL_VERSION> with the regions of REGIONS, then terraform/workload as
+// local_<region>/<LOCAL_TEAM>/<LOCAL_VERSION> for each region, the home region (the first) first, all
+// through the release flow (its backend writer and variable list). Pids: .local/pids, logs:
+// .local/logs, settings: .local/env.
 package stack
 
 import (
@@ -23,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/webhealth/webhealth/platform/localrun"
 	"github.com/webhealth/webhealth/platform/moto"
 	"github.com/webhealth/webhealth/platform/proc"
 	"github.com/webhealth/webhealth/platform/release"
@@ -30,12 +33,13 @@ import (
 
 // Config is the stack's settings (platform/README.md, "Settings").
 type Config struct {
-	MotoPort     int    // MOTO_PORT
-	LocalrunPort int    // LOCALRUN_PORT
-	Region       string // LOCAL_REGION
-	Team         string // LOCAL_TEAM
-	Version      string // LOCAL_VERSION
-	StatePrefix  string // STATE_PREFIX
+	MotoPort     int      // MOTO_PORT
+	LocalrunPort int      // LOCALRUN_PORT
+	Region       string   // LOCAL_REGION, or the first of REGIONS: the home region
+	Regions      []string // REGIONS: every region of the local environment, the home region first
+	Team         string   // LOCAL_TEAM
+	Version      string   // LOCAL_VERSION
+	StatePrefix  string   // STATE_PREFIX
 	// NotifyWebhookURL (NOTIFY_WEBHOOK_URL): the local environment's one json webhook channel; empty: none.
 	NotifyWebhookURL string
 }
@@ -63,11 +67,23 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
 		MotoPort:         port("MOTO_PORT", 4566),
 		LocalrunPort:     port("LOCALRUN_PORT", 4567),
-		Region:           or("LOCAL_REGION", "us-east-1"),
+		Region:           or("LOCAL_REGION", DefaultRegion),
 		Team:             or("LOCAL_TEAM", "local"),
 		Version:          or("LOCAL_VERSION", "0.0.0-local"),
 		StatePrefix:      or("STATE_PREFIX", release.DefaultStatePrefix),
 		NotifyWebhookURL: getenv("NOTIFY_WEBHOOK_URL"),
+	}
+	c.Regions = []string{c.Region}
+	if list := getenv("REGIONS"); list != "" {
+		regions, err := localrun.ParseRegions(list, c.Region)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("REGIONS: %w", err))
+		case getenv("LOCAL_REGION") != "" && getenv("LOCAL_REGION") != regions[0]:
+			errs = append(errs, fmt.Errorf("LOCAL_REGION=%s but REGIONS=%s starts with %s: the first of REGIONS is the home region; set one of them", c.Region, list, regions[0]))
+		default:
+			c.Regions, c.Region = regions, regions[0]
+		}
 	}
 	if err := c.check(); err != nil {
 		errs = append(errs, err)
@@ -82,6 +98,13 @@ func (c Config) check() error {
 	}
 	if err := release.CheckRegion(c.Region); err != nil {
 		errs = append(errs, fmt.Errorf("LOCAL_REGION: %w", err))
+	}
+	if len(c.Regions) > 0 {
+		if _, err := localrun.ParseRegions(strings.Join(c.Regions, ","), c.Region); err != nil {
+			errs = append(errs, fmt.Errorf("REGIONS: %w", err))
+		} else if c.Regions[0] != c.Region {
+			errs = append(errs, fmt.Errorf("REGIONS must start with the home region %s, not %s", c.Region, c.Regions[0]))
+		}
 	}
 	if err := release.CheckTeam(c.Team); err != nil {
 		errs = append(errs, fmt.Errorf("LOCAL_TEAM: %w", err))
@@ -102,8 +125,30 @@ func (c Config) check() error {
 	return errors.Join(errs...)
 }
 
-// Tag is the local stack's release.
-func (c Config) Tag() string { return "local_" + c.Region + "/" + c.Team + "/" + c.Version }
+// DefaultRegion is the local stack's region without LOCAL_REGION or REGIONS.
+const DefaultRegion = "us-east-1"
+
+// Tag is the local stack's release of the home region.
+func (c Config) Tag() string { return c.TagOf(c.Region) }
+
+// TagOf is the local stack's release of one region.
+func (c Config) TagOf(region string) string {
+	return "local_" + region + "/" + c.Team + "/" + c.Version
+}
+
+// GlobalTag is the local stack's release of terraform/global.
+func (c Config) GlobalTag() string { return "local_" + release.Global + "/" + c.Team + "/" + c.Version }
+
+// regions is Regions, or Region alone for a Config built without LoadConfig.
+func (c Config) regions() []string {
+	if len(c.Regions) == 0 {
+		return []string{c.Region}
+	}
+	return c.Regions
+}
+
+// EnvName is the .local/env suffix of a region: API_URL_<EnvName> (eu-west-1 -> EU_WEST_1).
+func EnvName(region string) string { return strings.ToUpper(strings.ReplaceAll(region, "-", "_")) }
 
 // MotoURL and RuntimeURL are the two services of the stack.
 func (c Config) MotoURL() string    { return "http://127.0.0.1:" + strconv.Itoa(c.MotoPort) }
@@ -159,7 +204,7 @@ func (s *Stack) runtimeProc() process {
 
 func (s *Stack) runtimeArgv() []string {
 	return append(slices.Clone(s.Runtime),
-		"-endpoint", s.MotoURL(), "-region", s.Region, "-listen", "127.0.0.1:"+strconv.Itoa(s.LocalrunPort),
+		"-endpoint", s.MotoURL(), "-region", s.Region, "-regions", strings.Join(s.regions(), ","), "-listen", "127.0.0.1:"+strconv.Itoa(s.LocalrunPort),
 		"-artifacts", filepath.Join(s.Root, "build"), "-state", s.local(), "-extra-ca", s.local("ca", CACertFile))
 }
 
@@ -253,10 +298,126 @@ func (s *Stack) Up(ctx context.Context) error {
 	if err := s.logged(ctx, "bootstrap.log", s.bootstrap); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	fmt.Fprintf(s.Stdout, "up: applying terraform/workload as release %s (envs/local.tfvars; log: %s)\n", s.Tag(), s.local("logs", "apply.log"))
+	if err := s.releaseGlobal(ctx); err != nil {
+		return err
+	}
+	env := []string{}
+	var homeURL, homeKey string
+	for i, region := range s.regions() {
+		apiURL, apiKey, err := s.releaseRegion(ctx, region, varFiles)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			homeURL, homeKey = apiURL, apiKey
+		}
+		env = append(env, "API_URL_"+EnvName(region)+"="+apiURL, "API_KEY_"+EnvName(region)+"="+apiKey)
+	}
+	env = append([]string{"API_URL=" + homeURL, "API_KEY=" + homeKey}, env...)
+	env = append(env, "REGIONS="+strings.Join(s.regions(), ","), "LOCALRUN_URL="+s.RuntimeURL(), "AWS_ENDPOINT_URL="+s.MotoURL(),
+		"AWS_REGION="+s.Region, "AWS_DEFAULT_REGION="+s.Region, "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
+		"STATE_PREFIX="+s.StatePrefix, "STATE_REGION="+s.Region,
+	)
+	if s.NotifyWebhookURL != "" {
+		// Quoted: sourced by shells; CheckWebhookURL admits no quote.
+		env = append(env, "NOTIFY_WEBHOOK_URL='"+s.NotifyWebhookURL+"'")
+	}
+	if err := os.WriteFile(s.local("env"), []byte(strings.Join(env, "\n")+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write .local/env: %w", err)
+	}
+	fmt.Fprintf(s.Stdout, "API_URL=%s\nAPI_KEY=%s\n", homeURL, homeKey)
+	if len(s.regions()) > 1 {
+		for _, region := range s.regions() {
+			fmt.Fprintf(s.Stdout, "API_URL_%s=%s\n", EnvName(region), envValue(env, "API_URL_"+EnvName(region)))
+		}
+	}
+	fmt.Fprintf(s.Stdout, "up: ready; settings in %s; platform stack crawl|logs|status|down\n", s.local("env"))
+	return nil
+}
+
+func envValue(env []string, key string) string {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// GlobalVarFile is the local release's variable file of terraform/global: the stack's regions.
+const GlobalVarFile = "global.tfvars.json"
+
+// releaseGlobal applies terraform/global as the release local_global/<team>/<version> with the stack's
+// regions, then has the local runtime create the replica tables the emulator does not (so each
+// regional stack finds its region's tables).
+func (s *Stack) releaseGlobal(ctx context.Context) error {
+	file := s.local("tf", GlobalVarFile)
+	b, err := json.MarshalIndent(map[string]any{"regions": s.regions()}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(file, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	fmt.Fprintf(s.Stdout, "up: applying terraform/global as release %s (regions %s, home %s; log: %s)\n", s.GlobalTag(),
+		strings.Join(s.regions(), ","), s.Region, s.local("logs", "global.log"))
+	err = s.logged(ctx, "global.log", func(ctx context.Context, w io.Writer) error {
+		flow, t, err := s.flowFor(w, s.GlobalTag(), s.local("tf", "global"))
+		if err != nil {
+			return err
+		}
+		flow.VarFiles = []string{file}
+		return flow.ApplyDirect(ctx, t)
+	})
+	if err != nil {
+		return fmt.Errorf("apply the global stack: %w", err)
+	}
+	return s.syncReplication(ctx)
+}
+
+// syncReplication asks the local runtime to replicate the global tables now and waits for it.
+func (s *Stack) syncReplication(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.RuntimeURL()+"/_local/replication/sync", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := s.httpClient().Do(req)
+	if err != nil {
+		return fmt.Errorf("replicate the global tables: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("replicate the global tables: the local runtime answered %d: %s (see %s)", resp.StatusCode,
+			strings.TrimSpace(string(body)), s.local("logs", "localrun.log"))
+	}
+	return nil
+}
+
+// workloadDir is a region's TF_DATA_DIR: .local/tf/workload for the home region (as with one region),
+// .local/tf/workload-<region> for the others.
+func (s *Stack) workloadDir(region string) string {
+	if region == s.Region {
+		return s.local("tf", "workload")
+	}
+	return s.local("tf", "workload-"+region)
+}
+
+func (s *Stack) applyLog(region string) string {
+	if region == s.Region {
+		return "apply.log"
+	}
+	return "apply-" + region + ".log"
+}
+
+// releaseRegion applies terraform/workload as the region's local release and returns its API's URL on
+// the local runtime and its key, once the API answers.
+func (s *Stack) releaseRegion(ctx context.Context, region string, varFiles []string) (string, string, error) {
+	tag := s.TagOf(region)
+	fmt.Fprintf(s.Stdout, "up: applying terraform/workload as release %s (envs/local.tfvars; log: %s)\n", tag, s.local("logs", s.applyLog(region)))
 	var t *release.Target
-	err = s.logged(ctx, "apply.log", func(ctx context.Context, w io.Writer) error {
-		flow, target, err := s.flow(w)
+	err := s.logged(ctx, s.applyLog(region), func(ctx context.Context, w io.Writer) error {
+		flow, target, err := s.flowFor(w, tag, s.workloadDir(region))
 		if err != nil {
 			return err
 		}
@@ -265,36 +426,22 @@ func (s *Stack) Up(ctx context.Context) error {
 		return flow.ApplyDirect(ctx, t)
 	})
 	if err != nil {
-		return fmt.Errorf("apply: %w", err)
+		return "", "", fmt.Errorf("apply %s: %w", tag, err)
 	}
-	flow, _, err := s.flow(s.Stderr)
+	flow, _, err := s.flowFor(s.Stderr, tag, s.workloadDir(region))
 	if err != nil {
-		return err
+		return "", "", err
 	}
 	out, err := flow.Outputs(ctx, t)
 	if err != nil {
-		return err
+		return "", "", err
 	}
 	apiURL := s.RuntimeURL() + "/" + out.String("api_id") + "/" + out.String("stage_name")
 	apiKey := out.String("api_key")
 	if err := s.waitAPI(ctx, apiURL, apiKey); err != nil {
-		return err
+		return "", "", err
 	}
-	env := []string{
-		"API_URL=" + apiURL, "API_KEY=" + apiKey, "LOCALRUN_URL=" + s.RuntimeURL(), "AWS_ENDPOINT_URL=" + s.MotoURL(),
-		"AWS_REGION=" + s.Region, "AWS_DEFAULT_REGION=" + s.Region, "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
-		"STATE_PREFIX=" + s.StatePrefix, "STATE_REGION=" + s.Region,
-	}
-	if s.NotifyWebhookURL != "" {
-		// Quoted: sourced by shells; CheckWebhookURL admits no quote.
-		env = append(env, "NOTIFY_WEBHOOK_URL='"+s.NotifyWebhookURL+"'")
-	}
-	if err := os.WriteFile(s.local("env"), []byte(strings.Join(env, "\n")+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write .local/env: %w", err)
-	}
-	fmt.Fprintf(s.Stdout, "API_URL=%s\nAPI_KEY=%s\n", apiURL, apiKey)
-	fmt.Fprintf(s.Stdout, "up: ready; settings in %s; platform stack crawl|logs|status|down\n", s.local("env"))
-	return nil
+	return apiURL, apiKey, nil
 }
 
 func (s *Stack) startMoto(ctx context.Context) error {
@@ -444,19 +591,26 @@ func (s *Stack) bootstrap(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// flow is the release flow of the local release, writing to w, with its TF_DATA_DIR .local/tf/workload.
+// flow is the release flow of the home region's local release, writing to w, with its TF_DATA_DIR
+// .local/tf/workload.
 func (s *Stack) flow(w io.Writer) (*release.Flow, *release.Target, error) {
+	return s.flowFor(w, s.Tag(), s.workloadDir(s.Region))
+}
+
+// flowFor is the release flow of one local release (tag), writing to w, with TF_DATA_DIR dataDir. The
+// state buckets are the home region's (STATE_REGION).
+func (s *Stack) flowFor(w io.Writer, tag, dataDir string) (*release.Flow, *release.Target, error) {
 	cfg := release.Config{
 		StatePrefix: s.StatePrefix, StateRegion: s.Region, StateLocking: release.LockingDynamoDB,
 		Arch: runtime.GOARCH, Endpoint: s.MotoURL(),
 	}
 	cfg.SetDefaults()
 	f := &release.Flow{Root: s.Root, Config: cfg, TF: s.TF, Go: s.Go, Runner: s.Runner, Env: s.emulatorEnv(), Stdout: w, Stderr: w}
-	t, err := f.Prepare(s.Tag())
+	t, err := f.Prepare(tag)
 	if err != nil {
 		return nil, nil, err
 	}
-	t.DataDir = s.local("tf", "workload")
+	t.DataDir = dataDir
 	return f, t, nil
 }
 
@@ -647,16 +801,41 @@ func HealthSummary(body []byte) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// Crawl fires the crawler's schedule through the local runtime now and prints the result (the crawl
-// and its alarm transitions).
-func (s *Stack) Crawl(ctx context.Context) error {
-	target := s.RuntimeURL() + "/_local/schedules/fire"
-	if flow, t, err := s.flow(io.Discard); err == nil {
-		if out, err := flow.Outputs(ctx, t); err == nil {
-			if rule := out.String("crawler_schedule_rule"); rule != "" {
-				target += "?rule=" + url.QueryEscape(rule)
+// upRegions is the regions the running stack was brought up with (REGIONS in .local/env), else the
+// configured ones.
+func (s *Stack) upRegions() []string {
+	b, err := os.ReadFile(s.local("env")) // #nosec G304 -- the stack's own settings file
+	if err == nil {
+		if v := envValue(strings.Split(string(b), "\n"), "REGIONS"); v != "" {
+			if regions, err := localrun.ParseRegions(v, s.Region); err == nil {
+				return regions
 			}
 		}
+	}
+	return s.regions()
+}
+
+// Crawl fires the crawler's schedule of every region of the stack through the local runtime now and
+// prints the result (the crawls and their alarm transitions).
+func (s *Stack) Crawl(ctx context.Context) error {
+	target := s.RuntimeURL() + "/_local/schedules/fire"
+	var rules []string
+	home := s.upRegions()[0]
+	for _, region := range s.upRegions() {
+		dir := s.local("tf", "workload")
+		if region != home {
+			dir = s.local("tf", "workload-"+region)
+		}
+		if flow, t, err := s.flowFor(io.Discard, s.TagOf(region), dir); err == nil {
+			if out, err := flow.Outputs(ctx, t); err == nil {
+				if rule := out.String("crawler_schedule_rule"); rule != "" && !slices.Contains(rules, rule) {
+					rules = append(rules, rule)
+				}
+			}
+		}
+	}
+	if len(rules) > 0 {
+		target += "?rule=" + url.QueryEscape(strings.Join(rules, ","))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, nil)
 	if err != nil {

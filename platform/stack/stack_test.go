@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,7 +70,7 @@ const healthDoc = `{"status":"ok","emulator":"http://127.0.0.1:1","region":"us-e
 func fakeRuntime(args []string) {
 	fs := flag.NewFlagSet("localrun", flag.ExitOnError)
 	listen := fs.String("listen", "", "")
-	for _, f := range []string{"endpoint", "region", "artifacts", "state", "extra-ca"} {
+	for _, f := range []string{"endpoint", "region", "regions", "artifacts", "state", "extra-ca"} {
 		fs.String(f, "", "")
 	}
 	_ = fs.Parse(args)
@@ -77,6 +78,12 @@ func fakeRuntime(args []string) {
 		switch r.URL.Path {
 		case "/_local/health":
 			_, _ = io.WriteString(w, healthDoc)
+		case "/_local/replication/sync":
+			if r.Method != http.MethodPost {
+				w.WriteHeader(http.StatusMethodNotAllowed)
+				return
+			}
+			_, _ = io.WriteString(w, `{"records":0,"tables":[]}`)
 		case "/_local/schedules/fire":
 			_, _ = fmt.Fprintf(w, `{"results":[{"rule":%q}],"alarm_transitions":[]}`, r.URL.Query().Get("rule"))
 		case "/abc/v1/urls":
@@ -125,6 +132,18 @@ func (f *fakeTerraform) Run(_ context.Context, c proc.Cmd) error {
 		_, _ = io.WriteString(c.Stdout, `{"api_id":{"value":"abc"},"stage_name":{"value":"v1"},"api_key":{"value":"the-key"},"crawler_schedule_rule":{"value":"rule-1"}}`)
 	}
 	return nil
+}
+
+// index is the position of c among the recorded commands (-1: not recorded).
+func (f *fakeTerraform) index(c proc.Cmd) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, r := range f.calls {
+		if slices.Equal(r.Args, c.Args) && slices.Equal(r.Env, c.Env) {
+			return i
+		}
+	}
+	return -1
 }
 
 func (f *fakeTerraform) find(dir, sub string) []proc.Cmd {
@@ -183,6 +202,8 @@ func newFixture(t *testing.T) *fixture {
 	root := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "terraform", "workload", "envs"), 0o750))
 	require.NoError(t, os.WriteFile(filepath.Join(root, "terraform", "workload", "envs", "local.tfvars"), nil, 0o600))
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "terraform", "global", "envs"), 0o750))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "terraform", "global", "envs", "local.tfvars"), nil, 0o600))
 	// The runtime binary is a copy of the test binary, so a test can make it "newer".
 	self, err := os.Executable()
 	require.NoError(t, err)
@@ -283,7 +304,21 @@ func TestUpStatusCrawlDown(t *testing.T) {
 	assert.Equal(t, []string{"-chdir=" + wl, "apply", "-input=false", "-no-color", "-auto-approve", "-lock-timeout=2m",
 		"-var-file=envs/local.tfvars", "-var", "environment=local", "-var", "region=us-east-1", "-var", "team=local",
 		"-var", "release_version=0.0.0-local", "-var", "artifacts_dir=../../build/" + arch, "-var", "lambda_architecture=" + release.LambdaArchitecture(arch),
+		"-var", `global_state={ bucket = "webhealth-tfstate-local", key = "local/local-global/terraform.tfstate", region = "us-east-1", endpoint = "` + st.MotoURL() + `" }`,
 		"-var", "aws_endpoint_url=" + st.MotoURL()}, apply[0].Args)
+	// Before it, the global stack: terraform/global with the stack's regions, its own TF_DATA_DIR.
+	gl := filepath.Join(root, "terraform", "global")
+	global := fx.tf.find(gl, "apply")
+	require.Len(t, global, 1)
+	globalVars := filepath.Join(root, ".local", "tf", "global.tfvars.json")
+	assert.Equal(t, []string{"-chdir=" + gl, "apply", "-input=false", "-no-color", "-auto-approve", "-lock-timeout=2m",
+		"-var-file=envs/local.tfvars", "-var-file=" + globalVars, "-var", "environment=local", "-var", "team=local",
+		"-var", "release_version=0.0.0-local", "-var", "aws_endpoint_url=" + st.MotoURL()}, global[0].Args)
+	assert.Contains(t, global[0].Env, "TF_DATA_DIR="+filepath.Join(root, ".local", "tf", "global"))
+	regions, err := os.ReadFile(globalVars)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"regions": ["us-east-1"]}`, string(regions))
+	assert.Less(t, fx.tf.index(global[0]), fx.tf.index(apply[0]), "the global stack is released before the regional one")
 	assert.Contains(t, apply[0].Env, "TF_DATA_DIR="+filepath.Join(root, ".local", "tf", "workload"))
 	backend, err := os.ReadFile(filepath.Join(root, ".local", "tf", "workload", "backend.hcl"))
 	require.NoError(t, err)
@@ -306,7 +341,7 @@ func TestUpStatusCrawlDown(t *testing.T) {
 
 	env, err := os.ReadFile(filepath.Join(root, ".local", "env"))
 	require.NoError(t, err)
-	assert.Equal(t, "API_URL="+apiURL+"\nAPI_KEY=the-key\nLOCALRUN_URL="+st.RuntimeURL()+"\nAWS_ENDPOINT_URL="+st.MotoURL()+
+	assert.Equal(t, "API_URL="+apiURL+"\nAPI_KEY=the-key\nAPI_URL_US_EAST_1="+apiURL+"\nAPI_KEY_US_EAST_1=the-key\nREGIONS=us-east-1\nLOCALRUN_URL="+st.RuntimeURL()+"\nAWS_ENDPOINT_URL="+st.MotoURL()+
 		"\nAWS_REGION=us-east-1\nAWS_DEFAULT_REGION=us-east-1\nAWS_ACCESS_KEY_ID=local\nAWS_SECRET_ACCESS_KEY=local\n"+
 		"STATE_PREFIX=webhealth-tfstate\nSTATE_REGION=us-east-1\n", string(env))
 
@@ -571,8 +606,41 @@ func TestLoadConfig(t *testing.T) {
 	t.Parallel()
 	cfg, err := stack.LoadConfig(func(string) string { return "" })
 	require.NoError(t, err)
-	assert.Equal(t, stack.Config{MotoPort: 4566, LocalrunPort: 4567, Region: "us-east-1", Team: "local", Version: "0.0.0-local", StatePrefix: "webhealth-tfstate"}, cfg)
+	assert.Equal(t, stack.Config{MotoPort: 4566, LocalrunPort: 4567, Region: "us-east-1", Regions: []string{"us-east-1"}, Team: "local", Version: "0.0.0-local", StatePrefix: "webhealth-tfstate"}, cfg)
 	assert.Equal(t, "local_us-east-1/local/0.0.0-local", cfg.Tag())
+	assert.Equal(t, "local_global/local/0.0.0-local", cfg.GlobalTag())
+
+	// REGIONS: the home region first; LOCAL_REGION alone is one region.
+	cfg, err = stack.LoadConfig(func(k string) string { return map[string]string{"REGIONS": "us-east-1,eu-west-1"}[k] })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"us-east-1", "eu-west-1"}, cfg.Regions)
+	assert.Equal(t, "us-east-1", cfg.Region)
+	assert.Equal(t, "local_eu-west-1/local/0.0.0-local", cfg.TagOf("eu-west-1"))
+	cfg, err = stack.LoadConfig(func(k string) string {
+		return map[string]string{"LOCAL_REGION": "eu-west-1", "REGIONS": "eu-west-1,ap-south-1"}[k]
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "eu-west-1", cfg.Region)
+	cfg, err = stack.LoadConfig(func(k string) string { return map[string]string{"LOCAL_REGION": "eu-west-1"}[k] })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"eu-west-1"}, cfg.Regions)
+	for value, want := range map[string]string{
+		"us-east-1,eu-west-1,us-east-1": "named twice",
+		"us-east-1 eu-west-1":           "comma-separated region names",
+		"us-east-1,$(id)":               "comma-separated region names",
+		"us-east-1;touch /tmp/x":        "comma-separated region names",
+		"US-EAST-1":                     "lower case",
+		",eu-west-1":                    "comma-separated region names",
+	} {
+		_, err = stack.LoadConfig(func(k string) string { return map[string]string{"REGIONS": value}[k] })
+		assert.ErrorContains(t, err, want, "REGIONS=%q", value)
+		assert.ErrorContains(t, err, "REGIONS", "REGIONS=%q", value)
+	}
+	_, err = stack.LoadConfig(func(k string) string {
+		return map[string]string{"LOCAL_REGION": "us-east-1", "REGIONS": "eu-west-1,us-east-1"}[k]
+	})
+	assert.ErrorContains(t, err, "the first of REGIONS is the home region")
+	assert.Equal(t, "API_URL_EU_WEST_1", "API_URL_"+stack.EnvName("eu-west-1"))
 
 	_, err = stack.LoadConfig(func(k string) string {
 		return map[string]string{"MOTO_PORT": "99999", "LOCALRUN_PORT": "x", "LOCAL_REGION": "Mars", "LOCAL_TEAM": "Local",
@@ -634,4 +702,65 @@ func TestHealthSummaryRefusesGarbage(t *testing.T) {
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(out, &m))
 	assert.Equal(t, map[string]any{"status": nil, "errors": nil, "apis": []any{}, "functions": []any{}, "schedules": []any{}, "sqs_mappings": []any{}, "alarms": []any{}}, m)
+}
+
+// make up REGIONS=us-east-1,eu-west-1: one local runtime serving both regions, the global stack with both,
+// then one regional stack per region (the home region first, each with its own TF_DATA_DIR and state key,
+// the state in the home region's buckets), API_URL_<REGION> per region in .local/env, make crawl firing
+// every region's crawler.
+func TestUpTwoRegions(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	st, root := fx.st, fx.root
+	st.Regions = []string{"us-east-1", "eu-west-1"}
+	ctx := context.Background()
+	require.NoError(t, st.Up(ctx), fx.out.String())
+
+	argv, err := os.ReadFile("/proc/" + strconv.Itoa(pidOf(t, root, "localrun")) + "/cmdline")
+	require.NoError(t, err)
+	assert.Contains(t, string(argv), "\x00-regions\x00us-east-1,eu-west-1\x00")
+	regions, err := os.ReadFile(filepath.Join(root, ".local", "tf", "global.tfvars.json"))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"regions": ["us-east-1", "eu-west-1"]}`, string(regions))
+
+	applies := fx.tf.find(filepath.Join(root, "terraform", "workload"), "apply")
+	require.Len(t, applies, 2)
+	for i, want := range []struct{ region, dataDir, key string }{
+		{"us-east-1", "workload", "local/local-us-east-1/terraform.tfstate"},
+		{"eu-west-1", "workload-eu-west-1", "local/local-eu-west-1/terraform.tfstate"},
+	} {
+		assert.Contains(t, applies[i].Args, "region="+want.region)
+		assert.Contains(t, applies[i].Args, `global_state={ bucket = "webhealth-tfstate-local", key = "local/local-global/terraform.tfstate", region = "us-east-1", endpoint = "`+st.MotoURL()+`" }`)
+		assert.Contains(t, applies[i].Env, "TF_DATA_DIR="+filepath.Join(root, ".local", "tf", want.dataDir))
+		backend, err := os.ReadFile(filepath.Join(root, ".local", "tf", want.dataDir, "backend.hcl"))
+		require.NoError(t, err)
+		assert.Contains(t, string(backend), "key    = \""+want.key+"\"\nregion = \"us-east-1\"\n", "the state in the home region's bucket")
+	}
+	global := fx.tf.find(filepath.Join(root, "terraform", "global"), "apply")
+	require.Len(t, global, 1)
+	assert.Less(t, fx.tf.index(global[0]), fx.tf.index(applies[0]))
+	assert.FileExists(t, filepath.Join(root, ".local", "logs", "apply-eu-west-1.log"))
+
+	env, err := os.ReadFile(filepath.Join(root, ".local", "env"))
+	require.NoError(t, err)
+	apiURL := st.RuntimeURL() + "/abc/v1"
+	for _, line := range []string{"API_URL=" + apiURL, "API_KEY=the-key", "API_URL_US_EAST_1=" + apiURL, "API_URL_EU_WEST_1=" + apiURL,
+		"API_KEY_EU_WEST_1=the-key", "REGIONS=us-east-1,eu-west-1", "AWS_REGION=us-east-1", "STATE_REGION=us-east-1"} {
+		assert.Contains(t, strings.Split(string(env), "\n"), line)
+	}
+	assert.Contains(t, fx.out.String(), "API_URL_EU_WEST_1="+apiURL+"\n")
+
+	// make crawl without REGIONS still fires every region the stack was brought up with.
+	crawl := *st
+	crawl.Regions = []string{"us-east-1"}
+	fx.out.Reset()
+	require.NoError(t, crawl.Crawl(ctx))
+	assert.Contains(t, fx.out.String(), `"rule": "rule-1"`, "the regions' rules, each once")
+	outputs := 0
+	for _, c := range fx.tf.calls {
+		if len(c.Args) > 1 && c.Args[1] == "output" && slices.Contains(c.Env, "TF_DATA_DIR="+filepath.Join(root, ".local", "tf", "workload-eu-west-1")) {
+			outputs++
+		}
+	}
+	assert.Positive(t, outputs, "the other region's outputs are read for its crawler rule")
 }
