@@ -16,6 +16,7 @@ import (
 
 	"github.com/webhealth/webhealth/internal/awsconfig"
 	"github.com/webhealth/webhealth/internal/awsconfig/cwquery"
+	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/crawler"
 	"github.com/webhealth/webhealth/internal/netguard"
 	"github.com/webhealth/webhealth/internal/probe"
@@ -50,7 +51,12 @@ func main() {
 	opts := []crawler.Option{crawler.WithLease(store.NewLeases(db, cfg.URLsTable))}
 	if cfg.ChecksTable != "" {
 		// Multi-region (docs/design.md): this region's check of each target; last_check only in the home region.
-		opts = append(opts, crawler.WithChecks(store.NewChecks(db, cfg.ChecksTable)))
+		checks := store.NewChecks(db, cfg.ChecksTable)
+		opts = append(opts, crawler.WithChecks(checks))
+		if contract.JudgesVerdict(cfg.Regions) {
+			// The home region of several also judges the verdict from the other regions' checks (RegionsDown).
+			opts = append(opts, crawler.WithVerdict(checks))
+		}
 	}
 	if cfg.ShardQueueURL != "" {
 		// Fan-out (docs/design.md, "Fan-out"): only with a shard queue; without one a run judges every target.

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,7 +32,7 @@ var (
 	// ErrNoTarget: the alarm names no target (no TargetId dimension, name not <prefix>-<id>-<kind>).
 	ErrNoTarget = errors.New("alarm does not name a target")
 	// ErrUnknownKind: the alarm belongs to a target but is not one of contract.AlarmKinds.
-	ErrUnknownKind = errors.New("alarm kind is not availability, latency or certificate")
+	ErrUnknownKind = errors.New("alarm kind is not availability, latency, certificate, verdict or degraded")
 )
 
 // StateChange is one alarm state change of a target, parsed from a CloudWatch alarm notification.
@@ -200,6 +202,27 @@ func kindOf(alarmName, metric string) string {
 		return contract.AlarmKindLatency
 	case strings.HasSuffix(alarmName, "-"+contract.AlarmKindCertificate), metric == contract.MetricCertDaysRemaining:
 		return contract.AlarmKindCertificate
+	// RegionsDown is read by both verdict kinds: only the name tells them apart.
+	case strings.HasSuffix(alarmName, "-"+contract.AlarmKindVerdict):
+		return contract.AlarmKindVerdict
+	case strings.HasSuffix(alarmName, "-"+contract.AlarmKindDegraded):
+		return contract.AlarmKindDegraded
 	}
 	return ""
+}
+
+// reasonDatapoint is the first datapoint of a threshold alarm's NewStateReason, CloudWatch's
+// "Threshold Crossed: 2 out of the last 2 datapoints [3.0 (21/11/26 10:02:00), 2.0 (21/11/26 10:01:00)]
+// was ...": the newest value the alarm judged.
+var reasonDatapoint = regexp.MustCompile(`datapoints? \[(-?[0-9]+(?:\.[0-9]+)?(?:E-?[0-9]+)?) \(`)
+
+// NewestDatapoint is the newest datapoint value CloudWatch names in the change's reason; ok is false when
+// the reason names none (a hand-made or an INSUFFICIENT_DATA reason).
+func (c StateChange) NewestDatapoint() (v float64, ok bool) {
+	m := reasonDatapoint.FindStringSubmatch(c.Reason)
+	if m == nil {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	return v, err == nil
 }

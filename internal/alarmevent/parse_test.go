@@ -230,7 +230,7 @@ func TestParseErrorSaysWhy(t *testing.T) {
 	_, err := p.Parse(message(t, awsSingleMetric))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `alarm "EXAMPLE" has no valid TargetId dimension`)
-	assert.Contains(t, err.Error(), prefix+"-<target id>-(availability|latency|certificate)")
+	assert.Contains(t, err.Error(), prefix+"-<target id>-(availability|latency|certificate|verdict|degraded)")
 
 	_, err = p.Parse(variant(t, func(m map[string]any) { delete(m, "AlarmName"); delete(m, "StateChangeTime") }))
 	require.Error(t, err)
@@ -281,4 +281,81 @@ func errorsIsAny(err error, targets ...error) bool {
 		}
 	}
 	return false
+}
+
+// TestParseVerdictAlarms: the home region's verdict alarm (one metric, RegionsDown by TargetId alone) and
+// its degraded alarm (metric math: the target from the query that carries TargetId, the kind from the
+// name) are changes of their target, as CloudWatch sends them.
+func TestParseVerdictAlarms(t *testing.T) {
+	t.Parallel()
+	p := alarmevent.NewParser(prefix)
+	tests := []struct {
+		name, message string
+		want          alarmevent.StateChange
+		newest        float64
+		hasNewest     bool
+	}{
+		{name: "verdict ALARM", message: message(t, snsevents.OurVerdict), newest: 3, hasNewest: true, want: alarmevent.StateChange{
+			TargetID: targetID, Kind: contract.AlarmKindVerdict, AlarmName: prefix + "-" + targetID + "-verdict",
+			NewState: "ALARM", OldState: "OK", StateChangeTime: ms("2026-11-21T10:03:12.345Z"), MetricName: contract.MetricRegionsDown,
+			Reason: "Threshold Crossed: 2 out of the last 2 datapoints [3.0 (21/11/26 10:02:00), 2.0 (21/11/26 10:01:00)] was greater than or equal to the threshold (2.0) (minimum 2 datapoints for OK -> ALARM transition).",
+		}},
+		{name: "verdict OK", message: message(t, snsevents.OurVerdictOK), newest: 0, hasNewest: true, want: alarmevent.StateChange{
+			TargetID: targetID, Kind: contract.AlarmKindVerdict, AlarmName: prefix + "-" + targetID + "-verdict",
+			NewState: "OK", OldState: "ALARM", StateChangeTime: ms("2026-11-21T10:09:12.601Z"), MetricName: contract.MetricRegionsDown,
+			Reason: "Threshold Crossed: 2 out of the last 2 datapoints [0.0 (21/11/26 10:08:00), 0.0 (21/11/26 10:07:00)] was not greater than or equal to the threshold (2.0) (minimum 2 datapoints for ALARM -> OK transition).",
+		}},
+		{name: "degraded ALARM (metric math)", message: message(t, snsevents.OurDegraded), newest: 1, hasNewest: true, want: alarmevent.StateChange{
+			TargetID: targetID, Kind: contract.AlarmKindDegraded, AlarmName: prefix + "-" + targetID + "-degraded",
+			NewState: "ALARM", OldState: "OK", StateChangeTime: ms("2026-11-21T10:03:12.345Z"), MetricName: contract.MetricRegionsDown,
+			Reason: "Threshold Crossed: 2 out of the last 2 datapoints [1.0 (21/11/26 10:02:00), 1.0 (21/11/26 10:01:00)] was greater than or equal to the threshold (1.0) (minimum 2 datapoints for OK -> ALARM transition).",
+		}},
+		{name: "degraded named by hand: the kind from the suffix", message: snsevents.Edited(t, snsevents.OurDegraded, func(m map[string]any) {
+			m["AlarmName"] = "my-degraded"
+			m["NewStateReason"] = "set by hand"
+		}), want: alarmevent.StateChange{
+			TargetID: targetID, Kind: contract.AlarmKindDegraded, AlarmName: "my-degraded", Reason: "set by hand",
+			NewState: "ALARM", OldState: "OK", StateChangeTime: ms("2026-11-21T10:03:12.345Z"), MetricName: contract.MetricRegionsDown,
+		}},
+		{name: "verdict named by hand", message: snsevents.Edited(t, snsevents.OurVerdict, func(m map[string]any) { m["AlarmName"] = "x-verdict" }),
+			newest: 3, hasNewest: true, want: alarmevent.StateChange{
+				TargetID: targetID, Kind: contract.AlarmKindVerdict, AlarmName: "x-verdict",
+				NewState: "ALARM", OldState: "OK", StateChangeTime: ms("2026-11-21T10:03:12.345Z"), MetricName: contract.MetricRegionsDown,
+				Reason: "Threshold Crossed: 2 out of the last 2 datapoints [3.0 (21/11/26 10:02:00), 2.0 (21/11/26 10:01:00)] was greater than or equal to the threshold (2.0) (minimum 2 datapoints for OK -> ALARM transition).",
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := p.Parse(tc.message)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+			v, ok := got.NewestDatapoint()
+			assert.Equal(t, tc.hasNewest, ok)
+			assert.Equal(t, tc.newest, v)
+		})
+	}
+	_, err := p.Parse(snsevents.Edited(t, snsevents.OurVerdict, func(m map[string]any) {
+		m["AlarmName"] = "x-regionsdown"
+	}))
+	require.ErrorIs(t, err, alarmevent.ErrUnknownKind, "RegionsDown alone does not say verdict or degraded")
+}
+
+func TestNewestDatapoint(t *testing.T) {
+	t.Parallel()
+	for reason, want := range map[string]float64{
+		"Threshold Crossed: 1 datapoint [2.0 (02/12/26 08:00:00)] was greater than or equal to the threshold (2.0).":             2,
+		"Threshold Crossed: 2 out of the last 3 datapoints [12.5 (21/11/26 10:02:00), 1.0 (21/11/26 10:01:00)] was greater than": 12.5,
+		"Threshold Crossed: 1 out of the last 1 datapoints [1.0E-4 (21/11/26 10:02:00)] was greater than":                        0.0001,
+		alarmReason: 0,
+	} {
+		c := alarmevent.StateChange{Reason: reason}
+		got, ok := c.NewestDatapoint()
+		assert.True(t, ok, reason)
+		assert.Equal(t, want, got, reason)
+	}
+	for _, reason := range []string{"", "Unchecked: Initial alarm creation", "Insufficient Data: 2 datapoints were unknown.", "datapoints [abc (x)]"} {
+		_, ok := alarmevent.StateChange{Reason: reason}.NewestDatapoint()
+		assert.False(t, ok, reason)
+	}
 }

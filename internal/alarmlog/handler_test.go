@@ -24,6 +24,7 @@ import (
 	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
+	"github.com/webhealth/webhealth/internal/testutil/snsevents"
 )
 
 var now = time.Date(2026, 11, 21, 10, 3, 14, 250_000_000, time.UTC)
@@ -184,7 +185,7 @@ func TestHandleStoresOneItemPerRecord(t *testing.T) {
 		}
 	}
 	noTarget := `alarm does not name a target: alarm "EXAMPLE" has no valid TargetId dimension and its name is not ` +
-		prefix + `-<target id>-(availability|latency|certificate)`
+		prefix + `-<target id>-(availability|latency|certificate|verdict|degraded)`
 	tests := []struct {
 		file string
 		want map[string]string
@@ -201,6 +202,22 @@ func TestHandleStoresOneItemPerRecord(t *testing.T) {
 			"new_state": "OK", "old_state": "ALARM",
 			"reason":            "Threshold Crossed: 2 out of the last 2 datapoints [1.0 (21/11/26 10:08:00), 1.0 (21/11/26 10:07:00)] was not less than the threshold (1.0) (minimum 1 datapoint for ALARM -> OK transition).",
 			"state_change_time": "2026-11-21T10:09:12.601Z", "metric_name": "Availability", "recorded_at": recorded, "expires_at": expiresAt(90),
+		}},
+		// The verdict alarms of the home region of several: recorded in the history like the others
+		// (a degraded change is recorded whether or not the notifier tells it).
+		{snsevents.OurVerdict, map[string]string{
+			"target_id": targetID, "sk": "2026-11-21T10:03:12.345Z#6b2d7e41-0c8a-5f3e-b9d1-2a4c6e8f0b17",
+			"message_id": "6b2d7e41-0c8a-5f3e-b9d1-2a4c6e8f0b17", "alarm_name": prefix + "-" + targetID + "-verdict", "alarm_kind": "verdict",
+			"new_state": "ALARM", "old_state": "OK",
+			"reason":            "Threshold Crossed: 2 out of the last 2 datapoints [3.0 (21/11/26 10:02:00), 2.0 (21/11/26 10:01:00)] was greater than or equal to the threshold (2.0) (minimum 2 datapoints for OK -> ALARM transition).",
+			"state_change_time": "2026-11-21T10:03:12.345Z", "metric_name": "RegionsDown", "recorded_at": recorded, "expires_at": expiresAt(90),
+		}},
+		{snsevents.OurDegraded, map[string]string{
+			"target_id": targetID, "sk": "2026-11-21T10:03:12.345Z#2e8b4f6a-7c1d-5a9e-b3f5-8d0a2c4e6f81",
+			"message_id": "2e8b4f6a-7c1d-5a9e-b3f5-8d0a2c4e6f81", "alarm_name": prefix + "-" + targetID + "-degraded", "alarm_kind": "degraded",
+			"new_state": "ALARM", "old_state": "OK",
+			"reason":            "Threshold Crossed: 2 out of the last 2 datapoints [1.0 (21/11/26 10:02:00), 1.0 (21/11/26 10:01:00)] was greater than or equal to the threshold (1.0) (minimum 2 datapoints for OK -> ALARM transition).",
+			"state_change_time": "2026-11-21T10:03:12.345Z", "metric_name": "RegionsDown", "recorded_at": recorded, "expires_at": expiresAt(90),
 		}},
 		{awsSingleMetric, raw(awsSingleMetric, noTarget)},
 		{awsMultipleMetric, raw(awsMultipleMetric, noTarget)},
@@ -459,7 +476,7 @@ func TestHandleRetentionSetsTTL(t *testing.T) {
 // a known kind, or under "_unparsed" with the message and the reason; the sort key is always
 // "<time>#<message id>".
 func FuzzHandle(f *testing.F) {
-	for _, name := range []string{awsSNSEvent, awsSingleMetric, ourAlarm, ourOK} {
+	for _, name := range []string{awsSNSEvent, awsSingleMetric, ourAlarm, ourOK, snsevents.OurVerdict, snsevents.OurDegraded} {
 		f.Add(message(f, name), "TestInvoke")
 	}
 	f.Add("\xff\xfe not utf-8", "\xff")

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/webhealth/webhealth/internal/target"
+	"github.com/webhealth/webhealth/internal/verdict"
 )
 
 // Metric names.
@@ -21,6 +22,12 @@ const (
 	MetricTLSLatency        = "TLSLatency"
 	MetricTTFB              = "TTFB"
 	MetricCertDaysRemaining = "CertDaysRemaining"
+
+	// MetricRegionsDown is the environment's verdict on a target (docs/design.md "Multi-region"): how
+	// many of its regions whose latest checks count see it down. Only the home region's crawler of a
+	// multi-region environment publishes it, at each check of the target, with the dimension TargetId
+	// alone: it is the environment's, not a region's.
+	MetricRegionsDown = "RegionsDown"
 
 	// Per run (dimension Region).
 	MetricTargetsChecked = "TargetsChecked"
@@ -58,6 +65,7 @@ type Metric struct {
 func Metrics() []Metric {
 	perTarget := []string{DimensionTargetID, DimensionRegion}
 	perRun := []string{DimensionRegion}
+	perEnvironment := []string{DimensionTargetID}
 	return []Metric{
 		{MetricAvailability, perTarget},
 		{MetricLatency, perTarget},
@@ -66,6 +74,7 @@ func Metrics() []Metric {
 		{MetricTLSLatency, perTarget},
 		{MetricTTFB, perTarget},
 		{MetricCertDaysRemaining, perTarget},
+		{MetricRegionsDown, perEnvironment},
 		{MetricTargetsChecked, perRun},
 		{MetricTargetsDown, perRun},
 		{MetricTargetsSkipped, perRun},
@@ -93,20 +102,51 @@ const (
 	AlarmKindLatency      = "latency"
 	// AlarmKindCertificate alarms on CertDaysRemaining; only https targets have one.
 	AlarmKindCertificate = "certificate"
+	// AlarmKindVerdict alarms on RegionsDown >= the quorum: the environment's verdict is down. Only the
+	// home region of a multi-region environment has one per target.
+	AlarmKindVerdict = "verdict"
+	// AlarmKindDegraded is a metric math alarm on RegionsDown: at least one region but fewer than the
+	// quorum see the target down, so it never holds at once with the verdict alarm. Only the home region of
+	// a multi-region environment whose quorum is above 1 has one per target (with a quorum of 1 one
+	// region down is down).
+	AlarmKindDegraded = "degraded"
 )
 
-// AlarmKinds lists every kind of per-target alarm.
+// AlarmKinds lists every kind of per-target alarm (what a name may end with).
 func AlarmKinds() []string {
+	return []string{AlarmKindAvailability, AlarmKindLatency, AlarmKindCertificate, AlarmKindVerdict, AlarmKindDegraded}
+}
+
+// RegionalAlarmKinds are the kinds every region keeps per target, on its own checks (the metrics with a
+// Region dimension).
+func RegionalAlarmKinds() []string {
 	return []string{AlarmKindAvailability, AlarmKindLatency, AlarmKindCertificate}
 }
 
-// AlarmKindsOf lists the kinds of alarm an enabled target with this (normalized) URL has: availability
-// and latency always, certificate only for https, the one scheme with a certificate to expire.
-func AlarmKindsOf(url string) []string {
+// MultiRegion reports whether an environment has more than one region: then alerting follows the
+// verdict (docs/design.md "Multi-region"), and a region's availability alarm is recorded, not told.
+func MultiRegion(env verdict.Settings) bool { return len(env.Regions) > 1 }
+
+// JudgesVerdict reports whether a crawler with these settings publishes RegionsDown and keeps the verdict
+// alarms: the home region's of a multi-region environment.
+func JudgesVerdict(env verdict.Settings) bool { return MultiRegion(env) && env.IsHome() }
+
+// AlarmKindsOf lists the kinds of alarm an enabled target with this (normalized) URL has in a region
+// whose settings are env: availability and latency always, certificate only for https, the one scheme
+// with a certificate to expire; and in the home region of a multi-region environment (JudgesVerdict) also
+// verdict, and degraded when the quorum is above 1. The zero env is a single region's.
+func AlarmKindsOf(url string, env verdict.Settings) []string {
+	kinds := []string{AlarmKindAvailability, AlarmKindLatency}
 	if strings.HasPrefix(url, "https://") {
-		return AlarmKinds()
+		kinds = append(kinds, AlarmKindCertificate)
 	}
-	return []string{AlarmKindAvailability, AlarmKindLatency}
+	if JudgesVerdict(env) {
+		kinds = append(kinds, AlarmKindVerdict)
+		if env.Quorum > 1 {
+			kinds = append(kinds, AlarmKindDegraded)
+		}
+	}
+	return kinds
 }
 
 // Tags the crawler sets on the alarms it creates.

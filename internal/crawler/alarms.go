@@ -30,12 +30,9 @@ const (
 // desiredAlarm is the alarm the crawler wants for t and kind.
 func (c *Crawler) desiredAlarm(t *alarmTarget, kind string) *cloudwatch.PutMetricAlarmInput {
 	in := &cloudwatch.PutMetricAlarmInput{
-		AlarmName: aws.String(contract.AlarmName(c.cfg.AlarmPrefix, t.ID, kind)),
-		Namespace: aws.String(c.cfg.MetricNamespace),
-		Dimensions: []types.Dimension{
-			{Name: aws.String(contract.DimensionTargetID), Value: aws.String(t.ID)},
-			{Name: aws.String(contract.DimensionRegion), Value: aws.String(c.region)},
-		},
+		AlarmName:         aws.String(contract.AlarmName(c.cfg.AlarmPrefix, t.ID, kind)),
+		Namespace:         aws.String(c.cfg.MetricNamespace),
+		Dimensions:        c.alarmDimensions(t.ID),
 		Period:            aws.Int32(int32(c.cfg.AlarmPeriodSeconds)),
 		EvaluationPeriods: aws.Int32(int32(c.cfg.AlarmEvalPeriods)),
 		DatapointsToAlarm: aws.Int32(int32(c.cfg.AlarmDatapoints)),
@@ -75,8 +72,74 @@ func (c *Crawler) desiredAlarm(t *alarmTarget, kind string) *cloudwatch.PutMetri
 		// the hours without a datum keep the alarm's state.
 		in.TreatMissingData = aws.String("ignore")
 		in.AlarmDescription = aws.String(truncate(fmt.Sprintf("webhealth: %s (%s) certificate expires in less than %d days", t.URL, t.Name, days), maxAlarmDescription))
+	case contract.AlarmKindVerdict, contract.AlarmKindDegraded:
+		c.verdictAlarm(in, t, kind)
 	}
 	return in
+}
+
+// alarmDimensions are the dimensions of the metric a target's alarm of a regional kind reads.
+func (c *Crawler) alarmDimensions(id string) []types.Dimension {
+	return []types.Dimension{
+		{Name: aws.String(contract.DimensionTargetID), Value: aws.String(id)},
+		{Name: aws.String(contract.DimensionRegion), Value: aws.String(c.region)},
+	}
+}
+
+// degradedExpressionID and regionsDownID are the ids of the degraded alarm's two metric queries.
+const (
+	degradedExpressionID = "degraded"
+	regionsDownID        = "m"
+)
+
+// verdictAlarm makes in the verdict or degraded alarm of t (docs/design.md "Multi-region"): both read
+// RegionsDown (dimension TargetId alone, Maximum: the worst verdict of a period, so a period is down or
+// degraded, never both), over the regional alarms' period and datapoints. verdict: RegionsDown >= the
+// quorum. degraded: a metric math alarm, IF(m >= 1 AND m < quorum, 1, 0) >= 1. Missing data is
+// "missing", as for the availability alarm: a period without a verdict (a check skipped, a run missed)
+// is neither down nor up; a home crawler that stopped is the heartbeat ops alarm's.
+func (c *Crawler) verdictAlarm(in *cloudwatch.PutMetricAlarmInput, t *alarmTarget, kind string) {
+	env := c.cfg.Regions
+	quorum, regions := env.Quorum, len(env.Regions)
+	dims := []types.Dimension{{Name: aws.String(contract.DimensionTargetID), Value: aws.String(t.ID)}}
+	in.Dimensions = dims
+	in.ComparisonOperator = types.ComparisonOperatorGreaterThanOrEqualToThreshold
+	if kind == contract.AlarmKindVerdict {
+		in.MetricName = aws.String(contract.MetricRegionsDown)
+		in.Statistic = types.StatisticMaximum
+		in.Threshold = aws.Float64(float64(quorum))
+		in.AlarmDescription = aws.String(truncate(fmt.Sprintf("webhealth: %s (%s) is down from at least %d of %d regions",
+			t.URL, t.Name, quorum, regions), maxAlarmDescription))
+		return
+	}
+	in.Metrics = []types.MetricDataQuery{
+		{
+			Id:         aws.String(degradedExpressionID),
+			Expression: aws.String(DegradedExpression(regionsDownID, quorum)),
+			Label:      aws.String("degraded"),
+			ReturnData: aws.Bool(true),
+		},
+		{
+			Id: aws.String(regionsDownID),
+			MetricStat: &types.MetricStat{
+				Metric: &types.Metric{Namespace: in.Namespace, MetricName: aws.String(contract.MetricRegionsDown), Dimensions: dims},
+				Period: in.Period,
+				Stat:   aws.String(string(types.StatisticMaximum)),
+			},
+			ReturnData: aws.Bool(false),
+		},
+	}
+	// A metric math alarm names its metrics in Metrics only.
+	in.Namespace, in.Dimensions, in.Period = nil, nil, nil
+	in.Threshold = aws.Float64(1)
+	in.AlarmDescription = aws.String(truncate(fmt.Sprintf("webhealth: %s (%s) is down from some of its %d regions, fewer than %d",
+		t.URL, t.Name, regions, quorum), maxAlarmDescription))
+}
+
+// DegradedExpression is the degraded alarm's metric math on the RegionsDown query m: 1 in a period in
+// which at least one region but fewer than quorum see the target down, else 0.
+func DegradedExpression(m string, quorum int) string {
+	return fmt.Sprintf("IF(%s >= 1 AND %s < %d, 1, 0)", m, m, quorum)
 }
 
 // certThreshold is the certificate alarm's threshold in days: the target's own (own > 0), else
@@ -114,7 +177,7 @@ func digestOfAlarm(a types.MetricAlarm) alarmDigest {
 		datapointsToAlarm: aws.ToInt32(a.DatapointsToAlarm), threshold: aws.ToFloat64(a.Threshold),
 		comparison: string(a.ComparisonOperator), treatMissingData: aws.ToString(a.TreatMissingData),
 		actionsEnabled: aws.ToBool(a.ActionsEnabled), alarmActions: a.AlarmActions, okActions: a.OKActions,
-		insufficientDataActions: a.InsufficientDataActions, unit: string(a.Unit), metrics: len(a.Metrics),
+		insufficientDataActions: a.InsufficientDataActions, unit: string(a.Unit), metrics: a.Metrics,
 		thresholdMetricID: aws.ToString(a.ThresholdMetricId), lowSampleCountPercentile: aws.ToString(a.EvaluateLowSampleCountPercentile),
 	}.digest()
 }
@@ -128,7 +191,7 @@ func digestOfInput(in *cloudwatch.PutMetricAlarmInput) alarmDigest {
 		datapointsToAlarm: aws.ToInt32(in.DatapointsToAlarm), threshold: aws.ToFloat64(in.Threshold),
 		comparison: string(in.ComparisonOperator), treatMissingData: aws.ToString(in.TreatMissingData),
 		actionsEnabled: aws.ToBool(in.ActionsEnabled), alarmActions: in.AlarmActions, okActions: in.OKActions,
-		insufficientDataActions: in.InsufficientDataActions, unit: string(in.Unit), metrics: len(in.Metrics),
+		insufficientDataActions: in.InsufficientDataActions, unit: string(in.Unit), metrics: in.Metrics,
 		thresholdMetricID: aws.ToString(in.ThresholdMetricId), lowSampleCountPercentile: aws.ToString(in.EvaluateLowSampleCountPercentile),
 	}.digest()
 }
@@ -143,7 +206,7 @@ type alarmShape struct {
 	actionsEnabled                                                   bool
 	alarmActions, okActions, insufficientDataActions                 []string
 	unit                                                             string
-	metrics                                                          int
+	metrics                                                          []types.MetricDataQuery
 	thresholdMetricID, lowSampleCountPercentile                      string
 }
 
@@ -168,14 +231,17 @@ func (s alarmShape) digest() alarmDigest {
 	for _, v := range []string{s.description, s.namespace, s.metricName, s.statistic, s.extendedStatistic} {
 		str(v)
 	}
-	dims := slices.SortedFunc(slices.Values(s.dimensions), func(a, b types.Dimension) int {
-		return cmp.Or(cmp.Compare(aws.ToString(a.Name), aws.ToString(b.Name)), cmp.Compare(aws.ToString(a.Value), aws.ToString(b.Value)))
-	})
-	num(uint64(len(dims)))
-	for _, d := range dims {
-		str(aws.ToString(d.Name))
-		str(aws.ToString(d.Value))
+	dims := func(ds []types.Dimension) {
+		ds = slices.SortedFunc(slices.Values(ds), func(a, b types.Dimension) int {
+			return cmp.Or(cmp.Compare(aws.ToString(a.Name), aws.ToString(b.Name)), cmp.Compare(aws.ToString(a.Value), aws.ToString(b.Value)))
+		})
+		num(uint64(len(ds)))
+		for _, d := range ds {
+			str(aws.ToString(d.Name))
+			str(aws.ToString(d.Value))
+		}
 	}
+	dims(s.dimensions)
 	num(uint64(uint32(s.period)))
 	num(uint64(uint32(s.evaluationPeriods)))
 	num(uint64(uint32(s.datapointsToAlarm)))
@@ -191,7 +257,32 @@ func (s alarmShape) digest() alarmDigest {
 	set(s.okActions)
 	set(s.insufficientDataActions)
 	str(s.unit)
-	num(uint64(s.metrics))
+	num(uint64(len(s.metrics)))
+	for _, q := range s.metrics { // in order: CloudWatch keeps the queries as given
+		str(aws.ToString(q.Id))
+		str(aws.ToString(q.Expression))
+		str(aws.ToString(q.Label))
+		str(aws.ToString(q.AccountId))
+		num(uint64(uint32(aws.ToInt32(q.Period))))
+		ret := uint64(1) // ReturnData defaults to true
+		if q.ReturnData != nil && !*q.ReturnData {
+			ret = 0
+		}
+		num(ret)
+		if ms := q.MetricStat; ms != nil {
+			num(1)
+			str(aws.ToString(ms.Stat))
+			str(string(ms.Unit))
+			num(uint64(uint32(aws.ToInt32(ms.Period))))
+			if m := ms.Metric; m != nil {
+				str(aws.ToString(m.Namespace))
+				str(aws.ToString(m.MetricName))
+				dims(m.Dimensions)
+			}
+		} else {
+			num(0)
+		}
+	}
 	str(s.thresholdMetricID)
 	str(s.lowSampleCountPercentile)
 	var d alarmDigest
@@ -200,7 +291,8 @@ func (s alarmShape) digest() alarmDigest {
 }
 
 // reconcileAlarms makes the alarms under the prefix follow the targets seen: those of
-// contract.AlarmKindsOf per enabled target (a certificate alarm for https only), created when
+// contract.AlarmKindsOf per enabled target (a certificate alarm for https only; the verdict alarms in
+// the home region of a multi-region environment), created when
 // missing, rewritten when a field differs (their digests differ: every field the crawler sets, and
 // none it does not set), and (only when the scan saw every target) deleted when their target is gone
 // or disabled or no longer has that kind (an https target changed to http). existing is what
@@ -218,7 +310,7 @@ func (c *Crawler) reconcileAlarms(ctx context.Context, existing owned, err error
 	var stale []string
 	if complete {
 		for name, ref := range existing.refs {
-			if t, ok := seen[ref.id]; !ok || (t != nil && !slices.Contains(contract.AlarmKindsOf(t.URL), ref.kind)) {
+			if t, ok := seen[ref.id]; !ok || (t != nil && !slices.Contains(contract.AlarmKindsOf(t.URL, c.cfg.Regions), ref.kind)) {
 				stale = append(stale, name)
 			}
 		}
@@ -233,7 +325,7 @@ func (c *Crawler) reconcileAlarms(ctx context.Context, existing owned, err error
 		if t == nil {
 			continue
 		}
-		for _, kind := range contract.AlarmKindsOf(t.URL) {
+		for _, kind := range contract.AlarmKindsOf(t.URL, c.cfg.Regions) {
 			want := c.desiredAlarm(t, kind)
 			if have, ok := existing.alarms[aws.ToString(want.AlarmName)]; !ok || have != digestOfInput(want) {
 				puts = append(puts, want)

@@ -103,7 +103,7 @@ func TestSameAlarmComparesEveryFieldSet(t *testing.T) {
 		{name: "unit set", mutate: func(a *cwtypes.MetricAlarm) { a.Unit = cwtypes.StandardUnitSeconds }},
 		{name: "metric math", mutate: func(a *cwtypes.MetricAlarm) { a.Metrics = []cwtypes.MetricDataQuery{{Id: aws.String("m1")}} }},
 	}
-	for _, kind := range contract.AlarmKinds() {
+	for _, kind := range contract.RegionalAlarmKinds() {
 		want := c.desiredAlarm(tg, kind)
 		for _, tc := range tests {
 			t.Run(kind+"/"+tc.name, func(t *testing.T) {
@@ -141,7 +141,7 @@ func TestReconcileAlarms(t *testing.T) {
 	plain := &alarmTarget{ID: testID(4), URL: "http://plain.example/", Name: "plain", LatencyThresholdMS: 1000}
 	// was https: its certificate alarm outlives the change until a complete run
 	downgraded := &alarmTarget{ID: testID(5), URL: "http://downgraded.example/", Name: "downgraded", LatencyThresholdMS: 1000}
-	for _, k := range contract.AlarmKinds() {
+	for _, k := range contract.RegionalAlarmKinds() {
 		seed(c, cw, a, k, nil)
 		seed(c, cw, gone, k, nil)
 	}
@@ -214,7 +214,7 @@ func TestReconcileAlarms(t *testing.T) {
 		listAndReconcile(context.Background(), c, map[string]*alarmTarget{a.ID: nil, b.ID: b, d.ID: d, plain.ID: plain, downgraded.ID: downgraded}, true, st)
 		assert.Zero(t, st.sum.AlarmsFailed)
 		assert.Empty(t, cw.deletes)
-		for _, k := range contract.AlarmKinds() {
+		for _, k := range contract.RegionalAlarmKinds() {
 			assert.Contains(t, cw.alarms, contract.AlarmName(testPrefix, a.ID, k))
 		}
 	})

@@ -280,7 +280,7 @@ func (cw *benchCW) seed(c *Crawler, db *benchDB) {
 		return alarmFromInput(c.desiredAlarm(newAlarmTarget(&t), kind))
 	}
 	for i, u := range db.urls {
-		for _, kind := range contract.AlarmKindsOf(u) {
+		for _, kind := range contract.AlarmKindsOf(u, c.cfg.Regions) {
 			cw.seeded[contract.AlarmName(c.cfg.AlarmPrefix, testID(i), kind)] = seededAlarm{target: i, kind: kind}
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/webhealth/webhealth/internal/probe"
 	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
+	"github.com/webhealth/webhealth/internal/verdict"
 )
 
 // CloudWatch is the part of the CloudWatch API the crawler uses.
@@ -55,7 +56,10 @@ type Summary struct {
 	InvalidItems      int `json:"invalid_items"`
 	LastCheckFailures int `json:"last_check_failures"`
 	// CheckFailures are the checks-table writes (this region's check of a target) that failed.
-	CheckFailures       int `json:"check_failures,omitempty"`
+	CheckFailures int `json:"check_failures,omitempty"`
+	// VerdictFailures are the checked targets whose verdict could not be judged (the other regions'
+	// checks could not be read; the home region of a multi-region environment only).
+	VerdictFailures     int `json:"verdict_failures,omitempty"`
 	MetricBatchesFailed int `json:"metric_batches_failed"`
 	AlarmsCreated       int `json:"alarms_created"`
 	AlarmsUpdated       int `json:"alarms_updated"`
@@ -89,6 +93,8 @@ type Crawler struct {
 	lease   RunLease    // nil: runs are not leased (tests)
 	fan     *fanOut     // nil: a run judges every target itself
 	checks  CheckWriter // nil: no checks table (a single-region stack)
+	// verdicts reads the other regions' checks for the verdict (WithVerdict, verdict.go); nil: none.
+	verdicts RegionChecks
 	// home: the crawler runs in the home region, the only one that writes last_check on the target item.
 	home bool
 
@@ -134,6 +140,9 @@ func New(cfg Config, region string, targets Targets, cw CloudWatch, prober Probe
 	}
 	if !c.home && c.checks == nil {
 		return nil, fmt.Errorf("crawler: region %s is not the home region %s and has no checks table to write to", region, cfg.Regions.Home)
+	}
+	if contract.JudgesVerdict(cfg.Regions) && c.verdicts == nil {
+		return nil, errNoVerdictReader
 	}
 	return c, nil
 }
@@ -282,7 +291,7 @@ func (c *Crawler) judge(ctx context.Context, d runDeadlines, st *runState, in ju
 		case <-rctx.Done():
 			// The listing outlasted the share: everything is left for the next run.
 			cancelList()
-			pending := wantedAlarms(seen)
+			pending := wantedAlarms(seen, c.cfg.Regions)
 			st.update(func(s *Summary) { s.AlarmsPending = pending })
 			slog.WarnContext(ctx, "listing the alarms outlasted the reconciliation share: nothing reconciled this run", "pending", pending)
 		}
@@ -292,9 +301,10 @@ func (c *Crawler) judge(ctx context.Context, d runDeadlines, st *runState, in ju
 	// once, so a probe slot never waits out a DynamoDB round trip. As many writers as workers; when
 	// writes fall behind, the full channel holds the workers back.
 	writes := make(chan lastCheckWrite, c.cfg.Concurrency)
+	verdicts := c.newVerdictStep(metrics, st) // nil unless the home region of several
 	var writers sync.WaitGroup
 	for range c.cfg.Concurrency {
-		writers.Go(func() { c.writeLastChecks(d.run, writes, st) })
+		writers.Go(func() { c.writeLastChecks(d.run, writes, st, verdicts) })
 	}
 	var workers sync.WaitGroup
 	for i := range c.cfg.Concurrency {
@@ -310,13 +320,14 @@ func (c *Crawler) judge(ctx context.Context, d runDeadlines, st *runState, in ju
 	workers.Wait()
 	close(writes)
 	writers.Wait()
+	verdicts.flush(d.run)
 	reconciling.Wait()
 
 	st.mu.Lock()
 	sum := st.sum
 	st.mu.Unlock()
 	sum.MetricBatchesFailed = metrics.failed()
-	sum.RunFailures = sum.LastCheckFailures + sum.CheckFailures + sum.AlarmsFailed + sum.InvalidItems + sum.ReadFailures + sum.LeaseFailures + sum.MetricBatchesFailed
+	sum.RunFailures = sum.LastCheckFailures + sum.CheckFailures + sum.VerdictFailures + sum.AlarmsFailed + sum.InvalidItems + sum.ReadFailures + sum.LeaseFailures + sum.MetricBatchesFailed
 	sum.DurationMS = msSince(start)
 	// The final batch has its own slice of the invocation deadline: never an expired context.
 	runDatums := c.runDatums(sum, time.Now())
@@ -330,7 +341,7 @@ func (c *Crawler) judge(ctx context.Context, d runDeadlines, st *runState, in ju
 
 	attrs := []any{
 		"checked", sum.Checked, "down", sum.Down, "skipped", sum.Skipped, "invalid_items", sum.InvalidItems,
-		"last_check_failures", sum.LastCheckFailures, "check_failures", sum.CheckFailures, "metric_batches_failed", sum.MetricBatchesFailed,
+		"last_check_failures", sum.LastCheckFailures, "check_failures", sum.CheckFailures, "verdict_failures", sum.VerdictFailures, "metric_batches_failed", sum.MetricBatchesFailed,
 		"alarms_created", sum.AlarmsCreated, "alarms_updated", sum.AlarmsUpdated, "alarms_deleted", sum.AlarmsDeleted,
 		"alarms_failed", sum.AlarmsFailed, "alarms_pending", sum.AlarmsPending, "read_failures", sum.ReadFailures,
 		"lease_failures", sum.LeaseFailures, "run_failures", sum.RunFailures,
@@ -349,11 +360,11 @@ func (c *Crawler) judge(ctx context.Context, d runDeadlines, st *runState, in ju
 }
 
 // wantedAlarms is how many alarms the targets seen want.
-func wantedAlarms(seen map[string]*alarmTarget) int {
+func wantedAlarms(seen map[string]*alarmTarget, env verdict.Settings) int {
 	n := 0
 	for _, t := range seen {
 		if t != nil {
-			n += len(contract.AlarmKindsOf(t.URL))
+			n += len(contract.AlarmKindsOf(t.URL, env))
 		}
 	}
 	return n
@@ -470,9 +481,10 @@ type lastCheckWrite struct {
 
 // writeLastChecks writes the results it receives until the channel is closed; it runs on a writer.
 // Each result is this region's check in the checks table (when there is one) and, in the home region
-// only, the target's last_check.
-func (c *Crawler) writeLastChecks(ctx context.Context, writes <-chan lastCheckWrite, st *runState) {
+// only, the target's last_check; with a verdict step (the home region of several), it is judged too.
+func (c *Crawler) writeLastChecks(ctx context.Context, writes <-chan lastCheckWrite, st *runState, verdicts *verdictStep) {
 	for w := range writes {
+		verdicts.add(ctx, w)
 		if c.checks != nil {
 			if err := c.checks.PutCheck(ctx, c.region, w.id, w.lc); err != nil {
 				st.update(func(s *Summary) { s.CheckFailures++ })

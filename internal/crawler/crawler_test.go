@@ -27,6 +27,7 @@ import (
 	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
+	"github.com/webhealth/webhealth/internal/verdict"
 )
 
 // datumsNamed returns the recorded datums of a metric for a target id ("" for run-level metrics).
@@ -151,6 +152,7 @@ func TestDatumsFollowTheContract(t *testing.T) {
 	c := newTestCrawler(t, testConfig(), &fakeDB{}, &fakeCW{})
 	datums := append(c.targetDatums(testTarget(0, "https://example.com/"), probeResult(true, 200, &days, 12.5), true),
 		c.runDatums(Summary{Checked: 1}, time.Now())...)
+	datums = append(datums, c.verdictDatum(testID(0), verdict.Verdict{Down: 1}, probeResult(false, 503, nil, 1)))
 	published := map[string]bool{}
 	for _, d := range datums {
 		name := aws.ToString(d.MetricName)

@@ -342,7 +342,7 @@ func alarmFromInput(in *cloudwatch.PutMetricAlarmInput) cwtypes.MetricAlarm {
 		Dimensions: in.Dimensions, Statistic: in.Statistic, Period: in.Period, EvaluationPeriods: in.EvaluationPeriods,
 		DatapointsToAlarm: in.DatapointsToAlarm, Threshold: in.Threshold, ComparisonOperator: in.ComparisonOperator,
 		TreatMissingData: in.TreatMissingData, ActionsEnabled: in.ActionsEnabled, AlarmActions: in.AlarmActions,
-		OKActions: in.OKActions, InsufficientDataActions: in.InsufficientDataActions, Unit: in.Unit,
+		OKActions: in.OKActions, InsufficientDataActions: in.InsufficientDataActions, Unit: in.Unit, Metrics: in.Metrics,
 		StateValue: cwtypes.StateValueInsufficientData,
 	}
 }

@@ -249,6 +249,7 @@ func addSummaries(a, b Summary) Summary {
 	a.InvalidItems += b.InvalidItems
 	a.LastCheckFailures += b.LastCheckFailures
 	a.CheckFailures += b.CheckFailures
+	a.VerdictFailures += b.VerdictFailures
 	a.MetricBatchesFailed += b.MetricBatchesFailed
 	a.AlarmsCreated += b.AlarmsCreated
 	a.AlarmsUpdated += b.AlarmsUpdated

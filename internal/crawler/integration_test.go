@@ -477,7 +477,7 @@ func TestIntegrationTwoRegionsOnMoto(t *testing.T) {
 		cfg := s.config()
 		cfg.ChecksTable = checksTable
 		cfg.Regions = verdict.Settings{Region: region, Home: "us-east-1", Rule: rule}
-		c, err := New(cfg, region, store.NewTargets(s.db, s.table), s.cw, &upProber{n: -1}, WithLease(leases), WithChecks(checks))
+		c, err := New(cfg, region, store.NewTargets(s.db, s.table), s.cw, &upProber{n: -1}, WithLease(leases), WithChecks(checks), WithVerdict(checks))
 		require.NoError(t, err)
 		done := make(chan Summary, 1)
 		go func() {

@@ -86,6 +86,9 @@ func TestRegionWrites(t *testing.T) {
 			if tc.checks != nil {
 				opts = append(opts, WithChecks(tc.checks))
 			}
+			if contract.JudgesVerdict(tc.regions) {
+				opts = append(opts, WithVerdict(&fakeRegionChecks{}))
+			}
 			cw := &fakeCW{}
 			c, err := New(cfg, testRegion, store.NewTargets(db, cfg.URLsTable), cw, &upProber{n: -1}, opts...)
 			require.NoError(t, err)

@@ -1,5 +1,5 @@
 // Package snsevents holds the SNS event fixtures of the tests that read alarm notifications: three of
-// aws-lambda-go's events/testdata and our own alarms (target and ops) in the exact format CloudWatch sends.
+// aws-lambda-go's events/testdata and our own alarms (target, verdict and ops) in the exact format CloudWatch sends.
 package snsevents
 
 import (
@@ -22,6 +22,13 @@ const (
 	// OurHeartbeat is an ops alarm on the ops topic: the crawler heartbeat (RunDuration SampleCount,
 	// missing data treated as breaching) in ALARM.
 	OurHeartbeat = "webhealth-heartbeat-alarm.json"
+	// OurVerdict is the same target's verdict ALARM in the home region of three (RegionsDown Maximum >= the
+	// quorum 2, dimension TargetId alone; the newest datapoint 3.0); OurVerdictOK its return to OK.
+	OurVerdict   = "webhealth-verdict-alarm.json"
+	OurVerdictOK = "webhealth-verdict-ok.json"
+	// OurDegraded is the same target's degraded ALARM: a metric math alarm (Trigger.Metrics, the expression
+	// IF(m >= 1 AND m < 2, 1, 0) over RegionsDown), as CloudWatch sends one.
+	OurDegraded = "webhealth-degraded-alarm.json"
 )
 
 // OurAlarmReason is the NewStateReason of OurAlarm.
