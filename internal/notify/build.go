@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/webhealth/webhealth/internal/alarmevent"
+	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/store"
 )
 
@@ -58,7 +59,11 @@ func (h *Handler) opsEvent(ctx context.Context, a alarmevent.Alarm, msgID string
 func (h *Handler) targetEvent(ctx context.Context, c alarmevent.StateChange, msgID string, log *slog.Logger) (Event, bool, error) {
 	log = log.With(slog.String("target_id", c.TargetID), slog.String("alarm_name", c.AlarmName),
 		slog.String("new_state", c.NewState), slog.String("old_state", c.OldState))
-	ev, maybeRecovery := targetEvent(c.Kind, c.OldState, c.NewState)
+	if why := h.route.Silenced(c.Kind); why != "" {
+		log.InfoContext(ctx, why)
+		return Event{}, false, nil
+	}
+	ev, maybeRecovery := h.route.TargetEvent(c.Kind, c.OldState, c.NewState)
 	if ev == "" && !maybeRecovery {
 		log.InfoContext(ctx, "alarm state change notifies nobody")
 		return Event{}, false, nil
@@ -79,7 +84,7 @@ func (h *Handler) targetEvent(ctx context.Context, c alarmevent.StateChange, msg
 		Event: ev, State: c.NewState, PreviousState: c.OldState, Kind: c.Kind,
 		AlarmName: c.AlarmName, AlarmURL: AlarmURL(h.cfg.ConsoleURL, h.cfg.Region, c.AlarmName),
 		Reason: c.Reason, ChangedAt: c.StateChangeTime, Region: h.cfg.Region, MessageID: msgID,
-		Target: &t, LastCheck: t.LastCheck,
+		Target: &t, LastCheck: t.LastCheck, Verdict: h.verdictFacts(c),
 	}
 	if ev != EventRecovered && !maybeRecovery {
 		if mutedAtChange {
@@ -164,4 +169,18 @@ func (h *Handler) past(ctx context.Context, c alarmevent.StateChange, msgID stri
 		token = page.NextToken
 	}
 	return p, nil
+}
+
+// verdictFacts are the regions' facts of a verdict or degraded alarm's change (nil for the other kinds):
+// the environment's regions and quorum, and for a verdict ALARM the RegionsDown of its newest datapoint.
+func (h *Handler) verdictFacts(c alarmevent.StateChange) *VerdictFacts {
+	if c.Kind != contract.AlarmKindVerdict && c.Kind != contract.AlarmKindDegraded {
+		return nil
+	}
+	v := &VerdictFacts{Regions: len(h.cfg.Regions.Regions), Quorum: h.cfg.Regions.Quorum}
+	if n, ok := c.NewestDatapoint(); ok && c.Kind == contract.AlarmKindVerdict && c.NewState == alarmevent.StateAlarm &&
+		n >= 1 && n <= float64(v.Regions) && n == float64(int(n)) {
+		v.Down = int(n)
+	}
+	return v
 }

@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/webhealth/webhealth/internal/contract"
 	"github.com/webhealth/webhealth/internal/envconfig"
+	"github.com/webhealth/webhealth/internal/verdict"
 )
 
 // Channel formats: what the webhook is posted (NOTIFY_CHANNELS "format").
@@ -79,6 +81,16 @@ type Config struct {
 	PagerDutyEventsURL string
 	// Region is the function's region (AWS_REGION): the region named in messages and console links.
 	Region string
+	// Regions are the environment's regions (AWS_REGION, HOME_REGION, REGIONS, QUORUM, STALE_AFTER_SECONDS;
+	// verdict.Load): with more than one, alerting follows the verdict (Routing).
+	Regions verdict.Settings
+	// NotifyDegraded tells the changes of the degraded alarm (NOTIFY_DEGRADED, default false: recorded only).
+	NotifyDegraded bool
+}
+
+// Routing is who the configuration tells of which target alarms.
+func (c Config) Routing() Routing {
+	return Routing{MultiRegion: contract.MultiRegion(c.Regions), NotifyDegraded: c.NotifyDegraded}
 }
 
 // LoadConfig reads the configuration from the environment (os.LookupEnv in main) and reports every bad
@@ -91,8 +103,10 @@ func LoadConfig(lookup envconfig.Lookup) (Config, error) {
 		DeliveriesTable:     r.Required("DELIVERIES_TABLE"),
 		AlarmPrefix:         r.Required("ALARM_PREFIX"),
 		AllowPrivateTargets: r.Bool("ALLOW_PRIVATE_TARGETS", false),
-		Region:              r.Required("AWS_REGION"),
+		Regions:             verdict.Load(r),
+		NotifyDegraded:      r.Bool("NOTIFY_DEGRADED", false),
 	}
+	cfg.Region = cfg.Regions.Region
 	var errs []error
 	var err error
 	if cfg.Channels, err = ParseChannels(r.String("NOTIFY_CHANNELS", "")); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhealth/webhealth/internal/notify"
+	"github.com/webhealth/webhealth/internal/verdict"
 )
 
 func lookup(env map[string]string) func(string) (string, bool) {
@@ -32,6 +33,7 @@ func TestLoadConfig(t *testing.T) {
 	base := notify.Config{
 		URLsTable: "wh-urls", AlarmsTable: "wh-alarms", DeliveriesTable: "wh-deliveries", AlarmPrefix: "wh-target",
 		ConsoleURL: "https://console.aws.amazon.com", PagerDutyEventsURL: "https://events.pagerduty.com/v2/enqueue", Region: "eu-west-1",
+		Regions: verdict.Single("eu-west-1"),
 	}
 	with := func(edit func(*notify.Config)) notify.Config { c := base; edit(&c); return c }
 	tests := []struct {
@@ -51,6 +53,17 @@ func TestLoadConfig(t *testing.T) {
 			}
 			c.AllowPrivateTargets, c.ConsoleURL, c.PagerDutyEventsURL = true, "https://console.amazonaws.cn", "http://127.0.0.1:4568/pagerduty"
 		})},
+		{name: "several regions, degraded told", env: baseEnv(map[string]string{
+			"REGIONS": "us-east-1,eu-west-1,ap-southeast-1", "QUORUM": "2", "NOTIFY_DEGRADED": "true",
+		}), want: with(func(c *notify.Config) {
+			c.Regions = verdict.Settings{Region: "eu-west-1", Home: "us-east-1", Rule: verdict.Rule{
+				Regions: []string{"us-east-1", "eu-west-1", "ap-southeast-1"}, Quorum: 2, StaleAfter: verdict.DefaultStaleAfter}}
+			c.NotifyDegraded = true
+		})},
+		{name: "NOTIFY_DEGRADED not a boolean", env: baseEnv(map[string]string{"NOTIFY_DEGRADED": "sometimes"}),
+			wantErr: []string{`NOTIFY_DEGRADED: "sometimes" is not a boolean`}},
+		{name: "REGIONS without this region", env: baseEnv(map[string]string{"REGIONS": "us-east-1,ap-southeast-1"}),
+			wantErr: []string{`REGIONS: "us-east-1,ap-southeast-1" does not contain the function's own region "eu-west-1"`}},
 		{name: "empty channel list", env: baseEnv(map[string]string{"NOTIFY_CHANNELS": " [] "}), want: with(func(c *notify.Config) { c.Channels = []notify.Channel{} })},
 		{name: "everything missing or bad at once", env: map[string]string{
 			"NOTIFY_CHANNELS": "{", "NOTIFY_TOPIC_ARN": "people", "CONSOLE_URL": "ftp://x", "PAGERDUTY_EVENTS_URL": "http://events.pagerduty.com/v2/enqueue", "ALLOW_PRIVATE_TARGETS": "yes",

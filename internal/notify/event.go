@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,7 +14,8 @@ import (
 
 // What happened: the "event" of a notification.
 const (
-	EventDown         = "DOWN"                // a target's availability alarm went to ALARM
+	EventDown         = "DOWN"                // a target's availability alarm went to ALARM (one region), or its verdict alarm (several)
+	EventDegraded     = "DEGRADED"            // a target's degraded alarm went to ALARM (several regions, NOTIFY_DEGRADED)
 	EventSlow         = "SLOW"                // a target's latency alarm went to ALARM
 	EventCertificate  = "CERTIFICATE_EXPIRES" // a target's certificate alarm went to ALARM
 	EventRecovered    = "RECOVERED"           // a target's alarm went back to OK after ALARM
@@ -44,20 +46,62 @@ type Event struct {
 	// Target and its LastCheck are nil for ops alarms.
 	Target    *target.Target
 	LastCheck *target.LastCheck
+	// Verdict is set for the verdict and degraded alarms (an environment of several regions).
+	Verdict *VerdictFacts
+}
+
+// VerdictFacts are what a verdict or degraded notification says of the environment's regions.
+type VerdictFacts struct {
+	Regions int // the environment's regions (REGIONS)
+	Quorum  int // how many must see the target down for DOWN (QUORUM)
+	// Down is how many regions saw the target down at the newest datapoint of a verdict ALARM (its
+	// RegionsDown); 0 when unknown (other events, or a reason without a datapoint).
+	Down int
 }
 
 // Recovery reports whether the event is an end of an alarm.
 func (e Event) Recovery() bool { return e.Event == EventRecovered || e.Event == EventOpsRecovered }
 
-// targetEvent is what a target alarm's state change is, "" when it notifies nobody: ALARM entered
-// from OK or INSUFFICIENT_DATA, and OK after ALARM. An INSUFFICIENT_DATA to OK change (a new alarm's
-// first evaluation) is decided by the caller from the history (maybeRecovery).
-func targetEvent(kind, oldState, newState string) (event string, maybeRecovery bool) {
+// Warning reports whether the event is a lesser alarm (shown in amber): slow, a certificate about to
+// expire, degraded.
+func (e Event) Warning() bool {
+	return e.Event == EventSlow || e.Event == EventCertificate || e.Event == EventDegraded
+}
+
+// Routing is who is told of which target alarms in this environment (docs/design.md "Notifier"): with more
+// than one region alerting follows the verdict, so a region's availability alarm is recorded only, and the
+// degraded alarm is told only when NOTIFY_DEGRADED is set.
+type Routing struct {
+	MultiRegion    bool
+	NotifyDegraded bool
+}
+
+// Silenced is why the changes of an alarm of kind are told to nobody in this environment, "" when they
+// may be told.
+func (r Routing) Silenced(kind string) string {
+	switch {
+	case r.MultiRegion && kind == contract.AlarmKindAvailability:
+		return "a region's availability alarm in an environment of several regions is recorded, not told: the home region's verdict alarm tells"
+	case kind == contract.AlarmKindDegraded && !r.NotifyDegraded:
+		return "the degraded alarm is recorded, not told (NOTIFY_DEGRADED is not set)"
+	}
+	return ""
+}
+
+// TargetEvent is what a target alarm's state change is, "" when it notifies nobody: ALARM entered
+// from OK or INSUFFICIENT_DATA, and OK after ALARM, of the kinds not Silenced. An INSUFFICIENT_DATA to
+// OK change (a new alarm's first evaluation) is decided by the caller from the history (maybeRecovery).
+func (r Routing) TargetEvent(kind, oldState, newState string) (event string, maybeRecovery bool) {
+	if r.Silenced(kind) != "" || !slices.Contains(contract.AlarmKinds(), kind) {
+		return "", false
+	}
 	switch {
 	case newState == alarmevent.StateAlarm && oldState != alarmevent.StateAlarm:
 		switch kind {
-		case contract.AlarmKindAvailability:
+		case contract.AlarmKindAvailability, contract.AlarmKindVerdict:
 			return EventDown, false
+		case contract.AlarmKindDegraded:
+			return EventDegraded, false
 		case contract.AlarmKindLatency:
 			return EventSlow, false
 		case contract.AlarmKindCertificate:
@@ -95,7 +139,17 @@ func (e Event) Headline() string {
 	}
 	switch e.Event {
 	case EventDown:
+		if v := e.Verdict; v != nil && v.Down > 0 {
+			return fmt.Sprintf("DOWN: %s is not available from %d of %d regions", name, v.Down, v.Regions)
+		} else if v != nil {
+			return fmt.Sprintf("DOWN: %s is not available from at least %d of %d regions", name, v.Quorum, v.Regions)
+		}
 		return "DOWN: " + name + " is not available"
+	case EventDegraded:
+		if v := e.Verdict; v != nil {
+			return fmt.Sprintf("DEGRADED: %s is not available from some of its %d regions, fewer than %d", name, v.Regions, v.Quorum)
+		}
+		return "DEGRADED: " + name + " is not available from some of its regions"
 	case EventSlow:
 		return fmt.Sprintf("SLOW: %s answers slower than %d ms", name, e.Target.LatencyThresholdMS)
 	case EventCertificate:
@@ -109,6 +163,8 @@ func (e Event) Headline() string {
 			return fmt.Sprintf("RECOVERED: %s answers within %d ms again", name, e.Target.LatencyThresholdMS)
 		case contract.AlarmKindCertificate:
 			return "RECOVERED: the certificate of " + name + " is no longer about to expire"
+		case contract.AlarmKindDegraded:
+			return "RECOVERED: " + name + " is no longer degraded"
 		}
 		return "RECOVERED: " + name + " is available again"
 	case EventOpsAlarm:
@@ -141,6 +197,13 @@ func (e Event) Facts() []Fact {
 	if s := e.sinceText(); s != "" {
 		out = append(out, Fact{e.sinceTitle(), s})
 	}
+	if v := e.Verdict; v != nil {
+		if v.Down > 0 {
+			out = append(out, Fact{"Regions down", fmt.Sprintf("%d of %d (quorum %d)", v.Down, v.Regions, v.Quorum)})
+		} else {
+			out = append(out, Fact{"Regions", fmt.Sprintf("%d (quorum %d)", v.Regions, v.Quorum)})
+		}
+	}
 	if e.Target != nil {
 		out = append(out, Fact{"Last check", e.lastCheckText()})
 		if e.LastCheck != nil && e.LastCheck.Error != "" {
@@ -162,8 +225,10 @@ func (e Event) sinceTitle() string {
 		return "Since"
 	}
 	switch e.Kind {
-	case contract.AlarmKindAvailability:
+	case contract.AlarmKindAvailability, contract.AlarmKindVerdict:
 		return "Down"
+	case contract.AlarmKindDegraded:
+		return "Degraded"
 	case contract.AlarmKindLatency:
 		return "Slow"
 	}

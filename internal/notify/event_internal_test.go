@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -11,31 +12,64 @@ import (
 
 func TestTargetEvent(t *testing.T) {
 	t.Parallel()
+	single := Routing{}
+	multi := Routing{MultiRegion: true}
+	multiDegraded := Routing{MultiRegion: true, NotifyDegraded: true}
 	tests := []struct {
+		route          Routing
 		kind, old, new string
 		want           string
 		maybe          bool
 	}{
-		{"availability", "OK", "ALARM", EventDown, false},
-		{"availability", "INSUFFICIENT_DATA", "ALARM", EventDown, false},
-		{"availability", "", "ALARM", EventDown, false},
-		{"latency", "OK", "ALARM", EventSlow, false},
-		{"certificate", "OK", "ALARM", EventCertificate, false},
-		{"availability", "ALARM", "OK", EventRecovered, false},
-		{"certificate", "ALARM", "OK", EventRecovered, false},
-		{"availability", "INSUFFICIENT_DATA", "OK", "", true},
-		{"availability", "ALARM", "ALARM", "", false},
-		{"availability", "OK", "INSUFFICIENT_DATA", "", false},
-		{"availability", "ALARM", "INSUFFICIENT_DATA", "", false},
-		{"availability", "OK", "OK", "", false},
-		{"errors", "OK", "ALARM", "", false},
+		// One region: the regional alarms tell.
+		{single, "availability", "OK", "ALARM", EventDown, false},
+		{single, "availability", "INSUFFICIENT_DATA", "ALARM", EventDown, false},
+		{single, "availability", "", "ALARM", EventDown, false},
+		{single, "latency", "OK", "ALARM", EventSlow, false},
+		{single, "certificate", "OK", "ALARM", EventCertificate, false},
+		{single, "availability", "ALARM", "OK", EventRecovered, false},
+		{single, "certificate", "ALARM", "OK", EventRecovered, false},
+		{single, "availability", "INSUFFICIENT_DATA", "OK", "", true},
+		{single, "availability", "ALARM", "ALARM", "", false},
+		{single, "availability", "OK", "INSUFFICIENT_DATA", "", false},
+		{single, "availability", "ALARM", "INSUFFICIENT_DATA", "", false},
+		{single, "availability", "OK", "OK", "", false},
+		{single, "errors", "OK", "ALARM", "", false},
+		// Several regions: the verdict tells DOWN, a region's availability alarm nobody.
+		{multi, "verdict", "OK", "ALARM", EventDown, false},
+		{multi, "verdict", "INSUFFICIENT_DATA", "ALARM", EventDown, false},
+		{multi, "verdict", "ALARM", "OK", EventRecovered, false},
+		{multi, "verdict", "INSUFFICIENT_DATA", "OK", "", true},
+		{multi, "verdict", "OK", "INSUFFICIENT_DATA", "", false},
+		{multi, "availability", "OK", "ALARM", "", false},
+		{multi, "availability", "ALARM", "OK", "", false},
+		{multi, "availability", "INSUFFICIENT_DATA", "OK", "", false},
+		{multi, "latency", "OK", "ALARM", EventSlow, false},
+		{multi, "certificate", "OK", "ALARM", EventCertificate, false},
+		{multi, "latency", "ALARM", "OK", EventRecovered, false},
+		// degraded: only when configured.
+		{multi, "degraded", "OK", "ALARM", "", false},
+		{multi, "degraded", "ALARM", "OK", "", false},
+		{multi, "degraded", "INSUFFICIENT_DATA", "OK", "", false},
+		{multiDegraded, "degraded", "OK", "ALARM", EventDegraded, false},
+		{multiDegraded, "degraded", "ALARM", "OK", EventRecovered, false},
+		{multiDegraded, "degraded", "INSUFFICIENT_DATA", "OK", "", true},
+		{multiDegraded, "degraded", "ALARM", "INSUFFICIENT_DATA", "", false},
+		{multiDegraded, "availability", "OK", "ALARM", "", false},
+		{multiDegraded, "verdict", "OK", "ALARM", EventDown, false},
 	}
 	for _, tc := range tests {
-		t.Run(tc.kind+" "+tc.old+" to "+tc.new, func(t *testing.T) {
+		name := fmt.Sprintf("multi %t degraded %t %s %s to %s", tc.route.MultiRegion, tc.route.NotifyDegraded, tc.kind, tc.old, tc.new)
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			got, maybe := targetEvent(tc.kind, tc.old, tc.new)
+			got, maybe := tc.route.TargetEvent(tc.kind, tc.old, tc.new)
 			assert.Equal(t, tc.want, got)
 			assert.Equal(t, tc.maybe, maybe)
+			silenced := tc.route.Silenced(tc.kind) != ""
+			if silenced {
+				assert.Empty(t, got, "a silenced kind tells nothing")
+				assert.False(t, maybe)
+			}
 		})
 	}
 }

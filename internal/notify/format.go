@@ -37,6 +37,15 @@ type Body struct {
 	AlarmURL      string            `json:"alarm_url"`
 	LastCheck     *target.LastCheck `json:"last_check"`
 	MessageID     string            `json:"message_id"`
+	// Verdict is set for the verdict and degraded alarms (an environment of several regions).
+	Verdict *BodyVerdict `json:"verdict,omitempty"`
+}
+
+// BodyVerdict is the environment's regions in a verdict or degraded notification.
+type BodyVerdict struct {
+	Regions     int  `json:"regions"`
+	Quorum      int  `json:"quorum"`
+	RegionsDown *int `json:"regions_down,omitempty"`
 }
 
 // BodyTarget names the target of a notification.
@@ -56,6 +65,13 @@ func NewBody(e Event) Body {
 	}
 	if e.Target != nil {
 		b.Target = &BodyTarget{ID: e.Target.ID, Name: e.Target.Name, URL: e.Target.URL}
+	}
+	if v := e.Verdict; v != nil {
+		b.Verdict = &BodyVerdict{Regions: v.Regions, Quorum: v.Quorum}
+		if v.Down > 0 {
+			down := v.Down
+			b.Verdict.RegionsDown = &down
+		}
 	}
 	switch {
 	case !e.Recovery():
@@ -165,7 +181,7 @@ func emoji(e Event) string {
 	switch e.Event {
 	case EventRecovered, EventOpsRecovered:
 		return ":large_green_circle:"
-	case EventSlow, EventCertificate:
+	case EventSlow, EventCertificate, EventDegraded:
 		return ":warning:"
 	}
 	return ":red_circle:"
@@ -222,7 +238,7 @@ func teamsMessage(e Event) teamsMessagePayload {
 	switch {
 	case e.Recovery():
 		color = "Good"
-	case e.Event == EventSlow || e.Event == EventCertificate:
+	case e.Warning():
 		color = "Warning"
 	}
 	var facts []teamsFact
@@ -274,11 +290,11 @@ type pdLink struct {
 	Text string `json:"text"`
 }
 
-// pagerDutySeverity: critical when a target is down, warning when it is slow or its certificate
-// expires, error for the stack's own alarms.
+// pagerDutySeverity: critical when a target is down (its availability alarm in one region, its verdict in
+// several), warning when it is slow, degraded or its certificate expires, error for the stack's own alarms.
 func pagerDutySeverity(e Event) string {
 	switch e.Kind {
-	case contract.AlarmKindAvailability:
+	case contract.AlarmKindAvailability, contract.AlarmKindVerdict:
 		return "critical"
 	case KindOps:
 		return "error"

@@ -74,6 +74,7 @@ const (
 // Handler notifies the channels of the alarm notifications in an SNS event.
 type Handler struct {
 	cfg        Config
+	route      Routing
 	channels   []Channel
 	topic      TopicPublisher // nil: no people topic
 	parser     *alarmevent.Parser
@@ -99,7 +100,7 @@ func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 // (and may be nil) when that is "".
 func New(cfg Config, targets Targets, history History, deliveries Deliveries, secrets SecretReader, poster WebhookPoster, topic TopicPublisher, opts ...Option) *Handler {
 	h := &Handler{
-		cfg: cfg, channels: cfg.Channels, parser: alarmevent.NewParser(cfg.AlarmPrefix),
+		cfg: cfg, route: cfg.Routing(), channels: cfg.Channels, parser: alarmevent.NewParser(cfg.AlarmPrefix),
 		targets: targets, history: history, deliveries: deliveries, secrets: secrets, poster: poster,
 		now: time.Now, log: slog.Default(),
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/webhealth/webhealth/internal/store"
 	"github.com/webhealth/webhealth/internal/target"
 	"github.com/webhealth/webhealth/internal/testutil/snsevents"
+	"github.com/webhealth/webhealth/internal/verdict"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden payloads in testdata/golden")
@@ -155,6 +156,16 @@ func withPoster(edit func(*notify.PosterOptions)) envOption {
 
 func withNow(now time.Time) envOption { return func(c *envConfig) { c.now = now } }
 
+// multiRegion: the notifier of the home region (eu-west-1) of three regions, quorum 2; degraded: NOTIFY_DEGRADED.
+func multiRegion(degraded bool) envOption {
+	return func(c *envConfig) {
+		c.cfg.Regions = verdict.Settings{Region: "eu-west-1", Home: "eu-west-1", Rule: verdict.Rule{
+			Regions: []string{"eu-west-1", "us-east-1", "ap-southeast-1"}, Quorum: 2, StaleAfter: verdict.DefaultStaleAfter,
+		}}
+		c.cfg.NotifyDegraded = degraded
+	}
+}
+
 // withoutTopic: no people topic (no e-mail or Chatbot channel in the environment).
 func withoutTopic() envOption { return func(c *envConfig) { c.cfg.NotifyTopicARN = "" } }
 
@@ -170,9 +181,14 @@ func event(t testing.TB, fixture, message string) events.SNSEvent {
 
 // alarmRecord is what the alarm logger stored for a change of the target's availability alarm.
 func alarmRecord(at, msgID, oldState, newState string, muted bool) store.AlarmRecord {
+	return kindRecord("availability", at, msgID, oldState, newState, muted)
+}
+
+// kindRecord is what the alarm logger stored for a change of the target's alarm of kind.
+func kindRecord(kind, at, msgID, oldState, newState string, muted bool) store.AlarmRecord {
 	return store.AlarmRecord{
-		TargetID: targetID, SK: at + "#" + msgID, MessageID: msgID, AlarmName: prefix + "-" + targetID + "-availability",
-		AlarmKind: "availability", NewState: newState, OldState: oldState, StateChangeTime: at, RecordedAt: at, Muted: muted,
+		TargetID: targetID, SK: at + "#" + msgID, MessageID: msgID, AlarmName: prefix + "-" + targetID + "-" + kind,
+		AlarmKind: kind, NewState: newState, OldState: oldState, StateChangeTime: at, RecordedAt: at, Muted: muted,
 	}
 }
 
@@ -199,6 +215,7 @@ func scenarios(t *testing.T) []struct {
 	name    string
 	ev      events.SNSEvent
 	prepare func(e *env)
+	opts    []envOption
 } {
 	latency := snsevents.Edited(t, snsevents.OurAlarm, func(m map[string]any) {
 		m["AlarmName"] = prefix + "-" + targetID + "-latency"
@@ -213,10 +230,17 @@ func scenarios(t *testing.T) []struct {
 		m["StateChangeTime"] = "2026-11-21T10:16:31.911+0000"
 		m["NewStateReason"] = "Threshold Crossed: 1 out of the last 2 datapoints [1.0 (21/11/26 10:15:00)] was not less than the threshold (1.0) (minimum 1 datapoint for ALARM -> OK transition)."
 	})
+	upAgain := func(e *env) {
+		tg := exampleTarget()
+		tg.LastCheck = &target.LastCheck{CheckedAt: ts("2026-11-21T10:09:00.080Z"), Available: true, StatusCode: 200, LatencyMS: 98.6,
+			DNSMS: 1.1, ConnectMS: 3.2, TLSMS: 19.8, TTFBMS: 70.4, CertDaysRemaining: intp(60), Attempts: 1}
+		e.targets.items[targetID] = tg
+	}
 	return []struct {
 		name    string
 		ev      events.SNSEvent
 		prepare func(e *env)
+		opts    []envOption
 	}{
 		{name: "down", ev: event(t, snsevents.OurAlarm, "")},
 		{name: "recovered", ev: event(t, snsevents.OurOK, ""), prepare: func(e *env) {
@@ -244,6 +268,16 @@ func scenarios(t *testing.T) []struct {
 		}},
 		{name: "ops-alarm", ev: event(t, snsevents.OurHeartbeat, "")},
 		{name: "ops-recovered", ev: event(t, snsevents.OurHeartbeat, opsOK)},
+		// Several regions: the home region's verdict and degraded alarms.
+		{name: "verdict-down", ev: event(t, snsevents.OurVerdict, ""), opts: []envOption{multiRegion(false)}},
+		{name: "verdict-recovered", ev: event(t, snsevents.OurVerdictOK, ""), opts: []envOption{multiRegion(false)}, prepare: func(e *env) {
+			upAgain(e)
+			e.history.records = []store.AlarmRecord{
+				kindRecord("verdict", alarmAt, "6b2d7e41-0c8a-5f3e-b9d1-2a4c6e8f0b17", "OK", "ALARM", false),
+				alarmRecord(alarmAt, "3f1c8a52-9d4e-5b7f-8a21-6c0e9d4b2f13", "OK", "ALARM", false), // the region's, recorded only
+			}
+		}},
+		{name: "degraded", ev: event(t, snsevents.OurDegraded, ""), opts: []envOption{multiRegion(true)}},
 	}
 }
 
@@ -254,7 +288,7 @@ func TestGoldenPayloads(t *testing.T) {
 	for _, sc := range scenarios(t) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t)
+			e := newEnv(t, sc.opts...)
 			if sc.prepare != nil {
 				sc.prepare(e)
 			}
@@ -277,7 +311,7 @@ func TestPayloadShapes(t *testing.T) {
 	for _, sc := range scenarios(t) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t)
+			e := newEnv(t, sc.opts...)
 			if sc.prepare != nil {
 				sc.prepare(e)
 			}
@@ -338,7 +372,8 @@ func TestPayloadShapes(t *testing.T) {
 			for _, k := range []string{"summary", "source", "severity"} {
 				assert.NotEmpty(t, payload[k], k)
 			}
-			want := map[string]string{"down": "critical", "slow": "warning", "certificate": "warning", "ops-alarm": "error"}[sc.name]
+			want := map[string]string{"down": "critical", "slow": "warning", "certificate": "warning", "ops-alarm": "error",
+				"verdict-down": "critical", "degraded": "warning"}[sc.name]
 			assert.Equal(t, want, payload["severity"])
 			assert.Equal(t, body, payload["custom_details"])
 		})
@@ -461,9 +496,13 @@ func TestWhoIsNotified(t *testing.T) {
 			e.targets.items[targetID] = tg
 		}
 	}
+	verdictStates := func(fixture, old, new string) string {
+		return snsevents.Edited(t, fixture, func(m map[string]any) { m["OldStateValue"], m["NewStateValue"] = old, new })
+	}
 	tests := []struct {
 		name     string
 		ev       events.SNSEvent
+		opts     []envOption
 		prepare  func(e *env)
 		now      time.Time
 		notified bool
@@ -471,6 +510,29 @@ func TestWhoIsNotified(t *testing.T) {
 		reads    int32  // target reads
 	}{
 		{name: "OK to ALARM", ev: event(t, snsevents.OurAlarm, ""), notified: true, reads: 1},
+		// Several regions: alerting follows the verdict.
+		{name: "several regions: a region's availability ALARM is recorded only", ev: event(t, snsevents.OurAlarm, ""), opts: []envOption{multiRegion(true)},
+			log: "a region's availability alarm in an environment of several regions is recorded, not told"},
+		{name: "several regions: a region's availability recovery is recorded only", ev: event(t, snsevents.OurOK, ""), opts: []envOption{multiRegion(false)},
+			log: "recorded, not told: the home region's verdict alarm tells"},
+		{name: "several regions: the verdict ALARM is told", ev: event(t, snsevents.OurVerdict, ""), opts: []envOption{multiRegion(false)}, notified: true, reads: 1},
+		{name: "several regions: the verdict from INSUFFICIENT_DATA to ALARM is told", ev: event(t, snsevents.OurVerdict,
+			verdictStates(snsevents.OurVerdict, "INSUFFICIENT_DATA", "ALARM")), opts: []envOption{multiRegion(false)}, notified: true, reads: 1},
+		{name: "several regions: the verdict's first evaluation tells nobody", ev: event(t, snsevents.OurVerdict,
+			verdictStates(snsevents.OurVerdict, "INSUFFICIENT_DATA", "OK")), opts: []envOption{multiRegion(false)}, log: "first evaluation of the alarm", reads: 1},
+		{name: "several regions: the verdict's recovery is told", ev: event(t, snsevents.OurVerdictOK, ""), opts: []envOption{multiRegion(false)}, now: ts(okAt),
+			prepare: func(e *env) {
+				e.history.records = []store.AlarmRecord{kindRecord("verdict", alarmAt, "m-1", "OK", "ALARM", false)}
+			}, notified: true, reads: 1},
+		{name: "several regions: the verdict of a muted target tells nobody", ev: event(t, snsevents.OurVerdict, ""), opts: []envOption{multiRegion(false)},
+			prepare: muteUntil("2026-11-21T12:00:00Z"), log: "target is muted: nobody is notified", reads: 1},
+		{name: "several regions: degraded without NOTIFY_DEGRADED is recorded only", ev: event(t, snsevents.OurDegraded, ""), opts: []envOption{multiRegion(false)},
+			log: "the degraded alarm is recorded, not told (NOTIFY_DEGRADED is not set)"},
+		{name: "several regions: degraded with NOTIFY_DEGRADED is told", ev: event(t, snsevents.OurDegraded, ""), opts: []envOption{multiRegion(true)}, notified: true, reads: 1},
+		{name: "several regions: the end of degraded with NOTIFY_DEGRADED is told", ev: event(t, snsevents.OurDegraded,
+			verdictStates(snsevents.OurDegraded, "ALARM", "OK")), opts: []envOption{multiRegion(true)}, notified: true, reads: 1},
+		{name: "several regions: the end of degraded without NOTIFY_DEGRADED is recorded only", ev: event(t, snsevents.OurDegraded,
+			verdictStates(snsevents.OurDegraded, "ALARM", "OK")), opts: []envOption{multiRegion(false)}, log: "NOTIFY_DEGRADED is not set"},
 		{name: "INSUFFICIENT_DATA to ALARM (a new alarm, down at once)", ev: event(t, snsevents.OurAlarm, states("INSUFFICIENT_DATA", "ALARM")), notified: true, reads: 1},
 		{name: "first evaluation: INSUFFICIENT_DATA to OK", ev: event(t, snsevents.OurAlarm, states("INSUFFICIENT_DATA", "OK")),
 			log: "first evaluation of the alarm (not a recovery)", reads: 1},
@@ -531,7 +593,7 @@ func TestWhoIsNotified(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var opts []envOption
+			opts := tc.opts
 			if !tc.now.IsZero() {
 				opts = append(opts, withNow(tc.now))
 			}

@@ -176,7 +176,7 @@ func chatbotEmoji(e Event) string {
 	switch e.Event {
 	case EventRecovered, EventOpsRecovered:
 		return "🟢"
-	case EventSlow, EventCertificate:
+	case EventSlow, EventCertificate, EventDegraded:
 		return "⚠️"
 	}
 	return "🔴"

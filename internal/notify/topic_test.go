@@ -58,7 +58,7 @@ func TestTopicGolden(t *testing.T) {
 	for _, sc := range scenarios(t) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t)
+			e := newEnv(t, sc.opts...)
 			if sc.prepare != nil {
 				sc.prepare(e)
 			}
@@ -88,7 +88,7 @@ func TestTopicShapes(t *testing.T) {
 	for _, sc := range scenarios(t) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t)
+			e := newEnv(t, sc.opts...)
 			if sc.prepare != nil {
 				sc.prepare(e)
 			}
