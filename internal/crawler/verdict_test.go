@@ -468,3 +468,44 @@ func TestReconcileVerdictAlarms(t *testing.T) {
 		})
 	}
 }
+
+// TestShardWorkerJudgesTheVerdict: a shard worker of the home region of several judges its shard's
+// targets' verdicts as a single run does: one RegionsDown per target, from one BatchChecks of the shard.
+func TestShardWorkerJudgesTheVerdict(t *testing.T) {
+	t.Parallel()
+	targets := fakeShardTargets{}
+	var ids []string
+	down := map[string]bool{}
+	checks := &fakeRegionChecks{checks: map[string]store.RegionChecks{}}
+	for i := range 5 {
+		tg := testTarget(i, "http://192.0.2.1/")
+		targets[tg.ID] = tg
+		ids = append(ids, tg.ID)
+		down[tg.ID] = i%2 == 0
+		checks.checks[tg.ID] = store.RegionChecks{"us-east-1": {CheckedAt: time.Now().UTC(), Available: false}}
+	}
+	slices.Sort(ids)
+	now := time.Now()
+	body, err := EncodeShardMessage(ShardMessage{Version: ShardMessageVersion, RunID: "r", Shard: 0, Shards: 1, From: "00", To: "ff",
+		IDs: ids, IssuedAt: now, NotAfter: now.Add(time.Minute)})
+	require.NoError(t, err)
+	cfg := testConfig()
+	cfg.Regions = twoRegions(testRegion)
+	cw := &fakeCW{}
+	c, err := New(cfg, testRegion, store.NewTargets(&fakeDB{}, cfg.URLsTable), cw, downProber{down: down}, WithChecks(&fakeChecks{}), WithVerdict(checks))
+	require.NoError(t, err)
+	WithFanOut(&fakeQueue{}, "https://sqs.eu-west-1.amazonaws.com/123456789012/crawl-shards", 4, targets)(c)
+	sum, err := c.Handle(context.Background(), sqsEvent(t, string(body)))
+	require.NoError(t, err)
+	require.Equal(t, 5, sum.Checked)
+	got := regionsDown(t, cw.datums())
+	require.Len(t, got, 5)
+	for id, vs := range got {
+		want := 1.0 // us-east-1 sees every target down
+		if down[id] {
+			want = 2
+		}
+		assert.Equal(t, []float64{want}, vs, id)
+	}
+	assert.Len(t, checks.calls, 1, "one read for the shard")
+}
