@@ -77,6 +77,31 @@ type stack struct {
 	source string
 	// notifyURL is the local stack's json webhook (NOTIFY_WEBHOOK_URL of .local/env); empty: none.
 	notifyURL string
+	// regions are the environment's regions, the home region first (REGIONS; one region, the stack's own,
+	// when unset), and regionAPIs each region's API (API_URL_<REGION>/API_KEY_<REGION>, e.g. API_URL_EU_WEST_1;
+	// the home region's is api).
+	regions    []string
+	regionAPIs map[string]apiClient
+}
+
+// regionEnvName is a region's suffix in .local/env: API_URL_<REGION> (eu-west-1 -> EU_WEST_1).
+func regionEnvName(region string) string { return strings.ToUpper(strings.ReplaceAll(region, "-", "_")) }
+
+// requireRegions skips a test that needs an environment of at least n regions, saying how to get one.
+func (s *stack) requireRegions(t *testing.T, n int) []string {
+	t.Helper()
+	if len(s.regions) < n {
+		t.Skipf("needs %d regions, the stack has %v: make up REGIONS=us-east-1,eu-west-1 (or set REGIONS and API_URL_<REGION>/API_KEY_<REGION>)", n, s.regions)
+	}
+	return s.regions
+}
+
+// regionAPI is the API of one region of the environment.
+func (s *stack) regionAPI(t *testing.T, region string) apiClient {
+	t.Helper()
+	c, ok := s.regionAPIs[region]
+	require.True(t, ok, "no API_URL_%s/API_KEY_%s for region %s (regions %v)", regionEnvName(region), regionEnvName(region), region, s.regions)
+	return c
 }
 
 func (s *stack) local() bool { return s.localRunURL != "" }
@@ -185,6 +210,19 @@ func discoverStack() (*stack, error) {
 	}
 	if s.region == "" {
 		s.region = regionFromAPIURL(apiURL)
+	}
+	s.regions, s.regionAPIs = []string{s.region}, map[string]apiClient{s.region: s.api}
+	if list := env("REGIONS"); list != "" {
+		s.regions = strings.Split(list, ",")
+		for _, region := range s.regions {
+			u, k := env("API_URL_"+regionEnvName(region)), env("API_KEY_"+regionEnvName(region))
+			if u == "" || k == "" {
+				continue
+			}
+			if s.regionAPIs[region], err = newAPIClient(u, k); err != nil {
+				return nil, fmt.Errorf("API_URL_%s: %w", regionEnvName(region), err)
+			}
+		}
 	}
 
 	ctx := context.Background()
