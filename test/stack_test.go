@@ -85,7 +85,9 @@ type stack struct {
 }
 
 // regionEnvName is a region's suffix in .local/env: API_URL_<REGION> (eu-west-1 -> EU_WEST_1).
-func regionEnvName(region string) string { return strings.ToUpper(strings.ReplaceAll(region, "-", "_")) }
+func regionEnvName(region string) string {
+	return strings.ToUpper(strings.ReplaceAll(region, "-", "_"))
+}
 
 // requireRegions skips a test that needs an environment of at least n regions, saying how to get one.
 func (s *stack) requireRegions(t *testing.T, n int) []string {
