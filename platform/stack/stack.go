@@ -748,6 +748,7 @@ func HealthSummary(body []byte) ([]byte, error) {
 			Name  string `json:"name"`
 			State string `json:"state"`
 		} `json:"alarms"`
+		Replicated []json.RawMessage `json:"replicated_tables"`
 	}
 	if err := json.Unmarshal(body, &h); err != nil {
 		return nil, fmt.Errorf("read the local runtime's health: %w", err)
@@ -776,7 +777,10 @@ func HealthSummary(body []byte) ([]byte, error) {
 		Schedules []schedule      `json:"schedules"`
 		Mappings  []sqsMapping    `json:"sqs_mappings"`
 		Alarms    []string        `json:"alarms"`
-	}{Status: h.Status, Errors: h.Errors, APIs: []api{}, Functions: []function{}, Schedules: []schedule{}, Mappings: []sqsMapping{}, Alarms: []string{}}
+		// Replicated are the global tables the runtime replicates between the regions, as it reports them.
+		Replicated []json.RawMessage `json:"replicated_tables"`
+	}{Status: h.Status, Errors: h.Errors, APIs: []api{}, Functions: []function{}, Schedules: []schedule{}, Mappings: []sqsMapping{},
+		Alarms: []string{}, Replicated: append([]json.RawMessage{}, h.Replicated...)}
 	for _, a := range h.APIs {
 		x := api{ID: a.ID, Name: a.Name, Stages: []json.RawMessage{}}
 		for _, st := range a.Stages {

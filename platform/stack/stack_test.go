@@ -65,7 +65,8 @@ const healthDoc = `{"status":"ok","emulator":"http://127.0.0.1:1","region":"us-e
    "invokes":"arn:aws:lambda:us-east-1:123456789012:function:fn-crawler-worker:live",
    "event_source_arn":"arn:aws:sqs:us-east-1:123456789012:fn-crawler-shards","queue_url":"http://127.0.0.1:1/123456789012/fn-crawler-shards",
    "state":"Disabled","batch_size":1,"maximum_concurrency":100,"concurrency":4,"invocations":3,"failed_invocations":1,"error":"function error Sandbox.Timedout"}],
- "alarms":[{"name":"a-availability","state":"OK","evaluated_at":"2026-01-01T00:00:00Z"},{"name":"a-latency","state":"ALARM"}]}`
+ "alarms":[{"name":"a-availability","state":"OK","evaluated_at":"2026-01-01T00:00:00Z"},{"name":"a-latency","state":"ALARM"}],
+ "replicated_tables":[{"name":"webhealth-local-local-urls","regions":["eu-west-1","us-east-1"],"created":["eu-west-1"],"replicated_writes":2}]}`
 
 func fakeRuntime(args []string) {
 	fs := flag.NewFlagSet("localrun", flag.ExitOnError)
@@ -404,6 +405,19 @@ func TestUpStatusCrawlDown(t *testing.T) {
   "alarms": [
     "OK  a-availability",
     "ALARM  a-latency"
+  ],
+  "replicated_tables": [
+    {
+      "name": "webhealth-local-local-urls",
+      "regions": [
+        "eu-west-1",
+        "us-east-1"
+      ],
+      "created": [
+        "eu-west-1"
+      ],
+      "replicated_writes": 2
+    }
   ]
 }
 `, fx.out.String())
@@ -701,7 +715,7 @@ func TestHealthSummaryRefusesGarbage(t *testing.T) {
 	require.NoError(t, err)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(out, &m))
-	assert.Equal(t, map[string]any{"status": nil, "errors": nil, "apis": []any{}, "functions": []any{}, "schedules": []any{}, "sqs_mappings": []any{}, "alarms": []any{}}, m)
+	assert.Equal(t, map[string]any{"status": nil, "errors": nil, "apis": []any{}, "functions": []any{}, "schedules": []any{}, "sqs_mappings": []any{}, "alarms": []any{}, "replicated_tables": []any{}}, m)
 }
 
 // make up REGIONS=us-east-1,eu-west-1: one local runtime serving both regions, the global stack with both,
