@@ -591,12 +591,6 @@ func (s *Stack) bootstrap(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// flow is the release flow of the home region's local release, writing to w, with its TF_DATA_DIR
-// .local/tf/workload.
-func (s *Stack) flow(w io.Writer) (*release.Flow, *release.Target, error) {
-	return s.flowFor(w, s.Tag(), s.workloadDir(s.Region))
-}
-
 // flowFor is the release flow of one local release (tag), writing to w, with TF_DATA_DIR dataDir. The
 // state buckets are the home region's (STATE_REGION).
 func (s *Stack) flowFor(w io.Writer, tag, dataDir string) (*release.Flow, *release.Target, error) {
