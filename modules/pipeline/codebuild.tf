@@ -11,6 +11,16 @@ locals {
     for key, r in local.drift_releases : key => "${aws_s3_bucket.artifacts.bucket}/${local.snapshot_prefix}/${r.region}/${r.team}/current.zip"
   }
 
+  # The promotion rule as the release flow reads it (RELEASE_PROMOTION, platform/release ParsePromotion):
+  # "<env>=<prior env>" pairs; an empty map is "none", the explicit off (an unset variable is Go's default).
+  promotion_value   = length(var.release_promotion) == 0 ? "none" : join(" ", [for env in sort(keys(var.release_promotion)) : "${env}=${var.release_promotion[env]}"])
+  prior_environment = lookup(var.release_promotion, var.environment, null)
+  # The prior environment's release records (its pipeline's release_snapshot_uri): bucket and key prefix.
+  prior_records = local.prior_environment == null ? null : {
+    bucket = regex("^s3://([^/]+)/(.+)$", var.prior_release_uri)[0]
+    prefix = "${regex("^s3://([^/]+)/(.+)$", var.prior_release_uri)[1]}/versions"
+  }
+
   # Environment of every project; the pipeline adds RELEASE_TAG per action (pipeline.tf).
   project_env = {
     for stage, s in local.projects : stage => merge(
@@ -24,7 +34,12 @@ locals {
         ARCH          = local.goarch
         CI            = "true"
       },
-      s.deploys ? { ASSUME_ROLE_ARN = var.deployment_role_arn } : {},
+      {
+        RELEASE_BRANCH    = var.source_branch     # the tagged commit must be on it (platform release)
+        RELEASE_PROMOTION = local.promotion_value # <env>=<prior env> pairs, or none
+      },
+      s.role == null ? {} : { ASSUME_ROLE_ARN = local.role_arns[s.role] },
+      s.guarded && local.prior_environment != null ? { PRIOR_RELEASE_URI = var.prior_release_uri } : {},
       contains(["apply", "drift"], stage) ? { RELEASE_SNAPSHOT_URI = "s3://${aws_s3_bucket.artifacts.bucket}/${local.snapshot_prefix}" } : {},
     )
   }

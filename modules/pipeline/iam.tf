@@ -1,6 +1,7 @@
 # Least privilege, one role per CodeBuild project plus the pipeline role. No statement allows a wildcard
 # action. The plan/apply/test/drift builds have no rights in the workload account of their own: they assume
-# var.deployment_role_arn there (Terraform backend and provider assume_role, the AWS CLI for CodeDeploy).
+# a role there (ASSUME_ROLE_ARN; platform release hands its session to Terraform and CodeDeploy): plan, test
+# and drift var.readonly_role_arn, apply alone var.deployment_role_arn.
 # Policies are built as plain objects (not aws_iam_policy_document) so tests can read the exact JSON.
 
 locals {
@@ -84,12 +85,52 @@ locals {
             Resource = ["${local.bucket_arn}/releases/*"]
           },
         ] : [],
-        s.deploys ? [
+        # The approval is a boundary: each project may assume its own workload role only (the read-only role
+        # for plan, test, drift), and every project but apply is denied the deployment role outright, so no
+        # code run before the approval can change the workload.
+        s.role == null ? [] : [
           {
-            Sid      = "AssumeWorkloadDeploymentRole"
+            Sid      = s.role == "deployment" ? "AssumeWorkloadDeploymentRole" : "AssumeWorkloadReadOnlyRole"
             Effect   = "Allow"
             Action   = ["sts:AssumeRole"]
+            Resource = [local.role_arns[s.role]]
+          },
+        ],
+        s.role == "deployment" ? [] : [
+          {
+            Sid      = "NeverAssumeWorkloadDeploymentRole"
+            Effect   = "Deny"
+            Action   = ["sts:AssumeRole"]
             Resource = [var.deployment_role_arn]
+          },
+        ],
+        # The release guard of plan and apply lists the prior environment's release records (release_promotion):
+        # keys only, under its versions/ prefix (no object is read, so no key of that pipeline is needed).
+        s.guarded && local.prior_records != null ? [
+          {
+            Sid       = "ListPriorReleaseRecords"
+            Effect    = "Allow"
+            Action    = ["s3:ListBucket"]
+            Resource  = ["arn:${local.partition}:s3:::${local.prior_records.bucket}"]
+            Condition = { StringLike = { "s3:prefix" = ["${local.prior_records.prefix}/*"] } }
+          },
+        ] : [],
+        # Full clones (CODEBUILD_CLONE_REF, so the guard can see the release branch's history): the build clones
+        # through the source connection, or pulls from CodeCommit.
+        s.pipeline && local.use_connection ? [
+          {
+            Sid      = "CloneThroughSourceConnection"
+            Effect   = "Allow"
+            Action   = ["codeconnections:UseConnection", "codestar-connections:UseConnection"]
+            Resource = local.connection_arns
+          },
+        ] : [],
+        s.pipeline && local.use_codecommit ? [
+          {
+            Sid      = "CloneCodeCommitSource"
+            Effect   = "Allow"
+            Action   = ["codecommit:GitPull"]
+            Resource = [local.codecommit_repository_arn]
           },
         ] : [],
       )

@@ -26,15 +26,21 @@ locals {
 
   # Every CodeBuild project runs the repository's buildspec.yml; STAGE picks the make target (ci-<stage>).
   # pipeline: the project is an action of the pipeline (else: the drift check, started by the scheduler).
-  # deploys:  the project assumes the deployment role in the workload account.
+  # role:     the workload account role the project assumes (ASSUME_ROLE_ARN): "readonly" (readonly_role_arn)
+  #           for the builds that run before the approval or only read, "deployment" (deployment_role_arn)
+  #           for apply alone, after the approval; null: none. Each project's IAM allows sts:AssumeRole on
+  #           its own role only, and every project but apply is denied the deployment role explicitly.
+  # guarded:  the release guard runs first (platform release: the tagged commit is on the release branch,
+  #           the prior environment recorded the same version), so the project reads the prior records.
   stages = {
-    validate = { description = "Go and Terraform checks and tests (make test)", timeout = 60, pipeline = true, deploys = false }
-    build    = { description = "The Lambda zips (make build)", timeout = 20, pipeline = true, deploys = false }
-    plan     = { description = "Plan the tagged release and save the plan (make plan)", timeout = 30, pipeline = true, deploys = true }
-    apply    = { description = "Apply the saved plan, shift Lambda traffic, record the release (make apply deploy-lambdas record-release)", timeout = 90, pipeline = true, deploys = true }
-    test     = { description = "Smoke test the deployed API (make smoke)", timeout = 30, pipeline = true, deploys = true }
-    drift    = { description = "Scheduled drift check of a recorded release (make drift)", timeout = 30, pipeline = false, deploys = true }
+    validate = { description = "Go and Terraform checks and tests (make test)", timeout = 60, pipeline = true, role = null, guarded = false }
+    build    = { description = "The Lambda zips (make build)", timeout = 20, pipeline = true, role = null, guarded = false }
+    plan     = { description = "Plan the tagged release and save the plan under the read-only role (make plan)", timeout = 30, pipeline = true, role = "readonly", guarded = true }
+    apply    = { description = "Apply the saved plan under the deployment role, shift Lambda traffic, record the release (make apply deploy-lambdas record-release)", timeout = 90, pipeline = true, role = "deployment", guarded = true }
+    test     = { description = "Smoke test the deployed API under the read-only role (make smoke)", timeout = 30, pipeline = true, role = "readonly", guarded = false }
+    drift    = { description = "Scheduled drift check of a recorded release under the read-only role (make drift)", timeout = 30, pipeline = false, role = "readonly", guarded = false }
   }
+  role_arns     = { readonly = var.readonly_role_arn, deployment = var.deployment_role_arn }
   project_names = { for stage in keys(local.stages) : stage => "${local.name}-${stage}" }
   project_arns  = { for stage, name in local.project_names : stage => "arn:${local.partition}:codebuild:${local.region}:${local.account_id}:project/${name}" }
 

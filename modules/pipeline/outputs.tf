@@ -44,8 +44,23 @@ output "codebuild_projects" {
 }
 
 output "deployer_role_arns" {
-  description = "Roles that assume deployment_role_arn (plan, apply, test, drift builds). The deployment role's trust policy in the workload account must allow exactly these."
-  value       = { for stage, s in local.projects : stage => aws_iam_role.project[stage].arn if s.deploys }
+  description = "The role that assumes deployment_role_arn: the apply build's alone (after the approval). The deployment role's trust policy in the workload account must allow exactly this."
+  value       = { for stage, s in local.projects : stage => aws_iam_role.project[stage].arn if s.role == "deployment" }
+}
+
+output "reader_role_arns" {
+  description = "Roles that assume readonly_role_arn (the plan, test and drift builds). The read-only role's trust policy in the workload account must allow exactly these."
+  value       = { for stage, s in local.projects : stage => aws_iam_role.project[stage].arn if s.role == "readonly" }
+}
+
+output "release_branch" {
+  description = "The branch a release's tagged commit must be on (RELEASE_BRANCH of every build)."
+  value       = var.source_branch
+}
+
+output "promotion" {
+  description = "The promotion check of this environment's releases: the prior environment whose recorded release of the same version a release needs (null: none), and where its records are (PRIOR_RELEASE_URI)."
+  value       = { prior_environment = local.prior_environment, prior_release_uri = var.prior_release_uri }
 }
 
 output "drift_schedules" {

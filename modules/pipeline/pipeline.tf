@@ -23,7 +23,7 @@ locals {
       ConnectionArn        = local.connection_arn
       FullRepositoryId     = var.repository
       BranchName           = var.source_branch
-      OutputArtifactFormat = "CODE_ZIP"
+      OutputArtifactFormat = "CODEBUILD_CLONE_REF" # a full clone: the release guard checks the branch history
     }
     } : {
     provider = "CodeCommit"
@@ -31,7 +31,7 @@ locals {
       RepositoryName       = var.repository
       BranchName           = var.source_branch
       PollForSourceChanges = "false"
-      OutputArtifactFormat = "CODE_ZIP"
+      OutputArtifactFormat = "CODEBUILD_CLONE_REF" # a full clone: the release guard checks the branch history
     }
   }
 }

@@ -59,7 +59,7 @@ variable "repository" {
 }
 
 variable "source_branch" {
-  description = "Branch the source action is declared with (CodePipeline requires one). Releases run at the commit of the pushed tag, not at this branch."
+  description = "The release branch: the source action is declared with it (CodePipeline requires one), and a release's tagged commit must be on it (reviewed code): every build gets it as RELEASE_BRANCH, and platform release refuses a tag whose commit is not in origin/<branch> before anything runs. Releases run at the commit of the pushed tag, not at this branch's head."
   type        = string
   default     = "main"
 
@@ -106,12 +106,60 @@ variable "tag_pattern" {
 }
 
 variable "deployment_role_arn" {
-  description = "Role in the workload account that the plan, apply, test and drift builds assume (Terraform backend and provider, and the AWS CLI for CodeDeploy). Its trust policy must allow the roles in the deployer_role_arns output."
+  description = "Role in the workload account that only the apply build assumes, after the approval (Terraform backend and provider, CodeDeploy): it changes the workload and its state. Its trust policy must allow exactly the role in the deployer_role_arns output."
   type        = string
 
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$", var.deployment_role_arn))
     error_message = "deployment_role_arn must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>."
+  }
+}
+
+variable "readonly_role_arn" {
+  description = "Read-only role in the workload account that the plan, test and drift builds assume: they run the tagged commit's code before any approval (plan) or only read (test, drift), so they must not be able to change the workload. It needs what a plan reads (e.g. the ReadOnlyAccess policy), the state bucket's objects (s3:GetObject, s3:ListBucket), the lock table (dynamodb:GetItem, PutItem, DeleteItem) or, with state_locking = \"lockfile\", s3:PutObject/s3:DeleteObject on the *.tflock keys only, and kms:Decrypt of the state key; no write of the workload's resources or state. Its trust policy must allow exactly the roles in the reader_role_arns output."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$", var.readonly_role_arn))
+    error_message = "readonly_role_arn must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>."
+  }
+
+  validation {
+    condition     = var.readonly_role_arn != var.deployment_role_arn
+    error_message = "readonly_role_arn must not be deployment_role_arn: the plan, test and drift builds run the tagged commit's code before the approval, so they must not hold the role that changes the workload."
+  }
+}
+
+variable "release_promotion" {
+  description = "Which environment must have released a version before another may: { <env> = <prior env> }, e.g. { prod = \"beta\" } (the default: prod only gets what beta ran). A release of <env> stops before anything runs unless the prior environment's pipeline recorded a release of the same team and version (a regional tag: in any of its regions; a global tag: its global release). Every build gets it as RELEASE_PROMOTION (platform/release ParsePromotion is the rule); {} turns the check off, explicitly."
+  type        = map(string)
+  default     = { prod = "beta" }
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for env, prior in var.release_promotion : contains(var.release_environments, env) && contains(var.release_environments, prior) && env != prior && env != "local" && prior != "local"])
+    error_message = "release_promotion must map environments of release_environments to another environment of release_environments, not local and not itself, e.g. { prod = \"beta\" }, or be {} (no promotion check)."
+  }
+}
+
+variable "prior_release_uri" {
+  description = "The release records of this environment's prior environment (release_promotion[environment]): that pipeline's release_snapshot_uri output, s3://<its artifact bucket>/releases/<prior env>. Required exactly when release_promotion names a prior environment for this one; the plan and apply builds get it as PRIOR_RELEASE_URI and may only list and read its versions/ records."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.prior_release_uri == null) == !contains(keys(var.release_promotion), var.environment)
+    error_message = "prior_release_uri must be set exactly when release_promotion names a prior environment for this environment (e.g. prod = \"beta\": beta's release_snapshot_uri, s3://<beta's artifact bucket>/releases/beta), and null otherwise."
+  }
+
+  validation {
+    condition     = var.prior_release_uri == null || can(regex("^s3://[a-z0-9][a-z0-9-]{1,61}[a-z0-9]/releases/[a-z][a-z0-9]{1,11}$", coalesce(var.prior_release_uri, "-")))
+    error_message = "prior_release_uri must be s3://<bucket>/releases/<prior environment> (a pipeline's release_snapshot_uri output), e.g. s3://webhealth-beta-artifacts-111122223333-eu-west-1/releases/beta."
+  }
+
+  validation {
+    condition     = var.prior_release_uri == null || endswith(coalesce(var.prior_release_uri, "-"), "/releases/${lookup(var.release_promotion, var.environment, "-")}")
+    error_message = "prior_release_uri must be the records of the prior environment release_promotion names for this environment: s3://<bucket>/releases/<release_promotion[environment]>."
   }
 }
 

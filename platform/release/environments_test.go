@@ -155,9 +155,14 @@ func generateEnvTests(t *testing.T, dir string) string {
 			"  repository          = \"webhealth/webhealth\"\n" +
 			"  connection_arn      = \"arn:aws:codeconnections:eu-west-1:111122223333:connection/7b65fd00-061e-43c7-8d42-e55dd18843a3\"\n" +
 			"  deployment_role_arn = \"arn:aws:iam::444455556666:role/webhealth-deployer\"\n" +
-			"  state_region        = \"eu-west-1\"\n}\n")
+			"  readonly_role_arn   = \"arn:aws:iam::444455556666:role/webhealth-reader\"\n" +
+			"  state_region        = \"eu-west-1\"\n" +
+			"  # The environment lists are under test here, not the promotion (tests/promotion.tftest.hcl).\n" +
+			"  release_promotion = {}\n}\n")
 	} else {
-		b.WriteString("\nvariables {\n  region     = \"eu-west-1\"\n  repository = \"example-org/webhealth\"\n}\n")
+		b.WriteString("\nvariables {\n  region     = \"eu-west-1\"\n  repository = \"example-org/webhealth\"\n" +
+			"  # The environment lists are under test here, not the promotion (tests/promotion.tftest.hcl).\n" +
+			"  release_promotion = {}\n}\n")
 	}
 	envVar, listVar := "var.environment", "var.release_environments"
 	if !pipeline {
@@ -188,7 +193,7 @@ func generateEnvTests(t *testing.T, dir string) string {
 		if pipeline {
 			fmt.Fprintf(&b, "    %-*s = %s\n", width, "environment", release.HCLString(tc.env))
 		} else {
-			fmt.Fprintf(&b, "    %-*s = { %s = { deployment_role_arn = \"arn:aws:iam::444455556666:role/webhealth-deployer\" } }\n", width, "environments", release.HCLString(tc.env))
+			fmt.Fprintf(&b, "    %-*s = { %s = { deployment_role_arn = \"arn:aws:iam::444455556666:role/webhealth-deployer\", readonly_role_arn = \"arn:aws:iam::444455556666:role/webhealth-reader\" } }\n", width, "environments", release.HCLString(tc.env))
 		}
 		if tc.list != nil {
 			fmt.Fprintf(&b, "    release_environments = %s\n", hclList(tc.list))

@@ -212,6 +212,7 @@ func generatePrefixTests(t *testing.T, dir string, environments []string) string
 			"  repository          = \"webhealth/webhealth\"\n"+
 			"  connection_arn      = \"arn:aws:codeconnections:eu-west-1:111122223333:connection/7b65fd00-061e-43c7-8d42-e55dd18843a3\"\n"+
 			"  deployment_role_arn = \"arn:aws:iam::444455556666:role/webhealth-deployer\"\n"+
+			"  readonly_role_arn   = \"arn:aws:iam::444455556666:role/webhealth-reader\"\n"+
 			"  state_region        = \"eu-west-1\"\n}\n", release.HCLString(environments[0]))
 	}
 	seen := map[string]bool{}

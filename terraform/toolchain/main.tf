@@ -10,7 +10,17 @@ resource "aws_codeconnections_connection" "this" {
   tags          = var.tags
 }
 
+data "aws_caller_identity" "current" {}
+
 locals {
+  # Where the prior environment's pipeline records its releases (its release_snapshot_uri output: artifact
+  # bucket <name_prefix>-<env>-artifacts-<account>-<region>, prefix releases/<env>). A module cannot take
+  # another instance's output of the same for_each, so the name is derived here; tests/promotion.tftest.hcl
+  # holds it to that output.
+  prior_release_uris = {
+    for env, prior in var.release_promotion : env => "s3://${var.name_prefix}-${prior}-artifacts-${data.aws_caller_identity.current.account_id}-${var.region}/releases/${prior}"
+    if contains(keys(var.environments), env)
+  }
   connection_arn = var.source_type == "connection" ? coalesce(var.connection_arn, one(aws_codeconnections_connection.this[*].arn)) : null
 }
 
@@ -26,6 +36,10 @@ module "pipeline" {
   connection_arn       = local.connection_arn
 
   deployment_role_arn = each.value.deployment_role_arn
+  readonly_role_arn   = each.value.readonly_role_arn
+  source_branch       = var.release_branch
+  release_promotion   = var.release_promotion
+  prior_release_uri   = lookup(local.prior_release_uris, each.key, null)
   require_approval    = each.value.require_approval
   drift_releases      = each.value.drift_releases
   notification_emails = each.value.notification_emails

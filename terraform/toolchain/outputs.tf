@@ -4,7 +4,7 @@ output "connection_arn" {
 }
 
 output "pipelines" {
-  description = "Per environment: pipeline name, the tag glob that releases it, whether apply waits for approval, the notification topic, the region of its state bucket, and the roles the workload account's deployment role must trust."
+  description = "Per environment: pipeline name, the tag glob that releases it, whether apply waits for approval, the notification topic, the region of its state bucket, the roles the workload account's deployment role (apply) and read-only role (plan, test, drift) must trust, where its releases are recorded and which prior environment's release its releases need."
   value = {
     for env, p in module.pipeline : env => {
       pipeline_name          = p.pipeline_name
@@ -12,6 +12,9 @@ output "pipelines" {
       approval_required      = p.approval_required
       notification_topic_arn = p.notification_topic_arn
       deployer_role_arns     = p.deployer_role_arns
+      reader_role_arns       = p.reader_role_arns
+      release_snapshot_uri   = p.release_snapshot_uri
+      promotion              = p.promotion
       drift_schedules        = p.drift_schedules
       state_region           = p.state_region
     }

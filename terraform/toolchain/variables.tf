@@ -92,7 +92,8 @@ variable "release_environments" {
 variable "environments" {
   description = <<-EOT
     Per-environment pipeline settings, keyed by environment (one of release_environments, default dev, beta, prod):
-      deployment_role_arn - role in that environment's workload account the plan/apply/test/drift builds assume
+      deployment_role_arn - role in that environment's workload account only the apply build assumes (after the approval)
+      readonly_role_arn   - read-only role there that the plan, test and drift builds assume (modules/pipeline readonly_role_arn)
       require_approval    - manual approval before apply (null: on for prod only; prod cannot turn it off)
       drift_releases      - the region/team releases the scheduled drift check plans
       notification_emails - subscribers of the failure/approval/drift topic
@@ -101,6 +102,7 @@ variable "environments" {
   EOT
   type = map(object({
     deployment_role_arn = string
+    readonly_role_arn   = string
     require_approval    = optional(bool)
     drift_releases = optional(list(object({
       region = string
@@ -113,7 +115,7 @@ variable "environments" {
 
   validation {
     condition     = length(var.environments) > 0 && alltrue([for env in keys(var.environments) : contains(var.release_environments, env) && env != "local" && can(regex("^[a-z][a-z0-9]{1,11}$", env))])
-    error_message = "environments must have at least one key, each one of release_environments (default dev, beta, prod), not local (local has no pipeline), 2-12 lowercase letters and digits starting with a letter, e.g. { prod = { deployment_role_arn = \"arn:aws:iam::444444444444:role/webhealth-deployer\" } }."
+    error_message = "environments must have at least one key, each one of release_environments (default dev, beta, prod), not local (local has no pipeline), 2-12 lowercase letters and digits starting with a letter, e.g. { prod = { deployment_role_arn = \"arn:aws:iam::444444444444:role/webhealth-deployer\", readonly_role_arn = \"arn:aws:iam::444444444444:role/webhealth-reader\" } }."
   }
 
   validation {
@@ -124,6 +126,24 @@ variable "environments" {
   validation {
     condition     = try(var.environments["prod"].require_approval, null) != false
     error_message = "environments.prod.require_approval cannot be false: every prod apply needs a manual approval."
+  }
+}
+
+variable "release_branch" {
+  description = "The branch a release's tagged commit must be on (reviewed code); every pipeline's source_branch, passed to the builds as RELEASE_BRANCH."
+  type        = string
+  default     = "main"
+}
+
+variable "release_promotion" {
+  description = "Which environment must have released a version before another may, { <env> = <prior env> } (default { prod = \"beta\" }: prod only gets what beta ran); passed to every pipeline (modules/pipeline release_promotion, which validates it). {} turns the check off, explicitly. The prior environment needs its pipeline here: its release records are what the check reads."
+  type        = map(string)
+  default     = { prod = "beta" }
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for env, prior in var.release_promotion : !contains(keys(var.environments), env) || contains(keys(var.environments), prior)])
+    error_message = "release_promotion must name, for every environment with a pipeline here, a prior environment that has a pipeline here too (its recorded releases are what the check reads), e.g. environments with beta and prod for { prod = \"beta\" }; or be {} (no promotion check)."
   }
 }
 

@@ -57,6 +57,7 @@ variables {
   repository          = "webhealth/webhealth"
   connection_arn      = "arn:aws:codeconnections:eu-west-1:111122223333:connection/7b65fd00-061e-43c7-8d42-e55dd18843a3"
   deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer"
+  readonly_role_arn   = "arn:aws:iam::444455556666:role/webhealth-reader"
   # The state bucket's region differs from every release region: the builds must not take it from a tag.
   state_region = "eu-central-1"
   drift_releases = [
@@ -158,7 +159,8 @@ run "prod_requires_manual_approval_before_apply" {
   command = plan
 
   variables {
-    environment = "prod"
+    environment       = "prod"
+    prior_release_uri = "s3://webhealth-beta-artifacts-111122223333-eu-west-1/releases/beta"
   }
 
   assert {
@@ -226,9 +228,9 @@ run "codebuild_projects_run_the_buildspec_per_stage" {
   assert {
     condition = alltrue([
       for stage, p in aws_codebuild_project.stage :
-      contains(["plan", "apply", "test", "drift"], stage) == contains([for e in p.environment[0].environment_variable : "${e.name}=${e.value}"], "ASSUME_ROLE_ARN=${var.deployment_role_arn}")
+      [for e in p.environment[0].environment_variable : e.value if e.name == "ASSUME_ROLE_ARN"] == lookup({ plan = [var.readonly_role_arn], test = [var.readonly_role_arn], drift = [var.readonly_role_arn], apply = [var.deployment_role_arn] }, stage, [])
     ])
-    error_message = "exactly plan, apply, test and drift must get the deployment role to assume"
+    error_message = "plan, test and drift must run as the read-only role, apply alone as the deployment role, validate and build as none"
   }
   assert {
     condition = alltrue([
@@ -340,17 +342,27 @@ run "policies_grant_no_wildcard_actions" {
   assert {
     condition = alltrue([
       for stage, p in aws_iam_role_policy.project :
-      contains(["plan", "apply", "test", "drift"], stage) == anytrue([for s in jsondecode(p.policy).Statement : contains(flatten([s.Action]), "sts:AssumeRole")])
+      contains(["plan", "apply", "test", "drift"], stage) == anytrue([for s in jsondecode(p.policy).Statement : s.Effect == "Allow" && contains(flatten([s.Action]), "sts:AssumeRole")])
     ])
     error_message = "only the plan, apply, test and drift roles may assume a role"
   }
   assert {
-    condition = alltrue(flatten([
-      for p in aws_iam_role_policy.project : [
-        for s in jsondecode(p.policy).Statement : s.Resource == [var.deployment_role_arn] if contains(flatten([s.Action]), "sts:AssumeRole")
-      ]
-    ]))
-    error_message = "builds may assume the deployment role and nothing else"
+    condition = alltrue([
+      for stage, p in aws_iam_role_policy.project :
+      jsonencode(flatten([for s in jsondecode(p.policy).Statement : s.Resource if s.Effect == "Allow" && contains(flatten([s.Action]), "sts:AssumeRole")])) == jsonencode(stage == "apply" ? [var.deployment_role_arn] : contains(["plan", "test", "drift"], stage) ? [var.readonly_role_arn] : [])
+    ])
+    error_message = "the approval is a boundary: only the apply build may assume the deployment role; plan, test and drift may assume the read-only role and nothing else"
+  }
+  assert {
+    condition = alltrue([
+      for stage, p in aws_iam_role_policy.project :
+      (stage != "apply") == anytrue([for s in jsondecode(p.policy).Statement : s.Effect == "Deny" && contains(flatten([s.Action]), "sts:AssumeRole") && s.Resource == [var.deployment_role_arn]])
+    ])
+    error_message = "every build but apply must be denied the deployment role explicitly"
+  }
+  assert {
+    condition     = output.deployer_role_arns == { apply = aws_iam_role.project["apply"].arn } && output.reader_role_arns == { for stage in ["plan", "test", "drift"] : stage => aws_iam_role.project[stage].arn }
+    error_message = "the deployment role must trust the apply build's role alone, the read-only role the plan, test and drift builds' roles"
   }
   assert {
     condition = alltrue([
@@ -385,8 +397,8 @@ run "policies_grant_no_wildcard_actions" {
     error_message = "build roles must trust CodeBuild of this account only (confused deputy)"
   }
   assert {
-    condition     = output.deployer_role_arns == { apply = "arn:aws:iam::111122223333:role/mocked", drift = "arn:aws:iam::111122223333:role/mocked", plan = "arn:aws:iam::111122223333:role/mocked", test = "arn:aws:iam::111122223333:role/mocked" }
-    error_message = "deployer_role_arns must list exactly the roles the deployment role has to trust"
+    condition     = output.deployer_role_arns == { apply = "arn:aws:iam::111122223333:role/mocked" } && output.reader_role_arns == { drift = "arn:aws:iam::111122223333:role/mocked", plan = "arn:aws:iam::111122223333:role/mocked", test = "arn:aws:iam::111122223333:role/mocked" }
+    error_message = "deployer_role_arns must list exactly the role the deployment role has to trust (apply's), reader_role_arns those the read-only role has to trust (plan, test, drift)"
   }
   assert {
     condition     = aws_sns_topic.notifications.kms_master_key_id == aws_kms_key.this.arn

@@ -21,6 +21,7 @@ variables {
   repository          = "webhealth/webhealth"
   connection_arn      = "arn:aws:codeconnections:eu-west-1:111122223333:connection/7b65fd00-061e-43c7-8d42-e55dd18843a3"
   deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer"
+  readonly_role_arn   = "arn:aws:iam::444455556666:role/webhealth-reader"
   state_region        = "eu-west-1"
 }
 

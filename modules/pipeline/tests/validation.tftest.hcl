@@ -17,6 +17,7 @@ variables {
   repository          = "webhealth/webhealth"
   connection_arn      = "arn:aws:codeconnections:eu-west-1:111122223333:connection/7b65fd00-061e-43c7-8d42-e55dd18843a3"
   deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer"
+  readonly_role_arn   = "arn:aws:iam::444455556666:role/webhealth-reader"
   state_region        = "eu-west-1"
 }
 
@@ -162,8 +163,9 @@ run "prod_without_approval" {
   command = plan
 
   variables {
-    environment      = "prod"
-    require_approval = false
+    environment       = "prod"
+    require_approval  = false
+    prior_release_uri = "s3://webhealth-beta-artifacts-111122223333-eu-west-1/releases/beta"
   }
 
   expect_failures = [var.require_approval]
@@ -354,4 +356,96 @@ run "connection_arn_region_not_a_region" {
   }
 
   expect_failures = [var.connection_arn]
+}
+
+run "readonly_role_arn_not_a_role" {
+  command = plan
+
+  variables {
+    readonly_role_arn = "arn:aws:iam::444455556666:user/reader"
+  }
+
+  expect_failures = [var.readonly_role_arn]
+}
+
+run "readonly_role_is_the_deployment_role" {
+  command = plan
+
+  variables {
+    readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer"
+  }
+
+  expect_failures = [var.readonly_role_arn]
+}
+
+run "release_promotion_names_an_unknown_environment" {
+  command = plan
+
+  variables {
+    release_promotion = { prod = "qa" }
+  }
+
+  expect_failures = [var.release_promotion]
+}
+
+run "release_promotion_to_itself" {
+  command = plan
+
+  variables {
+    release_promotion = { prod = "prod" }
+  }
+
+  expect_failures = [var.release_promotion]
+}
+
+run "release_promotion_from_local" {
+  command = plan
+
+  variables {
+    release_promotion = { dev = "local" }
+  }
+
+  expect_failures = [var.release_promotion]
+}
+
+run "prod_without_its_prior_records" {
+  command = plan
+
+  variables {
+    environment = "prod"
+  }
+
+  expect_failures = [var.prior_release_uri]
+}
+
+run "prior_records_without_a_prior_environment" {
+  command = plan
+
+  variables {
+    prior_release_uri = "s3://webhealth-beta-artifacts-111122223333-eu-west-1/releases/beta"
+  }
+
+  expect_failures = [var.prior_release_uri]
+}
+
+run "prior_records_not_an_s3_uri" {
+  command = plan
+
+  variables {
+    environment       = "prod"
+    prior_release_uri = "https://webhealth-beta-artifacts-111122223333-eu-west-1.s3.amazonaws.com/releases/beta"
+  }
+
+  expect_failures = [var.prior_release_uri]
+}
+
+run "prior_records_of_another_environment" {
+  command = plan
+
+  variables {
+    environment       = "prod"
+    prior_release_uri = "s3://webhealth-dev-artifacts-111122223333-eu-west-1/releases/dev"
+  }
+
+  expect_failures = [var.prior_release_uri]
 }

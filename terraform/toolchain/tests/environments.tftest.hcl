@@ -19,13 +19,15 @@ mock_provider "aws" {
 variables {
   region     = "eu-west-1"
   repository = "example-org/webhealth"
+  # The environment lists are under test here, not the promotion (tests/promotion.tftest.hcl).
+  release_promotion = {}
 }
 
 run "valid_default_dev" {
   command = plan
 
   variables {
-    environments = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
   }
 
   assert {
@@ -38,7 +40,7 @@ run "valid_default_beta" {
   command = plan
 
   variables {
-    environments = { "beta" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments = { "beta" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
   }
 
   assert {
@@ -51,7 +53,7 @@ run "valid_default_prod" {
   command = plan
 
   variables {
-    environments = { "prod" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments = { "prod" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
   }
 
   assert {
@@ -64,7 +66,7 @@ run "refused_default_without_qa" {
   command = plan
 
   variables {
-    environments = { "qa" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments = { "qa" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
   }
 
   expect_failures = [var.environments]
@@ -74,7 +76,7 @@ run "refused_default_without_staging" {
   command = plan
 
   variables {
-    environments = { "staging" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments = { "staging" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
   }
 
   expect_failures = [var.environments]
@@ -84,7 +86,7 @@ run "refused_default_without_gamma" {
   command = plan
 
   variables {
-    environments = { "gamma" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments = { "gamma" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
   }
 
   expect_failures = [var.environments]
@@ -94,7 +96,7 @@ run "refused_local_has_no_pipeline" {
   command = plan
 
   variables {
-    environments = { "local" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments = { "local" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
   }
 
   expect_failures = [var.environments]
@@ -104,7 +106,7 @@ run "refused_upper_case" {
   command = plan
 
   variables {
-    environments = { "Prod" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments = { "Prod" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
   }
 
   expect_failures = [var.environments]
@@ -114,7 +116,7 @@ run "refused_empty_environment" {
   command = plan
 
   variables {
-    environments = { "" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments = { "" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
   }
 
   expect_failures = [var.environments]
@@ -124,7 +126,7 @@ run "valid_seed_post_staging" {
   command = plan
 
   variables {
-    environments         = { "staging" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "staging" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "qa", "staging", "prod"]
   }
 
@@ -138,7 +140,7 @@ run "valid_seed_post_qa" {
   command = plan
 
   variables {
-    environments         = { "qa" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "qa" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "qa", "staging", "prod"]
   }
 
@@ -152,7 +154,7 @@ run "refused_seed_post_without_beta" {
   command = plan
 
   variables {
-    environments         = { "beta" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "beta" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "qa", "staging", "prod"]
   }
 
@@ -163,7 +165,7 @@ run "valid_skipq_gamma" {
   command = plan
 
   variables {
-    environments         = { "gamma" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "gamma" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["beta", "gamma", "prod"]
   }
 
@@ -177,7 +179,7 @@ run "refused_skipq_without_dev" {
   command = plan
 
   variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["beta", "gamma", "prod"]
   }
 
@@ -188,7 +190,7 @@ run "refused_local_listed_has_no_pipeline_either" {
   command = plan
 
   variables {
-    environments         = { "local" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "local" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["local", "dev"]
   }
 
@@ -199,7 +201,7 @@ run "valid_of_12" {
   command = plan
 
   variables {
-    environments         = { "environment1" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "environment1" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "environment1"]
   }
 
@@ -213,7 +215,7 @@ run "valid_of_2" {
   command = plan
 
   variables {
-    environments         = { "qa" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "qa" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["qa", "prod"]
   }
 
@@ -227,7 +229,7 @@ run "valid_with_digits" {
   command = plan
 
   variables {
-    environments         = { "prod2" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "prod2" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "prod2"]
   }
 
@@ -241,7 +243,7 @@ run "refused_no_environments" {
   command = plan
 
   variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = []
   }
 
@@ -252,7 +254,7 @@ run "refused_upper_case_listed" {
   command = plan
 
   variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "Prod"]
   }
 
@@ -263,7 +265,7 @@ run "refused_named_twice" {
   command = plan
 
   variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "prod", "dev"]
   }
 
@@ -274,7 +276,7 @@ run "refused_underscore_listed" {
   command = plan
 
   variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "dev_eu"]
   }
 
@@ -285,7 +287,7 @@ run "refused_empty_listed" {
   command = plan
 
   variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", ""]
   }
 
@@ -296,7 +298,7 @@ run "refused_leading_hyphen_listed" {
   command = plan
 
   variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "-x"]
   }
 
@@ -307,7 +309,7 @@ run "refused_of_13_listed" {
   command = plan
 
   variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "environment13"]
   }
 
@@ -318,7 +320,7 @@ run "refused_of_13_listed_as_its_own" {
   command = plan
 
   variables {
-    environments         = { "environment13" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "environment13" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "environment13"]
   }
 
@@ -329,7 +331,7 @@ run "refused_of_1_listed" {
   command = plan
 
   variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "q"]
   }
 
@@ -340,7 +342,7 @@ run "refused_hyphenated_listed" {
   command = plan
 
   variables {
-    environments         = { "eu-prod" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "eu-prod" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "eu-prod"]
   }
 
@@ -351,7 +353,7 @@ run "refused_hyphenated_listed_beside" {
   command = plan
 
   variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "eu-prod"]
   }
 
@@ -362,7 +364,7 @@ run "refused_digit_first_listed" {
   command = plan
 
   variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "1dev"]
   }
 
@@ -373,7 +375,7 @@ run "refused_shell_listed" {
   command = plan
 
   variables {
-    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer" } }
+    environments         = { "dev" = { deployment_role_arn = "arn:aws:iam::444455556666:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::444455556666:role/webhealth-reader" } }
     release_environments = ["dev", "$(id)"]
   }
 

@@ -19,9 +19,12 @@ variables {
   environments = {
     prod = {
       deployment_role_arn = "arn:aws-us-gov:iam::444444444444:role/webhealth-deployer"
+      readonly_role_arn   = "arn:aws-us-gov:iam::444444444444:role/webhealth-reader"
       state_region        = "us-gov-east-1"
     }
   }
+  # Regions are under test here, not the promotion (tests/promotion.tftest.hcl).
+  release_promotion = {}
 }
 
 run "accepts_partition_regions" {
@@ -63,6 +66,7 @@ run "rejects_environment_state_region_without_number" {
     environments = {
       prod = {
         deployment_role_arn = "arn:aws-us-gov:iam::444444444444:role/webhealth-deployer"
+        readonly_role_arn   = "arn:aws-us-gov:iam::444444444444:role/webhealth-reader"
         state_region        = "us-gov-east"
       }
     }

@@ -18,13 +18,16 @@ variables {
   environments = {
     dev = {
       deployment_role_arn = "arn:aws:iam::222222222222:role/webhealth-deployer"
+      readonly_role_arn   = "arn:aws:iam::222222222222:role/webhealth-reader"
       drift_releases      = [{ region = "eu-west-1", team = "web" }]
     }
     beta = {
       deployment_role_arn = "arn:aws:iam::333333333333:role/webhealth-deployer"
+      readonly_role_arn   = "arn:aws:iam::333333333333:role/webhealth-reader"
     }
     prod = {
       deployment_role_arn = "arn:aws:iam::444444444444:role/webhealth-deployer"
+      readonly_role_arn   = "arn:aws:iam::444444444444:role/webhealth-reader"
       notification_emails = ["oncall@example.com"]
       drift_releases = [
         { region = "eu-west-1", team = "web" },
@@ -97,13 +100,16 @@ run "state_region_set_once_and_per_environment" {
   command = plan
 
   variables {
-    state_region = "eu-central-1"
+    state_region      = "eu-central-1"
+    release_promotion = { prod = "dev" }
     environments = {
       dev = {
         deployment_role_arn = "arn:aws:iam::222222222222:role/webhealth-deployer"
+        readonly_role_arn   = "arn:aws:iam::222222222222:role/webhealth-reader"
       }
       prod = {
         deployment_role_arn = "arn:aws:iam::444444444444:role/webhealth-deployer"
+        readonly_role_arn   = "arn:aws:iam::444444444444:role/webhealth-reader"
         state_region        = "us-east-2"
         drift_releases      = [{ region = "eu-west-1", team = "web" }]
       }
@@ -133,6 +139,7 @@ run "environment_state_region_not_a_region_rejected" {
     environments = {
       dev = {
         deployment_role_arn = "arn:aws:iam::222222222222:role/webhealth-deployer"
+        readonly_role_arn   = "arn:aws:iam::222222222222:role/webhealth-reader"
         state_region        = "EU-WEST-1"
       }
     }
@@ -146,7 +153,7 @@ run "unknown_environment_rejected" {
 
   variables {
     environments = {
-      staging = { deployment_role_arn = "arn:aws:iam::222222222222:role/webhealth-deployer" }
+      staging = { deployment_role_arn = "arn:aws:iam::222222222222:role/webhealth-deployer", readonly_role_arn = "arn:aws:iam::222222222222:role/webhealth-reader" }
     }
   }
 
@@ -160,6 +167,7 @@ run "prod_cannot_skip_approval" {
     environments = {
       prod = {
         deployment_role_arn = "arn:aws:iam::444444444444:role/webhealth-deployer"
+        readonly_role_arn   = "arn:aws:iam::444444444444:role/webhealth-reader"
         require_approval    = false
       }
     }
