@@ -14,6 +14,10 @@ import (
 
 var releaseCommands = []string{"env", "build", "plan", "apply", "deploy", "smoke", "drift", "record", "run"}
 
+// guardedCommands decide what is released: the release guard runs first (release.Flow.Guard: the tagged
+// commit on RELEASE_BRANCH, the prior environment's release under RELEASE_PROMOTION).
+var guardedCommands = map[string]bool{"plan": true, "apply": true, "run": true}
+
 // roleCommands run terraform in the workload account: under ASSUME_ROLE_ARN (release.Flow.UseRole).
 var roleCommands = map[string]bool{"plan": true, "apply": true, "deploy": true, "smoke": true, "drift": true, "run": true}
 
@@ -87,6 +91,15 @@ func releaseCmd(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return failed(err)
 	}
+	if guardedCommands[cmd] {
+		g, err := release.LoadGuardConfig(get, cfg.Environments)
+		if err != nil {
+			return failed(&release.InputError{Err: err})
+		}
+		if err := flow.Guard(ctx, t, g, "git", &awsdeploy.Records{}); err != nil {
+			return failed(err)
+		}
+	}
 	if roleCommands[cmd] {
 		if err := flow.UseRole(ctx, t, &awsdeploy.Assumer{}); err != nil {
 			return failed(err)
@@ -113,7 +126,9 @@ func releaseCmd(ctx context.Context, args []string, env Env) int {
 	case "smoke":
 		err = flow.Smoke(ctx, t)
 	case "record":
-		err = flow.Record(ctx, t)
+		if err = flow.Record(ctx, t); err == nil {
+			err = flow.RecordVersion(ctx, t)
+		}
 	case "run":
 		err = flow.Run(ctx, t)
 	case "drift":
