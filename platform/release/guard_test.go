@@ -261,3 +261,16 @@ func TestRecordVersion(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"tag": "beta_eu-west-1/web/1.4.0"}`, string(body))
 }
+
+// modules/pipeline's release_promotion default is the release flow's DefaultPromotion: its promotion test
+// asserts the builds get exactly this value when the map is left at its default.
+func TestPromotionDefaultMatchesThePipeline(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "prod=beta", release.DefaultPromotion)
+	test, err := os.ReadFile(filepath.Join("..", "..", "modules", "pipeline", "tests", "promotion.tftest.hcl"))
+	require.NoError(t, err)
+	assert.Contains(t, string(test), `"RELEASE_PROMOTION=`+release.DefaultPromotion+`"`)
+	vars, err := os.ReadFile(filepath.Join("..", "..", "modules", "pipeline", "variables.tf"))
+	require.NoError(t, err)
+	assert.Contains(t, string(vars), `default     = { prod = "beta" }`, "the pipeline's default map is DefaultPromotion's pairs")
+}

@@ -15,6 +15,7 @@ output "pipelines" {
       reader_role_arns       = p.reader_role_arns
       release_snapshot_uri   = p.release_snapshot_uri
       promotion              = p.promotion
+      release_branch         = p.release_branch
       drift_schedules        = p.drift_schedules
       state_region           = p.state_region
     }

@@ -58,6 +58,10 @@ run "a_chain_dev_beta_prod" {
     condition     = output.pipelines["beta"].promotion.prior_release_uri == output.pipelines["dev"].release_snapshot_uri && output.pipelines["prod"].promotion.prior_release_uri == output.pipelines["beta"].release_snapshot_uri
     error_message = "each environment reads its prior environment's records"
   }
+  assert {
+    condition     = alltrue([for p in output.pipelines : p.release_branch == "release"])
+    error_message = "release_branch reaches every pipeline (its builds' RELEASE_BRANCH)"
+  }
 }
 
 run "promotion_off_explicitly" {
