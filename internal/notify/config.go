@@ -90,7 +90,7 @@ type Config struct {
 
 // Routing is who the configuration tells of which target alarms.
 func (c Config) Routing() Routing {
-	return Routing{MultiRegion: contract.MultiRegion(c.Regions), NotifyDegraded: c.NotifyDegraded}
+	return Routing{MultiRegion: contract.MultiRegion(c.Regions), Home: c.Regions.IsHome(), NotifyDegraded: c.NotifyDegraded}
 }
 
 // LoadConfig reads the configuration from the environment (os.LookupEnv in main) and reports every bad

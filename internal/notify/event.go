@@ -69,10 +69,13 @@ func (e Event) Warning() bool {
 }
 
 // Routing is who is told of which target alarms in this environment (docs/design.md "Notifier"): with more
-// than one region alerting follows the verdict, so a region's availability alarm is recorded only, and the
-// degraded alarm is told only when NOTIFY_DEGRADED is set.
+// than one region alerting follows the verdict, so a region's availability alarm is recorded only, the
+// certificate (the site's, seen alike from every region) is told by the home region only, and the degraded
+// alarm is told only when NOTIFY_DEGRADED is set.
 type Routing struct {
-	MultiRegion    bool
+	MultiRegion bool
+	// Home: the notifier runs in the home region.
+	Home           bool
 	NotifyDegraded bool
 }
 
@@ -82,6 +85,8 @@ func (r Routing) Silenced(kind string) string {
 	switch {
 	case r.MultiRegion && kind == contract.AlarmKindAvailability:
 		return "a region's availability alarm in an environment of several regions is recorded, not told: the home region's verdict alarm tells"
+	case r.MultiRegion && !r.Home && kind == contract.AlarmKindCertificate:
+		return "the certificate alarm of a region other than the home region is recorded, not told: the home region's tells"
 	case kind == contract.AlarmKindDegraded && !r.NotifyDegraded:
 		return "the degraded alarm is recorded, not told (NOTIFY_DEGRADED is not set)"
 	}

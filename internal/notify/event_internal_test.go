@@ -13,8 +13,9 @@ import (
 func TestTargetEvent(t *testing.T) {
 	t.Parallel()
 	single := Routing{}
-	multi := Routing{MultiRegion: true}
-	multiDegraded := Routing{MultiRegion: true, NotifyDegraded: true}
+	multi := Routing{MultiRegion: true, Home: true}
+	multiDegraded := Routing{MultiRegion: true, Home: true, NotifyDegraded: true}
+	other := Routing{MultiRegion: true}
 	tests := []struct {
 		route          Routing
 		kind, old, new string
@@ -57,9 +58,16 @@ func TestTargetEvent(t *testing.T) {
 		{multiDegraded, "degraded", "ALARM", "INSUFFICIENT_DATA", "", false},
 		{multiDegraded, "availability", "OK", "ALARM", "", false},
 		{multiDegraded, "verdict", "OK", "ALARM", EventDown, false},
+		// Another region of several: its latency alone is told; its certificate is the home region's to tell.
+		{other, "latency", "OK", "ALARM", EventSlow, false},
+		{other, "latency", "ALARM", "OK", EventRecovered, false},
+		{other, "certificate", "OK", "ALARM", "", false},
+		{other, "certificate", "ALARM", "OK", "", false},
+		{other, "availability", "OK", "ALARM", "", false},
+		{single, "certificate", "ALARM", "OK", EventRecovered, false},
 	}
 	for _, tc := range tests {
-		name := fmt.Sprintf("multi %t degraded %t %s %s to %s", tc.route.MultiRegion, tc.route.NotifyDegraded, tc.kind, tc.old, tc.new)
+		name := fmt.Sprintf("multi %t home %t degraded %t %s %s to %s", tc.route.MultiRegion, tc.route.Home, tc.route.NotifyDegraded, tc.kind, tc.old, tc.new)
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			got, maybe := tc.route.TargetEvent(tc.kind, tc.old, tc.new)

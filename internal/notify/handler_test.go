@@ -166,6 +166,16 @@ func multiRegion(degraded bool) envOption {
 	}
 }
 
+// otherRegion: the notifier of us-east-1, the second of two regions (the home region eu-west-1).
+func otherRegion() envOption {
+	return func(c *envConfig) {
+		c.cfg.Region = "us-east-1"
+		c.cfg.Regions = verdict.Settings{Region: "us-east-1", Home: "eu-west-1", Rule: verdict.Rule{
+			Regions: []string{"eu-west-1", "us-east-1"}, Quorum: 2, StaleAfter: verdict.DefaultStaleAfter,
+		}}
+	}
+}
+
 // withoutTopic: no people topic (no e-mail or Chatbot channel in the environment).
 func withoutTopic() envOption { return func(c *envConfig) { c.cfg.NotifyTopicARN = "" } }
 
@@ -526,6 +536,12 @@ func TestWhoIsNotified(t *testing.T) {
 			}, notified: true, reads: 1},
 		{name: "several regions: the verdict of a muted target tells nobody", ev: event(t, snsevents.OurVerdict, ""), opts: []envOption{multiRegion(false)},
 			prepare: muteUntil("2026-11-21T12:00:00Z"), log: "target is muted: nobody is notified", reads: 1},
+		{name: "several regions, the home region: the certificate ALARM is told", ev: event(t, snsevents.OurCertificate, ""), opts: []envOption{multiRegion(false)},
+			notified: true, reads: 1},
+		{name: "several regions, another region: the certificate ALARM is recorded only", ev: event(t, snsevents.OurCertificate, ""), opts: []envOption{otherRegion()},
+			log: "the certificate alarm of a region other than the home region is recorded, not told"},
+		{name: "several regions, another region: the availability ALARM is recorded only", ev: event(t, snsevents.OurAlarm, ""), opts: []envOption{otherRegion()},
+			log: "a region's availability alarm in an environment of several regions is recorded, not told"},
 		{name: "several regions: degraded without NOTIFY_DEGRADED is recorded only", ev: event(t, snsevents.OurDegraded, ""), opts: []envOption{multiRegion(false)},
 			log: "the degraded alarm is recorded, not told (NOTIFY_DEGRADED is not set)"},
 		{name: "several regions: degraded with NOTIFY_DEGRADED is told", ev: event(t, snsevents.OurDegraded, ""), opts: []envOption{multiRegion(true)}, notified: true, reads: 1},
