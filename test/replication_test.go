@@ -24,7 +24,7 @@ func TestTargetReplicatesToEveryRegion(t *testing.T) {
 	created, _ := home.createTarget(t, map[string]any{"url": s.inertURL("replicated"), "name": "e2e replicated", "enabled": false})
 	for _, region := range regions[1:] {
 		api := s.regionAPI(t, region)
-		retry.DoWithRetry(t, "the target is read in "+region, 20, 500*time.Millisecond, func() (string, error) {
+		retry.DoWithRetry(t, "the target is read in "+region, 60, time.Second, func() (string, error) {
 			tg, _, err := api.getTargetRawE(context.Background(), created.ID)
 			if err != nil {
 				return "", err
@@ -39,7 +39,7 @@ func TestTargetReplicatesToEveryRegion(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, del.Status, "DELETE in the home region: %s", del)
 	for _, region := range regions[1:] {
 		api := s.regionAPI(t, region)
-		retry.DoWithRetry(t, "the deletion reaches "+region, 20, 500*time.Millisecond, func() (string, error) {
+		retry.DoWithRetry(t, "the deletion reaches "+region, 60, time.Second, func() (string, error) {
 			resp, err := api.doE(context.Background(), apiRequest{Method: http.MethodGet, Path: "/urls/" + created.ID})
 			if err != nil {
 				return "", err
