@@ -161,12 +161,12 @@ module "crawler" {
         resources = [aws_dynamodb_table.urls.arn]
       },
       {
-        # The run lease (internal/store CrawlerLeaseID): taken with a conditional put, released by its holder;
-        # no other item of the table may be put or deleted.
+        # This region's run lease (internal/store CrawlerLeaseID(region)): taken with a conditional put, released
+        # by its holder; no other item of the table may be put or deleted, another region's lease neither.
         sid        = "HoldRunLease"
         actions    = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
         resources  = [aws_dynamodb_table.urls.arn]
-        conditions = [{ test = "ForAllValues:StringEquals", variable = "dynamodb:LeadingKeys", values = ["lease#crawler"] }]
+        conditions = [{ test = "ForAllValues:StringEquals", variable = "dynamodb:LeadingKeys", values = ["lease#crawler#${local.region}"] }]
       },
     ],
     local.crawler_judge_statements,

@@ -51,7 +51,7 @@ run "iam_is_least_privilege" {
     condition = [for s in jsondecode(module.crawler.execution_policy).Statement : [s.Action, s.Resource, s.Condition] if s.Sid == "HoldRunLease"] == [[
       ["dynamodb:PutItem", "dynamodb:DeleteItem"],
       ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"],
-      { "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["lease#crawler"] } },
+      { "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["lease#crawler#eu-west-1"] } },
     ]]
     error_message = "The crawler may put and delete only its run lease item (internal/store CrawlerLeaseID) in the URL table."
   }
