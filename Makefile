@@ -210,9 +210,9 @@ status: $(PLATFORM) ## Show what runs in the local stack and what the local runt
 
 .PHONY: e2e e2e-only
 # The suite's webhook receiver listens where NOTIFY_WEBHOOK_URL points (it reads .local/env).
-e2e: ## Run the end-to-end suite on the local stack: make up (two regions unless REGIONS; webhook: the suite's receiver), the suite, make down (also when it fails)
+e2e: ## Run the end-to-end suite on the local stack: make up (REGIONS as given, else one region; webhook: the suite's receiver), the suite, make down (also when it fails)
 	@trap '$(MAKE) --no-print-directory down' EXIT; \
-	  REGIONS="$${REGIONS:-us-east-1,eu-west-1}" NOTIFY_WEBHOOK_URL="$${NOTIFY_WEBHOOK_URL:-http://127.0.0.1:4568/notify}" \
+	  NOTIFY_WEBHOOK_URL="$${NOTIFY_WEBHOOK_URL:-http://127.0.0.1:4568/notify}" \
 	  $(MAKE) --no-print-directory up; \
 	  env -u API_URL -u API_KEY -u E2E_WORKLOAD_DIR $(MAKE) --no-print-directory e2e-only
 
