@@ -40,46 +40,30 @@ func TestWorkloadLifecycle(t *testing.T) {
 	relArtifacts, err := filepath.Rel(workloadDir, artifacts)
 	require.NoError(t, err)
 
-	// The backend of the second deployment comes from the platform's one backend writer, as every release's.
-	rel, err := release.Parse("local_"+s.region+"/"+team+"/0.0.0-e2e", release.DefaultEnvironments)
-	require.NoError(t, err)
-	settings, err := rel.Settings(firstNonEmpty(os.Getenv("STATE_PREFIX"), release.DefaultStatePrefix))
-	require.NoError(t, err)
-	backendCfg, err := settings.Backend(release.BackendOptions{StateRegion: s.region, Endpoint: s.endpoint})
-	require.NoError(t, err)
-	dataDir := t.TempDir()
-	backend := filepath.Join(dataDir, "backend.hcl")
-	require.NoError(t, backendCfg.WriteFile(backend))
+	// The team's own environment first: its global root (one region, this stack's), released as
+	// local_global/<team>/<version> would be; destroyed last.
+	global, globalState := s.lifecycleRoot(t, "local_global/"+team+"/0.0.0-e2e", filepath.Join(s.repoRoot, "terraform", "global"))
+	global.Vars = map[string]any{
+		"environment":      "local",
+		"team":             team,
+		"release_version":  "0.0.0-e2e",
+		"regions":          []string{s.region},
+		"aws_endpoint_url": s.endpoint,
+	}
+	defer terraform.Destroy(t, global)
+	terraform.InitAndApply(t, global)
 
-	opts := terraform.WithDefaultRetryableErrors(t, &terraform.Options{
-		TerraformDir: workloadDir,
-		// As platform stack up applies the local stack: the environment's settings first, the deployment's on top.
-		VarFiles:             []string{"envs/local.tfvars"},
-		SetVarsAfterVarFiles: true,
-		Vars: map[string]any{
-			"environment":         rel.Environment,
-			"region":              rel.Region,
-			"team":                rel.Team,
-			"release_version":     rel.Version,
-			"artifacts_dir":       relArtifacts,
-			"lambda_architecture": release.LambdaArchitecture(arch),
-			"aws_endpoint_url":    s.endpoint,
-		},
-		BackendConfig: map[string]any{backend: nil}, // -backend-config=<file>
-		Reconfigure:   true,
-		LockTimeout:   "2m",
-		NoColor:       true,
-		EnvVars: mergeEnv(terraformCLIEnv(s.repoRoot), map[string]string{
-			"TF_DATA_DIR":           filepath.Join(dataDir, "tfdata"),
-			"AWS_ACCESS_KEY_ID":     "local",
-			"AWS_SECRET_ACCESS_KEY": "local",
-			"AWS_REGION":            s.region,
-			"AWS_DEFAULT_REGION":    s.region,
-			"AWS_PROFILE":           "",
-			"AWS_ENDPOINT_URL":      s.endpoint,
-		}),
-	})
-
+	opts, _ := s.lifecycleRoot(t, "local_"+s.region+"/"+team+"/0.0.0-e2e", workloadDir)
+	opts.Vars = map[string]any{
+		"environment":         "local",
+		"region":              s.region,
+		"team":                team,
+		"release_version":     "0.0.0-e2e",
+		"artifacts_dir":       relArtifacts,
+		"lambda_architecture": release.LambdaArchitecture(arch),
+		"aws_endpoint_url":    s.endpoint,
+		"global_state":        globalState,
+	}
 	defer terraform.Destroy(t, opts)
 	terraform.InitAndApply(t, opts)
 
@@ -130,4 +114,41 @@ func TestWorkloadLifecycle(t *testing.T) {
 		require.Equal(t, http.StatusNoContent, del.Status, "%s", del.Body)
 		requireError(t, api.do(t, apiRequest{Method: http.MethodGet, Path: "/urls/" + created.ID}), http.StatusNotFound, "not_found", "")
 	})
+}
+
+// lifecycleRoot is the terratest options of root dir released as tag on the local emulator: its backend from
+// the platform's one backend writer (as every release's), its own TF_DATA_DIR, the environment's settings
+// (envs/local.tfvars) first and the test's variables on top; and the tag's state location as
+// terraform/workload's global_state takes it.
+func (s *stack) lifecycleRoot(t *testing.T, tag, dir string) (*terraform.Options, map[string]any) {
+	t.Helper()
+	rel, err := release.Parse(tag, release.DefaultEnvironments)
+	require.NoError(t, err)
+	settings, err := rel.Settings(firstNonEmpty(os.Getenv("STATE_PREFIX"), release.DefaultStatePrefix))
+	require.NoError(t, err)
+	backendCfg, err := settings.Backend(release.BackendOptions{StateRegion: s.region, Endpoint: s.endpoint})
+	require.NoError(t, err)
+	dataDir := t.TempDir()
+	backend := filepath.Join(dataDir, "backend.hcl")
+	require.NoError(t, backendCfg.WriteFile(backend))
+	state := map[string]any{"bucket": backendCfg.Bucket, "key": backendCfg.Key, "region": s.region, "endpoint": s.endpoint}
+
+	return terraform.WithDefaultRetryableErrors(t, &terraform.Options{
+		TerraformDir:         dir,
+		VarFiles:             []string{"envs/local.tfvars"},
+		SetVarsAfterVarFiles: true,
+		BackendConfig:        map[string]any{backend: nil}, // -backend-config=<file>
+		Reconfigure:          true,
+		LockTimeout:          "2m",
+		NoColor:              true,
+		EnvVars: mergeEnv(terraformCLIEnv(s.repoRoot), map[string]string{
+			"TF_DATA_DIR":           filepath.Join(dataDir, "tfdata"),
+			"AWS_ACCESS_KEY_ID":     "local",
+			"AWS_SECRET_ACCESS_KEY": "local",
+			"AWS_REGION":            s.region,
+			"AWS_DEFAULT_REGION":    s.region,
+			"AWS_PROFILE":           "",
+			"AWS_ENDPOINT_URL":      s.endpoint,
+		}),
+	}), state
 }

@@ -11,28 +11,48 @@ locals {
     }]
   }
 
-  # What judging targets takes, for a single run and a shard worker alike: metrics, the target alarms, the key.
-  crawler_judge_statements = [
-    {
-      # PutMetricData has no resource-level permissions; the namespace condition is the scope.
-      sid        = "PublishMetrics"
-      actions    = ["cloudwatch:PutMetricData"]
-      resources  = ["*"]
-      conditions = [{ test = "StringEquals", variable = "cloudwatch:namespace", values = [local.metric_namespace] }]
-    },
-    {
-      sid       = "ManageTargetAlarms"
-      actions   = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource"]
-      resources = ["${local.arn_prefix.cloudwatch}:alarm:${local.alarm_prefix}-*"]
-    },
-    {
-      # DescribeAlarms has no resource-level permissions (it lists by prefix).
-      sid       = "ListAlarms"
-      actions   = ["cloudwatch:DescribeAlarms"]
-      resources = ["*"]
-    },
-    local.use_key_statement,
-  ]
+  # The global tables, as this region's replicas (dynamodb.tf).
+  urls_table_arn   = data.aws_dynamodb_table.urls.arn
+  checks_table_arn = data.aws_dynamodb_table.checks.arn
+
+  # Only the home region writes targets and last_check (docs/design.md, "Multi-region": writes are homed).
+  record_check_actions = local.home ? ["dynamodb:UpdateItem"] : []
+
+  # With several regions, each region puts its own check of each target (the item (target_id, <its region>)).
+  region_check_statements = [for s in [{
+    sid       = "RecordRegionChecks"
+    actions   = ["dynamodb:PutItem"]
+    resources = [local.checks_table_arn]
+  }] : s if local.multi_region]
+
+  # What judging targets takes, for a single run and a shard worker alike: metrics, the target alarms, the key;
+  # in the home region of several, the regions' checks the verdict is judged from.
+  crawler_judge_statements = concat([for s in [{
+    sid       = "ReadOtherRegionChecks"
+    actions   = ["dynamodb:BatchGetItem"]
+    resources = [local.checks_table_arn]
+    }] : s if local.multi_region && local.home],
+    local.region_check_statements, [
+      {
+        # PutMetricData has no resource-level permissions; the namespace condition is the scope.
+        sid        = "PublishMetrics"
+        actions    = ["cloudwatch:PutMetricData"]
+        resources  = ["*"]
+        conditions = [{ test = "StringEquals", variable = "cloudwatch:namespace", values = [local.metric_namespace] }]
+      },
+      {
+        sid       = "ManageTargetAlarms"
+        actions   = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource"]
+        resources = ["${local.arn_prefix.cloudwatch}:alarm:${local.alarm_prefix}-*"]
+      },
+      {
+        # DescribeAlarms has no resource-level permissions (it lists by prefix).
+        sid       = "ListAlarms"
+        actions   = ["cloudwatch:DescribeAlarms"]
+        resources = ["*"]
+      },
+      local.use_key_statement,
+  ])
 
   function_defaults = {
     release_version          = var.release_version
@@ -50,15 +70,16 @@ locals {
   environment_variables = {
     urlapi = merge(
       {
-        URLS_TABLE            = aws_dynamodb_table.urls.name
+        URLS_TABLE            = data.aws_dynamodb_table.urls.name
         ALARMS_TABLE          = aws_dynamodb_table.alarms.name
         ALLOW_PRIVATE_TARGETS = tostring(var.allow_private_targets)
       },
+      local.region_environment,
       length(var.api.cors_allow_origins) > 0 ? { CORS_ALLOW_ORIGINS = join(",", var.api.cors_allow_origins) } : null,
     )
     # The coordinator and the shard worker run the same crawler with the same settings.
     crawler = merge({
-      URLS_TABLE                = aws_dynamodb_table.urls.name
+      URLS_TABLE                = data.aws_dynamodb_table.urls.name
       ALARM_TOPIC_ARN           = aws_sns_topic.alarms.arn
       ALARM_PREFIX              = local.alarm_prefix
       METRIC_NAMESPACE          = local.metric_namespace
@@ -77,16 +98,17 @@ locals {
       },
       # A run fans out only with a shard queue (cmd/crawler wires SQS only then): none with max_shards 1.
       local.fan_out ? { SHARD_QUEUE_URL = aws_sqs_queue.crawler_shards[0].url } : null,
+      local.region_environment,
     )
     alarmlogger = {
-      URLS_TABLE           = aws_dynamodb_table.urls.name
+      URLS_TABLE           = data.aws_dynamodb_table.urls.name
       ALARMS_TABLE         = aws_dynamodb_table.alarms.name
       ALARM_PREFIX         = local.alarm_prefix
       ALARM_RETENTION_DAYS = tostring(var.alarms.retention_days)
     }
     notifier = merge(
       {
-        URLS_TABLE            = aws_dynamodb_table.urls.name
+        URLS_TABLE            = data.aws_dynamodb_table.urls.name
         ALARMS_TABLE          = aws_dynamodb_table.alarms.name
         DELIVERIES_TABLE      = aws_dynamodb_table.deliveries.name
         ALARM_PREFIX          = local.alarm_prefix
@@ -96,6 +118,8 @@ locals {
       # The notifier links to the console of the standard partition unless told otherwise.
       contains(keys(local.partition_console_urls), local.partition) ? { CONSOLE_URL = local.partition_console_urls[local.partition] } : null,
       local.notifier_topic_environment,
+      { for k, v in local.region_environment : k => v if k != "CHECKS_TABLE" },
+      var.notifications.degraded ? { NOTIFY_DEGRADED = "true" } : null,
     )
   }
 }
@@ -110,19 +134,32 @@ module "urlapi" {
   timeout               = 10
   environment_variables = local.environment_variables.urlapi
 
-  policy_statements = [
-    {
-      sid       = "ManageTargets"
-      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:TransactWriteItems"]
-      resources = [aws_dynamodb_table.urls.arn]
-    },
-    {
-      sid       = "ReadAlarmHistory"
-      actions   = ["dynamodb:Query"]
-      resources = [aws_dynamodb_table.alarms.arn]
-    },
-    local.use_key_statement,
-  ]
+  # Outside the home region the API reads the target list and refuses writes (421 wrong_region): no write action.
+  policy_statements = concat(
+    [
+      local.home ? {
+        sid       = "ManageTargets"
+        actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:TransactWriteItems"]
+        resources = [local.urls_table_arn]
+        } : {
+        sid       = "ReadTargets"
+        actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
+        resources = [local.urls_table_arn]
+      },
+      {
+        sid       = "ReadAlarmHistory"
+        actions   = ["dynamodb:Query"]
+        resources = [aws_dynamodb_table.alarms.arn]
+      },
+      local.use_key_statement,
+    ],
+    # GET /urls/{id} queries a target's checks, GET /urls batch-reads a page's.
+    [for s in [{
+      sid       = "ReadRegionChecks"
+      actions   = ["dynamodb:Query", "dynamodb:BatchGetItem"]
+      resources = [local.checks_table_arn]
+    }] : s if local.multi_region],
+  )
 
   release_version          = local.function_defaults.release_version
   architecture             = local.function_defaults.architecture
@@ -157,15 +194,15 @@ module "crawler" {
     [
       {
         sid       = "ReadTargetsRecordChecks"
-        actions   = ["dynamodb:Scan", "dynamodb:UpdateItem"]
-        resources = [aws_dynamodb_table.urls.arn]
+        actions   = concat(["dynamodb:Scan"], local.record_check_actions)
+        resources = [local.urls_table_arn]
       },
       {
         # This region's run lease (internal/store CrawlerLeaseID(region)): taken with a conditional put, released
         # by its holder; no other item of the table may be put or deleted, another region's lease neither.
         sid        = "HoldRunLease"
         actions    = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
-        resources  = [aws_dynamodb_table.urls.arn]
+        resources  = [local.urls_table_arn]
         conditions = [{ test = "ForAllValues:StringEquals", variable = "dynamodb:LeadingKeys", values = ["lease#crawler#${local.region}"] }]
       },
     ],
@@ -216,8 +253,8 @@ module "crawler_worker" {
         # A worker reads its shard's targets by id and records their checks; no Scan, and no lease (not_after
         # keeps a shard within its run's interval).
         sid       = "ReadShardTargetsRecordChecks"
-        actions   = ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"]
-        resources = [aws_dynamodb_table.urls.arn]
+        actions   = concat(["dynamodb:BatchGetItem"], local.record_check_actions)
+        resources = [local.urls_table_arn]
       },
       {
         # What the event source mapping does with the worker's role: receive, delete and extend the shards.
@@ -267,7 +304,7 @@ module "alarmlogger" {
       # Whether the target was muted at the state change (the record's muted).
       sid       = "ReadTargets"
       actions   = ["dynamodb:GetItem"]
-      resources = [aws_dynamodb_table.urls.arn]
+      resources = [local.urls_table_arn]
     },
     local.use_key_statement,
   ]

@@ -38,6 +38,26 @@ locals {
   # most of the time, and an outage would never reach the datapoints an alarm needs (validated in variables.tf).
   alarm_period_seconds = var.alarms.period_seconds != null ? var.alarms.period_seconds : local.crawl_interval_seconds
 
+  # The environment's regions (var.global): the home region writes the target list; with several regions each
+  # writes its checks into the checks table and the home region alerts on the verdict (docs/design.md).
+  home         = local.region == var.global.home_region
+  multi_region = length(var.global.regions) > 1
+
+  # A region's check older than three crawl intervals does not count towards the verdict (STALE_AFTER_SECONDS,
+  # 60 s to 7 days).
+  stale_after_seconds = min(604800, max(60, 3 * coalesce(local.crawl_interval_seconds, local.alarm_period_seconds, 60)))
+
+  # The settings every function that reads targets or judges them is given (internal/verdict Load).
+  region_environment = merge(
+    {
+      HOME_REGION         = var.global.home_region
+      REGIONS             = join(",", var.global.regions)
+      QUORUM              = tostring(var.global.quorum)
+      STALE_AFTER_SECONDS = tostring(local.stale_after_seconds)
+    },
+    local.multi_region ? { CHECKS_TABLE = data.aws_dynamodb_table.checks.name } : null,
+  )
+
   tags = merge(var.tags, {
     project         = "webhealth"
     team            = var.team

@@ -29,7 +29,7 @@ locals {
       {
         sid       = "ReadTargets"
         actions   = ["dynamodb:GetItem"]
-        resources = [aws_dynamodb_table.urls.arn]
+        resources = [local.urls_table_arn]
       },
       {
         # When the ALARM that an OK recovers from began.

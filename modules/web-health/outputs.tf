@@ -25,8 +25,8 @@ output "stage_name" {
 }
 
 output "urls_table" {
-  description = "URL table name (URLS_TABLE)."
-  value       = aws_dynamodb_table.urls.name
+  description = "The environment's global target table (URLS_TABLE), read through this region's replica."
+  value       = data.aws_dynamodb_table.urls.name
 }
 
 output "alarms_table" {

@@ -376,6 +376,9 @@ variable "notifications" {
       webhooks       - HTTPS webhooks posted by the notifier: name, format (json, slack, teams or pagerduty) and exactly
                        one of ssm_parameter (a SecureString parameter name, /webhealth/prod/ops-slack) or secret_id (a
                        secret name or ARN)
+      degraded       - with several regions, tell the degraded verdict (some regions see a target down, fewer than
+                       the quorum) too, at a lower severity (PagerDuty warning); default false: recorded in the alarm
+                       history only (NOTIFY_DEGRADED)
     Names are 1-32 lowercase letters, digits and '-', starting with a letter or digit, unique across the channels.
   EOT
   type = object({
@@ -397,6 +400,7 @@ variable "notifications" {
       ssm_parameter = optional(string)
       secret_id     = optional(string)
     })), [])
+    degraded = optional(bool, false)
   })
   default  = {}
   nullable = false
@@ -496,4 +500,42 @@ variable "tags" {
   type        = map(string)
   default     = {}
   nullable    = false
+}
+
+variable "global" {
+  description = <<-EOT
+    What the environment's regions share, from its global root (terraform/global's outputs; docs/design.md,
+    "Multi-region"): the global target and checks tables (the same names in every region; the stack uses its own
+    region's replica), the regions (1-8 distinct AWS region names, the home region first, this stack's among them),
+    the home region (regions[0]: the only region that writes the target list) and the quorum (1..number of regions:
+    the regions that must see a target down for the verdict down).
+  EOT
+  type = object({
+    urls_table_name   = string
+    checks_table_name = string
+    home_region       = string
+    regions           = list(string)
+    quorum            = number
+  })
+  nullable = false
+
+  validation {
+    condition     = alltrue([for n in [var.global.urls_table_name, var.global.checks_table_name] : can(regex("^[A-Za-z0-9_.-]{3,255}$", n))]) && var.global.urls_table_name != var.global.checks_table_name
+    error_message = "global.urls_table_name and global.checks_table_name must be two different DynamoDB table names (3-255 letters, digits, '_', '-', '.'), as terraform/global outputs them, e.g. webhealth-web-prod-urls and webhealth-web-prod-checks."
+  }
+
+  validation {
+    condition     = length(var.global.regions) >= 1 && length(var.global.regions) <= 8 && length(distinct(var.global.regions)) == length(var.global.regions) && alltrue([for r in var.global.regions : can(regex("^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$", r))])
+    error_message = "global.regions must be 1-8 distinct AWS region names (lower case, e.g. [\"us-east-1\", \"eu-west-1\"]), the home region first."
+  }
+
+  validation {
+    condition     = length(var.global.regions) > 0 && var.global.home_region == var.global.regions[0]
+    error_message = "global.home_region must be the first of global.regions (terraform/global's home_region output), e.g. us-east-1 for [\"us-east-1\", \"eu-west-1\"]."
+  }
+
+  validation {
+    condition     = var.global.quorum == floor(var.global.quorum) && var.global.quorum >= 1 && var.global.quorum <= length(var.global.regions)
+    error_message = "global.quorum must be a whole number from 1 to the number of global.regions (terraform/global's quorum output), e.g. 2 for three regions."
+  }
 }

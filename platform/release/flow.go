@@ -230,6 +230,10 @@ func (f *Flow) Vars(t *Target) ([]string, error) {
 	if t.IsGlobal() {
 		return f.globalVars(t, tfvars), nil
 	}
+	global, err := f.GlobalState(t)
+	if err != nil {
+		return nil, err
+	}
 	artifacts := filepath.Join(f.buildDir(), f.Config.Arch)
 	for _, fn := range Functions {
 		zip := filepath.Join(artifacts, fn+".zip")
@@ -257,6 +261,7 @@ func (f *Flow) Vars(t *Target) ([]string, error) {
 		"-var", "release_version="+t.Version,
 		"-var", "artifacts_dir="+filepath.ToSlash(rel),
 		"-var", "lambda_architecture="+LambdaArchitecture(f.Config.Arch),
+		"-var", "global_state="+global.StateVar(),
 	)
 	if f.Config.Endpoint != "" {
 		vars = append(vars, "-var", "aws_endpoint_url="+f.Config.Endpoint)

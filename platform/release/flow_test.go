@@ -411,7 +411,8 @@ func TestFlowPlan(t *testing.T) {
 	plan := filepath.Join(plans, "prod-eu-west-1-web.tfplan")
 	assert.Equal(t, []string{"-chdir=" + filepath.Join(fx.root, "terraform", "workload"), "plan", "-input=false", "-no-color", "-lock-timeout=5m", "-out=" + plan,
 		"-var-file=envs/prod.tfvars", "-var", "environment=prod", "-var", "region=eu-west-1", "-var", "team=web",
-		"-var", "release_version=1.4.0", "-var", "artifacts_dir=../../build/arm64", "-var", "lambda_architecture=arm64"},
+		"-var", "release_version=1.4.0", "-var", "artifacts_dir=../../build/arm64", "-var", "lambda_architecture=arm64",
+		"-var", `global_state={ bucket = "webhealth-tfstate-prod", key = "web/prod-global/terraform.tfstate", region = "eu-west-1" }`},
 		fx.tools.last("plan").Args, "no assume_role_arn: a saved plan keeps its variables, the role is the build's (UseRole)")
 	assert.Equal(t, fx.stderr, fx.tools.last("plan").Stdout, "terraform's plan output goes to stderr; stdout is the summary")
 	assert.Equal(t, []string{"-chdir=" + filepath.Join(fx.root, "terraform", "workload"), "show", "-json", plan}, fx.tools.last("show").Args)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -94,10 +95,9 @@ func TestFlowGlobalRun(t *testing.T) {
 	}
 }
 
-// GlobalState is the location terraform/workload's global_state will take (passed by Vars once the workload
-// declares it): the key of <env>_global/<team>, in the bucket and region of the release's own state, with the
-// emulator's endpoint.
-func TestFlowGlobalState(t *testing.T) {
+// A regional release passes terraform/workload where its global root's state is: the key of
+// <env>_global/<team>, in the bucket and region of its own state, with the emulator's endpoint.
+func TestFlowRegionalPlanPassesTheGlobalState(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
@@ -116,11 +116,15 @@ func TestFlowGlobalState(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			fx := newFixture(t, tc.cfg)
-			tg, err := fx.flow.Prepare(tc.tag)
-			require.NoError(t, err)
-			b, err := fx.flow.GlobalState(tg)
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, b.StateVar())
+			require.NoError(t, os.WriteFile(filepath.Join(fx.root, "terraform", "workload", "envs", "local.tfvars"), nil, 0o600))
+			require.NoError(t, fx.step(context.Background(), "plan", tc.tag))
+			var got []string
+			for _, a := range fx.tools.last("plan").Args {
+				if v, ok := strings.CutPrefix(a, "global_state="); ok {
+					got = append(got, v)
+				}
+			}
+			assert.Equal(t, []string{tc.want}, got)
 		})
 	}
 }

@@ -305,6 +305,7 @@ func TestUpStatusCrawlDown(t *testing.T) {
 	assert.Equal(t, []string{"-chdir=" + wl, "apply", "-input=false", "-no-color", "-auto-approve", "-lock-timeout=2m",
 		"-var-file=envs/local.tfvars", "-var", "environment=local", "-var", "region=us-east-1", "-var", "team=local",
 		"-var", "release_version=0.0.0-local", "-var", "artifacts_dir=../../build/" + arch, "-var", "lambda_architecture=" + release.LambdaArchitecture(arch),
+		"-var", `global_state={ bucket = "webhealth-tfstate-local", key = "local/local-global/terraform.tfstate", region = "us-east-1", endpoint = "` + st.MotoURL() + `" }`,
 		"-var", "aws_endpoint_url=" + st.MotoURL()}, apply[0].Args)
 	// Before it, the global stack: terraform/global with the stack's regions, its own TF_DATA_DIR.
 	gl := filepath.Join(root, "terraform", "global")
@@ -743,6 +744,7 @@ func TestUpTwoRegions(t *testing.T) {
 		{"eu-west-1", "workload-eu-west-1", "local/local-eu-west-1/terraform.tfstate"},
 	} {
 		assert.Contains(t, applies[i].Args, "region="+want.region)
+		assert.Contains(t, applies[i].Args, `global_state={ bucket = "webhealth-tfstate-local", key = "local/local-global/terraform.tfstate", region = "us-east-1", endpoint = "`+st.MotoURL()+`" }`)
 		assert.Contains(t, applies[i].Env, "TF_DATA_DIR="+filepath.Join(root, ".local", "tf", want.dataDir))
 		backend, err := os.ReadFile(filepath.Join(root, ".local", "tf", want.dataDir, "backend.hcl"))
 		require.NoError(t, err)

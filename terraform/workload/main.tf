@@ -13,6 +13,53 @@ locals {
   }
 }
 
+# The environment's global root (docs/design.md, "Multi-region"). terraform_remote_state fails on a missing key
+# with a bare S3 error, so the key is looked up first and its absence named: the tag to push before this one.
+data "aws_s3_objects" "global_state" {
+  provider = aws.state
+  bucket   = var.global_state.bucket
+  prefix   = var.global_state.key
+  max_keys = 1
+
+  lifecycle {
+    postcondition {
+      condition     = contains(self.keys, var.global_state.key)
+      error_message = "No global stack for ${var.environment}/${var.team} yet (no state at s3://${var.global_state.bucket}/${var.global_state.key}): release it first by pushing the tag ${var.environment}_global/${var.team}/<version> (terraform/global, regions in terraform/global/envs/${var.environment}.tfvars), then this tag again."
+    }
+  }
+}
+
+data "terraform_remote_state" "global" {
+  backend = "s3"
+  # On an emulator (global_state.endpoint) the backend settings the release flow's backend.hcl has there.
+  config = {
+    bucket                      = var.global_state.bucket
+    key                         = var.global_state.key
+    region                      = var.global_state.region
+    endpoints                   = var.global_state.endpoint == null ? null : { s3 = var.global_state.endpoint, sts = var.global_state.endpoint }
+    use_path_style              = var.global_state.endpoint != null
+    skip_credentials_validation = var.global_state.endpoint != null
+    skip_requesting_account_id  = var.global_state.endpoint != null
+    skip_metadata_api_check     = var.global_state.endpoint != null
+    skip_region_validation      = var.global_state.endpoint != null
+    skip_s3_checksum            = var.global_state.endpoint != null
+  }
+
+  depends_on = [data.aws_s3_objects.global_state]
+
+  # The region must be one of the environment's: its replica of the global tables exists only then.
+  lifecycle {
+    postcondition {
+      condition     = contains(self.outputs.regions, var.region)
+      error_message = "Region ${var.region} is not one of ${var.environment}'s regions (${join(", ", self.outputs.regions)}): add it to terraform/global/envs/${var.environment}.tfvars and release ${var.environment}_global/${var.team}/<version> first."
+    }
+  }
+}
+
+locals {
+  global = data.terraform_remote_state.global.outputs
+}
+
 module "web_health" {
   source = "../../modules/web-health"
 
@@ -31,6 +78,14 @@ module "web_health" {
   deployment      = local.emulated ? merge(var.deployment, { codedeploy = false }) : var.deployment
   data_protection = var.data_protection
   notifications   = var.notifications
+
+  global = {
+    urls_table_name   = local.global.urls_table_name
+    checks_table_name = local.global.checks_table_name
+    home_region       = local.global.home_region
+    regions           = local.global.regions
+    quorum            = local.global.quorum
+  }
 
   emulator_compatibility = local.emulator_compatibility
 }

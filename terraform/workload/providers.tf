@@ -34,3 +34,23 @@ provider "aws" {
   skip_metadata_api_check     = local.emulated ? "true" : null
   s3_use_path_style           = local.emulated
 }
+
+# The state bucket's region (global_state), with the build's own credentials: only for finding the global state.
+provider "aws" {
+  alias  = "state"
+  region = var.global_state.region
+
+  dynamic "endpoints" {
+    for_each = var.global_state.endpoint == null ? [] : [var.global_state.endpoint]
+    content {
+      s3  = endpoints.value
+      sts = endpoints.value
+    }
+  }
+
+  skip_credentials_validation = var.global_state.endpoint != null
+  skip_region_validation      = var.global_state.endpoint != null
+  skip_requesting_account_id  = var.global_state.endpoint != null
+  skip_metadata_api_check     = var.global_state.endpoint != null ? "true" : null
+  s3_use_path_style           = var.global_state.endpoint != null
+}

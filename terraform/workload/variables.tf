@@ -175,7 +175,7 @@ variable "data_protection" {
 }
 
 variable "notifications" {
-  description = "Who is told about the target and operational alarms: emails, slack_channels { name, slack_team_id, slack_channel_id }, teams_channels { name, team_id, channel_id, tenant_id } (AWS Chatbot; not on an emulator, which has none) and webhooks { name, format, ssm_parameter | secret_id } (the notifier; names of secrets, never their values) (modules/web-health variable notifications). Left out: nobody but the alarm logger listens. The local stack passes its own (make up NOTIFY_WEBHOOK_URL=...); envs/*.tfvars may leave it out."
+  description = "Who is told about the target and operational alarms: emails, slack_channels { name, slack_team_id, slack_channel_id }, teams_channels { name, team_id, channel_id, tenant_id } (AWS Chatbot; not on an emulator, which has none) and webhooks { name, format, ssm_parameter | secret_id } (the notifier; names of secrets, never their values) and degraded (with several regions, tell the degraded verdict too, at a lower severity; default false) (modules/web-health variable notifications). Left out: nobody but the alarm logger listens. The local stack passes its own (make up NOTIFY_WEBHOOK_URL=...); envs/*.tfvars may leave it out."
   type = object({
     emails = optional(list(string))
     slack_channels = optional(list(object({
@@ -195,6 +195,7 @@ variable "notifications" {
       ssm_parameter = optional(string)
       secret_id     = optional(string)
     })))
+    degraded = optional(bool)
   })
   default  = {}
   nullable = false
@@ -203,5 +204,36 @@ variable "notifications" {
   validation {
     condition     = var.aws_endpoint_url == null || (try(length(var.notifications.slack_channels), 0) == 0 && try(length(var.notifications.teams_channels), 0) == 0)
     error_message = "notifications.slack_channels and notifications.teams_channels need AWS Chatbot, which the local emulator (aws_endpoint_url set) does not have: leave them out there and use a webhook, e.g. webhooks = [{ name = \"local\", format = \"json\", ssm_parameter = \"/webhealth/local/notify-webhook\" }]."
+  }
+}
+
+variable "global_state" {
+  description = "Where the environment's global root (terraform/global, released by <env>_global/<team>/<version>) keeps its state, read for the global tables, the regions and the quorum: bucket, key (<team>/<env>-global/terraform.tfstate), region, and endpoint on an emulator (the release flow passes it: platform/release Backend.StateVar). No lock is taken to read it."
+  type = object({
+    bucket   = string
+    key      = string
+    region   = string
+    endpoint = optional(string)
+  })
+  nullable = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.global_state.bucket))
+    error_message = "global_state.bucket must be an S3 bucket name (3-63 lowercase letters, digits, '.' and '-'), the environment's state bucket, e.g. webhealth-tfstate-prod."
+  }
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]*/[a-z][a-z0-9]{1,11}-global/terraform\\.tfstate$", var.global_state.key))
+    error_message = "global_state.key must be the global root's state key <team>/<env>-global/terraform.tfstate, e.g. web/prod-global/terraform.tfstate."
+  }
+
+  validation {
+    condition     = can(regex("^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$", var.global_state.region))
+    error_message = "global_state.region must be the state bucket's AWS region name, e.g. eu-west-1."
+  }
+
+  validation {
+    condition     = var.global_state.endpoint == null || can(regex("^https?://[^/]+/?$", coalesce(var.global_state.endpoint, "-")))
+    error_message = "global_state.endpoint must be null or an http(s) URL with no path (the emulator's), e.g. http://127.0.0.1:4566."
   }
 }

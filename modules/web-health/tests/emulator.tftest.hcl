@@ -84,7 +84,7 @@ run "static_apigateway_tags" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.urls.tags["release_version"] == "1.4.0" && module.crawler.configuration.application_log_level == "INFO"
+    condition     = aws_dynamodb_table.alarms.tags["release_version"] == "1.4.0" && module.crawler.configuration.application_log_level == "INFO"
     error_message = "Other resources keep the release version tag, and the logging config stays."
   }
 }

@@ -16,7 +16,7 @@ run "function_environments_match_the_contract" {
 
   assert {
     condition = module.crawler.environment_variables == tomap({
-      URLS_TABLE                = "webhealth-web-dev-eu-west-1-urls"
+      URLS_TABLE                = "webhealth-web-dev-urls"
       ALARM_TOPIC_ARN           = "arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-alarms"
       ALARM_PREFIX              = "webhealth-web-dev-eu-west-1-target"
       METRIC_NAMESPACE          = "WebHealth/webhealth-web-dev-eu-west-1"
@@ -33,6 +33,10 @@ run "function_environments_match_the_contract" {
       PHASE_METRICS             = "true"
       MAX_SHARDS                = "100"
       SHARD_QUEUE_URL           = "https://sqs.eu-west-1.amazonaws.com/123456789012/webhealth-web-dev-eu-west-1-crawler-shards"
+      HOME_REGION               = "eu-west-1"
+      REGIONS                   = "eu-west-1"
+      QUORUM                    = "1"
+      STALE_AFTER_SECONDS       = "900"
     })
     error_message = "The crawler gets exactly the variables docs/design.md lists; its alarm period is the default schedule's interval (rate(5 minutes): 300 s), and with the default 100 shards it fans out through the shard queue."
   }
@@ -44,16 +48,20 @@ run "function_environments_match_the_contract" {
 
   assert {
     condition = module.urlapi.environment_variables == tomap({
-      URLS_TABLE            = "webhealth-web-dev-eu-west-1-urls"
+      URLS_TABLE            = "webhealth-web-dev-urls"
       ALARMS_TABLE          = "webhealth-web-dev-eu-west-1-alarms"
       ALLOW_PRIVATE_TARGETS = "false"
+      HOME_REGION           = "eu-west-1"
+      REGIONS               = "eu-west-1"
+      QUORUM                = "1"
+      STALE_AFTER_SECONDS   = "900"
     })
     error_message = "The urlapi gets its tables and the private-target switch; no CORS variable when no origins are configured."
   }
 
   assert {
     condition = module.alarmlogger.environment_variables == tomap({
-      URLS_TABLE           = "webhealth-web-dev-eu-west-1-urls"
+      URLS_TABLE           = "webhealth-web-dev-urls"
       ALARMS_TABLE         = "webhealth-web-dev-eu-west-1-alarms"
       ALARM_PREFIX         = "webhealth-web-dev-eu-west-1-target"
       ALARM_RETENTION_DAYS = "90"
@@ -63,12 +71,16 @@ run "function_environments_match_the_contract" {
 
   assert {
     condition = module.notifier.environment_variables == tomap({
-      URLS_TABLE            = "webhealth-web-dev-eu-west-1-urls"
+      URLS_TABLE            = "webhealth-web-dev-urls"
       ALARMS_TABLE          = "webhealth-web-dev-eu-west-1-alarms"
       DELIVERIES_TABLE      = "webhealth-web-dev-eu-west-1-deliveries"
       ALARM_PREFIX          = "webhealth-web-dev-eu-west-1-target"
       NOTIFY_CHANNELS       = "[]"
       ALLOW_PRIVATE_TARGETS = "false"
+      HOME_REGION           = "eu-west-1"
+      REGIONS               = "eu-west-1"
+      QUORUM                = "1"
+      STALE_AFTER_SECONDS   = "900"
     })
     error_message = "The notifier gets its three tables, the alarm prefix, the private-target switch and an empty channel list without webhooks; no CONSOLE_URL in the standard partition."
   }

@@ -50,7 +50,7 @@ run "iam_is_least_privilege" {
   assert {
     condition = [for s in jsondecode(module.crawler.execution_policy).Statement : [s.Action, s.Resource, s.Condition] if s.Sid == "HoldRunLease"] == [[
       ["dynamodb:PutItem", "dynamodb:DeleteItem"],
-      ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"],
+      ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-urls"],
       { "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["lease#crawler#eu-west-1"] } },
     ]]
     error_message = "The crawler may put and delete only its run lease item (internal/store CrawlerLeaseID) in the URL table."
@@ -59,7 +59,7 @@ run "iam_is_least_privilege" {
   assert {
     condition = [for s in jsondecode(module.alarmlogger.execution_policy).Statement : { a = s.Action, r = s.Resource } if contains(["RecordAlarms", "ReadTargets"], s.Sid)] == [
       { a = ["dynamodb:PutItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-alarms"] },
-      { a = ["dynamodb:GetItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"] },
+      { a = ["dynamodb:GetItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-urls"] },
     ]
     error_message = "The alarmlogger may only put items into the alarm table and get targets (whether one is muted)."
   }
@@ -68,7 +68,7 @@ run "iam_is_least_privilege" {
     condition = { for s in jsondecode(module.notifier.execution_policy).Statement : s.Sid => { a = s.Action, r = s.Resource } if s.Sid != "UseStackKey" } == {
       WriteOwnLogGroup      = { a = ["logs:CreateLogStream", "logs:PutLogEvents"], r = ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/mocked:log-stream:*"] }
       SendFailedInvocations = { a = ["sqs:SendMessage"], r = ["arn:aws:sqs:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifier-failures"] }
-      ReadTargets           = { a = ["dynamodb:GetItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"] }
+      ReadTargets           = { a = ["dynamodb:GetItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-urls"] }
       ReadAlarmHistory      = { a = ["dynamodb:Query"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-alarms"] }
       RecordDeliveries      = { a = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-deliveries"] }
     }
@@ -118,7 +118,7 @@ run "fan_out_iam_is_least_privilege" {
   assert {
     condition = { for s in jsondecode(module.crawler_worker[0].execution_policy).Statement : s.Sid => { a = s.Action, r = s.Resource } if !contains(["UseStackKey", "PublishMetrics"], s.Sid) } == {
       WriteOwnLogGroup             = { a = ["logs:CreateLogStream", "logs:PutLogEvents"], r = ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/mocked:log-stream:*"] }
-      ReadShardTargetsRecordChecks = { a = ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"] }
+      ReadShardTargetsRecordChecks = { a = ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-urls"] }
       ReceiveShards                = { a = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], r = ["arn:aws:sqs:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-crawler-shards"] }
       ManageTargetAlarms           = { a = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource"], r = ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:webhealth-web-dev-eu-west-1-target-*"] }
       ListAlarms                   = { a = ["cloudwatch:DescribeAlarms"], r = ["*"] }
@@ -158,7 +158,7 @@ run "notifier_publishes_to_exactly_the_people_topic" {
     condition = { for s in jsondecode(module.notifier.execution_policy).Statement : s.Sid => { a = s.Action, r = s.Resource } if s.Sid != "UseStackKey" } == {
       WriteOwnLogGroup      = { a = ["logs:CreateLogStream", "logs:PutLogEvents"], r = ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/mocked:log-stream:*"] }
       SendFailedInvocations = { a = ["sqs:SendMessage"], r = ["arn:aws:sqs:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifier-failures"] }
-      ReadTargets           = { a = ["dynamodb:GetItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls"] }
+      ReadTargets           = { a = ["dynamodb:GetItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-urls"] }
       ReadAlarmHistory      = { a = ["dynamodb:Query"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-alarms"] }
       RecordDeliveries      = { a = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], r = ["arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-deliveries"] }
       PublishToPeople       = { a = ["sns:Publish"], r = ["arn:aws:sns:eu-west-1:123456789012:webhealth-web-dev-eu-west-1-notifications"] }

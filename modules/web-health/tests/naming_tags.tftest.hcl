@@ -31,8 +31,8 @@ run "names_are_unique_per_team_environment_and_region" {
   }
 
   assert {
-    condition     = output.urls_table == "webhealth-web-dev-eu-west-1-urls" && output.alarms_table == "webhealth-web-dev-eu-west-1-alarms" && output.deliveries_table == "webhealth-web-dev-eu-west-1-deliveries"
-    error_message = "Tables are <stack>-urls, <stack>-alarms and <stack>-deliveries."
+    condition     = output.urls_table == "webhealth-web-dev-urls" && output.alarms_table == "webhealth-web-dev-eu-west-1-alarms" && output.deliveries_table == "webhealth-web-dev-eu-west-1-deliveries"
+    error_message = "The target table is the environment's global one; the stack's own are <stack>-alarms and <stack>-deliveries."
   }
 
   assert {
@@ -66,7 +66,7 @@ run "names_are_unique_per_team_environment_and_region" {
   }
 
   assert {
-    condition = alltrue([for t in concat([aws_dynamodb_table.urls.tags, aws_dynamodb_table.alarms.tags, aws_dynamodb_table.deliveries.tags, aws_sns_topic.alarms.tags, aws_api_gateway_rest_api.this.tags, aws_kms_key.this.tags, aws_cloudwatch_event_rule.crawl.tags, aws_sqs_queue.notifier_failures.tags, aws_sqs_queue.crawler_shards[0].tags, aws_sqs_queue.crawler_shards_dlq[0].tags], [for a in aws_cloudwatch_metric_alarm.ops : a.tags]) :
+    condition = alltrue([for t in concat([aws_dynamodb_table.alarms.tags, aws_dynamodb_table.deliveries.tags, aws_sns_topic.alarms.tags, aws_api_gateway_rest_api.this.tags, aws_kms_key.this.tags, aws_cloudwatch_event_rule.crawl.tags, aws_sqs_queue.notifier_failures.tags, aws_sqs_queue.crawler_shards[0].tags, aws_sqs_queue.crawler_shards_dlq[0].tags], [for a in aws_cloudwatch_metric_alarm.ops : a.tags]) :
     t["team"] == "web" && t["environment"] == "dev" && t["release_version"] == "1.4.0"])
     error_message = "Every resource is tagged with team, environment and release_version."
   }
@@ -80,7 +80,7 @@ run "extra_tags_never_replace_the_release_tags" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.urls.tags["owner"] == "web-oncall" && aws_dynamodb_table.urls.tags["team"] == "web" && aws_dynamodb_table.urls.tags["release_version"] == "1.4.0"
+    condition     = aws_dynamodb_table.alarms.tags["owner"] == "web-oncall" && aws_dynamodb_table.alarms.tags["team"] == "web" && aws_dynamodb_table.alarms.tags["release_version"] == "1.4.0"
     error_message = "Extra tags are added, but team, environment and release_version always come from the deployment."
   }
 }

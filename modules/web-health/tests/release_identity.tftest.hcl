@@ -20,7 +20,7 @@ run "accepts_the_longest_team_and_version" {
     release_version = "1.0.0-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
   }
   assert {
-    condition     = output.name == "webhealth-web-platform-dev-eu-west-1" && aws_dynamodb_table.urls.tags["release_version"] == var.release_version
+    condition     = output.name == "webhealth-web-platform-dev-eu-west-1" && aws_dynamodb_table.alarms.tags["release_version"] == var.release_version
     error_message = "A 12-character team and a 128-character version are valid."
   }
 }
@@ -128,7 +128,7 @@ run "accepts_version_without_patch" {
     release_version = "1.4"
   }
   assert {
-    condition     = aws_dynamodb_table.urls.tags["release_version"] == "1.4"
+    condition     = aws_dynamodb_table.alarms.tags["release_version"] == "1.4"
     error_message = "The seed's MAJOR.MINOR release version is a valid release_version, recorded as it is."
   }
 }

@@ -71,7 +71,7 @@ run "defaults_when_no_group_is_set" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.urls.deletion_protection_enabled && aws_dynamodb_table.alarms.deletion_protection_enabled && output.codedeploy == null
+    condition     = aws_dynamodb_table.alarms.deletion_protection_enabled && output.codedeploy == null
     error_message = "Tables are deletion-protected and CodeDeploy is off by default."
   }
 }
@@ -176,8 +176,8 @@ run "every_setting_reaches_its_resource" {
   }
 
   assert {
-    condition     = !aws_dynamodb_table.urls.deletion_protection_enabled && !aws_dynamodb_table.alarms.deletion_protection_enabled && !aws_dynamodb_table.deliveries.deletion_protection_enabled && aws_kms_key.this.deletion_window_in_days == 7
-    error_message = "data_protection must reach the three tables and the stack key."
+    condition     = !aws_dynamodb_table.alarms.deletion_protection_enabled && !aws_dynamodb_table.deliveries.deletion_protection_enabled && aws_kms_key.this.deletion_window_in_days == 7
+    error_message = "data_protection must reach the stack's tables and key."
   }
 
   assert {

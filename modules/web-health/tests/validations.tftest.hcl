@@ -383,3 +383,35 @@ run "rejects_secret_id" {
   }
   expect_failures = [var.notifications]
 }
+
+run "rejects_global_with_one_table_for_both" {
+  command = plan
+  variables {
+    global = { urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-urls", home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1 }
+  }
+  expect_failures = [var.global]
+}
+
+run "rejects_global_region_that_is_not_a_region" {
+  command = plan
+  variables {
+    global = { urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks", home_region = "eu-west-1", regions = ["eu-west-1", "EU-WEST-2"], quorum = 1 }
+  }
+  expect_failures = [var.global]
+}
+
+run "rejects_global_home_region_not_first" {
+  command = plan
+  variables {
+    global = { urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks", home_region = "eu-west-1", regions = ["us-east-1", "eu-west-1"], quorum = 1 }
+  }
+  expect_failures = [var.global]
+}
+
+run "rejects_global_quorum_above_the_regions" {
+  command = plan
+  variables {
+    global = { urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks", home_region = "eu-west-1", regions = ["eu-west-1", "us-east-1"], quorum = 3 }
+  }
+  expect_failures = [var.global]
+}

@@ -5,6 +5,16 @@ mock_provider "aws" {
   source          = "./tests/mocks"
 }
 
+# The state bucket holds the global root's state, whose outputs describe a one-region dev environment.
+mock_provider "aws" {
+  alias  = "state"
+  source = "./tests/mocks/state"
+}
+
+mock_provider "terraform" {
+  source = "./tests/mocks/global"
+}
+
 variables {
   environment     = "dev"
   region          = "eu-west-1"
@@ -43,7 +53,7 @@ run "dev_release_outputs_the_contract" {
   }
 
   assert {
-    condition     = output.urls_table == "webhealth-web-dev-eu-west-1-urls" && output.alarms_table == "webhealth-web-dev-eu-west-1-alarms" && output.stage_name == "v1"
+    condition     = output.urls_table == "webhealth-web-dev-urls" && output.alarms_table == "webhealth-web-dev-eu-west-1-alarms" && output.stage_name == "v1"
     error_message = "Table and stage outputs must be set."
   }
 

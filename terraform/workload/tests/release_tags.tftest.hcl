@@ -6,10 +6,19 @@
 # because its well-formed environment is not one of ENVIRONMENTS (default dev, beta, prod): the list is the
 # release flow's, so the workload takes any environment name and plans it.
 
-# The workload tests' shared mocks (tests/mocks).
+# The workload tests' shared mocks (tests/mocks); each run's global state lists the run's region.
 mock_provider "aws" {
   override_during = plan
   source          = "./tests/mocks"
+}
+
+mock_provider "aws" {
+  alias  = "state"
+  source = "./tests/mocks/state"
+}
+
+mock_provider "terraform" {
+  source = "./tests/mocks/global"
 }
 
 variables {
@@ -25,6 +34,16 @@ run "valid_seed_regional" {
     team            = "research"
     release_version = "1.0"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "us-east-1", regions = ["us-east-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "us-east-1" }
+  }
 }
 
 run "valid_seed_second_region" {
@@ -35,6 +54,16 @@ run "valid_seed_second_region" {
     region          = "ap-southeast-1"
     team            = "risk"
     release_version = "1.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "ap-southeast-1", regions = ["ap-southeast-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "ap-southeast-1" }
   }
 }
 
@@ -47,6 +76,16 @@ run "valid_plain" {
     team            = "web"
     release_version = "1.4.0"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
 }
 
 run "valid_full_ref" {
@@ -57,6 +96,16 @@ run "valid_full_ref" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.4.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 }
 
@@ -69,6 +118,16 @@ run "valid_dev_in_a_gov_region" {
     team            = "web"
     release_version = "1.0.0"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "us-gov-west-1", regions = ["us-gov-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "us-gov-west-1" }
+  }
 }
 
 run "valid_beta_in_china" {
@@ -79,6 +138,16 @@ run "valid_beta_in_china" {
     region          = "cn-northwest-1"
     team            = "ab"
     release_version = "0.0.1"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "cn-northwest-1", regions = ["cn-northwest-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "cn-northwest-1" }
   }
 }
 
@@ -91,6 +160,16 @@ run "valid_local" {
     team            = "local"
     release_version = "0.0.0-local"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "us-east-1", regions = ["us-east-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "us-east-1" }
+  }
 }
 
 run "valid_eusc_partition" {
@@ -101,6 +180,16 @@ run "valid_eusc_partition" {
     region          = "eusc-de-east-1"
     team            = "web"
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eusc-de-east-1", regions = ["eusc-de-east-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eusc-de-east-1" }
   }
 }
 
@@ -113,6 +202,16 @@ run "valid_iso_partition" {
     team            = "web"
     release_version = "1.0.0"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "us-isob-east-1", regions = ["us-isob-east-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "us-isob-east-1" }
+  }
 }
 
 run "valid_two_digit_region_number" {
@@ -123,6 +222,16 @@ run "valid_two_digit_region_number" {
     region          = "ap-southeast-10"
     team            = "web"
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "ap-southeast-10", regions = ["ap-southeast-10"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "ap-southeast-10" }
   }
 }
 
@@ -135,6 +244,16 @@ run "valid_team_of_12" {
     team            = "abcdefghijkl"
     release_version = "1.0.0"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
 }
 
 run "valid_team_of_2" {
@@ -145,6 +264,16 @@ run "valid_team_of_2" {
     region          = "eu-west-1"
     team            = "ab"
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 }
 
@@ -157,6 +286,16 @@ run "valid_team_with_hyphens" {
     team            = "a-b-c"
     release_version = "1.0.0"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
 }
 
 run "valid_pre_release" {
@@ -167,6 +306,16 @@ run "valid_pre_release" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "2.0.0-rc.1"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 }
 
@@ -179,6 +328,16 @@ run "valid_pre_release_with_hyphen_and_zero" {
     team            = "web"
     release_version = "1.0.0-0.alpha-1"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
 }
 
 run "valid_pre_release_alphanumeric_with_leading_zero" {
@@ -189,6 +348,16 @@ run "valid_pre_release_alphanumeric_with_leading_zero" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.0.0-0a"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 }
 
@@ -201,6 +370,16 @@ run "valid_build_metadata" {
     team            = "web"
     release_version = "1.4.0+build.7"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
 }
 
 run "valid_build_metadata_with_leading_zeros" {
@@ -211,6 +390,16 @@ run "valid_build_metadata_with_leading_zeros" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.4.0+001.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 }
 
@@ -223,6 +412,16 @@ run "valid_pre_release_and_build" {
     team            = "web"
     release_version = "1.0.0-rc.1+build.5"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
 }
 
 run "valid_version_of_128" {
@@ -233,6 +432,16 @@ run "valid_version_of_128" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.0.0+bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 }
 
@@ -245,6 +454,16 @@ run "refused_by_list_unknown_environment" {
     team            = "web"
     release_version = "1.0.0"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
 }
 
 run "refused_by_list_unknown_environment_of_12" {
@@ -256,6 +475,16 @@ run "refused_by_list_unknown_environment_of_12" {
     team            = "web"
     release_version = "1.0"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
 }
 
 run "refused_environment_of_13" {
@@ -266,6 +495,16 @@ run "refused_environment_of_13" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.environment]
@@ -281,6 +520,16 @@ run "refused_environment_of_1" {
     release_version = "1.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.environment]
 }
 
@@ -292,6 +541,16 @@ run "refused_hyphenated_environment" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.environment]
@@ -307,6 +566,16 @@ run "refused_environment_starts_with_digit" {
     release_version = "1.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.environment]
 }
 
@@ -318,6 +587,16 @@ run "refused_upper_case_environment" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.environment]
@@ -333,6 +612,16 @@ run "refused_empty_environment" {
     release_version = "1.0.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.environment]
 }
 
@@ -344,6 +633,16 @@ run "refused_region_not_a_region" {
     region          = "europe"
     team            = "web"
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "europe", regions = ["europe"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "europe" }
   }
 
   expect_failures = [var.region]
@@ -359,6 +658,16 @@ run "refused_upper_case_region" {
     release_version = "1.0.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "EU-WEST-1", regions = ["EU-WEST-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "EU-WEST-1" }
+  }
+
   expect_failures = [var.region]
 }
 
@@ -370,6 +679,16 @@ run "refused_unknown_partition" {
     region          = "xx-west-1"
     team            = "web"
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "xx-west-1", regions = ["xx-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "xx-west-1" }
   }
 
   expect_failures = [var.region]
@@ -385,6 +704,16 @@ run "refused_unknown_direction" {
     release_version = "1.0.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-up-1", regions = ["eu-up-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-up-1" }
+  }
+
   expect_failures = [var.region]
 }
 
@@ -396,6 +725,16 @@ run "refused_region_number_zero" {
     region          = "eu-west-0"
     team            = "web"
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-0", regions = ["eu-west-0"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-0" }
   }
 
   expect_failures = [var.region]
@@ -411,6 +750,16 @@ run "refused_region_number_with_leading_zero" {
     release_version = "1.0.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-01", regions = ["eu-west-01"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-01" }
+  }
+
   expect_failures = [var.region]
 }
 
@@ -422,6 +771,16 @@ run "refused_region_number_of_three_digits" {
     region          = "eu-west-100"
     team            = "web"
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-100", regions = ["eu-west-100"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-100" }
   }
 
   expect_failures = [var.region]
@@ -437,6 +796,16 @@ run "refused_availability_zone" {
     release_version = "1.0.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1a", regions = ["eu-west-1a"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1a" }
+  }
+
   expect_failures = [var.region]
 }
 
@@ -448,6 +817,16 @@ run "refused_empty_region" {
     region          = ""
     team            = "web"
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "", regions = [""], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "" }
   }
 
   expect_failures = [var.region]
@@ -463,6 +842,16 @@ run "refused_upper_case_team" {
     release_version = "1.0.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.team]
 }
 
@@ -474,6 +863,16 @@ run "refused_team_too_long" {
     region          = "eu-west-1"
     team            = "abcdefghijklm"
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.team]
@@ -489,6 +888,16 @@ run "refused_team_of_1" {
     release_version = "1.0.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.team]
 }
 
@@ -500,6 +909,16 @@ run "refused_team_starts_with_digit" {
     region          = "eu-west-1"
     team            = "9web"
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.team]
@@ -515,6 +934,16 @@ run "refused_team_ends_with_hyphen" {
     release_version = "1.0.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.team]
 }
 
@@ -526,6 +955,16 @@ run "refused_double_hyphen_in_team" {
     region          = "eu-west-1"
     team            = "web--ops"
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.team]
@@ -541,6 +980,16 @@ run "refused_team_with_underscore" {
     release_version = "1.0.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.team]
 }
 
@@ -552,6 +1001,16 @@ run "refused_empty_team" {
     region          = "eu-west-1"
     team            = ""
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.team]
@@ -567,6 +1026,16 @@ run "refused_leading_v" {
     release_version = "v1.4.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.release_version]
 }
 
@@ -579,6 +1048,16 @@ run "valid_two_version_numbers" {
     team            = "web"
     release_version = "1.4"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
 }
 
 run "valid_two_version_numbers_with_pre_release" {
@@ -589,6 +1068,16 @@ run "valid_two_version_numbers_with_pre_release" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.4-beta.2"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 }
 
@@ -601,6 +1090,16 @@ run "valid_two_version_numbers_with_build" {
     team            = "web"
     release_version = "1.4+build.1"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
 }
 
 run "valid_zero_version_of_two_numbers" {
@@ -612,6 +1111,16 @@ run "valid_zero_version_of_two_numbers" {
     team            = "web"
     release_version = "0.0"
   }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
 }
 
 run "refused_one_version_number" {
@@ -622,6 +1131,16 @@ run "refused_one_version_number" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.release_version]
@@ -637,6 +1156,16 @@ run "refused_four_version_numbers" {
     release_version = "1.4.0.1"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.release_version]
 }
 
@@ -648,6 +1177,16 @@ run "refused_leading_v_of_two_numbers" {
     region          = "us-east-1"
     team            = "research"
     release_version = "v1.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "us-east-1", regions = ["us-east-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "us-east-1" }
   }
 
   expect_failures = [var.release_version]
@@ -663,6 +1202,16 @@ run "refused_minor_with_leading_zero_of_two_numbers" {
     release_version = "1.00"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.release_version]
 }
 
@@ -674,6 +1223,16 @@ run "refused_numeric_pre_release_with_leading_zero_of_two_numbers" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.0-01"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.release_version]
@@ -689,6 +1248,16 @@ run "refused_trailing_dot" {
     release_version = "1.0."
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.release_version]
 }
 
@@ -700,6 +1269,16 @@ run "refused_version_word" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "latest"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.release_version]
@@ -715,6 +1294,16 @@ run "refused_major_with_leading_zero" {
     release_version = "01.4.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.release_version]
 }
 
@@ -726,6 +1315,16 @@ run "refused_minor_with_leading_zero" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.04.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.release_version]
@@ -741,6 +1340,16 @@ run "refused_numeric_pre_release_with_leading_zero" {
     release_version = "1.0.0-01"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.release_version]
 }
 
@@ -752,6 +1361,16 @@ run "refused_empty_pre_release" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.0.0-"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.release_version]
@@ -767,6 +1386,16 @@ run "refused_empty_pre_release_identifier" {
     release_version = "1.0.0-rc..1"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.release_version]
 }
 
@@ -778,6 +1407,16 @@ run "refused_empty_build" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.0.0+"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.release_version]
@@ -793,6 +1432,16 @@ run "refused_empty_build_identifier" {
     release_version = "1.0.0+a..b"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.release_version]
 }
 
@@ -804,6 +1453,16 @@ run "refused_version_of_129" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.0.0+bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.release_version]
@@ -819,6 +1478,16 @@ run "refused_semicolon_and_command" {
     release_version = "1.0.0;touch$${IFS}injected"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.release_version]
 }
 
@@ -830,6 +1499,16 @@ run "refused_command_substitution" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "$({touch,injected})"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.release_version]
@@ -845,6 +1524,16 @@ run "refused_backticks" {
     release_version = "1.0.0`{touch,injected}`"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.release_version]
 }
 
@@ -856,6 +1545,16 @@ run "refused_quote" {
     region          = "eu-west-1"
     team            = "web"
     release_version = "1.0.0\""
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.release_version]
@@ -871,6 +1570,16 @@ run "refused_newline" {
     release_version = "1.0.0\ntouch injected"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.release_version]
 }
 
@@ -882,6 +1591,16 @@ run "refused_space" {
     region          = "eu-west-1"
     team            = "web "
     release_version = "1.0.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
   }
 
   expect_failures = [var.team]
@@ -897,6 +1616,16 @@ run "refused_non_ascii" {
     release_version = "1.0.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "eu-west-1", regions = ["eu-west-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "eu-west-1" }
+  }
+
   expect_failures = [var.team]
 }
 
@@ -908,6 +1637,16 @@ run "refused_traversal_as_team" {
     region          = "us-east-1"
     team            = ".."
     release_version = "1.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "us-east-1", regions = ["us-east-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "us-east-1" }
   }
 
   expect_failures = [var.team]
@@ -923,6 +1662,16 @@ run "refused_traversal_as_version" {
     release_version = ".."
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "us-east-1", regions = ["us-east-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "us-east-1" }
+  }
+
   expect_failures = [var.release_version]
 }
 
@@ -934,6 +1683,16 @@ run "refused_upper_case_global" {
     region          = "GLOBAL"
     team            = "research"
     release_version = "1.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "GLOBAL", regions = ["GLOBAL"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "GLOBAL" }
   }
 
   expect_failures = [var.region]
@@ -949,6 +1708,16 @@ run "refused_global_with_a_region" {
     release_version = "1.0"
   }
 
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "global-us-east-1", regions = ["global-us-east-1"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "global-us-east-1" }
+  }
+
   expect_failures = [var.region]
 }
 
@@ -960,6 +1729,16 @@ run "refused_region_and_global" {
     region          = "us-east-1_global"
     team            = "research"
     release_version = "1.0"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.global
+    values = { outputs = { home_region = "us-east-1_global", regions = ["us-east-1_global"], quorum = 1, urls_table_name = "webhealth-web-dev-urls", checks_table_name = "webhealth-web-dev-checks" } }
+  }
+
+  override_data {
+    target = module.web_health.data.aws_region.current
+    values = { name = "us-east-1_global" }
   }
 
   expect_failures = [var.region]

@@ -6,6 +6,16 @@ mock_provider "aws" {
   source          = "./tests/mocks"
 }
 
+# The state bucket holds the global root's state, whose outputs describe a one-region dev environment.
+mock_provider "aws" {
+  alias  = "state"
+  source = "./tests/mocks/state"
+}
+
+mock_provider "terraform" {
+  source = "./tests/mocks/global"
+}
+
 variables {
   environment     = "dev"
   region          = "eu-west-1"

@@ -7,6 +7,16 @@ mock_provider "aws" {
   source          = "./tests/mocks"
 }
 
+# The state bucket holds the global root's state, whose outputs describe a one-region dev environment.
+mock_provider "aws" {
+  alias  = "state"
+  source = "./tests/mocks/state"
+}
+
+mock_provider "terraform" {
+  source = "./tests/mocks/global"
+}
+
 variables {
   environment     = "dev"
   region          = "eu-west-1"
@@ -80,4 +90,28 @@ run "rejects_chatbot_channels_on_an_emulator" {
     notifications         = { slack_channels = [{ name = "ops", slack_team_id = "T07EA123LEP", slack_channel_id = "C07EZ1ABC23" }] }
   }
   expect_failures = [var.notifications]
+}
+
+run "rejects_global_state_key_of_a_region" {
+  command = plan
+  variables {
+    global_state = { bucket = "webhealth-tfstate-dev", key = "web/dev-eu-west-1/terraform.tfstate", region = "eu-west-1" }
+  }
+  expect_failures = [var.global_state]
+}
+
+run "rejects_global_state_bucket_that_is_not_a_bucket" {
+  command = plan
+  variables {
+    global_state = { bucket = "Webhealth_State", key = "web/dev-global/terraform.tfstate", region = "eu-west-1" }
+  }
+  expect_failures = [var.global_state]
+}
+
+run "rejects_global_state_endpoint_with_a_path" {
+  command = plan
+  variables {
+    global_state = { bucket = "webhealth-tfstate-dev", key = "web/dev-global/terraform.tfstate", region = "eu-west-1", endpoint = "http://127.0.0.1:4566/s3" }
+  }
+  expect_failures = [var.global_state]
 }

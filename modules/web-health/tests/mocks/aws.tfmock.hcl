@@ -79,9 +79,15 @@ override_resource {
   values = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-deliveries" }
 }
 
-override_resource {
-  target = aws_dynamodb_table.urls
-  values = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-eu-west-1-urls" }
+# terraform/global's tables, as the mocked region's replicas (tests/global.auto.tfvars names them).
+override_data {
+  target = data.aws_dynamodb_table.urls
+  values = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-urls" }
+}
+
+override_data {
+  target = data.aws_dynamodb_table.checks
+  values = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-checks" }
 }
 
 override_resource {

@@ -9,11 +9,22 @@ mock_provider "aws" {
   source          = "./tests/mocks"
 }
 
+# The state bucket holds the global root's state, whose outputs describe a one-region dev environment.
+mock_provider "aws" {
+  alias  = "state"
+  source = "./tests/mocks/state"
+}
+
+mock_provider "terraform" {
+  source = "./tests/mocks/global"
+}
+
 variables {
   region          = "eu-west-1"
   team            = "web"
   release_version = "1.4.0"
   artifacts_dir   = "tests/fixtures"
+  global_state    = { bucket = "webhealth-tfstate-dev", key = "web/dev-global/terraform.tfstate", region = "eu-west-1" }
 }
 
 run "environment_settings_are_consistent" {

@@ -28,3 +28,7 @@ mock_resource "aws_sqs_queue" {
 mock_resource "aws_iam_role" {
   defaults = { arn = "arn:aws:iam::123456789012:role/mocked" }
 }
+
+mock_data "aws_dynamodb_table" {
+  defaults = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/webhealth-web-dev-urls" }
+}
