@@ -19,7 +19,8 @@ var update = flag.Bool("update", false, "rewrite terraform/workload/tests/releas
 
 // tagTable is the one table of release tags: the Go parser's verdict on each (TestTagTable), the release
 // flow's stop before terraform and the build on every malformed one (TestFlowStopsMalformedTags), and
-// terraform/workload's variable validations on the parts of each (release_tags.tftest.hcl, generated).
+// terraform/workload's and terraform/global's variable validations on the parts of each (tests/release_tags.tftest.hcl
+// in each, generated).
 // "injected" names the file a shell would create if it ever ran a tag.
 var tagTable = []struct {
 	name  string
@@ -118,6 +119,9 @@ var tagTable = []struct {
 	{"global unknown environment", "qa_global/research/1.0", false},
 	{"global extra part", "dev_global/research/1.0/x", false},
 	{"global space", "dev_global/research/1.0 ", false},
+	{"global upper-case team", "dev_global/Research/1.0", false},
+	{"global version of one number", "dev_global/research/1", false},
+	{"global environment of one letter", "d_global/research/1.0", false},
 }
 
 // listed says whether the tag's environment is one of the default ENVIRONMENTS (or local): a well-formed
