@@ -317,6 +317,25 @@ func (e *Evaluator) fetch(ctx context.Context, a types.MetricAlarm, n int, now t
 			types.MetricDataQuery{Id: aws.String("n"), MetricStat: &types.MetricStat{Metric: metric, Period: a.Period, Stat: aws.String("SampleCount"), Unit: a.Unit}, ReturnData: aws.Bool(true)},
 		)
 	}
+	// moto answers an expression only when it is another query's id: the local runtime does the math of the
+	// alarm's returned expression (math.go) over the values of the metric queries, which moto returns.
+	var expr mathExpr
+	if len(a.Metrics) > 0 {
+		queries = queries[:0]
+		for _, q := range a.Metrics {
+			if q.Expression == nil {
+				q.ReturnData = aws.Bool(true)
+				queries = append(queries, q)
+				continue
+			}
+			if aws.ToString(q.Id) == valueID {
+				var err error
+				if expr, err = parseMath(aws.ToString(q.Expression)); err != nil {
+					return series{}, 0, fmt.Errorf("query %s: %w", valueID, err)
+				}
+			}
+		}
+	}
 	if periodSec <= 0 {
 		return series{}, 0, errors.New("no period")
 	}
@@ -330,6 +349,7 @@ func (e *Evaluator) fetch(ctx context.Context, a types.MetricAlarm, n int, now t
 	if err != nil {
 		return series{}, 0, fmt.Errorf("get metric data: %w", err)
 	}
+	raw := map[string][]*float64{} // with expr: each query's value per period
 	for _, r := range out.MetricDataResults {
 		id := aws.ToString(r.Id)
 		for i, ts := range r.Timestamps {
@@ -340,12 +360,33 @@ func (e *Evaluator) fetch(ctx context.Context, a types.MetricAlarm, n int, now t
 			if idx < 0 || idx >= size {
 				continue
 			}
+			if expr != nil {
+				if raw[id] == nil {
+					raw[id] = make([]*float64, size)
+				}
+				v := r.Values[i]
+				raw[id][idx] = &v
+				continue
+			}
 			switch id {
 			case valueID:
 				v := r.Values[i]
 				s.values[idx] = &v
 			case "n":
 				s.samples[idx] = r.Values[i]
+			}
+		}
+	}
+	if expr != nil {
+		for idx := range size {
+			vals := map[string]float64{}
+			for id, vs := range raw {
+				if vs[idx] != nil {
+					vals[id] = *vs[idx]
+				}
+			}
+			if v, ok := expr.eval(vals); ok {
+				s.values[idx] = &v
 			}
 		}
 	}

@@ -378,3 +378,53 @@ func TestRunMetricAlarmsOfTheStack(t *testing.T) {
 	_, msg = f.received(t, trs[failures])
 	assert.Equal(t, "MAXIMUM", msg.Trigger.Statistic)
 }
+
+// TestMetricMathAlarmIsEvaluatedLocally: webhealth's degraded alarm (IF(m >= 1 AND m < 2, 1, 0) >= 1 over
+// RegionsDown), whose expression moto does not evaluate, goes to ALARM while one region sees the target down
+// and back to OK when the quorum does (down, not degraded).
+func TestMetricMathAlarmIsEvaluatedLocally(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	name, target := lambdatest.Unique("degraded"), lambdatest.Unique("target")
+	_, err := f.cw.PutMetricAlarm(context.Background(), &cloudwatch.PutMetricAlarmInput{
+		AlarmName:      aws.String(name),
+		ActionsEnabled: aws.Bool(true),
+		Metrics: []cwtypes.MetricDataQuery{
+			{Id: aws.String("m"), ReturnData: aws.Bool(false), MetricStat: &cwtypes.MetricStat{
+				Metric: &cwtypes.Metric{Namespace: aws.String(f.ns), MetricName: aws.String("RegionsDown"),
+					Dimensions: []cwtypes.Dimension{{Name: aws.String("TargetId"), Value: aws.String(target)}}},
+				Period: aws.Int32(60), Stat: aws.String("Maximum"),
+			}},
+			{Id: aws.String("degraded"), Expression: aws.String("IF(m >= 1 AND m < 2, 1, 0)"), ReturnData: aws.Bool(true)},
+		},
+		EvaluationPeriods:  aws.Int32(1),
+		DatapointsToAlarm:  aws.Int32(1),
+		Threshold:          aws.Float64(1),
+		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold,
+		TreatMissingData:   aws.String(Missing),
+		AlarmActions:       []string{f.topic},
+		OKActions:          []string{f.topic},
+	})
+	require.NoError(t, err)
+	regionsDown := func(at time.Time, v float64) {
+		_, err := f.cw.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{Namespace: aws.String(f.ns),
+			MetricData: []cwtypes.MetricDatum{{MetricName: aws.String("RegionsDown"), Timestamp: aws.Time(at), Value: aws.Float64(v),
+				Dimensions: []cwtypes.Dimension{{Name: aws.String("TargetId"), Value: aws.String(target)}}}}})
+		require.NoError(t, err)
+	}
+
+	regionsDown(f.clock.Add(5*time.Second), 1)
+	f.clock = f.clock.Add(20 * time.Second)
+	trs := f.evaluate(t)
+	require.Contains(t, trs, name, "one region of two down: degraded")
+	assert.Equal(t, Alarm, trs[name].To)
+	_, msg := f.received(t, trs[name])
+	assert.Equal(t, "ALARM", msg.NewStateValue)
+
+	f.clock = f.clock.Truncate(time.Minute).Add(time.Minute)
+	regionsDown(f.clock.Add(5*time.Second), 2)
+	f.clock = f.clock.Add(20 * time.Second)
+	trs = f.evaluate(t)
+	require.Contains(t, trs, name, "both regions down: down, not degraded")
+	assert.Equal(t, OK, trs[name].To)
+}
