@@ -27,7 +27,10 @@ func TestIntegrationVerdictOnMoto(t *testing.T) {
 	t.Parallel()
 	s := newMotoStack(t)
 	checksTable := moto.CreateChecksTable(t, s.db)
-	tg := testTarget(0, "http://192.0.2.1/")
+	// A target id no other test of the package uses: moto 5.2.1's GetMetricData matches a query with
+	// dimensions by metric name and dimensions alone, not the namespace, so another test's RegionsDown of
+	// the same id (TestIntegrationTwoRegionsOnMoto publishes 0) would be read here.
+	tg := testTarget(209, "http://192.0.2.1/")
 	s.put(t, targetItem(t, tg))
 	checks := store.NewChecks(s.db, checksTable)
 	rule := verdict.Rule{Regions: []string{"us-east-1", "eu-west-1"}, Quorum: 2, StaleAfter: 3 * time.Minute}
