@@ -1,7 +1,6 @@
 package release_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,30 +71,8 @@ func TestGlobalTagTableTerraform(t *testing.T) {
 		refused := refusedGlobalParts(parts)
 		listed := release.CheckEnvironment(parts[0], release.DefaultEnvironments) == nil
 		require.Equal(t, tc.valid, len(refused) == 0 && listed, "%s: parts %q refused %v, listed %v", tc.name, parts, refused, listed)
-		verdict := "valid"
-		switch {
-		case !tc.valid && len(refused) == 0:
-			verdict = "refused_by_list"
-		case !tc.valid:
-			verdict = "refused"
-		}
-		name := verdict + "_" + strings.Trim(nonIdent.ReplaceAllString(strings.ToLower(tc.name), "_"), "_")
-		require.False(t, seen[name], "run name %s twice", name)
-		seen[name] = true
+		writeTagRun(t, &b, seen, tc.name, tc.valid, globalPartVariables[:], parts[:], refused, "")
 		runs++
-		fmt.Fprintf(&b, "\nrun %q {\n  command = plan\n\n  variables {\n", name)
-		for i, v := range globalPartVariables {
-			fmt.Fprintf(&b, "    %-15s = %s\n", v, release.HCLString(parts[i]))
-		}
-		b.WriteString("  }\n")
-		if len(refused) > 0 {
-			vars := make([]string, len(refused))
-			for i, v := range refused {
-				vars[i] = "var." + v
-			}
-			fmt.Fprintf(&b, "\n  expect_failures = [%s]\n", strings.Join(vars, ", "))
-		}
-		b.WriteString("}\n")
 	}
 	require.GreaterOrEqual(t, runs, 4, "the tag table's global tags: valid, refused by form and by list")
 	want := b.String()

@@ -238,6 +238,37 @@ variables {
 
 var nonIdent = regexp.MustCompile(`[^a-z0-9]+`)
 
+// writeTagRun writes the generated run of one tag case: its parts as the root's variables (vars[i] = parts[i]),
+// extra (override blocks), and expect_failures naming the variables whose part the Go rules refuse by form.
+// Its name says the verdict: valid, refused (by form) or refused_by_list (an environment not in ENVIRONMENTS).
+func writeTagRun(t *testing.T, b *strings.Builder, seen map[string]bool, caseName string, valid bool, vars, parts, refused []string, extra string) {
+	t.Helper()
+	verdict := "valid"
+	switch {
+	case !valid && len(refused) == 0:
+		verdict = "refused_by_list"
+	case !valid:
+		verdict = "refused"
+	}
+	name := verdict + "_" + strings.Trim(nonIdent.ReplaceAllString(strings.ToLower(caseName), "_"), "_")
+	require.False(t, seen[name], "run name %s twice", name)
+	seen[name] = true
+	fmt.Fprintf(b, "\nrun %q {\n  command = plan\n\n  variables {\n", name)
+	for i, v := range vars {
+		fmt.Fprintf(b, "    %-15s = %s\n", v, release.HCLString(parts[i]))
+	}
+	b.WriteString("  }\n")
+	b.WriteString(extra)
+	if len(refused) > 0 {
+		names := make([]string, len(refused))
+		for i, v := range refused {
+			names[i] = "var." + v
+		}
+		fmt.Fprintf(b, "\n  expect_failures = [%s]\n", strings.Join(names, ", "))
+	}
+	b.WriteString("}\n")
+}
+
 func generateTagTests(t *testing.T) string {
 	t.Helper()
 	var b strings.Builder
@@ -248,34 +279,11 @@ func generateTagTests(t *testing.T) string {
 		if !ok {
 			continue
 		}
-		refused := refusedParts(parts)
-		verdict := "valid"
-		switch {
-		case !tc.valid && len(refused) == 0:
-			verdict = "refused_by_list"
-		case !tc.valid:
-			verdict = "refused"
-		}
-		name := verdict + "_" + strings.Trim(nonIdent.ReplaceAllString(strings.ToLower(tc.name), "_"), "_")
-		require.False(t, seen[name], "run name %s twice", name)
-		seen[name] = true
-		fmt.Fprintf(&b, "\nrun %q {\n  command = plan\n\n  variables {\n", name)
-		for i, v := range partVariables {
-			fmt.Fprintf(&b, "    %-15s = %s\n", v, release.HCLString(parts[i]))
-		}
-		b.WriteString("  }\n")
 		// The environment's regions are the run's (the module's own region, mocked, is that region too).
 		region := release.HCLString(parts[regionPart])
-		fmt.Fprintf(&b, "\n  override_data {\n    target = data.terraform_remote_state.global\n    values = { outputs = { home_region = %[1]s, regions = [%[1]s], quorum = 1, urls_table_name = \"webhealth-web-dev-urls\", checks_table_name = \"webhealth-web-dev-checks\" } }\n  }\n", region)
-		fmt.Fprintf(&b, "\n  override_data {\n    target = module.web_health.data.aws_region.current\n    values = { name = %s }\n  }\n", region)
-		if len(refused) > 0 {
-			vars := make([]string, len(refused))
-			for i, v := range refused {
-				vars[i] = "var." + v
-			}
-			fmt.Fprintf(&b, "\n  expect_failures = [%s]\n", strings.Join(vars, ", "))
-		}
-		b.WriteString("}\n")
+		overrides := fmt.Sprintf("\n  override_data {\n    target = data.terraform_remote_state.global\n    values = { outputs = { home_region = %[1]s, regions = [%[1]s], quorum = 1, urls_table_name = \"webhealth-web-dev-urls\", checks_table_name = \"webhealth-web-dev-checks\" } }\n  }\n", region) +
+			fmt.Sprintf("\n  override_data {\n    target = module.web_health.data.aws_region.current\n    values = { name = %s }\n  }\n", region)
+		writeTagRun(t, &b, seen, tc.name, tc.valid, partVariables[:], parts[:], refusedParts(parts), overrides)
 	}
 	return b.String()
 }
