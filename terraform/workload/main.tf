@@ -5,6 +5,10 @@ locals {
   # shard mapping is created disabled there: the local runtime delivers the shard queue to the worker itself.
   emulated = var.aws_endpoint_url != null
 
+  # Where the global state is read (global_state.endpoint, set by the release flow with aws_endpoint_url): on an
+  # emulator's S3, the aws.state provider and the remote state take its S3 settings.
+  state_emulated = var.global_state.endpoint != null
+
   emulator_compatibility = {
     omit_lambda_logging_config    = local.emulated
     static_apigateway_tags        = local.emulated
@@ -36,13 +40,13 @@ data "terraform_remote_state" "global" {
     bucket                      = var.global_state.bucket
     key                         = var.global_state.key
     region                      = var.global_state.region
-    endpoints                   = var.global_state.endpoint == null ? null : { s3 = var.global_state.endpoint, sts = var.global_state.endpoint }
-    use_path_style              = var.global_state.endpoint != null
-    skip_credentials_validation = var.global_state.endpoint != null
-    skip_requesting_account_id  = var.global_state.endpoint != null
-    skip_metadata_api_check     = var.global_state.endpoint != null
-    skip_region_validation      = var.global_state.endpoint != null
-    skip_s3_checksum            = var.global_state.endpoint != null
+    endpoints                   = local.state_emulated ? { s3 = var.global_state.endpoint, sts = var.global_state.endpoint } : null
+    use_path_style              = local.state_emulated
+    skip_credentials_validation = local.state_emulated
+    skip_requesting_account_id  = local.state_emulated
+    skip_metadata_api_check     = local.state_emulated
+    skip_region_validation      = local.state_emulated
+    skip_s3_checksum            = local.state_emulated
   }
 
   depends_on = [data.aws_s3_objects.global_state]

@@ -41,16 +41,16 @@ provider "aws" {
   region = var.global_state.region
 
   dynamic "endpoints" {
-    for_each = var.global_state.endpoint == null ? [] : [var.global_state.endpoint]
+    for_each = local.state_emulated ? [var.global_state.endpoint] : []
     content {
       s3  = endpoints.value
       sts = endpoints.value
     }
   }
 
-  skip_credentials_validation = var.global_state.endpoint != null
-  skip_region_validation      = var.global_state.endpoint != null
-  skip_requesting_account_id  = var.global_state.endpoint != null
-  skip_metadata_api_check     = var.global_state.endpoint != null ? "true" : null
-  s3_use_path_style           = var.global_state.endpoint != null
+  skip_credentials_validation = local.state_emulated
+  skip_region_validation      = local.state_emulated
+  skip_requesting_account_id  = local.state_emulated
+  skip_metadata_api_check     = local.state_emulated ? "true" : null
+  s3_use_path_style           = local.state_emulated
 }
